@@ -1,0 +1,3 @@
+"""gvw: a Go toolchain version manager."""
+
+__version__ = "0.1.0"

@@ -1,0 +1,3 @@
+from gvw.cli import main
+
+main()

@@ -1,0 +1,81 @@
+"""The command line: a click group whose commands are imported only when run.
+
+This is the one place where gvw's errors become messages and exit codes.
+"""
+
+from __future__ import annotations
+
+import importlib
+import sys
+from collections.abc import Sequence
+from typing import Any
+
+import click
+
+from gvw import __version__
+from gvw.errors import ExitCode, GvwError
+
+# command name -> "module:attribute"; imported on first use so start-up stays fast
+COMMANDS = {
+    "install": "gvw.cli.install:install",
+    "uninstall": "gvw.cli.uninstall:uninstall",
+    "list": "gvw.cli.listing:list_installed",
+    "list-remote": "gvw.cli.listing:list_remote",
+    "current": "gvw.cli.current:current",
+    "which": "gvw.cli.current:which",
+}
+
+
+class LazyGroup(click.Group):
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        return sorted(COMMANDS)
+
+    def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
+        target = COMMANDS.get(cmd_name)
+        if target is None:
+            return None
+        module_name, attribute = target.split(":")
+        command: click.Command = getattr(importlib.import_module(module_name), attribute)
+        return command
+
+
+@click.group(cls=LazyGroup, context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(__version__, prog_name="gvw")
+def cli() -> None:
+    """gvw: install Go toolchains side by side and pick one per directory.
+
+    Exit codes are listed in the README.
+    """
+
+
+def main(argv: Sequence[str] | None = None) -> None:
+    sys.exit(run(argv))
+
+
+def run(argv: Sequence[str] | None = None) -> int:
+    """Run the CLI and return the exit code (errors already printed)."""
+    try:
+        result: Any = cli.main(
+            args=list(argv) if argv is not None else None, prog_name="gvw", standalone_mode=False
+        )
+    except GvwError as error:
+        report_error(error)
+        return int(error.exit_code)
+    except click.exceptions.Abort:
+        click.echo("gvw: interrupted", err=True)
+        return int(ExitCode.INTERRUPTED)
+    except KeyboardInterrupt:
+        click.echo("\ngvw: interrupted", err=True)
+        return int(ExitCode.INTERRUPTED)
+    except click.ClickException as error:
+        error.show()
+        return error.exit_code
+    except click.exceptions.Exit as done:
+        return done.exit_code
+    return result if isinstance(result, int) else int(ExitCode.OK)
+
+
+def report_error(error: GvwError) -> None:
+    click.echo(f"gvw: {error.message}", err=True)
+    if error.hint:
+        click.echo(f"gvw: {error.hint}", err=True)

@@ -1,0 +1,53 @@
+"""The state a command works with: environment, paths, configuration, store.
+
+Built once per command from the process environment; tests run the CLI with their
+own environment instead of patching globals.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+from functools import cached_property
+from pathlib import Path
+
+from gvw.config import Config, load_config
+from gvw.mirror import Mirror
+from gvw.paths import Paths
+from gvw.platforms import Platform, host_platform
+from gvw.store import Store
+
+
+class App:
+    def __init__(self, env: Mapping[str, str] | None = None, cwd: Path | None = None) -> None:
+        self.env: Mapping[str, str] = dict(os.environ if env is None else env)
+        self.cwd = cwd or Path.cwd()
+
+    @cached_property
+    def paths(self) -> Paths:
+        return Paths.from_env(self.env)
+
+    @cached_property
+    def config(self) -> Config:
+        return load_config(self.paths.config_file, self.env)
+
+    @cached_property
+    def store(self) -> Store:
+        return Store(self.paths)
+
+    @cached_property
+    def platform(self) -> Platform:
+        return host_platform(self.env)
+
+    def mirror(self, option: str | None) -> Mirror:
+        """The mirror: --mirror beats GVW_MIRROR beats the config file."""
+        if option:
+            return Mirror.parse(option, origin="--mirror")
+        if self.env.get("GVW_MIRROR", "").strip():
+            return Mirror.parse(self.env["GVW_MIRROR"], origin="GVW_MIRROR")
+        origin = (
+            f"config file {self.paths.config_file}"
+            if self.paths.config_file.is_file()
+            else "the default"
+        )
+        return Mirror.parse(self.config.mirror, origin=origin)

@@ -1,0 +1,45 @@
+"""gvw current and gvw which: what the shims would run here, and why."""
+
+from __future__ import annotations
+
+import json
+
+import click
+
+from gvw.cli.app import App
+from gvw.selection import find_selection, resolve, resolve_tool
+
+
+@click.command()
+@click.option("--json", "as_json", is_flag=True, help="Print JSON for scripts.")
+def current(*, as_json: bool) -> None:
+    """Show the Go version selected for this directory and where it was set."""
+    app = App()
+    selection = find_selection(app.cwd, app.env, app.paths)
+    resolved = resolve(selection, app.store, app.env)
+    name = resolved.version.name if resolved.version else "system"
+    origin = selection.origin if selection else "no version selected: the go on PATH"
+    if as_json:
+        click.echo(
+            json.dumps(
+                {
+                    "version": name,
+                    "spec": str(selection.spec) if selection else None,
+                    "origin": selection.origin if selection else None,
+                    "goroot": str(resolved.goroot) if resolved.goroot else None,
+                    "system_go": str(resolved.system_go) if resolved.system_go else None,
+                },
+                indent=2,
+            )
+        )
+        return
+    click.echo(f"{name} (set by {origin})")
+
+
+@click.command()
+@click.argument("tool", default="go")
+def which(*, tool: str) -> None:
+    """Print the full path of the program a shim named TOOL would run here."""
+    app = App()
+    path, _ = resolve_tool(tool, app.cwd, app.env, app.store)
+    click.echo(str(path))

@@ -1,0 +1,104 @@
+"""gvw list and gvw list-remote."""
+
+from __future__ import annotations
+
+import contextlib
+import json
+
+import click
+
+from gvw.cli.app import App
+from gvw.cli.terminal import TerminalReporter
+from gvw.errors import GvwError
+from gvw.install import Installer
+from gvw.selection import find_selection, resolve
+from gvw.versions import GoVersion
+
+
+@click.command("list")
+@click.option("--json", "as_json", is_flag=True, help="Print JSON for scripts.")
+def list_installed(*, as_json: bool) -> None:
+    """Show installed versions, newest first; * marks the one selected here."""
+    app = App()
+    installed = app.store.installed()
+    selected: GoVersion | None = None
+    # a broken selection is `gvw current`'s business, not the listing's
+    with contextlib.suppress(GvwError):
+        selected = resolve(find_selection(app.cwd, app.env, app.paths), app.store, app.env).version
+    if as_json:
+        click.echo(
+            json.dumps(
+                [
+                    {
+                        "version": v.name,
+                        "path": str(app.paths.version_dir(v.name)),
+                        "selected": v == selected,
+                    }
+                    for v in installed
+                ],
+                indent=2,
+            )
+        )
+        return
+    for version in installed:
+        click.echo(f"{'*' if version == selected else ' '} {version}")
+
+
+@click.command("list-remote")
+@click.argument("prefix", required=False)
+@click.option("--all", "show_all", is_flag=True, help="Include release candidates and betas.")
+@click.option("--mirror", metavar="URL", help="Read this mirror's index.")
+@click.option("--refresh", is_flag=True, help="Fetch the index even if cached.")
+@click.option("--json", "as_json", is_flag=True, help="Print JSON for scripts.")
+def list_remote(
+    *, prefix: str | None, show_all: bool, mirror: str | None, refresh: bool, as_json: bool
+) -> None:
+    """Show versions that can be installed on this machine, newest first.
+
+    PREFIX limits the list, e.g. 1.22 for every 1.22.x.
+    """
+    app = App()
+    installer = Installer(
+        app.store,
+        config=app.config,
+        mirror=app.mirror(mirror),
+        platform=app.platform,
+        reporter=TerminalReporter(),
+        refresh_index=refresh,
+    )
+    wanted = (prefix or "").strip().removeprefix("go")
+    installed = set(app.store.installed())
+    rows = [
+        (release, archive)
+        for release in installer.releases()
+        if (show_all or release.stable)
+        and (archive := release.archive_for(app.platform)) is not None
+        and _matches(release.version, wanted)
+    ]
+    if as_json:
+        click.echo(
+            json.dumps(
+                [
+                    {
+                        "version": r.version.name,
+                        "stable": r.stable,
+                        "installed": r.version in installed,
+                        "filename": archive.filename,
+                    }
+                    for r, archive in rows
+                ],
+                indent=2,
+            )
+        )
+        return
+    for release, _ in rows:
+        mark = "  (installed)" if release.version in installed else ""
+        click.echo(release.version.name + mark)
+
+
+def _matches(version: GoVersion, prefix: str) -> bool:
+    """``1.22`` matches 1.22, 1.22rc1, 1.22.3 but not 1.220."""
+    name = version.name
+    if not prefix or name == prefix:
+        return True
+    return name.startswith(prefix) and not name[len(prefix)].isdigit()

@@ -1,0 +1,355 @@
+"""The install pipeline: resolve a spec against the index, download while hashing,
+verify, extract into staging, and move the finished tree into place.
+
+Concurrent installs of one version are serialised by a per-version lock: the first
+process downloads, the others wait and then find the version installed. A process
+killed at any point leaves only staging directories and ``.part`` files, which the
+next install of that version removes under the same lock.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import hashlib
+import os
+import re
+import time
+import uuid
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Callable
+
+from gvw import http
+from gvw.archive import extract_archive
+from gvw.config import Config
+from gvw.errors import (
+    ArchiveError,
+    ChecksumError,
+    InvalidVersionError,
+    NetworkError,
+    NoSuchReleaseError,
+)
+from gvw.fsutil import remove_tree, store_error
+from gvw.index import Release, ReleaseFile
+from gvw.mirror import Mirror, load_index
+from gvw.platforms import Platform
+from gvw.reporting import Reporter
+from gvw.store import InstallMetadata, Store
+from gvw.versions import (
+    ExactSpec,
+    GoVersion,
+    Spec,
+    SystemSpec,
+    newest_matching,
+    parse_release_name,
+)
+
+_SHA256_RE = re.compile(r"^[0-9a-fA-F]{64}$")
+_ARCHIVE_NAME_RE = re.compile(
+    r"^go(?P<version>[0-9]+\.[0-9]+(?:\.[0-9]+)?(?:(?:beta|rc)[0-9]+)?)"
+    r"\.(?P<os>[a-z0-9]+)-(?P<arch>[a-z0-9]+)\.(?:tar\.gz|zip)$"
+)
+
+
+@dataclass(frozen=True)
+class InstallOutcome:
+    version: GoVersion
+    path: Path
+    already_installed: bool
+
+
+class Installer:
+    def __init__(
+        self,
+        store: Store,
+        *,
+        config: Config,
+        mirror: Mirror,
+        platform: Platform,
+        reporter: Reporter,
+        refresh_index: bool = False,
+    ) -> None:
+        self.store = store
+        self.config = config
+        self.mirror = mirror
+        self.platform = platform
+        self.reporter = reporter
+        self.refresh_index = refresh_index
+        self._releases: list[Release] | None = None
+
+    # --- the index
+
+    def releases(self) -> list[Release]:
+        if self._releases is None:
+            self._releases = load_index(
+                self.mirror,
+                cache_dir=self.store.paths.index_cache,
+                max_age_seconds=self.config.index_cache_seconds,
+                timeout=self.config.timeout_seconds,
+                reporter=self.reporter,
+                refresh=self.refresh_index,
+            )
+        return self._releases
+
+    def resolve(self, spec: Spec, *, spelled: str) -> tuple[Release, ReleaseFile]:
+        """The release and archive that ``spec`` names on this mirror and platform."""
+        if isinstance(spec, SystemSpec):
+            raise InvalidVersionError(
+                '"system" is the Go found on PATH; gvw cannot install it',
+                hint="name a version, e.g. gvw install 1.22",
+            )
+        releases = self.releases()
+        installable = {r.version: r for r in releases if r.archive_for(self.platform)}
+        if isinstance(spec, ExactSpec):
+            chosen = installable.get(spec.version)
+        else:
+            stable = [v for v, r in installable.items() if r.stable]
+            chosen_version = newest_matching(spec, stable)
+            chosen = installable.get(chosen_version) if chosen_version else None
+        if chosen is None:
+            # say "for linux-arm64" when the release exists but not for this platform
+            exists = isinstance(spec, ExactSpec) and any(
+                r.version == spec.version for r in releases
+            )
+            platform = f" for {self.platform}" if exists else ""
+            raise NoSuchReleaseError(
+                f"no Go release matches {spelled}{platform} on {self.mirror.url} "
+                f"(mirror set by {self.mirror.origin})",
+                hint=f"see what exists with: gvw list-remote{_family_arg(spec)} --all",
+            )
+        archive = chosen.archive_for(self.platform)
+        assert archive is not None
+        return chosen, archive
+
+    # --- installing
+
+    def install(self, spec: Spec, *, spelled: str) -> InstallOutcome:
+        if isinstance(spec, ExactSpec) and self.store.is_installed(spec.version):
+            return self._already(spec.version)
+        release, archive = self.resolve(spec, spelled=spelled)
+        version = release.version
+        with self.store.lock(f"install-{version.name}"):
+            if self.store.is_installed(version):
+                return self._already(version)
+            self._clean_leftovers(version, archive.filename)
+            download, actual = self._download(archive)
+            try:
+                self._verify(archive, actual)
+                return self._install_verified(
+                    version,
+                    download,
+                    name=archive.filename,
+                    source=self.mirror.file_location(archive.filename),
+                    sha256=actual,
+                )
+            finally:
+                _unlink_quietly(download)
+
+    def install_file(
+        self, archive: Path, *, sha256: str | None, skip_checksum: bool
+    ) -> InstallOutcome:
+        """Install a local archive (offline machines); the version comes from its name."""
+        match = _ARCHIVE_NAME_RE.match(archive.name)
+        parsed = parse_release_name(match["version"]) if match else None
+        if match is None or parsed is None:
+            raise InvalidVersionError(
+                f"cannot tell the Go version from the file name {archive.name!r}",
+                hint="keep the official name, e.g. go1.22.10.windows-amd64.zip",
+            )
+        version = parsed
+        if not archive.is_file():
+            raise ArchiveError(f"{archive} does not exist or is not a file")
+        with self.store.lock(f"install-{version.name}"):
+            if self.store.is_installed(version):
+                return self._already(version)
+            self.store.clean_staging(version)
+            expected = None if skip_checksum else _expected_for_file(archive, sha256)
+            actual = _hash_file(archive)
+            if expected is not None and actual != expected:
+                raise _mismatch(archive.name, str(archive), expected, actual)
+            if expected is None:
+                self.reporter.warn(f"installing {archive.name} without checksum verification")
+            return self._install_verified(
+                version,
+                archive,
+                name=archive.name,
+                source=str(archive.absolute()),
+                sha256=actual if expected else "",
+            )
+
+    def _already(self, version: GoVersion) -> InstallOutcome:
+        return InstallOutcome(version, self.store.paths.version_dir(version.name), True)
+
+    def _clean_leftovers(self, version: GoVersion, filename: str) -> None:
+        removed = self.store.clean_staging(version)
+        downloads = self.store.paths.downloads
+        if downloads.is_dir():
+            for part in downloads.glob(f"{filename}.*.part"):
+                _unlink_quietly(part)
+                removed.append(part)
+        if removed:
+            self.reporter.info(f"removed leftovers of an interrupted install of {version.name}")
+
+    def _download(self, archive: ReleaseFile) -> tuple[Path, str]:
+        """Download into the cache, hashing on the way; returns the file and its sha256."""
+        downloads = self.store.paths.downloads
+        try:
+            downloads.mkdir(parents=True, exist_ok=True)
+        except OSError as exc:
+            raise store_error(exc, "create", downloads) from exc
+        part = downloads / f"{archive.filename}.{os.getpid()}.{uuid.uuid4().hex[:8]}.part"
+        location = self.mirror.file_location(archive.filename)
+        progress = self.reporter.progress(
+            f"Downloading {archive.filename}", archive.size, unit="bytes"
+        )
+        digest = hashlib.sha256()
+        size = 0
+        try:
+            with open(part, "wb") as out:
+
+                def sink(chunk: bytes) -> None:
+                    nonlocal size
+                    out.write(chunk)
+                    digest.update(chunk)
+                    size += len(chunk)
+                    progress.advance(len(chunk))
+
+                if self.mirror.is_local:
+                    _copy_local(Path(location), sink)
+                else:
+                    http.stream(location, sink, timeout=self.config.timeout_seconds)
+            if archive.size is not None and size != archive.size:
+                raise NetworkError(
+                    f"the download of {location} was cut short: {size} of {archive.size} bytes",
+                    hint="try again",
+                )
+        except FileNotFoundError as exc:
+            _unlink_quietly(part)
+            if self.mirror.is_local and not Path(location).exists():
+                raise NoSuchReleaseError(
+                    f"{location} is listed in the mirror's index but missing",
+                    hint=f"fix the mirror directory {self.mirror.directory}",
+                ) from exc
+            raise store_error(exc, "download to", part) from exc
+        except OSError as exc:
+            _unlink_quietly(part)
+            raise store_error(exc, "download to", part) from exc
+        except BaseException:
+            _unlink_quietly(part)
+            raise
+        finally:
+            progress.close()
+        return part, digest.hexdigest()
+
+    def _verify(self, archive: ReleaseFile, actual: str) -> None:
+        expected = archive.sha256 or self._published_checksum(archive.filename)
+        if actual != expected:
+            raise _mismatch(
+                archive.filename, self.mirror.file_location(archive.filename), expected, actual
+            )
+
+    def _published_checksum(self, filename: str) -> str:
+        """The ``<file>.sha256`` beside the archive, for index entries without one."""
+        location = self.mirror.file_location(filename) + ".sha256"
+        if self.mirror.is_local:
+            try:
+                text: str | None = Path(location).read_text("utf-8", "replace")
+            except OSError:
+                text = None
+        else:
+            text = http.fetch_optional_text(location, timeout=self.config.timeout_seconds)
+        digest = (text or "").split()[:1]
+        if not digest or not _SHA256_RE.match(digest[0]):
+            raise ChecksumError(
+                f"no checksum for {filename}: the index has none and {location} "
+                f"{'is missing' if text is None else 'holds no sha256'}",
+                hint=f"download it yourself, check it, and run: gvw install --from-file "
+                f"{filename} --sha256 HEX",
+            )
+        return digest[0].lower()
+
+    def _install_verified(
+        self, version: GoVersion, archive: Path, *, name: str, source: str, sha256: str
+    ) -> InstallOutcome:
+        staging = self.store.new_staging_dir(version)
+        try:
+            extract_archive(
+                archive, staging, name=name, reporter=self.reporter, label="Extracting"
+            )
+            _check_version_file(staging, version, name)
+            meta = InstallMetadata(version.name, source, sha256, time.time())
+            path = self.store.commit_staging(staging, version, meta)
+        except BaseException:
+            # if this fails too, the next install of this version removes it under the lock
+            with contextlib.suppress(OSError):
+                remove_tree(staging)
+            raise
+        return InstallOutcome(version, path, False)
+
+
+def _family_arg(spec: Spec) -> str:
+    if isinstance(spec, ExactSpec):
+        return f" {spec.version.major}.{spec.version.minor}"
+    text = str(spec)
+    return "" if text == "latest" else f" {text}"
+
+
+def _mismatch(filename: str, location: str, expected: str, actual: str) -> ChecksumError:
+    return ChecksumError(
+        f"checksum mismatch for {filename} from {location}: expected sha256 {expected}, "
+        f"got {actual}; nothing was installed",
+        hint="the download is damaged or was tampered with; try again or use another mirror",
+    )
+
+
+def _expected_for_file(archive: Path, sha256: str | None) -> str:
+    if sha256 is not None:
+        if not _SHA256_RE.match(sha256.strip()):
+            raise ChecksumError(
+                f"--sha256 {sha256!r} is not a sha256 (64 hexadecimal digits)",
+                hint="copy the checksum from https://go.dev/dl/ next to the file name",
+            )
+        return sha256.strip().lower()
+    sidecar = archive.with_name(archive.name + ".sha256")
+    try:
+        digest = sidecar.read_text("utf-8", "replace").split()[:1]
+    except OSError:
+        digest = []
+    if digest and _SHA256_RE.match(digest[0]):
+        return digest[0].lower()
+    raise ChecksumError(
+        f"no checksum for {archive}: give one with --sha256 HEX (or put it in {sidecar.name})",
+        hint="the checksums are listed at https://go.dev/dl/; --skip-checksum installs without one",
+    )
+
+
+def _hash_file(path: Path) -> str:
+    digest = hashlib.sha256()
+    with open(path, "rb") as handle:
+        for block in iter(lambda: handle.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+def _copy_local(source: Path, sink: Callable[[bytes], None]) -> None:
+    with open(source, "rb") as handle:
+        for block in iter(lambda: handle.read(1 << 20), b""):
+            sink(block)
+
+
+def _check_version_file(tree: Path, version: GoVersion, name: str) -> None:
+    """An archive named go1.22.10 must hold Go 1.22.10 (go/VERSION, first line)."""
+    try:
+        first = (tree / "VERSION").read_text("utf-8", "replace").splitlines()[:1]
+    except OSError:
+        return  # very old releases have no VERSION file
+    if first and parse_release_name(first[0].strip()) not in (None, version):
+        raise ArchiveError(
+            f"{name} claims to be Go {version.name} but holds {first[0].strip()}",
+            hint="check where the file came from",
+        )
+
+
+def _unlink_quietly(path: Path) -> None:
+    with contextlib.suppress(OSError):
+        path.unlink()

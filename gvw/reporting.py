@@ -1,0 +1,48 @@
+"""How domain code tells the user things without printing.
+
+Domain modules take a ``Reporter``; the CLI passes one that writes to the terminal
+(progress bars only when stderr is a terminal), tests pass ``SilentReporter``.
+"""
+
+from __future__ import annotations
+
+from typing import Protocol
+
+
+class Progress(Protocol):
+    def advance(self, amount: int) -> None: ...
+
+    def close(self) -> None: ...
+
+
+class Reporter(Protocol):
+    def warn(self, message: str) -> None: ...
+
+    def info(self, message: str) -> None: ...
+
+    def progress(self, label: str, total: int | None, *, unit: str) -> Progress: ...
+
+
+class _NoProgress:
+    def advance(self, amount: int) -> None:
+        pass
+
+    def close(self) -> None:
+        pass
+
+
+class SilentReporter:
+    """Collects warnings and messages instead of showing them."""
+
+    def __init__(self) -> None:
+        self.warnings: list[str] = []
+        self.messages: list[str] = []
+
+    def warn(self, message: str) -> None:
+        self.warnings.append(message)
+
+    def info(self, message: str) -> None:
+        self.messages.append(message)
+
+    def progress(self, label: str, total: int | None, *, unit: str) -> Progress:
+        return _NoProgress()

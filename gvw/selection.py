@@ -1,0 +1,165 @@
+"""Which Go runs here: the selection rules the shims implement too.
+
+Small steps, each usable on its own (as in rbenv): find the version file, read its
+first word, decide the spec and where it came from, resolve the spec against the
+installed versions, and find the binary. Inputs (cwd, environment, paths) are
+arguments; nothing is read from globals. The rules are in the README.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+from dataclasses import dataclass
+from pathlib import Path
+
+from gvw.errors import InvalidVersionError, NotInstalledError, NoVersionSelectedError
+from gvw.paths import Paths
+from gvw.store import Store
+from gvw.versions import (
+    ExactSpec,
+    GoVersion,
+    Spec,
+    SystemSpec,
+    newest_matching,
+    parse_installed_name,
+    parse_spec,
+)
+
+VERSION_FILE = ".go-version"
+ENV_VAR = "GVW_GO_VERSION"
+ENV_ORIGIN = f"{ENV_VAR} environment variable"
+MAX_VERSION_FILE_BYTES = 4096
+EXPECTED_HINT = "expected a version such as 1.22.10, 1.22, latest or system"
+_BOM = b"\xef\xbb\xbf"
+
+
+@dataclass(frozen=True)
+class Selection:
+    """A spec and where it was set."""
+
+    spec: Spec
+    origin: str  # "GVW_GO_VERSION environment variable", a file path, "launcher go1.x"
+    file: Path | None = None  # the version file, when it came from one
+
+
+@dataclass(frozen=True)
+class Resolved:
+    selection: Selection | None  # None: nothing selected, fell back to the system go
+    version: GoVersion | None  # None for the system go
+    goroot: Path | None  # the GOROOT the shim sets; None for the system go
+    system_go: Path | None = None  # the system go, when that is what runs
+
+
+def find_version_file(cwd: Path) -> Path | None:
+    """The nearest ``.go-version`` (a file, not a directory) from ``cwd`` upwards."""
+    directory = cwd
+    while True:
+        candidate = directory / VERSION_FILE
+        if candidate.is_file():
+            return candidate
+        if directory.parent == directory:  # the root of the filesystem, drive or share
+            return None
+        directory = directory.parent
+
+
+def read_version_file(path: Path) -> Selection:
+    """The spec in a version file: the first word of the first line that is neither
+    blank nor a ``#`` comment, within the first 4096 bytes."""
+    with open(path, "rb") as handle:
+        head = handle.read(MAX_VERSION_FILE_BYTES)
+    if head.startswith(_BOM):
+        head = head[len(_BOM) :]
+    for raw_line in head.split(b"\n"):
+        line = raw_line.strip(b" \t\r\f\v")
+        if not line or line.startswith(b"#"):
+            continue
+        word = line.split()[0].decode("utf-8", "surrogateescape")
+        return Selection(parse_spec(word, origin=str(path)), origin=str(path), file=path)
+    raise InvalidVersionError(f"no Go version in {path}", hint=EXPECTED_HINT)
+
+
+def find_selection(cwd: Path, env: Mapping[str, str], paths: Paths) -> Selection | None:
+    """The first hit of: GVW_GO_VERSION, the nearest .go-version, the global file."""
+    from_env = env.get(ENV_VAR, "").strip()
+    if from_env:
+        return Selection(parse_spec(from_env, origin=ENV_ORIGIN), origin=ENV_ORIGIN)
+    version_file = find_version_file(cwd)
+    if version_file is not None:
+        return read_version_file(version_file)
+    if paths.global_file.is_file():
+        return read_version_file(paths.global_file)
+    return None
+
+
+def find_system_go(tool: str, env: Mapping[str, str], shims_dir: Path) -> Path | None:
+    """The first ``tool`` on PATH outside the shims directory."""
+    name = tool + (".exe" if os.name == "nt" else "")
+    shims = _canonical(shims_dir)
+    for entry in env.get("PATH", "").split(os.pathsep):
+        directory = Path(entry or ".")
+        if _canonical(directory) == shims:
+            continue
+        candidate = directory / name
+        if candidate.is_file() and os.access(candidate, os.X_OK):
+            return candidate.absolute()
+    return None
+
+
+def resolve(
+    selection: Selection | None, store: Store, env: Mapping[str, str], *, tool: str = "go"
+) -> Resolved:
+    """Turn a selection into the toolchain to run, or raise the shims' errors."""
+    paths = store.paths
+    if selection is None or isinstance(selection.spec, SystemSpec):
+        system_go = find_system_go(tool, env, paths.shims)
+        if system_go is not None:
+            return Resolved(selection, None, None, system_go)
+        if selection is None:
+            raise NoVersionSelectedError(
+                "no Go version selected and no other go on PATH",
+                hint="select one with: gvw global <version> or gvw local <version>",
+            )
+        raise NotInstalledError(
+            f"no system Go found on PATH (set by {selection.origin})",
+            hint="select a version with: gvw global <version>",
+        )
+    version = newest_matching(selection.spec, store.installed())
+    if version is None:
+        raise NotInstalledError(
+            f"Go {selection.spec} is not installed (set by {selection.origin})",
+            hint=f"install it with: gvw install {selection.spec}",
+        )
+    return Resolved(selection, version, paths.version_dir(version.name))
+
+
+def launcher_version(tool: str) -> GoVersion | None:
+    """``go1.22.10`` -> 1.22.10: the fixed version of a launcher name, else None."""
+    if tool.startswith("go") and tool[2:3].isdigit():
+        return parse_installed_name(tool[2:])
+    return None
+
+
+def resolve_tool(
+    tool: str, cwd: Path, env: Mapping[str, str], store: Store
+) -> tuple[Path, Resolved]:
+    """The executable a shim named ``tool`` runs from ``cwd``, and why."""
+    fixed = launcher_version(tool)
+    if fixed is not None:
+        selection = Selection(ExactSpec(fixed), origin=f"launcher {tool}")
+        resolved = resolve(selection, store, env)
+        tool = "go"
+    else:
+        resolved = resolve(find_selection(cwd, env, store.paths), store, env, tool=tool)
+    if resolved.system_go is not None:
+        return resolved.system_go, resolved
+    assert resolved.goroot is not None
+    exe = tool + (".exe" if os.name == "nt" else "")
+    return resolved.goroot / "bin" / exe, resolved
+
+
+def _canonical(path: Path) -> str:
+    try:
+        return os.path.normcase(os.path.realpath(path))
+    except OSError:
+        return os.path.normcase(os.path.abspath(path))

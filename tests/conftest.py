@@ -1,0 +1,5 @@
+"""Shared fixtures live in tests/support; each module there is one concern."""
+
+pytest_plugins = [
+    "tests.support.mirror_fixtures",
+]

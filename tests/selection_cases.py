@@ -1,0 +1,230 @@
+"""One table of version-selection cases, run against every implementation.
+
+The Python resolver (`gvw current`), the POSIX shim and the Windows shim (under Wine)
+each have a runner that builds the case's world in a temporary directory, runs, and
+compares with the expectation. The rules are in the README ("Version selection").
+
+A world is a directory holding:
+- ``root/``: the gvw store (``root/versions/<v>/`` for each installed version,
+  ``root/shims/``, the global file ``root/version``);
+- ``sys/``: a directory with a fake system ``go`` that runners put on PATH when
+  ``system_go`` is true;
+- any other files the case lists (paths relative to the world, ``/``-separated).
+
+Expected stderr lines may use ``{world}`` (the world directory, as the implementation
+under test spells absolute paths), ``{sep}`` (its path separator) and ``{root}``
+(``{world}{sep}root``).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+INSTALLED = ("1.20", "1.20.14", "1.21.0", "1.21.13", "1.21rc2", "1.22.10", "1.22rc1", "1.23rc1")
+EXPECTED_HINT = "gvw: expected a version such as 1.22.10, 1.22, latest or system"
+
+
+@dataclass(frozen=True)
+class Case:
+    name: str
+    cwd: str = "proj"
+    files: dict[str, bytes] = field(default_factory=dict)
+    env: dict[str, str] = field(default_factory=dict)
+    installed: tuple[str, ...] = INSTALLED
+    system_go: bool = False
+    tool: str = "go"
+    # the selected version directory name, or "system"; None when an error is expected
+    expect_version: str | None = None
+    expect_exit: int = 0
+    expect_stderr: tuple[str, ...] = ()
+    # behaviour of the shims only (the loop guard); the Python resolver skips it
+    shim_only: bool = False
+
+
+def _pin(path: str, content: bytes) -> dict[str, bytes]:
+    return {path: content}
+
+
+def _invalid(word: str, origin: str) -> tuple[str, ...]:
+    return (f'gvw: invalid Go version "{word}" (set by {origin})', EXPECTED_HINT)
+
+
+def _missing(spec: str, origin: str) -> tuple[str, ...]:
+    return (
+        f"gvw: Go {spec} is not installed (set by {origin})",
+        f"gvw: install it with: gvw install {spec}",
+    )
+
+
+PIN = "{world}{sep}proj{sep}.go-version"
+GLOBAL = "{root}{sep}version"
+ENV = "GVW_GO_VERSION environment variable"
+DEEP = "proj/a/b/c/d/e/f/g/h/i/j/k/l"
+
+CASES: tuple[Case, ...] = (
+    # --- .go-version in the current directory and above
+    Case("exact version in the current directory",
+         files=_pin("proj/.go-version", b"1.22.10\n"), expect_version="1.22.10"),
+    Case("family prefix picks the newest stable of the family",
+         files=_pin("proj/.go-version", b"1.21\n"), expect_version="1.21.13"),
+    Case("family prefix of an old release with no .0 picks its newest patch",
+         files=_pin("proj/.go-version", b"1.20\n"), expect_version="1.20.14"),
+    Case("family prefix never picks a release candidate",
+         files=_pin("proj/.go-version", b"1.23\n"),
+         expect_exit=4, expect_stderr=_missing("1.23", PIN)),
+    Case("exact release candidate is selected",
+         files=_pin("proj/.go-version", b"1.23rc1\n"), expect_version="1.23rc1"),
+    Case("go prefix is accepted",
+         files=_pin("proj/.go-version", b"go1.22.10\n"), expect_version="1.22.10"),
+    Case("latest is the newest installed stable",
+         files=_pin("proj/.go-version", b"latest\n"), expect_version="1.22.10"),
+    Case("version file in a parent directory",
+         cwd="proj/cmd/tool", files=_pin("proj/.go-version", b"1.21.0\n"),
+         expect_version="1.21.0"),
+    Case("version file twelve levels up",
+         cwd=DEEP, files=_pin("proj/.go-version", b"1.21.13\n"), expect_version="1.21.13"),
+    Case("nearest version file wins",
+         cwd="proj/sub",
+         files={"proj/.go-version": b"1.21.13\n", "proj/sub/.go-version": b"1.22.10\n"},
+         expect_version="1.22.10"),
+    Case("a directory named .go-version is ignored",
+         cwd="proj/sub",
+         files={"proj/.go-version": b"1.21.13\n", "proj/sub/.go-version/keep": b""},
+         expect_version="1.21.13"),
+    # --- file format
+    Case("UTF-8 BOM is ignored",
+         files=_pin("proj/.go-version", b"\xef\xbb\xbf1.22.10\r\n"), expect_version="1.22.10"),
+    Case("CRLF line ends",
+         files=_pin("proj/.go-version", b"1.21.13\r\n"), expect_version="1.21.13"),
+    Case("no final newline",
+         files=_pin("proj/.go-version", b"1.21.13"), expect_version="1.21.13"),
+    Case("blank lines and comments before the version",
+         files=_pin("proj/.go-version", b"\n   \n# pinned for the release\n\t1.21.0  # ok\n"),
+         expect_version="1.21.0"),
+    Case("surrounding white space",
+         files=_pin("proj/.go-version", b"   1.22.10   \n"), expect_version="1.22.10"),
+    Case("only the first word counts",
+         files=_pin("proj/.go-version", b"1.22.10 1.21.13\n"), expect_version="1.22.10"),
+    Case("a version file with only comments is an error",
+         files=_pin("proj/.go-version", b"# nothing here\n\n"),
+         expect_exit=3, expect_stderr=(f"gvw: no Go version in {PIN}", EXPECTED_HINT)),
+    Case("an empty version file is an error",
+         files=_pin("proj/.go-version", b""),
+         expect_exit=3, expect_stderr=(f"gvw: no Go version in {PIN}", EXPECTED_HINT)),
+    Case("a version beyond the first 4096 bytes is not read",
+         files=_pin("proj/.go-version", b"\n" * 5000 + b"1.22.10\n"),
+         expect_exit=3, expect_stderr=(f"gvw: no Go version in {PIN}", EXPECTED_HINT)),
+    Case("a huge single-line file is rejected without reading it all",
+         files=_pin("proj/.go-version", b"1" * 200_000),
+         expect_exit=3, expect_stderr=_invalid("1" * 64, PIN)),
+    # --- invalid and hostile values
+    Case("a path is rejected",
+         files=_pin("proj/.go-version", b"../../etc/passwd\n"),
+         expect_exit=3, expect_stderr=_invalid("../../etc/passwd", PIN)),
+    Case("a backslash path is rejected",
+         files=_pin("proj/.go-version", b"..\\1.22.10\n"),
+         expect_exit=3, expect_stderr=_invalid("..\\1.22.10", PIN)),
+    Case("a version with a slash is rejected",
+         files=_pin("proj/.go-version", b"1.22.10/bin\n"),
+         expect_exit=3, expect_stderr=_invalid("1.22.10/bin", PIN)),
+    Case("garbage is rejected",
+         files=_pin("proj/.go-version", b"stable\n"),
+         expect_exit=3, expect_stderr=_invalid("stable", PIN)),
+    Case("a major version alone is rejected",
+         files=_pin("proj/.go-version", b"1\n"),
+         expect_exit=3, expect_stderr=_invalid("1", PIN)),
+    Case("leading zeros are rejected",
+         files=_pin("proj/.go-version", b"1.021\n"),
+         expect_exit=3, expect_stderr=_invalid("1.021", PIN)),
+    Case("a trailing dot is rejected",
+         files=_pin("proj/.go-version", b"1.22.\n"),
+         expect_exit=3, expect_stderr=_invalid("1.22.", PIN)),
+    Case("control characters are shown as question marks",
+         files=_pin("proj/.go-version", b"1.2\x1b[31m\n"),
+         expect_exit=3, expect_stderr=_invalid("1.2?[31m", PIN)),
+    Case("non-ASCII bytes are shown as question marks",
+         files=_pin("proj/.go-version", "1.22é\n".encode()),
+         expect_exit=3, expect_stderr=_invalid("1.22??", PIN)),
+    Case("release candidate zero is rejected",
+         files=_pin("proj/.go-version", b"1.22rc0\n"),
+         expect_exit=3, expect_stderr=_invalid("1.22rc0", PIN)),
+    Case("the go prefix only comes before a digit",
+         files=_pin("proj/.go-version", b"golatest\n"),
+         expect_exit=3, expect_stderr=_invalid("golatest", PIN)),
+    Case("a double go prefix is rejected",
+         files=_pin("proj/.go-version", b"gogo1.22\n"),
+         expect_exit=3, expect_stderr=_invalid("gogo1.22", PIN)),
+    # --- missing versions
+    Case("an exact version that is not installed",
+         files=_pin("proj/.go-version", b"1.19.13\n"),
+         expect_exit=4, expect_stderr=_missing("1.19.13", PIN)),
+    Case("a missing version keeps the spelling without the go prefix",
+         files=_pin("proj/.go-version", b"go1.24\n"),
+         expect_exit=4, expect_stderr=_missing("1.24", PIN)),
+    Case("latest with nothing installed",
+         files=_pin("proj/.go-version", b"latest\n"), installed=(),
+         expect_exit=4, expect_stderr=_missing("latest", PIN)),
+    # --- GVW_GO_VERSION
+    Case("the environment variable beats the version file",
+         files=_pin("proj/.go-version", b"1.21.13\n"), env={"GVW_GO_VERSION": "1.22"},
+         expect_version="1.22.10"),
+    Case("an empty environment variable is ignored",
+         files=_pin("proj/.go-version", b"1.21.13\n"), env={"GVW_GO_VERSION": ""},
+         expect_version="1.21.13"),
+    Case("white space around the environment variable is ignored",
+         env={"GVW_GO_VERSION": " go1.21.0 "}, expect_version="1.21.0"),
+    Case("an invalid environment variable names itself",
+         files=_pin("proj/.go-version", b"1.21.13\n"), env={"GVW_GO_VERSION": "1.21 1.22"},
+         expect_exit=3, expect_stderr=_invalid("1.21 1.22", ENV)),
+    Case("a missing version from the environment variable",
+         env={"GVW_GO_VERSION": "1.18"},
+         expect_exit=4, expect_stderr=_missing("1.18", ENV)),
+    # --- global file and system
+    Case("global file when no version file exists",
+         files=_pin("root/version", b"1.21\n"), expect_version="1.21.13"),
+    Case("global file with a BOM and comments",
+         files=_pin("root/version", b"\xef\xbb\xbf# global\r\n1.22.10\r\n"),
+         expect_version="1.22.10"),
+    Case("the version file beats the global file",
+         files={"root/version": b"1.21\n", "proj/.go-version": b"1.22\n"},
+         expect_version="1.22.10"),
+    Case("invalid global file names itself",
+         files=_pin("root/version", b"1.22/x\n"),
+         expect_exit=3, expect_stderr=_invalid("1.22/x", GLOBAL)),
+    Case("missing global version names the global file",
+         files=_pin("root/version", b"1.17\n"),
+         expect_exit=4, expect_stderr=_missing("1.17", GLOBAL)),
+    Case("nothing selected falls back to the system go",
+         system_go=True, expect_version="system"),
+    Case("system selected explicitly",
+         files=_pin("proj/.go-version", b"system\n"), system_go=True, expect_version="system"),
+    Case("system selected but no go on PATH",
+         files=_pin("proj/.go-version", b"system\n"),
+         expect_exit=4, expect_stderr=(
+             f"gvw: no system Go found on PATH (set by {PIN})",
+             "gvw: select a version with: gvw global <version>")),
+    Case("nothing selected and no system go",
+         expect_exit=5, expect_stderr=(
+             "gvw: no Go version selected and no other go on PATH",
+             "gvw: select one with: gvw global <version> or gvw local <version>")),
+    # --- tools and launchers
+    Case("gofmt follows the same selection",
+         tool="gofmt", files=_pin("proj/.go-version", b"1.21\n"), expect_version="1.21.13"),
+    Case("a launcher runs its own version whatever is selected",
+         tool="go1.21.0", files=_pin("proj/.go-version", b"1.22.10\n"),
+         expect_version="1.21.0"),
+    Case("a launcher ignores an invalid selection",
+         tool="go1.21.0", files=_pin("proj/.go-version", b"../x\n"), expect_version="1.21.0"),
+    Case("a launcher for a version that is gone",
+         tool="go1.19.13",
+         expect_exit=4, expect_stderr=_missing("1.19.13", "launcher go1.19.13")),
+    # --- loop guard
+    Case("the loop guard stops deep recursion",
+         files=_pin("proj/.go-version", b"1.22.10\n"), env={"GVW_SHIM_DEPTH": "16"},
+         expect_exit=6, shim_only=True, expect_stderr=(
+             "gvw: shim recursion detected (GVW_SHIM_DEPTH=16); "
+             "check PATH and the selected version",)),
+    Case("moderate nesting is allowed",
+         files=_pin("proj/.go-version", b"1.22.10\n"), env={"GVW_SHIM_DEPTH": "3"},
+         expect_version="1.22.10", shim_only=True),
+)
