@@ -13,7 +13,6 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import urlsplit
-from urllib.request import url2pathname
 
 from gvw import http
 from gvw.errors import ConfigError, GvwError, NetworkError
@@ -55,6 +54,9 @@ class Mirror:
 
     @property
     def directory(self) -> Path:
+        # urllib.request pulls in http.client and ssl: only file mirrors need it
+        from urllib.request import url2pathname
+
         return Path(url2pathname(urlsplit(self.url).path))
 
     @property

@@ -2,4 +2,5 @@
 
 pytest_plugins = [
     "tests.support.mirror_fixtures",
+    "tests.support.gvw_env",
 ]

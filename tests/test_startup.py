@@ -1,0 +1,54 @@
+"""gvw starts fast: commands that need no network never import httpx."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from tests.support.gvw_env import GvwEnv
+
+PROBE = (
+    "import sys\n"
+    "from gvw.cli import run\n"
+    "code = run(sys.argv[1:])\n"
+    "heavy = sorted(m for m in ('httpx', 'httpcore', 'h11', 'ssl') if m in sys.modules)\n"
+    "print('HEAVY=' + ','.join(heavy), file=sys.stderr)\n"
+)
+
+
+@pytest.mark.parametrize(
+    "args",
+    [
+        ["list"],
+        ["list", "--json"],
+        ["current"],
+        ["which", "go"],
+        ["--help"],
+        ["install", "--help"],
+        ["uninstall", "9.9.9"],
+    ],
+)
+def test_offline_commands_do_not_import_httpx(gvw: GvwEnv, tmp_path: Path, args: list[str]):
+    done = subprocess.run(
+        [sys.executable, "-c", PROBE, *args],
+        env=gvw.env(),
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+    )
+    assert "HEAVY=\n" in done.stderr, done.stderr
+
+
+def test_installing_imports_httpx(gvw: GvwEnv, tmp_path: Path) -> None:
+    # the probe itself is honest: a network command does load it
+    done = subprocess.run(
+        [sys.executable, "-c", PROBE, "install", "--mirror", "http://127.0.0.1:9/", "1.22"],
+        env=gvw.env(),
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+    )
+    assert "httpx" in done.stderr.split("HEAVY=")[1]
