@@ -23,6 +23,10 @@ COMMANDS = {
     "list-remote": "gvw.cli.listing:list_remote",
     "current": "gvw.cli.current:current",
     "which": "gvw.cli.current:which",
+    "global": "gvw.cli.pin:global_",
+    "local": "gvw.cli.pin:local",
+    "exec": "gvw.cli.run:exec_",
+    "rehash": "gvw.cli.run:rehash",
 }
 
 

@@ -15,6 +15,7 @@ from gvw.config import Config, load_config
 from gvw.mirror import Mirror
 from gvw.paths import Paths
 from gvw.platforms import Platform, host_platform
+from gvw.shims import RehashResult, rehash
 from gvw.store import Store
 
 
@@ -38,6 +39,16 @@ class App:
     @cached_property
     def platform(self) -> Platform:
         return host_platform(self.env)
+
+    @property
+    def windows(self) -> bool:
+        """Whether this store is for Windows (native .exe shims)."""
+        return self.platform.goos == "windows"
+
+    def rehash(self) -> RehashResult:
+        """Bring the shims in line with the installed versions."""
+        with self.store.lock("shims"):
+            return rehash(self.paths, self.store.installed(), windows=self.windows)
 
     def mirror(self, option: str | None) -> Mirror:
         """The mirror: --mirror beats GVW_MIRROR beats the config file."""

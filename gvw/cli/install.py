@@ -71,7 +71,7 @@ def install(
         refresh_index=refresh,
     )
     outcomes: list[InstallOutcome] = []
-    try:
+    try:  # versions installed before a failure are kept and get their shims
         if from_file is not None:
             outcomes.append(
                 installer.install_file(from_file, sha256=sha256, skip_checksum=skip_checksum)
@@ -79,8 +79,11 @@ def install(
         for spec, spelled in parsed:
             outcomes.append(installer.install(spec, spelled=spelled))
     except GvwError:
-        _show(outcomes, as_json=as_json, quiet=quiet)
+        _show(outcomes, as_json=as_json, quiet=quiet)  # what did get installed
         raise
+    finally:
+        if any(not o.already_installed for o in outcomes):
+            app.rehash()
     _show(outcomes, as_json=as_json, quiet=quiet)
 
 

@@ -29,3 +29,4 @@ def uninstall(*, versions: tuple[str, ...]) -> None:
             entry = app.store.remove(version)
             app.store.purge(entry)
         click.echo(f"Uninstalled Go {version}")
+    app.rehash()

@@ -1,0 +1,49 @@
+"""gvw exec and gvw rehash."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+
+import click
+
+from gvw.cli.app import App
+from gvw.selection import find_selection, resolve
+
+
+@click.command("exec", context_settings={"ignore_unknown_options": True})
+@click.argument("command", nargs=-1, required=True, type=click.UNPROCESSED)
+def exec_(*, command: tuple[str, ...]) -> int:
+    """Run COMMAND with the selected Go first on PATH and GOROOT set.
+
+    Example: gvw exec -- go test ./...
+    """
+    app = App()
+    resolved = resolve(find_selection(app.cwd, app.env, app.paths), app.store, app.env)
+    env = dict(app.env)
+    if resolved.goroot is not None:
+        env["GOROOT"] = str(resolved.goroot)
+        env["PATH"] = str(resolved.goroot / "bin") + os.pathsep + env.get("PATH", "")
+    if os.name != "nt":
+        try:
+            os.execvpe(command[0], list(command), env)
+        except OSError as exc:
+            raise click.ClickException(f"cannot run {command[0]}: {exc.strerror}") from exc
+    # Windows has no exec: wait for the child and pass its exit code on
+    try:
+        return subprocess.call(list(command), env=env)
+    except OSError as exc:
+        raise click.ClickException(f"cannot run {command[0]}: {exc.strerror}") from exc
+
+
+@click.command()
+def rehash() -> None:
+    """Rebuild the shims (go, gofmt, go<version>) in the shims directory."""
+    app = App()
+    result = app.rehash()
+    for name in result.written:
+        click.echo(f"wrote {app.paths.shims / name}")
+    for name in result.removed:
+        click.echo(f"removed {app.paths.shims / name}")
+    if not (result.written or result.removed):
+        click.echo(f"shims in {app.paths.shims} are up to date")

@@ -1,0 +1,133 @@
+"""The shims directory: ``go``, ``gofmt`` and a ``go<version>`` launcher per installed
+version, all copies of one shim program that decides what to do from its own name.
+
+POSIX gets the ``/bin/sh`` shim, Windows the native ``.exe`` (both ship inside the
+package). Windows locks a running .exe against replacement but lets it be renamed, so
+an old shim is moved aside before the new one takes its name, and the moved-aside
+files are deleted when they are no longer running.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import uuid
+from dataclasses import dataclass
+from importlib import resources
+from pathlib import Path
+
+from gvw.fsutil import atomic_write_bytes, rename, store_error
+from gvw.paths import Paths
+from gvw.versions import GoVersion
+
+POSIX_SHIM = "posix_shim.sh"
+WINDOWS_SHIM = "windows_shim.exe"
+TOOLS = ("go", "gofmt")
+_ASIDE_MARK = ".old-"
+
+
+@dataclass(frozen=True)
+class RehashResult:
+    written: tuple[str, ...]
+    removed: tuple[str, ...]
+
+
+def shim_program(windows: bool) -> bytes:
+    name = WINDOWS_SHIM if windows else POSIX_SHIM
+    return resources.files("gvw").joinpath("shim_files", name).read_bytes()
+
+
+def wanted_shims(installed: list[GoVersion], windows: bool) -> list[str]:
+    suffix = ".exe" if windows else ""
+    names = [*TOOLS, *(f"go{v.name}" for v in installed)]
+    return [name + suffix for name in names]
+
+
+def rehash(paths: Paths, installed: list[GoVersion], *, windows: bool) -> RehashResult:
+    """Make the shims directory hold exactly the shims for ``installed``.
+
+    Call with the store's "shims" lock held. Unchanged shims are not rewritten.
+    """
+    program = shim_program(windows)
+    directory = paths.shims
+    try:
+        directory.mkdir(parents=True, exist_ok=True)
+        present = {p.name for p in directory.iterdir()}
+    except OSError as exc:
+        raise store_error(exc, "create", directory) from exc
+    _delete_moved_aside(directory, present)
+    wanted = wanted_shims(installed, windows)
+    written = []
+    for name in wanted:
+        target = directory / name
+        if name in present and _same_content(target, program):
+            continue
+        _install_shim(target, program)
+        written.append(name)
+    removed = []
+    for name in sorted(present):
+        if _is_launcher(name, windows) and name not in wanted:
+            _retire(directory / name)
+            removed.append(name)
+    return RehashResult(tuple(written), tuple(removed))
+
+
+def stale_shims(paths: Paths, installed: list[GoVersion], *, windows: bool) -> list[str]:
+    """Shims that are missing, outdated or left over (for doctor)."""
+    program = shim_program(windows)
+    wanted = wanted_shims(installed, windows)
+    problems = [n for n in wanted if not _same_content(paths.shims / n, program)]
+    try:
+        present = [p.name for p in paths.shims.iterdir()]
+    except OSError:
+        present = []
+    problems += [n for n in present if _is_launcher(n, windows) and n not in wanted]
+    return problems
+
+
+def _install_shim(target: Path, program: bytes) -> None:
+    if target.exists():
+        _retire(target)
+    atomic_write_bytes(target, program)
+    try:
+        target.chmod(0o755)
+    except OSError as exc:
+        raise store_error(exc, "make executable", target) from exc
+
+
+def _retire(path: Path) -> None:
+    """Move a shim out of the way (works while it runs on Windows), then try to delete it."""
+    aside = path.with_name(f".{path.name}{_ASIDE_MARK}{uuid.uuid4().hex[:8]}")
+    try:
+        rename(path, aside)
+    except OSError as exc:
+        raise store_error(exc, "replace", path) from exc
+    with contextlib.suppress(OSError):  # still running (Windows): a later rehash deletes it
+        aside.unlink()
+
+
+def _delete_moved_aside(directory: Path, present: set[str]) -> None:
+    for name in [n for n in present if _ASIDE_MARK in n]:
+        try:
+            (directory / name).unlink()
+        except OSError:
+            continue  # still running
+        present.discard(name)
+
+
+def _is_launcher(name: str, windows: bool) -> bool:
+    stem = name[:-4] if windows and name.lower().endswith(".exe") else name
+    if windows != name.lower().endswith(".exe"):
+        return False
+    return stem.startswith("go") and stem[2:3].isdigit()
+
+
+def _same_content(path: Path, program: bytes) -> bool:
+    try:
+        return (
+            path.stat().st_size == len(program)
+            and path.read_bytes() == program
+            and (os.name == "nt" or os.access(path, os.X_OK))
+        )
+    except OSError:
+        return False
