@@ -66,8 +66,11 @@ def find_version_file(cwd: Path) -> Path | None:
 def read_version_file(path: Path) -> Selection:
     """The spec in a version file: the first word of the first line that is neither
     blank nor a ``#`` comment, within the first 4096 bytes."""
-    with open(path, "rb") as handle:
-        head = handle.read(MAX_VERSION_FILE_BYTES)
+    try:
+        with open(path, "rb") as handle:
+            head = handle.read(MAX_VERSION_FILE_BYTES)
+    except OSError:
+        head = b""  # unreadable: no version, as the shims see it
     if head.startswith(_BOM):
         head = head[len(_BOM) :]
     for raw_line in head.split(b"\n"):

