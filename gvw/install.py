@@ -68,6 +68,7 @@ class Installer:
         platform: Platform,
         reporter: Reporter,
         refresh_index: bool = False,
+        before_change: Callable[[GoVersion], None] | None = None,
     ) -> None:
         self.store = store
         self.config = config
@@ -75,6 +76,9 @@ class Installer:
         self.platform = platform
         self.reporter = reporter
         self.refresh_index = refresh_index
+        # called (under the version's lock) just before a new version becomes visible:
+        # the install command snapshots there, so installs that change nothing leave none
+        self.before_change = before_change
         self._releases: list[Release] | None = None
 
     # --- the index
@@ -277,6 +281,8 @@ class Installer:
             extract_archive(archive, staging, name=name, reporter=self.reporter, label="Extracting")
             _check_version_file(staging, version, name)
             meta = InstallMetadata(version.name, source, sha256, time.time())
+            if self.before_change is not None:
+                self.before_change(version)
             path = self.store.commit_staging(staging, version, meta)
         except BaseException:
             # if this fails too, the next install of this version removes it under the lock

@@ -27,6 +27,13 @@ COMMANDS = {
     "local": "gvw.cli.pin:local",
     "exec": "gvw.cli.run:exec_",
     "rehash": "gvw.cli.run:rehash",
+    "init": "gvw.cli.shell:init",
+    "shell": "gvw.cli.shell:shell",
+    "setup": "gvw.cli.setup:setup",
+    "doctor": "gvw.cli.doctor:doctor",
+    "snapshots": "gvw.cli.snapshots:snapshots",
+    "rollback": "gvw.cli.snapshots:rollback",
+    "restore": "gvw.cli.snapshots:restore",
 }
 
 

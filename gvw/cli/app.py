@@ -10,6 +10,7 @@ import os
 from collections.abc import Mapping
 from functools import cached_property
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from gvw.config import Config, load_config
 from gvw.mirror import Mirror
@@ -17,6 +18,9 @@ from gvw.paths import Paths
 from gvw.platforms import Platform, host_platform
 from gvw.shims import RehashResult, rehash
 from gvw.store import Store
+
+if TYPE_CHECKING:
+    from gvw.snapshots.service import Snapshots
 
 
 class App:
@@ -44,6 +48,20 @@ class App:
     def windows(self) -> bool:
         """Whether this store is for Windows (native .exe shims)."""
         return self.platform.goos == "windows"
+
+    @cached_property
+    def snapshots(self) -> Snapshots:
+        from gvw.registry import user_environment
+        from gvw.snapshots.service import Snapshots
+
+        return Snapshots(self.store, self.env, self.config, registry=user_environment())
+
+    def snapshot_before(self, command: str, *, version_file: Path | None = None) -> str:
+        """Snapshot the state before ``command`` (e.g. "setup") changes it, so that
+        ``gvw rollback`` can undo it; ``version_file`` is a .go-version it will change.
+        Returns the snapshot's id."""
+        files = [version_file] if version_file is not None else []
+        return self.snapshots.take(command, version_files=files).id
 
     def rehash(self) -> RehashResult:
         """Bring the shims in line with the installed versions."""

@@ -62,6 +62,13 @@ def install(
     reporter = TerminalReporter(quiet=quiet or as_json)
     # every spec is checked before anything is downloaded
     parsed = [(parse_spec(s, origin="the command line"), s.strip()) for s in specs]
+    snapshots: list[str] = []
+
+    def snapshot_once(_version: object) -> None:  # only when a version is about to appear
+        if not snapshots:
+            command = f"install --from-file {from_file.name}" if from_file else "install"
+            snapshots.append(app.snapshot_before(" ".join([command, *(s.strip() for s in specs)])))
+
     installer = Installer(
         app.store,
         config=app.config,
@@ -69,6 +76,7 @@ def install(
         platform=app.platform,
         reporter=reporter,
         refresh_index=refresh,
+        before_change=snapshot_once,
     )
     outcomes: list[InstallOutcome] = []
     try:  # versions installed before a failure are kept and get their shims

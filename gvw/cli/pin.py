@@ -37,11 +37,23 @@ def _show_file(path: Path) -> None:
     click.echo(f"{read_version_file(path).spec} (set by {path})")
 
 
-def _write(path: Path, spec: str) -> None:
-    atomic_write_text(path, spec + "\n")
+def _write(app: App, path: Path, spec: str, command: str, *, local: bool) -> None:
+    text = spec + "\n"
+    if not _holds(path, text):  # rewriting the same selection is no change to undo
+        app.snapshot_before(command, version_file=path if local else None)
+    atomic_write_text(path, text)
 
 
-def _unset(path: Path) -> None:
+def _holds(path: Path, text: str) -> bool:
+    try:
+        return path.read_text("utf-8") == text
+    except (OSError, UnicodeDecodeError):
+        return False
+
+
+def _unset(app: App, path: Path, command: str, *, local: bool) -> None:
+    if path.is_file():
+        app.snapshot_before(command, version_file=path if local else None)
     try:
         path.unlink()
     except FileNotFoundError:
@@ -60,12 +72,12 @@ def global_(*, version: str | None, unset: bool) -> None:
     app = App()
     path = app.paths.global_file
     if unset:
-        _unset(path)
+        _unset(app, path, "global --unset", local=False)
     elif version is None:
         _show_file(path)
     else:
         spec, selects = _validated(app, version)
-        _write(path, spec)
+        _write(app, path, spec, f"global {version.strip()}", local=False)
         click.echo(f"Global Go version: {spec} ({selects}), written to {path}")
 
 
@@ -77,10 +89,10 @@ def local(*, version: str | None, unset: bool) -> None:
     app = App()
     path = app.cwd / VERSION_FILE
     if unset:
-        _unset(path)
+        _unset(app, path, "local --unset", local=True)
     elif version is None:
         _show_file(path)
     else:
         spec, selects = _validated(app, version)
-        _write(path, spec)
+        _write(app, path, spec, f"local {version.strip()}", local=True)
         click.echo(f"Wrote {spec} ({selects}) to {path}")

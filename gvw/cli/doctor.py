@@ -1,0 +1,59 @@
+"""gvw doctor: check this machine for what makes the shims lose, and say the fix."""
+
+from __future__ import annotations
+
+import json
+
+import click
+
+from gvw.cli.app import App
+from gvw.errors import ExitCode
+
+
+@click.command()
+@click.option("--json", "as_json", is_flag=True, help="Print the findings as JSON.")
+def doctor(*, as_json: bool) -> int:
+    """Check PATH, GOROOT, GOTOOLCHAIN, go.mod lines, the selected version, the shims
+    and unfinished installs; on Windows also the machine and user PATH and the registry.
+
+    One line per check; each problem is followed by its fix. Exit code 0 when all is
+    well, 16 when a problem was found.
+    """
+    from gvw import doctor as checks
+    from gvw.goenv import host_goos
+    from gvw.registry import user_environment
+    from gvw.winenv import machine_environment
+
+    app = App()
+    windows = host_goos() == "windows"
+    machine = checks.Machine(
+        env=app.env,
+        cwd=app.cwd,
+        store=app.store,
+        windows=windows,
+        windows_shims=app.windows,
+        user_registry=user_environment() if windows else None,
+        machine_registry=machine_environment() if windows else None,
+    )
+    findings = checks.run(machine)
+    problems = [f for f in findings if not f.ok]
+    if as_json:
+        click.echo(
+            json.dumps(
+                {
+                    "ok": not problems,
+                    "checks": [
+                        {"check": f.check, "ok": f.ok, "message": f.message, "fix": f.fix}
+                        for f in findings
+                    ],
+                },
+                indent=2,
+            )
+        )
+    else:
+        for finding in findings:
+            click.echo(f"{'ok' if finding.ok else 'problem':<8} {finding.message}")
+            if not finding.ok and finding.fix:
+                click.echo(f"{'':<8} fix: {finding.fix}")
+        click.echo(f"{len(problems)} problem(s) found" if problems else "No problems found.")
+    return int(ExitCode.PROBLEMS_FOUND if problems else ExitCode.OK)

@@ -1,0 +1,70 @@
+"""gvw setup: load the shell integration in every new shell, and on Windows put the
+shims into the user PATH. ``--undo`` takes exactly that back."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import click
+
+from gvw.cli.app import App
+from gvw.errors import GvwError
+from gvw.goenv import host_goos
+from gvw.shells import SETUP_SHELLS
+
+
+@click.command()
+@click.option(
+    "--shell",
+    "shells",
+    multiple=True,
+    type=click.Choice(SETUP_SHELLS),
+    help="The shell to set up (repeatable). Default: PowerShell on Windows, else $SHELL; "
+    "with --undo, all of them.",
+)
+@click.option("--undo", is_flag=True, help="Remove what gvw setup added.")
+@click.option("--json", "as_json", is_flag=True, help="Print what changed as JSON.")
+def setup(*, shells: tuple[str, ...], undo: bool, as_json: bool) -> None:
+    """Make gvw permanent for this user: add the `gvw init` line to the shell profile
+    (marked, so --undo finds it) and, on Windows, put the shims first in the user PATH
+    (HKCU\\Environment, REG_EXPAND_SZ, other entries untouched). Safe to run again."""
+    from gvw.registry import user_environment
+    from gvw.shells.setup import plan
+
+    app = App()
+    windows = host_goos() == "windows"
+    chosen = list(shells) or (list(SETUP_SHELLS) if undo else [_default_shell(app, windows)])
+    steps = plan(
+        chosen,
+        env=app.env,
+        shims=str(app.paths.shims),
+        windows=windows,
+        registry=user_environment() if windows else None,
+        undo=undo,
+    )
+    if any(step.changed for step in steps):
+        app.snapshot_before("setup --undo" if undo else "setup")
+        for step in steps:
+            if step.changed:
+                step.apply()
+    if as_json:
+        report = [{"target": s.target, "changed": s.changed, "message": s.message} for s in steps]
+        click.echo(json.dumps({"undo": undo, "steps": report}, indent=2))
+        return
+    for step in steps:
+        click.echo(step.message)
+    if not undo and any(step.changed for step in steps):
+        click.echo("Open a new terminal to start using it (`gvw doctor` checks the result).")
+
+
+def _default_shell(app: App, windows: bool) -> str:
+    if windows:
+        return "powershell"
+    name = Path(app.env.get("SHELL", "")).name
+    if name in SETUP_SHELLS:
+        return name
+    raise GvwError(
+        f"cannot tell which shell to set up (SHELL={app.env.get('SHELL', '')!r})",
+        hint="name it: gvw setup --shell bash (or zsh, fish, powershell)",
+    )

@@ -1,0 +1,169 @@
+"""gvw init and gvw shell: the shell integration and the per-session version.
+
+``gvw init`` runs at every shell start: it imports no more than it needs (no App,
+no store, no network code) and computes everything in this one process.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+
+import click
+
+from gvw.errors import GvwError, NotInstalledError
+from gvw.shells import SHELL_NAMES, InitContext, get_shell, msys_path
+
+# gvw.selection.ENV_VAR, not imported from there: that pulls in the store, and gvw init
+# runs at every shell start
+ENV_VAR = "GVW_GO_VERSION"
+
+_INIT_HELP = """Print the shell integration script for SHELL.
+
+\b
+Load it from the shell's profile (or let `gvw setup` add the line):
+  bash        ~/.bashrc                       eval "$(gvw init bash)"
+  zsh         ~/.zshrc (after compinit)       eval "$(gvw init zsh)"
+  fish        ~/.config/fish/conf.d/gvw.fish  gvw init fish | source
+  powershell  profile.ps1 (all hosts)          gvw init powershell | Out-String | Invoke-Expression
+  cmd         gvw init cmd > "%LOCALAPPDATA%\\gvw\\init.cmd", run from AutoRun
+
+It puts the shims first on PATH, makes `gvw shell` work and adds completions;
+PowerShell also gets a prompt segment with the Go version in Go projects.
+"""
+
+
+@click.command("init", help=_INIT_HELP)
+@click.argument("shell_name", metavar="SHELL", type=click.Choice(SHELL_NAMES))
+def init(*, shell_name: str) -> None:
+    from gvw.paths import Paths
+
+    shell = get_shell(shell_name)
+    paths = Paths.from_env(os.environ)
+    windows = os.name == "nt"
+    root, shims = str(paths.root), str(paths.shims)
+    if windows and shell.name in ("bash", "zsh", "fish"):  # Git Bash, MSYS2
+        root, shims = msys_path(root), msys_path(shims)
+    context = InitContext(
+        shell=shell.name,
+        root=root,
+        shims=shims,
+        windows=windows,
+        commands=_command_names(),
+        completion=_completion_source(shell.name),
+        env=dict(os.environ),
+    )
+    _emit(shell.init_script(context))
+
+
+def _command_names() -> tuple[str, ...]:
+    from gvw.cli import COMMANDS
+
+    return tuple(sorted(COMMANDS))
+
+
+def _completion_source(shell_name: str) -> str:
+    """click's completion script (the output of ``_GVW_COMPLETE=bash_source gvw``),
+    made here instead of in another gvw process at every shell start."""
+    if shell_name not in ("bash", "zsh"):  # fish has its own (gvw.shells.fish)
+        return ""
+    from click.shell_completion import get_completion_class
+
+    from gvw.cli import cli
+
+    completion_class = get_completion_class(shell_name)
+    assert completion_class is not None
+    completion = completion_class(cli, {}, "gvw", "_GVW_COMPLETE")
+    # not .source(): for bash that starts a bash process to check its version
+    source: str = completion.source_template % completion.source_vars()
+    return source
+
+
+def _emit(script: str) -> None:
+    """Write the script as bytes: paths that are not valid UTF-8 on POSIX survive, and
+    Windows scripts are ASCII whatever the console code page."""
+    data = script.encode(sys.getfilesystemencoding(), "surrogateescape")
+    click.echo(data, nl=False)
+
+
+def _help(ctx: click.Context, _param: click.Parameter, value: bool) -> None:
+    # With --shell, stdout is code the wrapper function runs: help goes to stderr.
+    if not value or ctx.resilient_parsing:
+        return
+    click.echo(ctx.get_help(), err=bool(ctx.params.get("shell_name")))
+    ctx.exit()
+
+
+def _complete_versions(ctx: click.Context, param: click.Parameter, incomplete: str) -> list[str]:
+    from gvw.paths import Paths
+
+    try:
+        names = sorted(p.name for p in Paths.from_env(os.environ).versions.iterdir())
+    except OSError:
+        names = []
+    return [n for n in ["latest", "system", *names] if n.startswith(incomplete)]
+
+
+@click.command("shell", add_help_option=False)
+@click.argument("version", required=False, shell_complete=_complete_versions)
+@click.option("--unset", is_flag=True, help=f"Remove this session's version ({ENV_VAR}).")
+@click.option(
+    "--shell",
+    "shell_name",
+    type=click.Choice(SHELL_NAMES),
+    is_eager=True,
+    help="Print the code for this shell (the function from `gvw init` passes it).",
+)
+@click.option(
+    "-h",
+    "--help",
+    is_flag=True,
+    expose_value=False,
+    is_eager=True,
+    callback=_help,
+    help="Show this message and exit.",
+)
+def shell(*, version: str | None, unset: bool, shell_name: str | None) -> None:
+    """Show or set the Go version of this shell session only (GVW_GO_VERSION).
+
+    It beats .go-version files and the global version until the shell exits or
+    `gvw shell --unset`. Needs the integration from `gvw init` (or `gvw setup`).
+    """
+    if version is not None and unset:
+        raise click.UsageError("give either VERSION or --unset, not both")
+    current = os.environ.get(ENV_VAR, "").strip()
+    if shell_name is None:
+        if version is not None or unset:
+            raise GvwError(
+                "gvw shell changes the shell it runs in, and gvw's shell integration is "
+                "not loaded in this one",
+                hint='load it with e.g. eval "$(gvw init bash)" (see gvw init --help), '
+                "or for good with: gvw setup",
+            )
+        click.echo(_shown(current))
+        return
+    target = get_shell(shell_name)
+    if unset:
+        _emit(target.set_version(None))
+    elif version is not None:
+        _emit(target.set_version(_validated(version)))
+    else:
+        _emit(target.show_version(_shown(current)))
+
+
+def _validated(version: str) -> str:
+    """The spec as `gvw local` would write it; fails as `gvw local` does."""
+    from gvw.cli.app import App
+    from gvw.cli.pin import _validated as validated_like_local
+
+    spec, _selects = validated_like_local(App(), version)
+    return spec
+
+
+def _shown(current: str) -> str:
+    if not current:
+        raise NotInstalledError(
+            f"no version is set for this shell ({ENV_VAR} is not set)",
+            hint="set one with: gvw shell <version>",
+        )
+    return current

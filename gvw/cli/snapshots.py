@@ -1,0 +1,301 @@
+"""gvw snapshots (list, show, diff), gvw restore and gvw rollback."""
+
+from __future__ import annotations
+
+import json
+import shlex
+import sys
+from collections.abc import Mapping
+from typing import Any
+
+import click
+
+from gvw.cli.app import App
+from gvw.cli.terminal import TerminalReporter
+from gvw.snapshots.apply import Plan, apply, prepare
+from gvw.snapshots.diff import Change, diff, file_text, shown, tool_text
+from gvw.snapshots.model import Snapshot, State
+
+
+@click.group(invoke_without_command=True)
+@click.option("--json", "as_json", is_flag=True, help="Print JSON for scripts.")
+@click.pass_context
+def snapshots(ctx: click.Context, *, as_json: bool) -> None:
+    """List snapshots, newest first; see one with `show`, compare with `diff`.
+
+    gvw takes a snapshot before every command that changes something (install,
+    uninstall, global, local, restore, rollback).
+    """
+    if ctx.invoked_subcommand is not None:
+        return
+    app = App()
+    found, problems = app.snapshots.repo.load_all()
+    reporter = TerminalReporter()
+    for problem in problems:
+        reporter.warn(f"skipping {problem.message}")
+    if as_json:
+        rows = [
+            {
+                "id": s.id,
+                "time": s.created.isoformat(),
+                "command": s.command,
+                "summary": summary(s.state),
+            }
+            for s in found
+        ]
+        click.echo(json.dumps(rows, indent=2))
+        return
+    if not found:
+        click.echo("no snapshots yet: gvw takes one before every change")
+        return
+    commands = [shown(s.command, 40) for s in found]
+    width = max(len("COMMAND"), *(len(c) for c in commands))
+    click.echo(f"{'ID':<19}  {'TIME':<19}  {'COMMAND':<{width}}  SUMMARY")
+    for snapshot, command in zip(found, commands):
+        click.echo(
+            f"{snapshot.id}  {local_time(snapshot)}  {command:<{width}}  {summary(snapshot.state)}"
+        )
+
+
+@snapshots.command()
+@click.argument("snapshot_id", metavar="ID")
+@click.option("--json", "as_json", is_flag=True, help="Print JSON for scripts.")
+def show(*, snapshot_id: str, as_json: bool) -> None:
+    """Show everything one snapshot holds (ID may be a unique prefix)."""
+    app = App()
+    repo = app.snapshots.repo
+    snapshot = repo.load(repo.resolve(snapshot_id))
+    if as_json:
+        click.echo(json.dumps(snapshot_json(snapshot), indent=2))
+        return
+    for line in describe(snapshot):
+        click.echo(line)
+
+
+@snapshots.command("diff")
+@click.argument("first", metavar="ID")
+@click.argument("second", metavar="[ID]", required=False)
+@click.option("--json", "as_json", is_flag=True, help="Print JSON for scripts.")
+def diff_(*, first: str, second: str | None, as_json: bool) -> None:
+    """Show what changed from snapshot ID to another one, or to now."""
+    app = App()
+    repo = app.snapshots.repo
+    old = repo.load(repo.resolve(first))
+    if second is None:
+        new = app.snapshots.capture(_version_file_paths(old))
+    else:
+        new = repo.load(repo.resolve(second)).state
+    changes = diff(old.state, new)
+    if as_json:
+        click.echo(json.dumps([c.__dict__ for c in changes], indent=2))
+        return
+    for change in changes:
+        click.echo(str(change))
+    if not changes:
+        click.echo("no differences")
+
+
+@click.command()
+@click.argument("snapshot_id", metavar="ID")
+@click.option("--mirror", metavar="URL", help="Where to download versions the trash lacks.")
+@click.option("--dry-run", is_flag=True, help="Only say what would change.")
+@click.option("-q", "--quiet", is_flag=True, help="No progress bars.")
+def restore(*, snapshot_id: str, mirror: str | None, dry_run: bool, quiet: bool) -> None:
+    """Go back to snapshot ID: versions, selection, go env file, GOPATH/bin programs.
+
+    The current state is snapshotted first, so `gvw rollback` undoes the restore.
+    """
+    app = App()
+    repo = app.snapshots.repo
+    target = repo.load(repo.resolve(snapshot_id))
+    plan = app.snapshots.plan(target)
+    if not plan.changes_anything:
+        click.echo(f"Nothing to restore: this is already the state of snapshot {target.id}")
+        _print_env_commands(plan.env)
+        return
+    _restore(app, plan, f"restore {target.id}", mirror=mirror, dry_run=dry_run, quiet=quiet)
+
+
+@click.command()
+@click.option("--mirror", metavar="URL", help="Where to download versions the trash lacks.")
+@click.option("--dry-run", is_flag=True, help="Only say what would change.")
+@click.option("-q", "--quiet", is_flag=True, help="No progress bars.")
+def rollback(*, mirror: str | None, dry_run: bool, quiet: bool) -> None:
+    """Undo the last change (restore the newest snapshot that differs from now).
+
+    Rolling back twice redoes: the rollback itself was snapshotted first.
+    """
+    app = App()
+    plan = app.snapshots.rollback_plan()
+    if not plan.changes_anything:
+        click.echo(f"Nothing to roll back: this is already the state of snapshot {plan.target.id}")
+        _print_env_commands(plan.env)
+        return
+    command = f"rollback to {plan.target.id}"
+    _restore(app, plan, command, mirror=mirror, dry_run=dry_run, quiet=quiet)
+
+
+def _restore(
+    app: App, plan: Plan, command: str, *, mirror: str | None, dry_run: bool, quiet: bool
+) -> None:
+    from gvw.snapshots.retention import prune_trash
+
+    reporter = TerminalReporter(quiet=quiet)
+    installers: list[Any] = []
+
+    def installer() -> Any:  # built on first need: restores from the trash need no network
+        if not installers:
+            from gvw.install import Installer
+
+            installers.append(
+                Installer(
+                    app.store,
+                    config=app.config,
+                    mirror=app.mirror(mirror),
+                    platform=app.platform,
+                    reporter=reporter,
+                )
+            )
+        return installers[0]
+
+    target = plan.target
+    prepare(plan, app.snapshots.repo, installer)
+    for warning in plan.warnings:
+        reporter.warn(warning)
+    verb = "Would restore" if dry_run else "Restoring"
+    click.echo(
+        f"{verb} snapshot {target.id} ({local_time(target)}, before: {shown(target.command)})"
+    )
+    if not dry_run:
+        saved = app.snapshots.take(
+            command, version_files=_version_file_paths(target), protect={target.id}
+        )
+        click.echo(f"Saved the state before this as snapshot {saved.id} (gvw rollback undoes it)")
+    try:
+        apply(
+            plan,
+            store=app.store,
+            installer=installer,
+            registry=app.snapshots.registry,
+            on_change=lambda change: click.echo(f"  {change}"),
+            dry_run=dry_run,
+        )
+    finally:
+        if not dry_run and (plan.install or plan.trash):
+            app.rehash()
+            prune_trash(app.store, app.config)
+    if plan.registry and not dry_run:
+        click.echo("New programs see the registry change; open terminals keep their values.")
+    _print_env_commands(plan.env)
+
+
+def _print_env_commands(env: Mapping[str, str | None]) -> None:
+    if not env:
+        return
+    click.echo("gvw cannot change your shell's variables; to restore them run:")
+    for line in shell_commands(env, powershell=sys.platform == "win32"):
+        click.echo(f"  {line}")
+
+
+def shell_commands(env: Mapping[str, str | None], *, powershell: bool) -> list[str]:
+    """Commands that set ``env`` back: POSIX sh, or PowerShell on Windows."""
+    lines = []
+    for name, value in env.items():
+        if value is not None and not all(c.isprintable() for c in value):
+            lines.append(f"# {name} holds control characters; set it by hand")
+        elif powershell:
+            quoted = "'" + (value or "").replace("'", "''") + "'"
+            lines.append(
+                f"Remove-Item Env:{name} -ErrorAction SilentlyContinue"
+                if value is None
+                else f"$env:{name} = {quoted}"
+            )
+        else:
+            lines.append(
+                f"unset {name}" if value is None else f"export {name}={shlex.quote(value)}"
+            )
+    return lines
+
+
+# --- presentation --------------------------------------------------------------------
+
+
+def local_time(snapshot: Snapshot) -> str:
+    return snapshot.created.astimezone().strftime("%Y-%m-%d %H:%M:%S")
+
+
+def summary(state: State) -> str:
+    """One line: the global selection, the installed versions, how many tools."""
+    global_text = file_text(state.global_file)
+    parts = [f"global {global_text}" if global_text != "(absent)" else "no global"]
+    parts.append("Go " + ", ".join(state.installed) if state.installed else "no Go installed")
+    count = len(state.tools)
+    parts.append(f"{count} tool{'' if count == 1 else 's'}")
+    return "; ".join(parts)
+
+
+def describe(snapshot: Snapshot) -> list[str]:
+    state = snapshot.state
+    lines = [
+        f"Snapshot {snapshot.id}",
+        f"taken:        {local_time(snapshot)} (before: gvw {shown(snapshot.command)})",
+        f"global:       {file_text(state.global_file)}",
+        f"installed:    {', '.join(state.installed) or '(none)'}",
+    ]
+    for version_file in state.version_files:
+        lines.append(f".go-version:  {shown(version_file.path)}: {file_text(version_file)}")
+    if state.go_env_file is not None:
+        lines.append(f"go env file:  {shown(state.go_env_file.path)} ({state.go_env_file.state})")
+        lines += [f"  {shown(line)}" for line in state.go_env_file.content.splitlines() if line]
+    lines.append(f"GOPATH/bin:   {shown(state.tools_dir) or '(none)'}")
+    width = max((len(shown(t.name)) for t in state.tools), default=0)
+    for tool in state.tools:
+        lines.append(f"  {shown(tool.name):<{width}}  {tool.size:>10} bytes  {tool_text(tool)}")
+    if state.registry is not None:
+        lines.append("registry:     HKCU\\Environment")
+        for name, value in state.registry.items():
+            lines.append(f"  {shown(name)} = {shown(value.value)} ({value.kind})")
+    lines.append("environment:")
+    for name, text in state.process_env.items():
+        lines.append(f"  {name}={shown(text)}")
+    return lines
+
+
+def snapshot_json(snapshot: Snapshot) -> dict[str, Any]:
+    state = snapshot.state
+
+    def file(f: Any) -> dict[str, Any] | None:
+        if f is None:
+            return None
+        return {
+            "path": f.path or None,
+            "state": f.state,
+            "content": f.content if f.present else None,
+        }
+
+    return {
+        "id": snapshot.id,
+        "time": snapshot.created.isoformat(),
+        "command": snapshot.command,
+        "os": snapshot.os,
+        "gvw_version": snapshot.gvw_version,
+        "global": file(state.global_file),
+        "installed": list(state.installed),
+        "version_files": [file(f) for f in state.version_files],
+        "process_env": dict(state.process_env),
+        "go_env_file": file(state.go_env_file),
+        "registry": None
+        if state.registry is None
+        else {k: {"value": v.value, "kind": v.kind} for k, v in state.registry.items()},
+        "tools_dir": state.tools_dir or None,
+        "tools": [dict(t.__dict__) for t in state.tools],
+    }
+
+
+def _version_file_paths(snapshot: Snapshot) -> list[Any]:
+    from pathlib import Path
+
+    return [Path(f.path) for f in snapshot.state.version_files]
+
+
+__all__ = ["Change", "restore", "rollback", "snapshots"]

@@ -1,0 +1,93 @@
+"""fish."""
+
+from __future__ import annotations
+
+from gvw.shells import InitContext, Shell
+
+# PATH is edited as a list, not with fish_add_path: that one changes the universal
+# fish_user_paths, which outlives the session. Variables set with -l and the for loop's
+# variable stay inside the sourced script.
+_SCRIPT = """\
+# gvw shell integration for fish, printed by `gvw init fish`.
+# Load it from ~/.config/fish/conf.d/gvw.fish:  gvw init fish | source
+
+# The shims first on PATH: drop every entry equal to them, then prepend them.
+set -l gvw_shims @SHIMS@
+set -l gvw_path
+for gvw_entry in $PATH
+    if test "$gvw_entry" != "$gvw_shims"
+        set -a gvw_path $gvw_entry
+    end
+end
+set -gx PATH $gvw_shims $gvw_path
+
+# `gvw shell VERSION` / `gvw shell --unset` change this shell: gvw checks the version
+# and prints the code, this function runs it.
+function gvw --description 'gvw: Go versions; gvw shell changes this session'
+    if test "$argv[1]" = shell
+        set -e argv[1]
+        set -l gvw_code (command gvw shell --shell fish $argv)
+        or return
+        string join \\n -- $gvw_code | source
+    else
+        command gvw $argv
+    end
+end
+"""
+
+# Completions through click's bash protocol ("type,value" lines, the same since click
+# 8.0): click's own fish script is broken in click 8.4.0-8.4.1 (pallets/click#3502).
+_COMPLETION = """
+# Completions.
+function __gvw_complete
+    set -l current (commandline -ct)
+    set -l words (commandline -opc) "$current"
+    set -l count (count $words)
+    set -l response (env COMP_WORDS="$words" COMP_CWORD=(math $count - 1) \\
+        _GVW_COMPLETE=bash_complete gvw)
+    for item in $response
+        set -l kind (string split -m 1 , -- $item)
+        switch $kind[1]
+            case plain
+                printf '%s\\n' $kind[2]
+            case file
+                __fish_complete_path "$current"
+            case dir
+                __fish_complete_directories "$current"
+        end
+    end
+end
+complete --command gvw --no-files --arguments '(__gvw_complete)'
+"""
+
+
+def quote(text: str) -> str:
+    """One word for fish: single quotes, in which only \\\\ and \\' are escapes."""
+    return "'" + text.replace("\\", "\\\\").replace("'", "\\'") + "'"
+
+
+def _init_script(ctx: InitContext) -> str:
+    return _SCRIPT.replace("@SHIMS@", quote(ctx.shims)) + _COMPLETION
+
+
+def _set_version(spec: str | None) -> str:
+    if spec is None:
+        # `set -e` fails when the variable is not set; unsetting twice is not an error
+        return "set -e -g GVW_GO_VERSION; or true\n"
+    return f"set -gx GVW_GO_VERSION {quote(spec)}\n"
+
+
+def _show_version(spec: str) -> str:
+    return f"printf '%s\\n' {quote(spec)}\n"
+
+
+SHELLS = {
+    "fish": Shell(
+        name="fish",
+        profile_line="gvw init fish | source",
+        quote=quote,
+        init_script=_init_script,
+        set_version=_set_version,
+        show_version=_show_version,
+    )
+}

@@ -1,0 +1,312 @@
+"""Put a snapshot back: plan every change, check that all of it can be done, then do it.
+
+Planning compares the snapshot with a capture of the current state and touches only
+what differs. Everything that could fail for want of something (a kept program, a
+version that must come from the mirror) is checked before the first change. The
+order of the changes keeps the shims valid throughout: versions come back first,
+then the selection is written, then versions the snapshot did not have go to the
+trash (recoverable, like an uninstall).
+
+What a restore writes, and where:
+- ``<root>/version`` and the ``.go-version`` files the snapshot recorded (by name
+  ``.go-version`` only, never through a symbolic link, only in existing directories);
+- the go env file and GOPATH/bin at the locations the *current* environment gives
+  (when they differ from the recorded ones, a warning says what was left alone);
+  programs only from blobs whose content matches their recorded sha256;
+- the registry user environment on Windows.
+Programs in GOPATH/bin that the snapshot does not list are left where they are.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from gvw.errors import GvwError, NotInstalledError, SnapshotError
+from gvw.fsutil import atomic_write_bytes, atomic_write_text, rename, store_error
+from gvw.goenv import PROCESS_VARS
+from gvw.registry import RegistryValue, UserEnvironment
+from gvw.snapshots.diff import (
+    ABSENT,
+    NOT_INSTALLED,
+    UNSET,
+    Change,
+    file_text,
+    go_env_changes,
+    registry_text,
+    shown,
+    tool_text,
+)
+from gvw.snapshots.model import ABSENT as FILE_ABSENT
+from gvw.snapshots.model import PRESENT, UNRECORDED, FileState, Snapshot, State, Tool
+from gvw.snapshots.repository import SnapshotRepository
+from gvw.store import METADATA_NAME, Store
+from gvw.versions import ExactSpec, GoVersion, parse_installed_name
+
+if TYPE_CHECKING:
+    from gvw.install import Installer
+
+
+@dataclass
+class Plan:
+    target: Snapshot
+    current: State
+    install: list[tuple[GoVersion, Path | None]] = field(default_factory=list)  # trash entry
+    trash: list[GoVersion] = field(default_factory=list)
+    global_file: FileState | None = None
+    version_files: list[tuple[FileState, FileState]] = field(default_factory=list)  # (to, from)
+    go_env_file: FileState | None = None
+    tools: list[tuple[Tool, Tool | None]] = field(default_factory=list)
+    registry: dict[str, RegistryValue | None] = field(default_factory=dict)
+    env: dict[str, str | None] = field(default_factory=dict)  # for the user's shell
+    warnings: list[str] = field(default_factory=list)
+    blobs: dict[str, bytes] = field(default_factory=dict)  # filled by prepare()
+
+    @property
+    def changes_anything(self) -> bool:
+        """Whether a restore would change anything on this machine (the shell's own
+        variables are printed, not changed, and do not count)."""
+        return bool(
+            self.install
+            or self.trash
+            or self.global_file
+            or self.version_files
+            or self.go_env_file
+            or self.tools
+            or self.registry
+        )
+
+
+def plan_restore(target: Snapshot, current: State, store: Store, *, goos: str) -> Plan:
+    """What restoring ``target`` changes, given the ``current`` state (captured with the
+    target's version files)."""
+    if target.os != goos:
+        raise SnapshotError(
+            f"snapshot {target.id} was taken on {target.os}; this is {goos}",
+            hint="restore a snapshot taken on this machine (see: gvw snapshots)",
+        )
+    want = target.state
+    plan = Plan(target, current)
+    for name in sorted(set(want.installed) - set(current.installed)):
+        version = _version(name)
+        entries = [e for e in store.trash_entries(version) if _complete(e)]
+        plan.install.append((version, entries[0] if entries else None))
+    plan.trash = [_version(n) for n in sorted(set(current.installed) - set(want.installed))]
+    if want.global_file.state != UNRECORDED and _differs(want.global_file, current.global_file):
+        plan.global_file = want.global_file
+    _plan_version_files(plan)
+    _plan_go_env(plan)
+    _plan_tools(plan)
+    _plan_registry(plan)
+    for var in PROCESS_VARS:
+        if want.process_env.get(var) != current.process_env.get(var):
+            plan.env[var] = want.process_env.get(var)
+    return plan
+
+
+def _plan_version_files(plan: Plan) -> None:
+    now = {f.path: f for f in plan.current.version_files}
+    for wanted in plan.target.state.version_files:
+        current = now.get(wanted.path)
+        if wanted.state == UNRECORDED or current is None or not _differs(wanted, current):
+            continue
+        path = Path(wanted.path)
+        if current.state == UNRECORDED:
+            plan.warnings.append(
+                f"left {shown(wanted.path)} alone: it is not a regular file gvw can replace"
+            )
+        elif wanted.present and not path.parent.is_dir():
+            plan.warnings.append(f"left {shown(wanted.path)} alone: its directory no longer exists")
+        else:
+            plan.version_files.append((wanted, current))
+
+
+def _plan_go_env(plan: Plan) -> None:
+    wanted, current = plan.target.state.go_env_file, plan.current.go_env_file
+    if wanted is None or wanted.state == UNRECORDED:
+        return
+    if current is None:
+        plan.warnings.append("go env file not restored: GOENV=off or no config directory now")
+    elif current.path != wanted.path:
+        plan.warnings.append(
+            f"go env file not restored: it is {shown(current.path)} now, "
+            f"the snapshot has {shown(wanted.path)}"
+        )
+    elif current.state == UNRECORDED:
+        plan.warnings.append(f"left {shown(current.path)} alone: not a file gvw can replace")
+    elif _differs(wanted, current):
+        plan.go_env_file = wanted
+
+
+def _plan_tools(plan: Plan) -> None:
+    want, now = plan.target.state, plan.current
+    if not want.tools:
+        return
+    if want.tools_dir != now.tools_dir:
+        plan.warnings.append(
+            f"GOPATH/bin programs not restored: GOPATH/bin is {shown(now.tools_dir or UNSET)} "
+            f"now, the snapshot has {shown(want.tools_dir)}"
+        )
+        return
+    current = {t.name: t for t in now.tools}
+    for tool in want.tools:
+        before = current.get(tool.name)
+        if before is None or before.sha256 != tool.sha256:
+            plan.tools.append((tool, before))
+
+
+def _plan_registry(plan: Plan) -> None:
+    wanted, current = plan.target.state.registry, plan.current.registry
+    if wanted is None:
+        return
+    if current is None:
+        plan.warnings.append("registry values not restored: they exist only on Windows")
+        return
+    now = {k.upper(): (k, v) for k, v in current.items()}
+    for name, value in wanted.items():
+        existing = now.pop(name.upper(), None)
+        if existing is None or existing[1] != value:
+            plan.registry[existing[0] if existing else name] = value
+    for name, _ in now.values():  # names are case-insensitive in the registry
+        plan.registry[name] = None
+
+
+def prepare(
+    plan: Plan,
+    repo: SnapshotRepository,
+    installer: Callable[[], Installer],
+) -> None:
+    """Check that everything the plan needs is there, before anything changes: each
+    program's kept copy (read and verified now), each version that must come from the
+    mirror (looked up in its index)."""
+    for tool, _ in plan.tools:
+        data = repo.read_blob(tool.sha256)
+        if data is None:
+            raise SnapshotError(
+                f"snapshot {plan.target.id} cannot be restored: the kept copy of "
+                f"GOPATH/bin/{shown(tool.name)} (sha256 {tool.sha256[:12]}) is missing "
+                "or damaged; nothing was changed",
+                hint="restore another snapshot (see: gvw snapshots)",
+            )
+        plan.blobs[tool.sha256] = data
+    for version, entry in plan.install:
+        if entry is not None:
+            continue
+        try:
+            installer().resolve(ExactSpec(version), spelled=version.name)
+        except GvwError as error:
+            raise NotInstalledError(
+                f"snapshot {plan.target.id} needs Go {version}, which is not installed, "
+                f"not in the trash, and not available: {error.message}; nothing was changed",
+                hint=f"install it with: gvw install {version} (--mirror URL for another "
+                f"mirror), then run: gvw restore {plan.target.id}",
+            ) from error
+
+
+def apply(
+    plan: Plan,
+    *,
+    store: Store,
+    installer: Callable[[], Installer],
+    registry: UserEnvironment | None,
+    on_change: Callable[[Change], None],
+    dry_run: bool = False,
+) -> None:
+    """Make the changes ``prepare`` checked, reporting each as it is done (with
+    ``dry_run``, only report them)."""
+    run = not dry_run
+    for version, entry in plan.install:
+        if run and entry is not None:
+            _untrash(store, version, entry)
+        elif run:
+            installer().install(ExactSpec(version), spelled=version.name)
+        note = "from the trash" if entry else "downloaded"
+        on_change(Change(f"Go {version}", NOT_INSTALLED, "installed", note))
+    if plan.global_file is not None:
+        if run:
+            _write_file(store.paths.global_file, plan.global_file)
+        old, new = file_text(plan.current.global_file), file_text(plan.global_file)
+        on_change(Change("global", old, new))
+    for wanted, before in plan.version_files:
+        if run:
+            _write_file(Path(wanted.path), wanted)
+        on_change(Change(shown(wanted.path), file_text(before), file_text(wanted)))
+    for version in plan.trash:
+        if run:
+            with store.lock(f"install-{version.name}"):
+                if store.is_installed(version):
+                    store.remove(version)
+        on_change(Change(f"Go {version}", "installed", NOT_INSTALLED, "moved to the trash"))
+    if plan.go_env_file is not None:
+        if run:
+            _write_file(Path(plan.go_env_file.path), plan.go_env_file, make_parents=True)
+        for change in go_env_changes(plan.current.go_env_file, plan.go_env_file):
+            on_change(change)
+    for tool, replaced in plan.tools:
+        if run:
+            _put_tool(Path(plan.target.state.tools_dir) / tool.name, plan.blobs[tool.sha256])
+        old = tool_text(replaced) if replaced else ABSENT
+        on_change(Change(f"GOPATH/bin/{shown(tool.name)}", old, tool_text(tool)))
+    if plan.registry:
+        if run:
+            assert registry is not None
+            registry.write_user_environment(plan.registry)
+        now = {k.upper(): v for k, v in (plan.current.registry or {}).items()}
+        for name, value in plan.registry.items():
+            old = registry_text(now.get(name.upper()))
+            on_change(Change(f"registry {shown(name)}", old, registry_text(value)))
+
+
+def _untrash(store: Store, version: GoVersion, entry: Path) -> None:
+    with store.lock(f"install-{version.name}"):
+        if store.is_installed(version):
+            return  # another process put it back meanwhile
+        final = store.paths.version_dir(version.name)
+        try:
+            store.paths.versions.mkdir(parents=True, exist_ok=True)
+            rename(entry, final)
+        except OSError as exc:
+            raise store_error(exc, "move back from the trash", entry) from exc
+
+
+def _write_file(path: Path, state: FileState, *, make_parents: bool = False) -> None:
+    if path.is_symlink():  # checked at planning time too; a restore never writes through one
+        raise SnapshotError(f"refusing to replace {path}: it is a symbolic link")
+    if state.state == PRESENT:
+        if not make_parents and not path.parent.is_dir():
+            raise SnapshotError(f"cannot restore {path}: its directory no longer exists")
+        atomic_write_text(path, state.content)
+    elif state.state == FILE_ABSENT:
+        try:
+            path.unlink()
+        except FileNotFoundError:
+            pass
+        except OSError as exc:
+            raise store_error(exc, "remove", path) from exc
+
+
+def _put_tool(path: Path, data: bytes) -> None:
+    atomic_write_bytes(path, data)
+    if os.name != "nt":
+        try:
+            path.chmod(0o755)
+        except OSError as exc:
+            raise store_error(exc, "make executable", path) from exc
+
+
+def _differs(a: FileState, b: FileState) -> bool:
+    return (a.state, a.content) != (b.state, b.content)
+
+
+def _complete(entry: Path) -> bool:
+    """A trash entry that is a whole toolchain (installs write the metadata last)."""
+    return (entry / METADATA_NAME).is_file() or (entry / "bin").is_dir()
+
+
+def _version(name: str) -> GoVersion:
+    version = parse_installed_name(name)
+    assert version is not None  # names were checked when the snapshot was read
+    return version

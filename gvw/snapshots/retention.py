@@ -1,0 +1,116 @@
+"""How long snapshots and trashed versions are kept (config: snapshot_keep,
+snapshot_max_age_days, trash_keep, trash_max_age_days).
+
+Snapshots: the newest ``snapshot_keep`` are kept, minus those older than
+``snapshot_max_age_days``; the newest one is always kept, so ``gvw rollback`` always
+has something to go back to. Trash: the newest ``trash_keep`` entries, minus those
+older than ``trash_max_age_days`` (``trash_keep = 0`` keeps none). An age of 0 means
+no age limit. Blobs no snapshot refers to any more are deleted with the snapshots.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import re
+import time
+from collections.abc import Collection
+from datetime import datetime, timedelta, timezone
+from pathlib import Path
+
+from gvw.config import Config
+from gvw.fsutil import store_error
+from gvw.snapshots.repository import SnapshotRepository, time_of
+from gvw.store import Store
+
+_DIGEST_RE = re.compile(rb"[0-9a-f]{64}")
+_STALE_TEMP_SECONDS = 3600
+_GRACE_SECONDS = 3600
+
+
+def prune_snapshots(
+    repo: SnapshotRepository,
+    config: Config,
+    *,
+    now: datetime | None = None,
+    protect: Collection[str] = (),
+) -> list[str]:
+    """Delete the snapshots the retention rule drops; returns their ids."""
+    now = now or datetime.now(timezone.utc)
+    ids = list(reversed(repo.ids()))  # newest first
+    limit = max(1, config.snapshot_keep)
+    max_age = timedelta(days=config.snapshot_max_age_days)
+    doomed = [
+        snapshot_id
+        for index, snapshot_id in enumerate(ids)
+        if index > 0
+        and snapshot_id not in protect
+        and (index >= limit or (max_age and now - time_of(snapshot_id) > max_age))
+    ]
+    for snapshot_id in doomed:
+        repo.delete(snapshot_id)
+    _remove_stale_temporaries(repo.directory)
+    if doomed:
+        collect_blobs(repo)
+    return doomed
+
+
+def collect_blobs(repo: SnapshotRepository) -> list[str]:
+    """Delete blobs that no snapshot file mentions. Any sha256-looking text in any file
+    keeps a blob (damaged snapshots included): cheap, and never deletes too much.
+    Blobs touched within the hour are kept too: a capture running now touches every
+    blob it refers to before its snapshot file exists."""
+    referenced: set[bytes] = set()
+    for snapshot_id in repo.ids():
+        with contextlib.suppress(OSError):
+            referenced.update(_DIGEST_RE.findall(repo.path_of(snapshot_id).read_bytes()))
+    removed = []
+    try:
+        names = os.listdir(repo.blobs)
+    except OSError:
+        return []
+    cutoff = time.time() - _GRACE_SECONDS
+    for name in names:
+        if len(name) == 64 and name.encode() not in referenced:
+            blob = repo.blobs / name
+            with contextlib.suppress(FileNotFoundError):
+                if blob.stat().st_mtime < cutoff:
+                    blob.unlink()
+                    removed.append(name)
+    return removed
+
+
+def _remove_stale_temporaries(directory: Path) -> None:
+    """Temporary files of killed gvw processes (live ones are younger than an hour)."""
+    cutoff = time.time() - _STALE_TEMP_SECONDS
+    for folder in (directory, directory / "blobs"):
+        with contextlib.suppress(OSError):
+            for entry in os.scandir(folder):
+                if entry.name.startswith(".") and entry.name.endswith(".tmp"):
+                    with contextlib.suppress(OSError):
+                        if entry.stat().st_mtime < cutoff:
+                            os.unlink(entry.path)
+
+
+def prune_trash(store: Store, config: Config, *, now: float | None = None) -> list[Path]:
+    """Purge the trash entries the retention rule drops; returns them."""
+    now = time.time() if now is None else now
+    max_age = config.trash_max_age_days * 86400
+    doomed = [
+        entry
+        for index, entry in enumerate(store.trash_entries())  # newest first
+        if index >= config.trash_keep or (max_age and now - _trashed_at(entry) > max_age)
+    ]
+    for entry in doomed:
+        try:
+            store.purge(entry)
+        except OSError as exc:  # pragma: no cover - purge raises StoreError itself
+            raise store_error(exc, "remove", entry) from exc
+    return doomed
+
+
+def _trashed_at(entry: Path) -> float:
+    try:
+        return float(entry.name.rsplit(".", 2)[1])
+    except (IndexError, ValueError):
+        return 0.0
