@@ -136,6 +136,25 @@ def resolve(
     return Resolved(selection, version, paths.version_dir(version.name))
 
 
+def check_choice(text: str, store: Store, env: Mapping[str, str]) -> tuple[str, str]:
+    """Validate a version a user wants to select (``gvw global/local/shell``).
+
+    Returns the spec as it will be written and what it selects now (a version, or the
+    system go's path); fails if nothing installed matches.
+    """
+    spec = parse_spec(text, origin="the command line")
+    if isinstance(spec, SystemSpec):
+        system_go = find_system_go("go", env, store.paths.shims)
+        if system_go is None:
+            raise NotInstalledError(
+                "no system Go found on PATH", hint="install a version with: gvw install 1.22"
+            )
+        return "system", str(system_go)
+    resolved = resolve(Selection(spec, origin="the command line"), store, env)
+    assert resolved.version is not None
+    return str(spec), resolved.version.name
+
+
 def launcher_version(tool: str) -> GoVersion | None:
     """``go1.22.10`` -> 1.22.10: the fixed version of a launcher name, else None."""
     if tool.startswith("go") and tool[2:3].isdigit():

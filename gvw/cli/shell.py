@@ -154,9 +154,10 @@ def shell(*, version: str | None, unset: bool, shell_name: str | None) -> None:
 def _validated(version: str) -> str:
     """The spec as `gvw local` would write it; fails as `gvw local` does."""
     from gvw.cli.app import App
-    from gvw.cli.pin import _validated as validated_like_local
+    from gvw.selection import check_choice
 
-    spec, _selects = validated_like_local(App(), version)
+    app = App()
+    spec, _selects = check_choice(version, app.store, app.env)
     return spec
 
 
