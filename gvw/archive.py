@@ -307,14 +307,18 @@ class _Extractor:
 
     def _hardlink(self, rel: str, target: str, name: str) -> None:
         source_rel = self._relative(target)
-        if source_rel is None or not os.path.isfile(self._path(source_rel)):
+        if (
+            source_rel is None
+            or source_rel in self.links
+            or not os.path.isfile(self._path(source_rel))
+        ):
             self._refuse(name, f"is a hard link to {target!r}, which is not a file before it")
         assert source_rel is not None
         path = self._path(rel)
         os.makedirs(os.path.dirname(path), exist_ok=True)
         if os.path.lexists(path):
             os.unlink(path)
-        os.link(self._path(source_rel), path)
+        os.link(self._path(source_rel), path, follow_symlinks=False)
 
 
 def _prefixes(rel: str) -> Iterator[str]:

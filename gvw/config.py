@@ -7,6 +7,7 @@ the file; command-line options override both (the CLI applies those).
 
 from __future__ import annotations
 
+import math
 import sys
 from collections.abc import Mapping
 from dataclasses import dataclass, fields, replace
@@ -97,7 +98,9 @@ def _validated(
                 f"{where} must be a {expected.__name__}, not {type(value).__name__}",
                 hint=f"fix {origin.removeprefix('config file ')}",
             )
-        if expected in (int, float) and value < 0:
-            raise ConfigError(f"{where} must not be negative")
+        if expected in (int, float) and (not math.isfinite(value) or value < 0):
+            raise ConfigError(f"{where} must be a finite number, not negative")
+        if key == "timeout_seconds" and value == 0:
+            raise ConfigError(f"{where} must be more than 0")
         result[key] = value
     return Config(**result)

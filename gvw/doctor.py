@@ -342,17 +342,11 @@ def shims_current(m: Machine) -> Iterator[Finding]:
 
 
 def staging_leftovers(m: Machine) -> Iterator[Finding]:
-    from filelock import Timeout
-
     leftovers = []
     for entry in m.store.staging_leftovers():
         version = entry.name.rsplit(".", 2)[0]
-        lock = m.store.lock(f"install-{version}")
-        try:
-            lock.acquire(timeout=0)
-        except Timeout:
+        if m.store.is_busy(f"install-{version}"):
             continue  # an install is running right now
-        lock.release()
         leftovers.append((version, entry))
     if leftovers:
         names = ", ".join(str(entry) for _, entry in leftovers)

@@ -41,9 +41,19 @@ def temp_sibling(path: Path) -> Path:
     return path.with_name(f".{path.name}.{os.getpid()}.{uuid.uuid4().hex[:8]}.tmp")
 
 
-def atomic_write_bytes(path: Path, data: bytes) -> None:
+def atomic_write_bytes(path: Path, data: bytes, *, mode: int | None = None) -> None:
     """Write ``data`` to ``path`` so that readers see the old or the new file, never
-    a mix: write a temporary sibling, flush it to disk, rename it over."""
+    a mix: write a temporary sibling, flush it to disk, rename it over.
+
+    The new file gets ``mode``, else the permissions of the file it replaces (a
+    user's 0600 profile stays 0600), set before the rename so no reader sees it
+    without them.
+    """
+    if mode is None:
+        try:
+            mode = stat.S_IMODE(os.stat(path).st_mode)
+        except OSError:
+            mode = None
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
     except OSError as exc:
@@ -54,6 +64,8 @@ def atomic_write_bytes(path: Path, data: bytes) -> None:
             handle.write(data)
             handle.flush()
             os.fsync(handle.fileno())
+        if mode is not None:
+            os.chmod(tmp, mode)
         replace(tmp, path)
     except OSError as exc:
         _unlink_quietly(tmp)

@@ -52,6 +52,14 @@ _ARCHIVE_NAME_RE = re.compile(
 
 
 @dataclass(frozen=True)
+class Planned:
+    """What installing a spec will do: ``archive`` is None when it is installed."""
+
+    version: GoVersion
+    archive: ReleaseFile | None
+
+
+@dataclass(frozen=True)
 class InstallOutcome:
     version: GoVersion
     path: Path
@@ -64,7 +72,7 @@ class Installer:
         store: Store,
         *,
         config: Config,
-        mirror: Mirror,
+        mirror: Mirror | None,
         platform: Platform,
         reporter: Reporter,
         refresh_index: bool = False,
@@ -72,7 +80,7 @@ class Installer:
     ) -> None:
         self.store = store
         self.config = config
-        self.mirror = mirror
+        self._mirror = mirror  # None for --from-file installs, which need none
         self.platform = platform
         self.reporter = reporter
         self.refresh_index = refresh_index
@@ -80,6 +88,11 @@ class Installer:
         # the install command snapshots there, so installs that change nothing leave none
         self.before_change = before_change
         self._releases: list[Release] | None = None
+
+    @property
+    def mirror(self) -> Mirror:
+        assert self._mirror is not None, "an install from a mirror needs a mirror"
+        return self._mirror
 
     # --- the index
 
@@ -127,11 +140,21 @@ class Installer:
 
     # --- installing
 
-    def install(self, spec: Spec, *, spelled: str) -> InstallOutcome:
+    def plan(self, spec: Spec, *, spelled: str) -> Planned:
+        """Resolve ``spec`` (no index needed when an exact version is installed): the
+        CLI plans every spec before it downloads anything."""
         if isinstance(spec, ExactSpec) and self.store.is_installed(spec.version):
-            return self._already(spec.version)
+            return Planned(spec.version, None)
         release, archive = self.resolve(spec, spelled=spelled)
-        version = release.version
+        return Planned(release.version, archive)
+
+    def install(self, spec: Spec, *, spelled: str) -> InstallOutcome:
+        return self.install_planned(self.plan(spec, spelled=spelled))
+
+    def install_planned(self, planned: Planned) -> InstallOutcome:
+        version, archive = planned.version, planned.archive
+        if archive is None:
+            return self._already(version)
         with self.store.lock(f"install-{version.name}"):
             if self.store.is_installed(version):
                 return self._already(version)

@@ -57,7 +57,11 @@ class Mirror:
         # urllib.request pulls in http.client and ssl: only file mirrors need it
         from urllib.request import url2pathname
 
-        return Path(url2pathname(urlsplit(self.url).path))
+        parts = urlsplit(self.url)
+        if parts.netloc and parts.netloc.lower() != "localhost":
+            # file://server/share/dl/ is the UNC path \\server\share\dl
+            return Path(url2pathname("//" + parts.netloc + parts.path))
+        return Path(url2pathname(parts.path))
 
     @property
     def index_location(self) -> str:

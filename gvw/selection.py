@@ -56,7 +56,7 @@ def find_version_file(cwd: Path) -> Path | None:
     directory = cwd
     while True:
         candidate = directory / VERSION_FILE
-        if candidate.is_file():
+        if os.path.isfile(candidate):  # unlike Path.is_file, never raises (EACCES)
             return candidate
         if directory.parent == directory:  # the root of the filesystem, drive or share
             return None
@@ -82,15 +82,19 @@ def read_version_file(path: Path) -> Selection:
     raise InvalidVersionError(f"no Go version in {path}", hint=EXPECTED_HINT)
 
 
-def find_selection(cwd: Path, env: Mapping[str, str], paths: Paths) -> Selection | None:
-    """The first hit of: GVW_GO_VERSION, the nearest .go-version, the global file."""
+def find_selection(cwd: Path | None, env: Mapping[str, str], paths: Paths) -> Selection | None:
+    """The first hit of: GVW_GO_VERSION, the nearest .go-version, the global file.
+
+    ``cwd`` is None when the current directory has been deleted: like the shims, go
+    on with the global file.
+    """
     from_env = env.get(ENV_VAR, "").strip()
     if from_env:
         return Selection(parse_spec(from_env, origin=ENV_ORIGIN), origin=ENV_ORIGIN)
-    version_file = find_version_file(cwd)
+    version_file = find_version_file(cwd) if cwd is not None else None
     if version_file is not None:
         return read_version_file(version_file)
-    if paths.global_file.is_file():
+    if os.path.isfile(paths.global_file):
         return read_version_file(paths.global_file)
     return None
 
@@ -100,11 +104,14 @@ def find_system_go(tool: str, env: Mapping[str, str], shims_dir: Path) -> Path |
     name = tool + (".exe" if os.name == "nt" else "")
     shims = _canonical(shims_dir)
     for entry in env.get("PATH", "").split(os.pathsep):
+        if os.name == "nt":
+            entry = entry.strip('"')  # Windows accepts quoted PATH entries
         directory = Path(entry or ".")
         if _canonical(directory) == shims:
             continue
         candidate = directory / name
-        if candidate.is_file() and os.access(candidate, os.X_OK):
+        # os.path.isfile, unlike Path.is_file, never raises on a directory we may not search
+        if os.path.isfile(candidate) and os.access(candidate, os.X_OK):
             return candidate.absolute()
     return None
 
@@ -163,7 +170,7 @@ def launcher_version(tool: str) -> GoVersion | None:
 
 
 def resolve_tool(
-    tool: str, cwd: Path, env: Mapping[str, str], store: Store
+    tool: str, cwd: Path | None, env: Mapping[str, str], store: Store
 ) -> tuple[Path, Resolved]:
     """The executable a shim named ``tool`` runs from ``cwd``, and why."""
     fixed = launcher_version(tool)

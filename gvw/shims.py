@@ -86,13 +86,11 @@ def stale_shims(paths: Paths, installed: list[GoVersion], *, windows: bool) -> l
 
 
 def _install_shim(target: Path, program: bytes) -> None:
-    if target.exists():
+    # POSIX renames over a running program atomically, so `go` never goes missing;
+    # Windows refuses to replace a running .exe but lets it be renamed away first.
+    if os.name == "nt" and target.exists():
         _retire(target)
-    atomic_write_bytes(target, program)
-    try:
-        target.chmod(0o755)
-    except OSError as exc:
-        raise store_error(exc, "make executable", target) from exc
+    atomic_write_bytes(target, program, mode=0o755)
 
 
 def _retire(path: Path) -> None:

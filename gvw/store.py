@@ -11,13 +11,14 @@ import os
 import sys
 import time
 import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
 
 import tomli_w
 
-from gvw.errors import NotInstalledError
+from gvw.errors import NotInstalledError, StoreError
 from gvw.fsutil import atomic_write_bytes, remove_tree, rename, store_error
 from gvw.paths import Paths
 from gvw.versions import GoVersion, parse_installed_name
@@ -84,15 +85,41 @@ class Store:
 
     # --- locks
 
-    def lock(self, name: str) -> Any:
-        """A cross-process lock (``filelock.FileLock``) named ``name``."""
-        from filelock import FileLock
+    @contextmanager
+    def lock(self, name: str) -> Iterator[None]:
+        """Hold the cross-process lock ``name`` (a file under ``.locks/``)."""
+        from filelock import FileLock, Timeout
 
+        path = self.paths.locks / f"{name}.lock"
         try:
             self.paths.locks.mkdir(parents=True, exist_ok=True)
+            lock = FileLock(str(path), timeout=LOCK_TIMEOUT_SECONDS)
+            lock.acquire()
+        except Timeout:
+            raise StoreError(
+                f"another gvw has held {path} for {LOCK_TIMEOUT_SECONDS // 60} minutes",
+                hint=f"wait for it to finish; if no gvw is running, delete {path}",
+            ) from None
         except OSError as exc:
-            raise store_error(exc, "create", self.paths.locks) from exc
-        return FileLock(str(self.paths.locks / f"{name}.lock"), timeout=LOCK_TIMEOUT_SECONDS)
+            raise store_error(exc, "lock", path) from exc
+        try:
+            yield
+        finally:
+            lock.release()
+
+    def is_busy(self, name: str) -> bool:
+        """Whether another process holds the lock ``name`` right now."""
+        from filelock import FileLock, Timeout
+
+        lock = FileLock(str(self.paths.locks / f"{name}.lock"))
+        try:
+            lock.acquire(timeout=0)
+        except Timeout:
+            return True
+        except OSError:
+            return False  # no lock directory: nobody can hold it
+        lock.release()
+        return False
 
     # --- staging
 

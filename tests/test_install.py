@@ -359,6 +359,47 @@ def test_malformed_specs_are_rejected_before_any_download(
         assert gvw.store_listing() == []
 
 
+def test_every_spec_is_resolved_before_anything_is_downloaded(
+    gvw: GvwEnv, mirror_factory, tmp_path: Path
+) -> None:
+    server = synthetic_server(mirror_factory, tmp_path)
+    result = gvw.run("install", "--mirror", server.url, "1.22.10", "9.9.9")
+    assert result.returncode == 7
+    assert result.error_lines[0].startswith("gvw: no Go release matches 9.9.9 on ")
+    assert server.count(ARCHIVE) == 0
+    assert not (gvw.root / "versions").exists()
+
+
+def test_from_file_ignores_a_broken_mirror_setting(gvw: GvwEnv, tmp_path: Path) -> None:
+    archive = tmp_path / ARCHIVE
+    archive.write_bytes(synthetic_archive("1.22.10", LINUX))
+    result = gvw.run(
+        "install",
+        "--from-file",
+        str(archive),
+        "--skip-checksum",
+        env={"GVW_MIRROR": "//corp/share/go"},
+    )
+    assert result.returncode == 0, result.stderr
+
+
+def test_unc_file_mirror_keeps_its_server() -> None:
+    from gvw.mirror import Mirror
+
+    mirror = Mirror.parse("file://fileserver/share/go/", origin="test")
+    assert str(mirror.directory).replace("\\", "/") == "//fileserver/share/go"
+    assert str(Mirror.parse("file:///srv/go", origin="t").directory) == "/srv/go"
+
+
+@pytest.mark.parametrize("value", ["nan", "inf", "0", "-1", "soon"])
+def test_bad_timeout_setting(gvw: GvwEnv, value: str) -> None:
+    result = gvw.run(
+        "install", "--mirror", "http://127.0.0.1:9/", "1.22", env={"GVW_TIMEOUT": value}
+    )
+    assert result.returncode == 13
+    assert result.error_lines[0].startswith("gvw: GVW_TIMEOUT (environment) must be")
+
+
 def test_unknown_version(gvw: GvwEnv, mirror_factory, tmp_path: Path) -> None:
     server = synthetic_server(mirror_factory, tmp_path)
     result = gvw.run("install", "--mirror", server.url, "1.99.1")
@@ -552,15 +593,18 @@ def test_full_disk_installs_nothing_and_says_so(
     assert list((small_disk / "root" / ".staging").iterdir()) == []
 
 
-def test_read_only_store(tmp_path: Path, mirror_factory, small_disk: Path) -> None:
+@pytest.mark.parametrize("used", [False, True], ids=["empty", "used-before"])
+def test_read_only_store(tmp_path: Path, mirror_factory, small_disk: Path, used: bool) -> None:
     server = synthetic_server(mirror_factory, tmp_path)
+    if used:  # a store gvw has used: its lock directory exists
+        (small_disk / "root" / ".locks").mkdir(parents=True)
     subprocess.run(["mount", "-o", "remount,ro", str(small_disk)], check=True)
     gvw = GvwEnv(tmp_path, extra_env={"GVW_ROOT": str(small_disk / "root")})
     result = gvw.run("install", "--mirror", server.url, "1.22.10")
     assert result.returncode == 12
     assert result.error_lines[-2].endswith(": the filesystem is read-only")
     assert result.error_lines[-1] == "gvw: point GVW_ROOT at a writable directory"
-    assert list(small_disk.iterdir()) == []
+    assert [p.name for p in small_disk.rglob("*")] == ([".locks", "root"][::-1] if used else [])
 
 
 # --- concurrency and crashes ------------------------------------------------------------

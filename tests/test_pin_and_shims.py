@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from gvw.shims import POSIX_SHIM, WINDOWS_SHIM, shim_program
+from gvw.shims import shim_program
 from tests.support.gvw_env import GvwEnv, run_ok
 from tests.support.mirror_fixtures import write_synthetic_mirror
 
@@ -111,7 +111,6 @@ def test_windows_store_gets_the_native_shim(gvw: GvwEnv, tmp_path: Path) -> None
     exe = shim_program(windows=True)
     assert exe[:2] == b"MZ"
     assert (shims / "go.exe").read_bytes() == exe
-    assert WINDOWS_SHIM != POSIX_SHIM
 
 
 def test_exec_runs_with_the_selected_toolchain_first(store: GvwEnv, tmp_path: Path) -> None:
@@ -133,4 +132,57 @@ def test_exec_reports_a_missing_version(store: GvwEnv, tmp_path: Path) -> None:
     assert result.returncode == 4
     assert result.stderr_lines[0] == (
         f"gvw: Go 1.18 is not installed (set by {tmp_path / '.go-version'})"
+    )
+
+
+def test_a_deleted_current_directory_falls_back_to_the_global_file(
+    store: GvwEnv, tmp_path: Path
+) -> None:
+    run_ok(store, "global", "1.21.13")
+    gone = tmp_path / "gone"
+    gone.mkdir()
+    (gone / ".go-version").write_text("1.22.10\n")
+    script = (
+        "import os, shutil, sys\n"
+        "from gvw.cli import run\n"
+        f"os.chdir({str(gone)!r}); shutil.rmtree({str(gone)!r})\n"
+        "sys.exit(run(['current']))\n"
+    )
+    import subprocess
+    import sys
+
+    done = subprocess.run(
+        [sys.executable, "-c", script], env=store.env(), capture_output=True, text=True
+    )
+    assert done.returncode == 0, done.stderr
+    assert done.stdout == f"1.21.13 (set by {store.root / 'version'})\n"
+
+
+def test_showing_an_unset_global_version_says_nothing_is_selected(store: GvwEnv) -> None:
+    result = store.run("global")
+    assert result.returncode == 5
+    assert result.stderr_lines[0] == f"gvw: no version is set in {store.root / 'version'}"
+
+
+def test_which_refuses_names_that_are_not_shims(store: GvwEnv) -> None:
+    result = store.run("which", "gopls")
+    assert result.returncode == 2
+    assert "'gopls' is not a shim: expected go, gofmt or go<version>" in result.stderr
+
+
+def test_writing_a_version_file_keeps_its_permissions(store: GvwEnv, tmp_path: Path) -> None:
+    pin = tmp_path / ".go-version"
+    pin.write_text("1.21\n")
+    pin.chmod(0o640)
+    run_ok(store, "local", "1.22.10", cwd=tmp_path)
+    assert pin.read_text() == "1.22.10\n"
+    assert pin.stat().st_mode & 0o777 == 0o640
+
+
+def test_exec_of_a_missing_command_is_a_gvw_error(store: GvwEnv, tmp_path: Path) -> None:
+    (tmp_path / ".go-version").write_text("1.21\n")
+    result = store.run("exec", "--", "no-such-command-xyz", cwd=tmp_path)
+    assert result.returncode == 1
+    assert result.stderr_lines[0] == (
+        "gvw: cannot run no-such-command-xyz: No such file or directory"
     )

@@ -69,4 +69,16 @@ def test_python_resolver(case: Case, tmp_path: Path) -> None:
     if case.expect_exit:
         assert current.stderr_lines == expected_lines(case, world)
     else:
-        assert current.stdout.split(" (set by ")[0] == case.expect_version
+        assert current.stdout == f"{case.expect_version} ({expected_origin(case, world, cwd)})\n"
+
+
+def expected_origin(case: Case, world: Path, cwd: Path) -> str:
+    """Where `gvw current` must say the selection came from, worked out from the case."""
+    if case.env.get("GVW_GO_VERSION", "").strip():
+        return "set by GVW_GO_VERSION environment variable"
+    for directory in (cwd, *cwd.parents):
+        if (directory / ".go-version").is_file():
+            return f"set by {directory / '.go-version'}"
+    if (world / "root" / "version").is_file():
+        return f"set by {world / 'root' / 'version'}"
+    return f"{world / 'sys' / 'go'}; no version selected"

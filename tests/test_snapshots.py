@@ -342,7 +342,7 @@ def test_no_snapshot_at_all(gvw: GvwEnv) -> None:
     assert result.returncode == 15
     assert result.stderr_lines == [
         "gvw: there is no snapshot to roll back to",
-        "gvw: gvw takes one before every install, uninstall, global and local",
+        "gvw: gvw takes one before every install, uninstall, global, local and setup",
     ]
     assert run_ok(gvw, "snapshots").stdout == (
         "no snapshots yet: gvw takes one before every change\n"

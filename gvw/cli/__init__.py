@@ -83,6 +83,10 @@ def run(argv: Sequence[str] | None = None) -> int:
         return error.exit_code
     except click.exceptions.Exit as done:
         return done.exit_code
+    except OSError as error:  # a filesystem failure no domain module expected
+        where = f": {error.filename}" if error.filename else ""
+        click.echo(f"gvw: {error.strerror or error}{where}", err=True)
+        return int(ExitCode.ERROR)
     return result if isinstance(result, int) else int(ExitCode.OK)
 
 

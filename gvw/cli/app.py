@@ -7,26 +7,45 @@ own environment instead of patching globals.
 from __future__ import annotations
 
 import os
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from functools import cached_property
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 from gvw.config import Config, load_config
-from gvw.mirror import Mirror
+from gvw.errors import StoreError
 from gvw.paths import Paths
 from gvw.platforms import Platform, host_platform
-from gvw.shims import RehashResult, rehash
 from gvw.store import Store
 
 if TYPE_CHECKING:
+    from gvw.mirror import Mirror
+    from gvw.shims import RehashResult
     from gvw.snapshots.service import Snapshots
 
 
 class App:
     def __init__(self, env: Mapping[str, str] | None = None, cwd: Path | None = None) -> None:
         self.env: Mapping[str, str] = dict(os.environ if env is None else env)
-        self.cwd = cwd or Path.cwd()
+        self._cwd = cwd
+
+    @cached_property
+    def cwd(self) -> Path | None:
+        """The physical current directory (links resolved, as the shims see it; on
+        Windows subst drives too), or None when it has been deleted."""
+        if self._cwd is not None:
+            return self._cwd
+        try:
+            return Path(os.path.realpath(os.getcwd()))
+        except OSError:
+            return None
+
+    def require_cwd(self) -> Path:
+        if self.cwd is None:
+            raise StoreError(
+                "the current directory no longer exists", hint="cd to an existing directory"
+            )
+        return self.cwd
 
     @cached_property
     def paths(self) -> Paths:
@@ -56,20 +75,30 @@ class App:
 
         return Snapshots(self.store, self.env, self.config, registry=user_environment())
 
-    def snapshot_before(self, command: str, *, version_file: Path | None = None) -> str:
+    def snapshot_before(
+        self,
+        command: str,
+        *,
+        version_file: Path | None = None,
+        profile_files: Sequence[Path] = (),
+    ) -> str:
         """Snapshot the state before ``command`` (e.g. "setup") changes it, so that
-        ``gvw rollback`` can undo it; ``version_file`` is a .go-version it will change.
-        Returns the snapshot's id."""
+        ``gvw rollback`` can undo it; ``version_file`` is a .go-version it will change,
+        ``profile_files`` the shell profiles. Returns the snapshot's id."""
         files = [version_file] if version_file is not None else []
-        return self.snapshots.take(command, version_files=files).id
+        return self.snapshots.take(command, version_files=files, profile_files=profile_files).id
 
     def rehash(self) -> RehashResult:
         """Bring the shims in line with the installed versions."""
+        from gvw.shims import rehash
+
         with self.store.lock("shims"):
             return rehash(self.paths, self.store.installed(), windows=self.windows)
 
     def mirror(self, option: str | None) -> Mirror:
         """The mirror: --mirror beats GVW_MIRROR beats the config file."""
+        from gvw.mirror import Mirror
+
         if option:
             return Mirror.parse(option, origin="--mirror")
         if self.env.get("GVW_MIRROR", "").strip():

@@ -7,7 +7,7 @@ import json
 import click
 
 from gvw.cli.app import App
-from gvw.selection import find_selection, resolve, resolve_tool
+from gvw.selection import find_selection, launcher_version, resolve, resolve_tool
 
 
 @click.command()
@@ -18,7 +18,6 @@ def current(*, as_json: bool) -> None:
     selection = find_selection(app.cwd, app.env, app.paths)
     resolved = resolve(selection, app.store, app.env)
     name = resolved.version.name if resolved.version else "system"
-    origin = selection.origin if selection else "no version selected: the go on PATH"
     if as_json:
         click.echo(
             json.dumps(
@@ -33,13 +32,23 @@ def current(*, as_json: bool) -> None:
             )
         )
         return
-    click.echo(f"{name} (set by {origin})")
+    if selection is None:
+        click.echo(f"system ({resolved.system_go}; no version selected)")
+    else:
+        click.echo(f"{name} (set by {selection.origin})")
 
 
 @click.command()
 @click.argument("tool", default="go")
 def which(*, tool: str) -> None:
-    """Print the full path of the program a shim named TOOL would run here."""
+    """Print the full path of the program a shim named TOOL would run here.
+
+    TOOL is go, gofmt or a launcher name such as go1.22.10.
+    """
+    if tool not in ("go", "gofmt") and launcher_version(tool) is None:
+        raise click.BadParameter(
+            f"{tool!r} is not a shim: expected go, gofmt or go<version>", param_hint="TOOL"
+        )
     app = App()
     path, _ = resolve_tool(tool, app.cwd, app.env, app.store)
     click.echo(str(path))

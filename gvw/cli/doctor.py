@@ -28,7 +28,7 @@ def doctor(*, as_json: bool) -> int:
     windows = host_goos() == "windows"
     machine = checks.Machine(
         env=app.env,
-        cwd=app.cwd,
+        cwd=app.require_cwd(),
         store=app.store,
         windows=windows,
         windows_shims=app.windows,

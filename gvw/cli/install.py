@@ -60,7 +60,7 @@ def install(
         raise click.UsageError("--sha256 and --skip-checksum go with --from-file")
     app = App()
     reporter = TerminalReporter(quiet=quiet or as_json)
-    # every spec is checked before anything is downloaded
+    # every spec is parsed before anything else happens
     parsed = [(parse_spec(s, origin="the command line"), s.strip()) for s in specs]
     snapshots: list[str] = []
 
@@ -72,20 +72,22 @@ def install(
     installer = Installer(
         app.store,
         config=app.config,
-        mirror=app.mirror(mirror),
+        mirror=app.mirror(mirror) if specs else None,  # --from-file needs no mirror
         platform=app.platform,
         reporter=reporter,
         refresh_index=refresh,
         before_change=snapshot_once,
     )
+    # every spec is resolved against the index before anything is downloaded
+    plans = [installer.plan(spec, spelled=spelled) for spec, spelled in parsed]
     outcomes: list[InstallOutcome] = []
     try:  # versions installed before a failure are kept and get their shims
         if from_file is not None:
             outcomes.append(
                 installer.install_file(from_file, sha256=sha256, skip_checksum=skip_checksum)
             )
-        for spec, spelled in parsed:
-            outcomes.append(installer.install(spec, spelled=spelled))
+        for planned in plans:
+            outcomes.append(installer.install_planned(planned))
     except GvwError:
         _show(outcomes, as_json=as_json, quiet=quiet)  # what did get installed
         raise

@@ -10,7 +10,6 @@ import click
 from gvw.cli.app import App
 from gvw.cli.terminal import TerminalReporter
 from gvw.errors import GvwError
-from gvw.install import Installer
 from gvw.selection import find_selection, resolve
 from gvw.versions import GoVersion
 
@@ -57,6 +56,8 @@ def list_remote(
 
     PREFIX limits the list, e.g. 1.22 for every 1.22.x.
     """
+    from gvw.install import Installer  # tarfile, threading: only for the remote list
+
     app = App()
     installer = Installer(
         app.store,

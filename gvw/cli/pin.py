@@ -7,7 +7,7 @@ from pathlib import Path
 import click
 
 from gvw.cli.app import App
-from gvw.errors import NotInstalledError
+from gvw.errors import NoVersionSelectedError
 from gvw.fsutil import atomic_write_text, store_error
 from gvw.selection import VERSION_FILE, check_choice, read_version_file
 
@@ -30,7 +30,7 @@ def global_(*, version: str | None, unset: bool) -> None:
 def local(*, version: str | None, unset: bool) -> None:
     """Show or pin the Go version of this directory (writes ./.go-version)."""
     app = App()
-    path = app.cwd / VERSION_FILE
+    path = app.require_cwd() / VERSION_FILE
     written = _pin(app, path, version, unset=unset, command="local", local=True)
     if written:
         click.echo(f"Wrote {written[0]} ({written[1]}) to {path}")
@@ -60,7 +60,7 @@ def _pin(
 
 def _show(path: Path) -> None:
     if not path.is_file():
-        raise NotInstalledError(
+        raise NoVersionSelectedError(
             f"no version is set in {path}", hint="set one with: gvw global <version>"
         )
     click.echo(f"{read_version_file(path).spec} (set by {path})")

@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import os
+import signal
 import subprocess
 
 import click
 
 from gvw.cli.app import App
+from gvw.errors import GvwError
 from gvw.selection import find_selection, resolve
 
 
@@ -24,16 +26,18 @@ def exec_(*, command: tuple[str, ...]) -> int:
     if resolved.goroot is not None:
         env["GOROOT"] = str(resolved.goroot)
         env["PATH"] = str(resolved.goroot / "bin") + os.pathsep + env.get("PATH", "")
-    if os.name != "nt":
-        try:
-            os.execvpe(command[0], list(command), env)
-        except OSError as exc:
-            raise click.ClickException(f"cannot run {command[0]}: {exc.strerror}") from exc
-    # Windows has no exec: wait for the child and pass its exit code on
     try:
+        if os.name != "nt":
+            os.execvpe(command[0], list(command), env)
+        # Windows has no exec: wait for the child and pass its exit code on. Ctrl+C
+        # reaches the child through the console; like the shim, gvw waits for it.
+        signal.signal(signal.SIGINT, signal.SIG_IGN)
         return subprocess.call(list(command), env=env)
     except OSError as exc:
-        raise click.ClickException(f"cannot run {command[0]}: {exc.strerror}") from exc
+        raise GvwError(
+            f"cannot run {command[0]}: {exc.strerror}",
+            hint="check the command name and PATH (gvw exec -- go version)",
+        ) from exc
 
 
 @click.command()

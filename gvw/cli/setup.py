@@ -44,7 +44,10 @@ def setup(*, shells: tuple[str, ...], undo: bool, as_json: bool) -> None:
         undo=undo,
     )
     if any(step.changed for step in steps):
-        app.snapshot_before("setup --undo" if undo else "setup")
+        app.snapshot_before(
+            "setup --undo" if undo else "setup",
+            profile_files=[s.path for s in steps if s.changed and s.path is not None],
+        )
         for step in steps:
             if step.changed:
                 step.apply()

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import base64
 import json
 import shlex
 import sys
 from collections.abc import Mapping
+from pathlib import Path
 from typing import Any
 
 import click
@@ -13,8 +15,8 @@ import click
 from gvw.cli.app import App
 from gvw.cli.terminal import TerminalReporter
 from gvw.snapshots.apply import Plan, apply, prepare
-from gvw.snapshots.diff import Change, diff, file_text, shown, tool_text
-from gvw.snapshots.model import Snapshot, State
+from gvw.snapshots.diff import Change, diff, file_text, profile_text, shown, tool_text
+from gvw.snapshots.model import ProfileFile, Snapshot, State, profile_text_of
 
 
 @click.group(invoke_without_command=True)
@@ -24,7 +26,7 @@ def snapshots(ctx: click.Context, *, as_json: bool) -> None:
     """List snapshots, newest first; see one with `show`, compare with `diff`.
 
     gvw takes a snapshot before every command that changes something (install,
-    uninstall, global, local, restore, rollback).
+    uninstall, global, local, setup, restore, rollback).
     """
     if ctx.invoked_subcommand is not None:
         return
@@ -82,7 +84,7 @@ def diff_(*, first: str, second: str | None, as_json: bool) -> None:
     repo = app.snapshots.repo
     old = repo.load(repo.resolve(first))
     if second is None:
-        new = app.snapshots.capture(_version_file_paths(old))
+        new = app.snapshots.capture_like(old)
     else:
         new = repo.load(repo.resolve(second)).state
     changes = diff(old.state, new)
@@ -101,7 +103,8 @@ def diff_(*, first: str, second: str | None, as_json: bool) -> None:
 @click.option("--dry-run", is_flag=True, help="Only say what would change.")
 @click.option("-q", "--quiet", is_flag=True, help="No progress bars.")
 def restore(*, snapshot_id: str, mirror: str | None, dry_run: bool, quiet: bool) -> None:
-    """Go back to snapshot ID: versions, selection, go env file, GOPATH/bin programs.
+    """Go back to snapshot ID: versions, selection, go env file, GOPATH/bin programs,
+    shell profiles (and on Windows the user environment).
 
     The current state is snapshotted first, so `gvw rollback` undoes the restore.
     """
@@ -110,6 +113,7 @@ def restore(*, snapshot_id: str, mirror: str | None, dry_run: bool, quiet: bool)
     target = repo.load(repo.resolve(snapshot_id))
     plan = app.snapshots.plan(target)
     if not plan.changes_anything:
+        _warn(plan)  # what was left alone, so that "nothing" is not misread
         click.echo(f"Nothing to restore: this is already the state of snapshot {target.id}")
         _print_env_commands(plan.env)
         return
@@ -128,6 +132,7 @@ def rollback(*, mirror: str | None, dry_run: bool, quiet: bool) -> None:
     app = App()
     plan = app.snapshots.rollback_plan()
     if not plan.changes_anything:
+        _warn(plan)
         click.echo(f"Nothing to roll back: this is already the state of snapshot {plan.target.id}")
         _print_env_commands(plan.env)
         return
@@ -160,15 +165,17 @@ def _restore(
 
     target = plan.target
     prepare(plan, app.snapshots.repo, installer)
-    for warning in plan.warnings:
-        reporter.warn(warning)
+    _warn(plan, reporter)
     verb = "Would restore" if dry_run else "Restoring"
     click.echo(
         f"{verb} snapshot {target.id} ({local_time(target)}, before: {shown(target.command)})"
     )
     if not dry_run:
         saved = app.snapshots.take(
-            command, version_files=_version_file_paths(target), protect={target.id}
+            command,
+            version_files=_version_file_paths(target),
+            profile_files=[Path(result.path) for result, _, _ in plan.profile_files],
+            protect={target.id},
         )
         click.echo(f"Saved the state before this as snapshot {saved.id} (gvw rollback undoes it)")
     try:
@@ -187,6 +194,11 @@ def _restore(
     if plan.registry and not dry_run:
         click.echo("New programs see the registry change; open terminals keep their values.")
     _print_env_commands(plan.env)
+
+
+def _warn(plan: Plan, reporter: TerminalReporter | None = None) -> None:
+    for warning in plan.warnings:
+        (reporter or TerminalReporter()).warn(warning)
 
 
 def _print_env_commands(env: Mapping[str, str | None]) -> None:
@@ -244,6 +256,8 @@ def describe(snapshot: Snapshot) -> list[str]:
     ]
     for version_file in state.version_files:
         lines.append(f".go-version:  {shown(version_file.path)}: {file_text(version_file)}")
+    for profile in state.profile_files:
+        lines.append(f"profile:      {shown(profile.path)}: {profile_text(profile)}")
     if state.go_env_file is not None:
         lines.append(f"go env file:  {shown(state.go_env_file.path)} ({state.go_env_file.state})")
         lines += [f"  {shown(line)}" for line in state.go_env_file.content.splitlines() if line]
@@ -282,6 +296,7 @@ def snapshot_json(snapshot: Snapshot) -> dict[str, Any]:
         "global": file(state.global_file),
         "installed": list(state.installed),
         "version_files": [file(f) for f in state.version_files],
+        "profile_files": [_profile_json(f) for f in state.profile_files],
         "process_env": dict(state.process_env),
         "go_env_file": file(state.go_env_file),
         "registry": None
@@ -292,9 +307,22 @@ def snapshot_json(snapshot: Snapshot) -> dict[str, Any]:
     }
 
 
-def _version_file_paths(snapshot: Snapshot) -> list[Any]:
-    from pathlib import Path
+def _profile_json(profile: ProfileFile) -> dict[str, Any]:
+    """Its bytes as text when they are readable text, else as base64, as in the file."""
+    data = profile.data if profile.present else None
+    text = profile_text_of(data) if data is not None else None
+    return {
+        "path": profile.path,
+        "state": profile.state,
+        "size": len(data) if data is not None else None,
+        "content": text,
+        "content_base64": base64.b64encode(data).decode("ascii")
+        if data is not None and text is None
+        else None,
+    }
 
+
+def _version_file_paths(snapshot: Snapshot) -> list[Path]:
     return [Path(f.path) for f in snapshot.state.version_files]
 
 

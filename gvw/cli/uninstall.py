@@ -39,11 +39,15 @@ def uninstall(*, versions: tuple[str, ...], force: bool) -> None:
         with app.store.lock(f"install-{version.name}"):
             app.store.remove(version)
         click.echo(f"Uninstalled Go {version}")
+    app.rehash()
+    reporter = TerminalReporter()
+    reporter.info("moved to the trash; undo with: gvw rollback")
     from gvw.snapshots.retention import prune_trash
 
-    prune_trash(app.store, app.config)
-    app.rehash()
-    TerminalReporter().info("moved to the trash; undo with: gvw rollback")
+    try:  # the uninstall is done: old trash that cannot go now goes next time
+        prune_trash(app.store, app.config)
+    except GvwError as exc:
+        reporter.warn(f"could not empty old trash: {exc.message}")
 
 
 def _refuse_selected(app: App, targets: list[GoVersion]) -> None:

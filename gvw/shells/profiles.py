@@ -4,6 +4,9 @@ The block is a begin marker, the profile line and an end marker, appended at the
 (after the user's own prompt, PATH and compinit lines, which the integration builds
 on). ``--undo`` removes the marked lines and nothing else; the file's line endings
 and bytes outside the block are kept.
+
+Snapshots record these files before setup changes them; a restore writes back only
+to the paths :func:`managed_profile_files` gives for the user now.
 """
 
 from __future__ import annotations
@@ -12,9 +15,13 @@ import sys
 from collections.abc import Mapping
 from pathlib import Path
 
+from gvw.shells import SETUP_SHELLS
+
 BEGIN = "# >>> gvw >>> added by `gvw setup`; `gvw setup --undo` removes it"
 END = "# <<< gvw <<<"
 _BEGIN_PREFIX = "# >>> gvw >>>"
+# the names profile_files() can give: a snapshot records no other file as a profile
+PROFILE_NAMES = (".bashrc", ".zshrc", "gvw.fish", "profile.ps1")
 
 
 def profile_files(
@@ -44,6 +51,18 @@ def profile_files(
             documents / "PowerShell" / "profile.ps1",
         ]
     raise ValueError(f"no profile for {shell}")
+
+
+def managed_profile_files(
+    env: Mapping[str, str], *, windows: bool, documents: Path | None = None
+) -> list[Path]:
+    """Every profile ``gvw setup`` may edit for this user now, for every shell."""
+    found = (
+        p
+        for shell in SETUP_SHELLS
+        for p in profile_files(shell, env, windows=windows, documents=documents)
+    )
+    return list(dict.fromkeys(found))
 
 
 def documents_dir() -> Path | None:
@@ -102,6 +121,11 @@ def without_block(text: str) -> str:
         text = text[:start] + text[end:]
         start, end = _find_block(text)
     return text
+
+
+def has_block(text: str) -> bool:
+    """Whether ``text`` holds a gvw block."""
+    return _find_block(text)[0] is not None
 
 
 def _find_block(text: str) -> tuple[int | None, int]:

@@ -1,9 +1,15 @@
 """What ``gvw setup`` and ``gvw setup --undo`` change: planned first, applied after.
 
 A plan is a list of steps, one per profile file and one for the Windows user PATH; the
-command snapshots the state only when some step changes something, then applies them.
+command snapshots the state only when some step changes something (recording the
+profile files it changes, so ``gvw rollback`` puts them back), then applies them.
 Each profile file is rewritten atomically; the user PATH is written as REG_EXPAND_SZ
 and announced with WM_SETTINGCHANGE (gvw.registry).
+
+A profile that could not be put back is not changed: planning refuses one that is a
+symbolic link (a rewrite would replace the link with a copy; a restore never writes
+through one) or larger than the snapshot limit for profiles (1 MiB), before anything
+is changed.
 """
 
 from __future__ import annotations
@@ -13,6 +19,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Callable
 
+from gvw.errors import GvwError
 from gvw.fsutil import atomic_write_bytes, store_error
 from gvw.registry import UserEnvironment
 from gvw.shells import get_shell
@@ -26,6 +33,7 @@ class Step:
     changed: bool
     message: str  # what was (or would be) done, for the user
     apply: Callable[[], None]
+    path: Path | None = None  # the profile file it edits; None for the user PATH
 
 
 def plan(
@@ -60,6 +68,8 @@ def _profile_step(path: Path, line: str, *, undo: bool) -> Step:
     text = data.decode("utf-8", "surrogateescape") if data is not None else ""
     new = without_block(text) if undo else with_block(text, line)
     changed = new != text
+    if changed:
+        _check_recordable(path, data, line, undo=undo)
     delete = undo and data is not None and not new  # the file held only gvw's block
     if not changed:
         message = f"{path}: nothing to remove" if undo else f"{path}: already set up"
@@ -77,7 +87,30 @@ def _profile_step(path: Path, line: str, *, undo: bool) -> Step:
         else:
             atomic_write_bytes(path, new.encode("utf-8", "surrogateescape"))
 
-    return Step(str(path), changed, message, apply)
+    return Step(str(path), changed, message, apply, path)
+
+
+def _check_recordable(path: Path, data: bytes | None, line: str, *, undo: bool) -> None:
+    """Refuse to change a profile that a snapshot cannot record for a rollback."""
+    from gvw.snapshots.model import MAX_PROFILE_FILE
+
+    if path.is_symlink():
+        why = "is a symbolic link: gvw setup does not replace it"
+        target = path.resolve()
+    elif data is not None and len(data) > MAX_PROFILE_FILE:
+        why = (
+            f"is larger than {MAX_PROFILE_FILE >> 20} MiB, more than a snapshot keeps for "
+            "a rollback: gvw setup does not change it"
+        )
+        target = path
+    else:
+        return
+    raise GvwError(
+        f"{path} {why} (nothing was changed)",
+        hint=f"remove the lines between the gvw markers from {target} by hand"
+        if undo
+        else f"add this line to {target} by hand: {line}",
+    )
 
 
 def _user_path_step(

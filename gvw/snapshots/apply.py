@@ -13,14 +13,21 @@ What a restore writes, and where:
 - the go env file and GOPATH/bin at the locations the *current* environment gives
   (when they differ from the recorded ones, a warning says what was left alone);
   programs only from blobs whose content matches their recorded sha256;
-- the registry user environment on Windows.
+- the registry user environment on Windows;
+- the shell profiles the snapshot recorded (``gvw setup`` edits them), only those that
+  are among the profiles gvw manages for the user now (``managed_profiles``; a warning
+  names any other, which is left alone), never through a symbolic link, only in
+  existing directories. A recorded profile is written back byte for byte. One recorded
+  as absent is not simply deleted: the gvw block is taken out of it, and the file is
+  deleted only when nothing else is left (what ``gvw setup --undo`` does), so lines
+  someone else added since are kept.
 Programs in GOPATH/bin that the snapshot does not list are left where they are.
 """
 
 from __future__ import annotations
 
 import os
-from collections.abc import Callable
+from collections.abc import Callable, Collection
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -36,12 +43,22 @@ from gvw.snapshots.diff import (
     Change,
     file_text,
     go_env_changes,
+    profile_label,
+    profile_text,
     registry_text,
     shown,
     tool_text,
 )
 from gvw.snapshots.model import ABSENT as FILE_ABSENT
-from gvw.snapshots.model import PRESENT, UNRECORDED, FileState, Snapshot, State, Tool
+from gvw.snapshots.model import (
+    PRESENT,
+    UNRECORDED,
+    FileState,
+    ProfileFile,
+    Snapshot,
+    State,
+    Tool,
+)
 from gvw.snapshots.repository import SnapshotRepository
 from gvw.store import METADATA_NAME, Store
 from gvw.versions import ExactSpec, GoVersion, parse_installed_name
@@ -58,6 +75,9 @@ class Plan:
     trash: list[GoVersion] = field(default_factory=list)
     global_file: FileState | None = None
     version_files: list[tuple[FileState, FileState]] = field(default_factory=list)  # (to, from)
+    # (to, from, note): "to" is what the restore leaves, which for a profile recorded as
+    # absent can be the current file without the gvw block
+    profile_files: list[tuple[ProfileFile, ProfileFile, str]] = field(default_factory=list)
     go_env_file: FileState | None = None
     tools: list[tuple[Tool, Tool | None]] = field(default_factory=list)
     registry: dict[str, RegistryValue | None] = field(default_factory=dict)
@@ -74,15 +94,25 @@ class Plan:
             or self.trash
             or self.global_file
             or self.version_files
+            or self.profile_files
             or self.go_env_file
             or self.tools
             or self.registry
         )
 
 
-def plan_restore(target: Snapshot, current: State, store: Store, *, goos: str) -> Plan:
+def plan_restore(
+    target: Snapshot,
+    current: State,
+    store: Store,
+    *,
+    goos: str,
+    managed_profiles: Collection[str] = (),
+) -> Plan:
     """What restoring ``target`` changes, given the ``current`` state (captured with the
-    target's version files)."""
+    target's version files and managed profiles). ``managed_profiles`` are the
+    :func:`profile_key` of the profiles gvw manages for the user now; a recorded profile
+    elsewhere is left alone."""
     if target.os != goos:
         raise SnapshotError(
             f"snapshot {target.id} was taken on {target.os}; this is {goos}",
@@ -98,6 +128,7 @@ def plan_restore(target: Snapshot, current: State, store: Store, *, goos: str) -
     if want.global_file.state != UNRECORDED and _differs(want.global_file, current.global_file):
         plan.global_file = want.global_file
     _plan_version_files(plan)
+    _plan_profiles(plan, managed_profiles)
     _plan_go_env(plan)
     _plan_tools(plan)
     _plan_registry(plan)
@@ -122,6 +153,46 @@ def _plan_version_files(plan: Plan) -> None:
             plan.warnings.append(f"left {shown(wanted.path)} alone: its directory no longer exists")
         else:
             plan.version_files.append((wanted, current))
+
+
+def profile_key(path: str) -> str:
+    """How profile paths are compared (case-insensitively on Windows)."""
+    return os.path.normcase(path)
+
+
+def _plan_profiles(plan: Plan, managed: Collection[str]) -> None:
+    now = {f.path: f for f in plan.current.profile_files}
+    for wanted in plan.target.state.profile_files:
+        if wanted.state == UNRECORDED:
+            continue
+        current = now.get(wanted.path)
+        if profile_key(wanted.path) not in managed or current is None:
+            plan.warnings.append(
+                f"left {shown(wanted.path)} alone: it is not a shell profile gvw manages "
+                "for this user now (HOME, ZDOTDIR, XDG_CONFIG_HOME and Documents decide which)"
+            )
+            continue
+        if current.state == UNRECORDED:
+            plan.warnings.append(
+                f"left {shown(wanted.path)} alone: it is not a regular file gvw can replace"
+            )
+            continue
+        result, note = wanted, ""
+        if not wanted.present and current.present:
+            # absent before: take gvw's block out; delete the file only if that empties it
+            from gvw.shells.profiles import without_block
+
+            text = current.data.decode("utf-8", "surrogateescape")
+            rest = without_block(text)
+            if rest:
+                result = ProfileFile(wanted.path, PRESENT, rest.encode("utf-8", "surrogateescape"))
+                note = "only the gvw block removed: the file has other lines now"
+        if (result.state, result.data) == (current.state, current.data):
+            continue
+        if result.present and not Path(wanted.path).parent.is_dir():
+            plan.warnings.append(f"left {shown(wanted.path)} alone: its directory no longer exists")
+            continue
+        plan.profile_files.append((result, current, note))
 
 
 def _plan_go_env(plan: Plan) -> None:
@@ -234,6 +305,10 @@ def apply(
         if run:
             _write_file(Path(wanted.path), wanted)
         on_change(Change(shown(wanted.path), file_text(before), file_text(wanted)))
+    for result, was, note in plan.profile_files:
+        if run:
+            _write_profile(Path(result.path), result)
+        on_change(Change(profile_label(result), profile_text(was), profile_text(result), note))
     for version in plan.trash:
         if run:
             with store.lock(f"install-{version.name}"):
@@ -280,6 +355,22 @@ def _write_file(path: Path, state: FileState, *, make_parents: bool = False) -> 
             raise SnapshotError(f"cannot restore {path}: its directory no longer exists")
         atomic_write_text(path, state.content)
     elif state.state == FILE_ABSENT:
+        try:
+            path.unlink()
+        except FileNotFoundError:
+            pass
+        except OSError as exc:
+            raise store_error(exc, "remove", path) from exc
+
+
+def _write_profile(path: Path, profile: ProfileFile) -> None:
+    if path.is_symlink():  # checked at planning time too; a restore never writes through one
+        raise SnapshotError(f"refusing to replace {path}: it is a symbolic link")
+    if profile.present:
+        if not path.parent.is_dir():
+            raise SnapshotError(f"cannot restore {path}: its directory no longer exists")
+        atomic_write_bytes(path, profile.data)
+    else:
         try:
             path.unlink()
         except FileNotFoundError:

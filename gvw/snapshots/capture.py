@@ -24,10 +24,12 @@ from gvw.snapshots.buildinfo import read_build_info
 from gvw.snapshots.model import (
     ABSENT,
     MAX_GO_ENV_FILE,
+    MAX_PROFILE_FILE,
     MAX_VERSION_FILE,
     PRESENT,
     UNRECORDED,
     FileState,
+    ProfileFile,
     State,
     Tool,
     valid_registry_name,
@@ -45,6 +47,7 @@ def capture_state(
     *,
     goos: str,
     version_files: Iterable[Path] = (),
+    profile_files: Iterable[Path] = (),
     registry: UserEnvironment | None,
     blobs: Path,
     tool_cache: Path,
@@ -64,7 +67,15 @@ def capture_state(
         registry=_registry(registry),
         tools_dir=str(bin_dir) if bin_dir else "",
         tools=inventory(bin_dir, blobs, tool_cache) if bin_dir else (),
+        profile_files=tuple(
+            read_profile(p) for p in dict.fromkeys(profile_path(p) for p in profile_files)
+        ),
     )
+
+
+def profile_path(path: PurePath) -> Path:
+    """A profile's path as snapshots record it: absolute and normalised."""
+    return Path(os.path.abspath(path))
 
 
 def _normal(path: PurePath | None) -> Path | None:
@@ -103,6 +114,26 @@ def read_file_state(path: Path, limit: int, *, path_text: str | None = None) -> 
     if "\0" in text:
         return FileState(shown_path, UNRECORDED)
     return FileState(shown_path, PRESENT, text)
+
+
+def read_profile(path: Path) -> ProfileFile:
+    """A shell profile's exact bytes, absent, or unrecorded (not a regular file, which
+    includes a symbolic link; larger than MAX_PROFILE_FILE; unreadable)."""
+    try:
+        info = os.lstat(path)
+    except (FileNotFoundError, NotADirectoryError):
+        return ProfileFile(str(path), ABSENT)
+    except OSError:
+        return ProfileFile(str(path), UNRECORDED)
+    if not stat.S_ISREG(info.st_mode) or info.st_size > MAX_PROFILE_FILE:
+        return ProfileFile(str(path), UNRECORDED)
+    try:
+        data = path.read_bytes()
+    except OSError:
+        return ProfileFile(str(path), UNRECORDED)
+    if len(data) > MAX_PROFILE_FILE:  # grew since lstat
+        return ProfileFile(str(path), UNRECORDED)
+    return ProfileFile(str(path), PRESENT, data)
 
 
 def inventory(bin_dir: Path, blobs: Path, cache_file: Path) -> tuple[Tool, ...]:

@@ -7,10 +7,11 @@ hand-edited snapshot cannot send escape sequences to the terminal.
 
 from __future__ import annotations
 
+import hashlib
 from dataclasses import dataclass
 
 from gvw.goenv import PROCESS_VARS, parse_go_env
-from gvw.snapshots.model import PRESENT, UNRECORDED, FileState, State, Tool
+from gvw.snapshots.model import PRESENT, UNRECORDED, FileState, ProfileFile, State, Tool
 
 NOT_INSTALLED = "not installed"
 ABSENT = "(absent)"
@@ -50,6 +51,26 @@ def file_text(state: FileState) -> str:
     return shown(lines[0]) + more
 
 
+def profile_text(profile: ProfileFile) -> str:
+    """A shell profile in a few words: size, checksum, whether it holds gvw's block."""
+    from gvw.shells.profiles import has_block
+
+    if profile.state == UNRECORDED:
+        return "(not recorded)"
+    if not profile.present:
+        return ABSENT
+    size = len(profile.data)
+    digest = hashlib.sha256(profile.data).hexdigest()
+    text = f"{size} byte{'' if size == 1 else 's'}, sha256 {digest[:12]}"
+    if has_block(profile.data.decode("utf-8", "surrogateescape")):
+        text += ", with the gvw block"
+    return text
+
+
+def profile_label(profile: ProfileFile) -> str:
+    return f"profile {shown(profile.path)}"
+
+
 def tool_text(tool: Tool) -> str:
     built = tool.go_version or "not a Go 1.18+ program"
     module = f" {tool.module} {tool.module_version}".rstrip() if tool.module else ""
@@ -66,7 +87,8 @@ def go_env_values(state: FileState | None) -> dict[str, str] | None:
 
 def diff(old: State, new: State) -> list[Change]:
     """Every difference from ``old`` to ``new``, in a fixed order: selection, versions,
-    version files, go env file, GOPATH/bin, registry, process environment."""
+    version files, shell profiles, go env file, GOPATH/bin, registry, process
+    environment."""
     changes: list[Change] = []
 
     def add(label: str, a: str, b: str) -> None:
@@ -82,6 +104,11 @@ def diff(old: State, new: State) -> list[Change]:
         after = new_files.get(before.path)
         if after is not None and UNRECORDED not in (before.state, after.state):
             add(shown(before.path), file_text(before), file_text(after))
+    new_profiles = {f.path: f for f in new.profile_files}
+    for was in old.profile_files:
+        now = new_profiles.get(was.path)
+        if now is not None and UNRECORDED not in (was.state, now.state):
+            add(profile_label(was), profile_text(was), profile_text(now))
     changes += go_env_changes(old.go_env_file, new.go_env_file)
     changes += tool_changes(old, new)
     if old.registry is not None and new.registry is not None:

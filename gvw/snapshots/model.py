@@ -11,11 +11,19 @@ paths to a file named exactly ``.go-version``; tool names must be plain file nam
 versions must be canonical Go version names; blob references must be sha256 digests.
 The go env file and the GOPATH/bin directory are recorded for comparison only: a
 restore writes to the locations computed from the current environment, never to a
-path a snapshot names.
+path a snapshot names. Shell profiles (``profile_files``, recorded by ``gvw setup``)
+must be absolute, normal paths with one of the names a profile has (``.bashrc``,
+``.zshrc``, ``gvw.fish``, ``profile.ps1``); a restore then writes only those that are
+among the profiles gvw manages for the user at that time (see ``apply``).
+
+Shell profiles are kept byte for byte: as ``content`` when they are UTF-8 text without
+control characters other than tab, CR and LF, else as ``content_base64``.
 """
 
 from __future__ import annotations
 
+import base64
+import binascii
 import hashlib
 import re
 import sys
@@ -28,14 +36,16 @@ from typing import Any
 from gvw.goenv import PROCESS_VARS
 from gvw.registry import RegistryValue
 from gvw.selection import VERSION_FILE
+from gvw.shells.profiles import PROFILE_NAMES
 from gvw.versions import parse_installed_name
 
 FORMAT = 1
 ID_RE = re.compile(r"^[0-9]{8}-[0-9]{6}-[0-9]{3}$")  # UTC time, to the millisecond
 SHA256_RE = re.compile(r"^[0-9a-f]{64}$")
-MAX_FILE_BYTES = 4 << 20  # a snapshot file; real ones are a few KiB
+MAX_FILE_BYTES = 16 << 20  # a snapshot file; real ones are a few KiB
 MAX_VERSION_FILE = 64 << 10
 MAX_GO_ENV_FILE = 1 << 20
+MAX_PROFILE_FILE = 1 << 20  # gvw setup refuses to edit a larger shell profile
 
 SEAL = b"# gvw snapshot; sha256 of the lines below: "
 
@@ -51,6 +61,21 @@ class FileState:
     path: str
     state: str = ABSENT
     content: str = ""
+
+    @property
+    def present(self) -> bool:
+        return self.state == PRESENT
+
+
+@dataclass(frozen=True)
+class ProfileFile:
+    """A shell profile as it was: its exact bytes, absent, or unrecorded (not a regular
+    file, a symbolic link, larger than MAX_PROFILE_FILE, unreadable: a restore leaves
+    it alone)."""
+
+    path: str
+    state: str = ABSENT
+    data: bytes = b""
 
     @property
     def present(self) -> bool:
@@ -82,6 +107,7 @@ class State:
     registry: Mapping[str, RegistryValue] | None = None  # None: not Windows
     tools_dir: str = ""  # "" when there is none (relative GOBIN, no home)
     tools: tuple[Tool, ...] = ()
+    profile_files: tuple[ProfileFile, ...] = ()  # shell profiles the command changes
 
 
 @dataclass(frozen=True)
@@ -127,6 +153,8 @@ def to_toml(snapshot: Snapshot) -> bytes:
     }
     if state.go_env_file is not None:
         data["go_env_file"] = _file_dict(state.go_env_file)
+    if state.profile_files:  # absent from snapshots of commands that edit no profile
+        data["profile_files"] = [_profile_dict(f) for f in state.profile_files]
     if state.registry is not None:
         data["registry"] = {
             name: {"kind": v.kind, "value": v.value} for name, v in state.registry.items()
@@ -145,6 +173,32 @@ def _file_dict(state: FileState, *, with_path: bool = True) -> dict[str, str]:
     if state.present:
         data["content"] = state.content
     return data
+
+
+def _profile_dict(profile: ProfileFile) -> dict[str, str]:
+    data = {"path": profile.path, "state": profile.state}
+    if profile.present:
+        text = profile_text_of(profile.data)
+        if text is not None:
+            data["content"] = text
+        else:
+            data["content_base64"] = base64.b64encode(profile.data).decode("ascii")
+    return data
+
+
+_PLAIN_CONTROLS = frozenset("\t\n\r")
+
+
+def profile_text_of(data: bytes) -> str | None:
+    """``data`` as text, when it is UTF-8 without control characters other than tab,
+    CR and LF (what a snapshot keeps readable); else None."""
+    try:
+        text = data.decode("utf-8")
+    except UnicodeDecodeError:
+        return None
+    if any((c < " " or c == "\x7f") and c not in _PLAIN_CONTROLS for c in text):
+        return None
+    return text
 
 
 # --- reading -------------------------------------------------------------------------
@@ -197,6 +251,9 @@ def parse(raw: bytes, *, expected_id: str) -> Snapshot:
         registry=_registry(top.table("registry")) if "registry" in data else None,
         tools_dir=top.get("tools", dict).get("dir", ""),
         tools=_tools(top.table("tools"), goos),
+        profile_files=(
+            _profile_files(top.tables("profile_files"), goos) if "profile_files" in data else ()
+        ),
     )
     snapshot = Snapshot(
         id=snapshot_id,
@@ -282,6 +339,40 @@ def _file_state(table: _Table, goos: str, *, kind: str) -> FileState:
             raise Invalid(f"{where} {path!r} is not a {VERSION_FILE} file")
     table.done()
     return FileState(path, state, content)
+
+
+def _profile_files(tables: list[_Table], goos: str) -> tuple[ProfileFile, ...]:
+    profiles = []
+    for table in tables:
+        state = table.text("state")
+        if state not in (PRESENT, ABSENT, UNRECORDED):
+            raise Invalid(f"{table.name('state')} must be present, absent or unrecorded")
+        path = table.text("path")
+        where = table.name("path")
+        _check_absolute(path, goos, where)
+        name = _pure(path, goos).name
+        if (name.lower() if goos == "windows" else name) not in PROFILE_NAMES:
+            raise Invalid(f"{where} {path!r} is not a shell profile ({', '.join(PROFILE_NAMES)})")
+        data = b""
+        if state == PRESENT:
+            if ("content" in table.data) == ("content_base64" in table.data):
+                raise Invalid(f"{table.name('content')} or content_base64 (one of them) is needed")
+            if "content" in table.data:
+                data = table.text("content").encode("utf-8")
+            else:
+                encoded = table.text("content_base64")
+                try:
+                    data = base64.b64decode(encoded.encode("ascii"), validate=True)
+                except (UnicodeEncodeError, binascii.Error):
+                    raise Invalid(f"{table.name('content_base64')} is not base64") from None
+            if len(data) > MAX_PROFILE_FILE:
+                raise Invalid(f"{table.name('content')} is longer than {MAX_PROFILE_FILE} bytes")
+        table.done()
+        profiles.append(ProfileFile(path, state, data))
+    paths = [p.path.lower() if goos == "windows" else p.path for p in profiles]
+    if len(set(paths)) != len(paths):
+        raise Invalid("profile_files names a file twice")
+    return tuple(profiles)
 
 
 def _pure(path: str, goos: str) -> PurePath:

@@ -21,7 +21,16 @@ from pathlib import Path
 from gvw import __version__
 from gvw.errors import SnapshotError
 from gvw.fsutil import atomic_write_bytes, rename, store_error, temp_sibling
-from gvw.snapshots.model import ID_RE, SHA256_RE, Invalid, Snapshot, State, parse, to_toml
+from gvw.snapshots.model import (
+    ID_RE,
+    MAX_FILE_BYTES,
+    SHA256_RE,
+    Invalid,
+    Snapshot,
+    State,
+    parse,
+    to_toml,
+)
 
 SUFFIX = ".toml"
 ID_FORMAT = "%Y%m%d-%H%M%S-%f"
@@ -142,7 +151,14 @@ class SnapshotRepository:
                 # same millisecond as another process, or the clock went back: stay ordered
                 snapshot_id = id_for(time_of(existing[-1]) + timedelta(milliseconds=1))
             snapshot = Snapshot(snapshot_id, moment, command, goos, __version__, state)
-            if self._publish(snapshot_id, to_toml(snapshot)):
+            data = to_toml(snapshot)
+            if len(data) > MAX_FILE_BYTES:  # it could not be read back: refuse the change
+                raise SnapshotError(
+                    f"cannot take a snapshot before gvw {command}: it would be larger than "
+                    f"{MAX_FILE_BYTES >> 20} MiB; nothing was changed",
+                    hint="make the go env file and the shell profiles smaller",
+                )
+            if self._publish(snapshot_id, data):
                 return snapshot
 
     def _publish(self, snapshot_id: str, data: bytes) -> bool:

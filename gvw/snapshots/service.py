@@ -42,12 +42,15 @@ class Snapshots:
         self.goos = goos or host_goos()
         self.repo = SnapshotRepository(store.paths.snapshots)
 
-    def capture(self, version_files: Iterable[Path] = ()) -> State:
+    def capture(
+        self, version_files: Iterable[Path] = (), profile_files: Iterable[Path] = ()
+    ) -> State:
         return capture_state(
             self.store,
             self.env,
             goos=self.goos,
             version_files=version_files,
+            profile_files=profile_files,
             registry=self.registry,
             blobs=self.repo.blobs,
             tool_cache=self.repo.tool_cache,
@@ -58,19 +61,48 @@ class Snapshots:
         command: str,
         *,
         version_files: Iterable[Path] = (),
+        profile_files: Iterable[Path] = (),
         protect: Collection[str] = (),
     ) -> Snapshot:
-        """Record the current state before ``command`` changes it, then prune."""
-        snapshot = self.repo.write(command, self.capture(version_files), goos=self.goos)
+        """Record the current state before ``command`` changes it, then prune;
+        ``version_files`` and ``profile_files`` are the files it will change."""
+        state = self.capture(version_files, profile_files)
+        snapshot = self.repo.write(command, state, goos=self.goos)
         prune_snapshots(self.repo, self.config, protect={snapshot.id, *protect})
         return snapshot
+
+    def managed_profiles(self) -> set[str]:
+        """The shell profiles gvw manages for this user now (as ``profile_key``s): the
+        only ones a restore writes, whatever a snapshot names."""
+        from gvw.shells.profiles import managed_profile_files
+        from gvw.snapshots.apply import profile_key
+        from gvw.snapshots.capture import profile_path
+
+        found = managed_profile_files(self.env, windows=self.goos == "windows")
+        return {profile_key(str(profile_path(p))) for p in found}
+
+    def capture_like(self, snapshot: Snapshot) -> State:
+        """The current state of what ``snapshot`` recorded: its version files, and those
+        of its shell profiles that gvw manages now (no other file is even read)."""
+        from gvw.snapshots.apply import profile_key
+
+        managed = self.managed_profiles()
+        return self.capture(
+            (Path(f.path) for f in snapshot.state.version_files),
+            (Path(f.path) for f in snapshot.state.profile_files if profile_key(f.path) in managed),
+        )
 
     def plan(self, target: Snapshot) -> Plan:
         """What restoring ``target`` would change now."""
         from gvw.snapshots.apply import plan_restore  # not needed to take a snapshot
 
-        current = self.capture(Path(f.path) for f in target.state.version_files)
-        return plan_restore(target, current, self.store, goos=self.goos)
+        return plan_restore(
+            target,
+            self.capture_like(target),
+            self.store,
+            goos=self.goos,
+            managed_profiles=self.managed_profiles(),
+        )
 
     def rollback_plan(self) -> Plan:
         """The plan that undoes the last change: to the newest snapshot that differs from
@@ -81,7 +113,7 @@ class Snapshots:
         if not ids:
             raise SnapshotError(
                 "there is no snapshot to roll back to",
-                hint="gvw takes one before every install, uninstall, global and local",
+                hint="gvw takes one before every install, uninstall, global, local and setup",
             )
         newest = None
         for snapshot_id in ids:

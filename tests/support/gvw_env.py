@@ -58,6 +58,10 @@ class GvwEnv:
         env.update(
             GVW_ROOT=str(self.root), GVW_CACHE_DIR=str(self.cache), GVW_CONFIG=str(self.config)
         )
+        # a home of its own: snapshots read ~/go/bin and Go's env file, setup edits
+        # profiles; none of that may touch the machine running the tests
+        home = self.base / "home"
+        env.update(HOME=str(home), XDG_CONFIG_HOME=str(home / ".config"))
         env.update(self.extra_env)
         env.update(overrides or {})
         return env
