@@ -68,10 +68,10 @@ def atomic_write_bytes(path: Path, data: bytes, *, mode: int | None = None) -> N
             os.chmod(tmp, mode)
         replace(tmp, path)
     except OSError as exc:
-        _unlink_quietly(tmp)
+        unlink_quietly(tmp)
         raise store_error(exc, "write", path) from exc
     except BaseException:
-        _unlink_quietly(tmp)
+        unlink_quietly(tmp)
         raise
 
 
@@ -119,7 +119,8 @@ def remove_tree(path: Path) -> None:
             shutil.rmtree(path, onerror=make_writable_and_retry)
 
 
-def _unlink_quietly(path: Path) -> None:
+def unlink_quietly(path: Path) -> None:
+    """Remove a file if it can be removed; for clean-up on paths that already failed."""
     with contextlib.suppress(OSError):
         path.unlink()
 

@@ -57,7 +57,6 @@ def stream(
     sink: Callable[[bytes], None],
     *,
     timeout: float,
-    on_length: Callable[[int | None], None] | None = None,
 ) -> int:
     """GET ``url`` and feed the raw body to ``sink`` chunk by chunk; returns the size.
 
@@ -77,8 +76,6 @@ def stream(
                 )
             length = response.headers.get("content-length")
             expected = int(length) if length and length.isdigit() else None
-            if on_length is not None:
-                on_length(expected)
             for chunk in response.iter_raw(CHUNK_SIZE):
                 received += len(chunk)
                 sink(chunk)

@@ -16,10 +16,15 @@ from gvw.errors import BadIndexError
 from gvw.platforms import Platform
 from gvw.versions import GoVersion, parse_release_name
 
-_SHA256_RE = re.compile(r"^[0-9a-f]{64}$")
+_SHA256_RE = re.compile(r"^[0-9a-fA-F]{64}$")
 # a plain file name: no separators, no leading dot, nothing a URL or a path would bend
 _FILENAME_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._+-]*$")
 ARCHIVE_SUFFIXES = (".tar.gz", ".zip")
+
+
+def is_sha256(text: str) -> bool:
+    """64 hexadecimal digits, either case (go.dev publishes lower case)."""
+    return _SHA256_RE.match(text) is not None
 
 
 @dataclass(frozen=True)
@@ -100,7 +105,7 @@ def _parse_file(raw: object) -> ReleaseFile | None:
     if not isinstance(filename, str) or not _FILENAME_RE.match(filename) or ".." in filename:
         return None
     sha = raw.get("sha256")
-    sha = sha.lower() if isinstance(sha, str) and _SHA256_RE.match(sha.lower()) else None
+    sha = sha.lower() if isinstance(sha, str) and is_sha256(sha) else None
     size = raw.get("size")
     return ReleaseFile(
         filename=filename,

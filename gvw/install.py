@@ -29,8 +29,8 @@ from gvw.errors import (
     NetworkError,
     NoSuchReleaseError,
 )
-from gvw.fsutil import remove_tree, store_error
-from gvw.index import Release, ReleaseFile
+from gvw.fsutil import remove_tree, store_error, unlink_quietly
+from gvw.index import Release, ReleaseFile, is_sha256
 from gvw.mirror import Mirror, load_index
 from gvw.platforms import Platform
 from gvw.reporting import Reporter
@@ -44,7 +44,6 @@ from gvw.versions import (
     parse_release_name,
 )
 
-_SHA256_RE = re.compile(r"^[0-9a-fA-F]{64}$")
 _ARCHIVE_NAME_RE = re.compile(
     r"^go(?P<version>[0-9]+\.[0-9]+(?:\.[0-9]+)?(?:(?:beta|rc)[0-9]+)?)"
     r"\.(?P<os>[a-z0-9]+)-(?P<arch>[a-z0-9]+)\.(?:tar\.gz|zip)$"
@@ -170,7 +169,7 @@ class Installer:
                     sha256=actual,
                 )
             finally:
-                _unlink_quietly(download)
+                unlink_quietly(download)
 
     def install_file(
         self, archive: Path, *, sha256: str | None, skip_checksum: bool
@@ -212,7 +211,7 @@ class Installer:
         downloads = self.store.paths.downloads
         if downloads.is_dir():
             for part in downloads.glob(f"{filename}.*.part"):
-                _unlink_quietly(part)
+                unlink_quietly(part)
                 removed.append(part)
         if removed:
             self.reporter.info(f"removed leftovers of an interrupted install of {version.name}")
@@ -252,7 +251,7 @@ class Installer:
                     hint="try again",
                 )
         except FileNotFoundError as exc:
-            _unlink_quietly(part)
+            unlink_quietly(part)
             if self.mirror.is_local and not Path(location).exists():
                 raise NoSuchReleaseError(
                     f"{location} is listed in the mirror's index but missing",
@@ -260,10 +259,10 @@ class Installer:
                 ) from exc
             raise store_error(exc, "download to", part) from exc
         except OSError as exc:
-            _unlink_quietly(part)
+            unlink_quietly(part)
             raise store_error(exc, "download to", part) from exc
         except BaseException:
-            _unlink_quietly(part)
+            unlink_quietly(part)
             raise
         finally:
             progress.close()
@@ -287,7 +286,7 @@ class Installer:
         else:
             text = http.fetch_optional_text(location, timeout=self.config.timeout_seconds)
         digest = (text or "").split()[:1]
-        if not digest or not _SHA256_RE.match(digest[0]):
+        if not digest or not is_sha256(digest[0]):
             raise ChecksumError(
                 f"no checksum for {filename}: the index has none and {location} "
                 f"{'is missing' if text is None else 'holds no sha256'}",
@@ -332,7 +331,7 @@ def _mismatch(filename: str, location: str, expected: str, actual: str) -> Check
 
 def _expected_for_file(archive: Path, sha256: str | None) -> str:
     if sha256 is not None:
-        if not _SHA256_RE.match(sha256.strip()):
+        if not is_sha256(sha256.strip()):
             raise ChecksumError(
                 f"--sha256 {sha256!r} is not a sha256 (64 hexadecimal digits)",
                 hint="copy the checksum from https://go.dev/dl/ next to the file name",
@@ -343,7 +342,7 @@ def _expected_for_file(archive: Path, sha256: str | None) -> str:
         digest = sidecar.read_text("utf-8", "replace").split()[:1]
     except OSError:
         digest = []
-    if digest and _SHA256_RE.match(digest[0]):
+    if digest and is_sha256(digest[0]):
         return digest[0].lower()
     raise ChecksumError(
         f"no checksum for {archive}: give one with --sha256 HEX (or put it in {sidecar.name})",
@@ -376,8 +375,3 @@ def _check_version_file(tree: Path, version: GoVersion, name: str) -> None:
             f"{name} claims to be Go {version.name} but holds {first[0].strip()}",
             hint="check where the file came from",
         )
-
-
-def _unlink_quietly(path: Path) -> None:
-    with contextlib.suppress(OSError):
-        path.unlink()

@@ -40,10 +40,6 @@ class Platform:
     goos: str
     goarch: str
 
-    @property
-    def exe_suffix(self) -> str:
-        return ".exe" if self.goos == "windows" else ""
-
     def __str__(self) -> str:
         return f"{self.goos}-{self.goarch}"
 
