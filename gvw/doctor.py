@@ -8,15 +8,16 @@ The Windows-only checks read the registries through :mod:`gvw.registry` and
 
 from __future__ import annotations
 
-import os
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
+from functools import cached_property
 from pathlib import Path
 from typing import Callable
 
 from gvw import goenv, gomod, winenv
 from gvw.errors import GvwError
 from gvw.paths import Paths
+from gvw.pathsearch import PathSearch
 from gvw.registry import UserEnvironment
 from gvw.selection import Resolved, find_selection, resolve
 from gvw.shims import stale_shims
@@ -46,36 +47,21 @@ class Machine:
     def paths(self) -> Paths:
         return self.store.paths
 
+    @cached_property
+    def search(self) -> PathSearch:
+        """PATH lookups by the shims' rules: the same search `gvw current` uses."""
+        return PathSearch(self.paths.shims, windows=self.windows, cwd=str(self.cwd))
+
     @property
     def path_entries(self) -> list[str]:
-        return self.env.get("PATH", "").split(";" if self.windows else ":")
+        return self.search.split(self.env.get("PATH", ""))
 
-    def same_dir(self, a: str, b: str | Path) -> bool:
-        if self.windows:
-            return winenv.normalized(a) == winenv.normalized(str(b))
-        return os.path.normpath(a or ".") == os.path.normpath(str(b))
+    def is_shims(self, entry: str) -> bool:
+        return self.search.is_shims(entry)
 
-    def go_in(self, directory: str) -> Path | None:
-        """The ``go`` a PATH lookup finds in ``directory``, if any."""
-        if self.windows:
-            names = [
-                "go" + ext.lower()
-                for ext in self.env.get("PATHEXT", ".COM;.EXE;.BAT;.CMD").split(";")
-                if ext
-            ]
-        else:
-            names = ["go"]
-        text = directory
-        if self.windows:  # "C:\Go\bin\" is C:\Go\bin; C:\ stays; empty entries count not
-            text = text.strip().strip('"')
-            text = text.rstrip("\\/") if len(text) > 3 else text
-            if not text:
-                return None
-        for name in names:
-            candidate = Path(text or ".") / name
-            if candidate.is_file() and (self.windows or os.access(candidate, os.X_OK)):
-                return candidate
-        return None
+    def go_in(self, entry: str) -> Path | None:
+        """The ``go`` the shims would run from this PATH entry, if any."""
+        return self.search.tool_in(entry, "go")
 
     def registry_value(self, name: str, *, machine: bool) -> str | None:
         if machine:
@@ -101,7 +87,7 @@ def run(machine: Machine, checks: Sequence[Check] | None = None) -> list[Finding
 def shims_on_path(m: Machine) -> Iterator[Finding]:
     shims = m.paths.shims
     entries = m.path_entries
-    where = [i for i, e in enumerate(entries) if m.same_dir(e, shims)]
+    where = [i for i, e in enumerate(entries) if m.is_shims(e)]
     fix = "run `gvw setup` and open a new terminal (or load `gvw init <shell>` in this one)"
     if not where:
         yield Finding("shims-on-path", False, f"the shims directory {shims} is not on PATH", fix)
@@ -119,9 +105,7 @@ def shims_on_path(m: Machine) -> Iterator[Finding]:
 
 def go_ahead_of_shims(m: Machine) -> Iterator[Finding]:
     entries = m.path_entries
-    first_shims = next(
-        (i for i, e in enumerate(entries) if m.same_dir(e, m.paths.shims)), len(entries)
-    )
+    first_shims = next((i for i, e in enumerate(entries) if m.is_shims(e)), len(entries))
     machine_path = m.registry_value("Path", machine=True) if m.windows else None
     user_path = m.registry_value("Path", machine=False) if m.windows else None
     found = False

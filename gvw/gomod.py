@@ -10,10 +10,12 @@ it runs ``go1.X.Y`` from PATH (gvw's launchers) or downloads it
 
 from __future__ import annotations
 
+import os
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
+from gvw.pathsearch import find_up
 from gvw.versions import GoVersion, parse_release_name
 
 MAX_BYTES = 1 << 20  # go.mod files are small; a huge one is not worth reading whole
@@ -40,23 +42,12 @@ class GoLines:
         return max(found, key=lambda pair: pair[0].sort_key, default=None)
 
 
-def find_up(cwd: Path, name: str) -> Path | None:
-    directory = cwd
-    while True:
-        candidate = directory / name
-        if candidate.is_file():
-            return candidate
-        if directory.parent == directory:
-            return None
-        directory = directory.parent
-
-
 def governing_file(cwd: Path, env: Mapping[str, str]) -> Path | None:
     """The file whose go/toolchain lines the go command uses in ``cwd``."""
     gowork = env.get("GOWORK", "")
     if gowork != "off":
         work = Path(gowork) if gowork else find_up(cwd, "go.work")
-        if work is not None and work.is_file():
+        if work is not None and os.path.isfile(work):  # never raises, unlike Path.is_file
             return work
     return find_up(cwd, "go.mod")
 

@@ -14,7 +14,7 @@ import contextlib
 import sys
 from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Protocol
+from typing import Any, Protocol
 
 from gvw.errors import StoreError
 
@@ -96,6 +96,51 @@ class WindowsUserEnvironment:
         _broadcast_environment_change()
 
 
+# SendMessageTimeoutW(HWND_BROADCAST, WM_SETTINGCHANGE, 0, (LPARAM)L"Environment",
+# SMTO_ABORTIFHUNG, 5000, &result), as the System Properties dialog sends it
+HWND_BROADCAST = 0xFFFF
+WM_SETTINGCHANGE = 0x001A
+SMTO_ABORTIFHUNG = 0x0002
+BROADCAST_TIMEOUT_MS = 5000
+
+
+def send_message_timeout_signature() -> tuple[Any, list[Any]]:
+    """The result type and argument types of SendMessageTimeoutW, in ctypes types of
+    the same size as the Windows ones on this machine (used with WINFUNCTYPE on Windows;
+    the tests build a CFUNCTYPE from it elsewhere). Without them ctypes passes Python
+    ints as C ints: 32 bits, where WPARAM, LPARAM and the result are pointer-sized.
+
+    LRESULT SendMessageTimeoutW(HWND hWnd, UINT Msg, WPARAM wParam, LPARAM lParam,
+                                UINT fuFlags, UINT uTimeout, PDWORD_PTR lpdwResult)
+    """
+    import ctypes
+
+    hwnd = ctypes.c_void_p  # HANDLE: a pointer
+    uint = ctypes.c_uint32  # UINT (32 bits on every Windows)
+    wparam = ctypes.c_size_t  # UINT_PTR
+    lparam = ctypes.c_ssize_t  # LONG_PTR
+    lresult = ctypes.c_ssize_t  # LONG_PTR
+    pdword_ptr = ctypes.POINTER(ctypes.c_size_t)  # DWORD_PTR *: pointer-sized, unsigned
+    return lresult, [hwnd, uint, wparam, lparam, uint, uint, pdword_ptr]
+
+
+def broadcast_arguments(environment: Any, result: Any) -> tuple[Any, ...]:
+    """The arguments of the broadcast: ``environment`` is a wide-character buffer
+    holding "Environment" (its address is the LPARAM; it must outlive the call),
+    ``result`` a DWORD_PTR-sized integer that receives the reply."""
+    import ctypes
+
+    return (
+        HWND_BROADCAST,
+        WM_SETTINGCHANGE,
+        0,
+        ctypes.addressof(environment),
+        SMTO_ABORTIFHUNG,
+        BROADCAST_TIMEOUT_MS,
+        ctypes.byref(result),
+    )
+
+
 def _broadcast_environment_change() -> None:
     """WM_SETTINGCHANGE with "Environment", as the System Properties dialog sends, so
     Explorer hands the new values to programs it starts. SMTO_ABORTIFHUNG and a time-out
@@ -103,16 +148,12 @@ def _broadcast_environment_change() -> None:
     if sys.platform != "win32":  # pragma: no cover
         return
     import ctypes
-    from ctypes import wintypes
 
-    hwnd_broadcast, wm_settingchange, smto_abortifhung = 0xFFFF, 0x001A, 0x0002
-    result = wintypes.DWORD()
-    ctypes.windll.user32.SendMessageTimeoutW(
-        wintypes.HWND(hwnd_broadcast),
-        wm_settingchange,
-        0,
-        "Environment",
-        smto_abortifhung,
-        5000,
-        ctypes.byref(result),
-    )
+    restype, argtypes = send_message_timeout_signature()
+    prototype = ctypes.WINFUNCTYPE(restype, *argtypes)
+    # a function object of our own: setting argtypes on ctypes.windll.user32's shared
+    # one would change it for every other user in the process
+    send = prototype(("SendMessageTimeoutW", ctypes.WinDLL("user32")))
+    environment = ctypes.create_unicode_buffer("Environment")
+    result = ctypes.c_size_t()
+    send(*broadcast_arguments(environment, result))  # a failed broadcast is not an error

@@ -15,6 +15,7 @@ from pathlib import Path
 
 from gvw.errors import InvalidVersionError, NotInstalledError, NoVersionSelectedError
 from gvw.paths import Paths
+from gvw.pathsearch import PathSearch, find_up
 from gvw.store import Store
 from gvw.versions import (
     ExactSpec,
@@ -53,14 +54,7 @@ class Resolved:
 
 def find_version_file(cwd: Path) -> Path | None:
     """The nearest ``.go-version`` (a file, not a directory) from ``cwd`` upwards."""
-    directory = cwd
-    while True:
-        candidate = directory / VERSION_FILE
-        if os.path.isfile(candidate):  # unlike Path.is_file, never raises (EACCES)
-            return candidate
-        if directory.parent == directory:  # the root of the filesystem, drive or share
-            return None
-        directory = directory.parent
+    return find_up(cwd, VERSION_FILE)
 
 
 def read_version_file(path: Path) -> Selection:
@@ -100,20 +94,9 @@ def find_selection(cwd: Path | None, env: Mapping[str, str], paths: Paths) -> Se
 
 
 def find_system_go(tool: str, env: Mapping[str, str], shims_dir: Path) -> Path | None:
-    """The first ``tool`` on PATH outside the shims directory."""
-    name = tool + (".exe" if os.name == "nt" else "")
-    shims = _canonical(shims_dir)
-    for entry in env.get("PATH", "").split(os.pathsep):
-        if os.name == "nt":
-            entry = entry.strip('"')  # Windows accepts quoted PATH entries
-        directory = Path(entry or ".")
-        if _canonical(directory) == shims:
-            continue
-        candidate = directory / name
-        # os.path.isfile, unlike Path.is_file, never raises on a directory we may not search
-        if os.path.isfile(candidate) and os.access(candidate, os.X_OK):
-            return candidate.absolute()
-    return None
+    """The first ``tool`` on PATH outside the shims directory, by the shims' rules
+    (:mod:`gvw.pathsearch`; ``gvw doctor`` uses the same search)."""
+    return PathSearch(shims_dir).find(tool, env.get("PATH", ""))
 
 
 def resolve(
@@ -185,10 +168,3 @@ def resolve_tool(
     assert resolved.goroot is not None
     exe = tool + (".exe" if os.name == "nt" else "")
     return resolved.goroot / "bin" / exe, resolved
-
-
-def _canonical(path: Path) -> str:
-    try:
-        return os.path.normcase(os.path.realpath(path))
-    except OSError:
-        return os.path.normcase(os.path.abspath(path))

@@ -93,6 +93,30 @@ def test_a_system_go_ahead_of_the_shims_is_named(machine: GvwEnv, tmp_path: Path
     ]
 
 
+def test_doctor_and_which_agree_on_the_go_that_runs(machine: GvwEnv, tmp_path: Path) -> None:
+    """One PATH search for both: a link to the shims directory is the shims, and a link
+    to the shim elsewhere on PATH is the shim (the shims skip both), so the go that
+    `system` runs is the one after them, and nothing runs ahead of the shims."""
+    link = tmp_path / "shims-link"
+    link.symlink_to(machine.root / "shims")
+    local_bin = tmp_path / "local-bin"
+    local_bin.mkdir()
+    (local_bin / "go").symlink_to(machine.root / "shims" / "go")
+    system = tmp_path / "system" / "bin"
+    system.mkdir(parents=True)
+    (system / "go").write_text("#!/bin/sh\necho system go\n")
+    (system / "go").chmod(0o755)
+    (machine.base / "project" / ".go-version").write_text("system\n")
+    env = {"PATH": f"{link}:{local_bin}:{system}"}
+    which = run_ok(machine, "which", "go", cwd=machine.base / "project", env=env)
+    assert which.stdout == f"{system / 'go'}\n"
+    result = machine.run("doctor", cwd=machine.base / "project", env=env)
+    assert result.returncode == 0, result.stdout
+    assert f"ok       the shims directory {machine.root / 'shims'} is first on PATH" in (
+        result.stdout.splitlines()
+    )
+
+
 def test_shims_missing_from_path(machine: GvwEnv, tmp_path: Path) -> None:
     result = doctor_run(machine, PATH=str(tmp_path / "empty"))
     assert result.returncode == 16

@@ -16,8 +16,11 @@ from typing import Any, Callable
 import pytest
 import tomli_w
 
+from gvw.shells.fish import quote as fish_quote
 from gvw.shells.posix import quote
 from tests.support.gvw_env import REPO, GvwEnv, run_ok
+from tests.support.launcher import make_launcher
+from tests.support.mirror_fixtures import write_synthetic_mirror
 
 if sys.version_info >= (3, 11):
     import tomllib
@@ -26,15 +29,25 @@ else:  # pragma: no cover
 
 BEGIN = "# >>> gvw >>> added by `gvw setup`; `gvw setup --undo` removes it"
 END = "# <<< gvw <<<"
+# No gvw on this PATH: `python -m gvw` (how these tests run it) then writes profile lines
+# that run `<python> -m gvw`, by its absolute path.
+NO_GVW_PATH = "/usr/bin:/bin"
+PYTHON = os.path.abspath(sys.executable)
+LINE = {
+    "bash": f'eval "$({quote(PYTHON)} -m gvw init bash)"',
+    "zsh": f'eval "$({quote(PYTHON)} -m gvw init zsh)"',
+    "fish": f"{fish_quote(PYTHON)} -m gvw init fish | source",
+}
 
 
 @pytest.fixture
 def home(gvw: GvwEnv, tmp_path: Path) -> Path:
     home = tmp_path / "home"
     home.mkdir()
-    gvw.extra_env.update(HOME=str(home), SHELL="/bin/bash")
+    gvw.extra_env.update(HOME=str(home), SHELL="/bin/bash", PATH=NO_GVW_PATH)
     gvw.extra_env.pop("XDG_CONFIG_HOME", None)
     gvw.extra_env.pop("ZDOTDIR", None)
+    assert shutil.which("gvw", path=NO_GVW_PATH) is None
     return home
 
 
@@ -48,10 +61,10 @@ def test_setup_adds_the_marked_line_once_and_undo_removes_the_file_it_made(
 ) -> None:
     bashrc = home / ".bashrc"
     assert run_ok(gvw, "setup").stdout.splitlines() == [
-        f'added `eval "$(gvw init bash)"` to {bashrc}',
+        f"added `{LINE['bash']}` to {bashrc}",
         "Open a new terminal to start using it (`gvw doctor` checks the result).",
     ]
-    assert bashrc.read_text() == f'{BEGIN}\neval "$(gvw init bash)"\n{END}\n'
+    assert bashrc.read_text() == f"{BEGIN}\n{LINE['bash']}\n{END}\n"
     assert snapshots(gvw) == 1
     assert run_ok(gvw, "setup").stdout == f"{bashrc}: already set up\n"
     assert snapshots(gvw) == 1  # nothing changed, nothing to snapshot
@@ -70,9 +83,7 @@ def test_setup_keeps_the_users_lines_and_undo_restores_them_exactly(
     original = newline.join(["# mine", "autoload -Uz compinit && compinit", "alias g=git", ""])
     zshrc.write_bytes(original.encode())
     run_ok(gvw, "setup", "--shell", "zsh")
-    assert zshrc.read_bytes().decode() == original + newline.join(
-        [BEGIN, 'eval "$(gvw init zsh)"', END, ""]
-    )
+    assert zshrc.read_bytes().decode() == original + newline.join([BEGIN, LINE["zsh"], END, ""])
     run_ok(gvw, "setup", "--undo")  # no --shell: every shell's profile is checked
     assert zshrc.read_bytes().decode() == original
 
@@ -84,7 +95,7 @@ def test_setup_follows_shell_zdotdir_and_xdg_config_home(
     env = {"SHELL": "/usr/bin/fish", "XDG_CONFIG_HOME": str(config)}
     run_ok(gvw, "setup", env=env)
     fish_file = config / "fish" / "conf.d" / "gvw.fish"
-    assert fish_file.read_text() == f"{BEGIN}\ngvw init fish | source\n{END}\n"
+    assert fish_file.read_text() == f"{BEGIN}\n{LINE['fish']}\n{END}\n"
     zdotdir = tmp_path / "zdot"
     run_ok(
         gvw,
@@ -95,9 +106,12 @@ def test_setup_follows_shell_zdotdir_and_xdg_config_home(
         "powershell",
         env={**env, "ZDOTDIR": str(zdotdir)},
     )
-    assert 'eval "$(gvw init zsh)"' in (zdotdir / ".zshrc").read_text()
+    assert LINE["zsh"] in (zdotdir / ".zshrc").read_text()
     ps_profile = config / "powershell" / "profile.ps1"
-    assert "gvw init powershell | Out-String | Invoke-Expression" in ps_profile.read_text()
+    assert (
+        f"& '{PYTHON}' -m gvw init powershell | Out-String | Invoke-Expression"
+        in ps_profile.read_text()
+    )
 
 
 def test_setup_refuses_to_guess_an_unknown_shell(gvw: GvwEnv, home: Path) -> None:
@@ -114,9 +128,7 @@ def test_setup_replaces_an_edited_block_in_place(gvw: GvwEnv, home: Path) -> Non
     bashrc = home / ".bashrc"
     bashrc.write_text(f"export A=1\n{BEGIN}\necho old gvw line\n{END}\nexport B=2")
     run_ok(gvw, "setup")
-    assert bashrc.read_text() == (
-        f'export A=1\n{BEGIN}\neval "$(gvw init bash)"\n{END}\nexport B=2'
-    )
+    assert bashrc.read_text() == f"export A=1\n{BEGIN}\n{LINE['bash']}\n{END}\nexport B=2"
 
 
 def test_a_profile_without_a_final_newline_gets_one_before_the_block(
@@ -125,7 +137,7 @@ def test_a_profile_without_a_final_newline_gets_one_before_the_block(
     bashrc = home / ".bashrc"
     bashrc.write_text("export A=1")
     run_ok(gvw, "setup")
-    assert bashrc.read_text() == f'export A=1\n{BEGIN}\neval "$(gvw init bash)"\n{END}\n'
+    assert bashrc.read_text() == f"export A=1\n{BEGIN}\n{LINE['bash']}\n{END}\n"
     run_ok(gvw, "setup", "--undo")
     assert bashrc.read_text() == "export A=1\n"  # the one byte undo cannot tell apart
 
@@ -138,43 +150,98 @@ def test_setup_json(gvw: GvwEnv, home: Path) -> None:
             {
                 "target": str(home / ".bashrc"),
                 "changed": True,
-                "message": f'added `eval "$(gvw init bash)"` to {home / ".bashrc"}',
+                "message": f"added `{LINE['bash']}` to {home / '.bashrc'}",
             }
         ],
     }
 
 
+# Where users' gvw may live: a venv under a plain path, and one that needs every kind of
+# quoting (both quotes, $, `, parentheses, glob characters, \\, non-ASCII).
+INSTALL_DIRS = {
+    "plain": ".gvw-venv",
+    "awkward": 'Zoë O\'Brien "q" $HOME `id` (x) [a]*? \\b! 张伟/.gvw-venv',
+}
+SESSION = {
+    "posix": """
+printf 'path: %s\\n' "$(command -v gvw || echo none)"
+gvw shell 1.22; echo "shell: $? [$GVW_GO_VERSION]"
+go version
+gvw current
+gvw shell --unset; echo "unset: $?"
+go version
+""",
+    "fish": """
+printf 'path: %s\\n' (command -v gvw; or echo none)
+gvw shell 1.22; echo "shell: $status [$GVW_GO_VERSION]"
+go version
+gvw current
+gvw shell --unset; echo "unset: $status"
+go version
+""",
+}
+
+
+@pytest.mark.parametrize("where", INSTALL_DIRS)
 @pytest.mark.parametrize("shell", ["bash", "zsh", "fish"])
-def test_a_new_shell_after_setup_has_the_shims_first(
-    shell: str, gvw: GvwEnv, home: Path, tmp_path: Path
+def test_a_new_shell_after_setup_works_without_gvw_on_path(
+    shell: str, where: str, gvw: GvwEnv, home: Path, tmp_path: Path
 ) -> None:
-    """The end to end check: the profile setup wrote, loaded as the shell loads it."""
+    """The end to end check, as after the README's install: gvw is run by its absolute
+    path (a console script in a venv, not on PATH), `gvw setup` edits the profile, and a
+    new interactive shell loads it: the shims come first and `gvw shell` works."""
     if shutil.which(shell) is None and not os.environ.get("CI"):
         pytest.skip(f"{shell} is not installed")
-    run_ok(gvw, "setup", "--shell", shell)
-    bin_dir = tmp_path / "bin"
-    bin_dir.mkdir()
-    (bin_dir / "gvw").write_text(f'#!/bin/sh\nexec {quote(sys.executable)} -m gvw "$@"\n')
-    (bin_dir / "gvw").chmod(0o755)
-    argv = {
-        "bash": ["bash", "-i", "-c", 'printf "%s\\n" "$PATH"'],
-        "zsh": ["zsh", "-i", "-c", 'printf "%s\\n" "$PATH"'],
-        "fish": ["fish", "-c", "string join : -- $PATH"],
-    }[shell]
+    launcher = make_launcher(tmp_path / INSTALL_DIRS[where] / "bin")
+    mirror = tmp_path / "mirror"
+    write_synthetic_mirror(mirror, ["1.21.13", "1.22.10"], ["linux-amd64"])
     env = {
         **gvw.env(),
         "HOME": str(home),
-        "PATH": f"{bin_dir}:/usr/bin:/bin",
+        "PATH": NO_GVW_PATH,
         "PYTHONPATH": str(REPO),
         "LC_ALL": "C.UTF-8",
+        "GVW_MIRROR": mirror.as_uri(),
     }
     for name in ("XDG_CONFIG_HOME", "ZDOTDIR", "BASH_ENV", "ENV"):
         env.pop(name, None)
+
+    def run_gvw(*args: str) -> str:
+        done = subprocess.run(
+            [str(launcher), *args], env=env, capture_output=True, text=True, timeout=120
+        )
+        assert done.returncode == 0, done.stderr
+        return done.stdout
+
+    run_gvw("install", "1.21.13", "1.22.10")
+    run_gvw("global", "1.21")
+    out = run_gvw("setup", "--shell", shell)
+    profile = {
+        "bash": home / ".bashrc",
+        "zsh": home / ".zshrc",
+        "fish": home / ".config" / "fish" / "conf.d" / "gvw.fish",
+    }[shell]
+    line = (
+        f"{fish_quote(str(launcher))} init fish | source"
+        if shell == "fish"
+        else f'eval "$({quote(str(launcher))} init {shell})"'
+    )
+    assert out.splitlines()[0] == f"added `{line}` to {profile}"
+    assert profile.read_text(encoding="utf-8") == f"{BEGIN}\n{line}\n{END}\n"
+
+    script = SESSION["fish" if shell == "fish" else "posix"]
+    argv = [shell, "-c", script] if shell == "fish" else [shell, "-i", "-c", script]
     done = subprocess.run(
         argv, env=env, capture_output=True, text=True, timeout=120, stdin=subprocess.DEVNULL
     )
-    first = done.stdout.strip().splitlines()[-1].split(":")[0]
-    assert first == str(gvw.root / "shims"), done.stderr
+    assert done.stdout.splitlines() == [
+        "path: none" if shell == "fish" else "path: gvw",  # bash, zsh: the function
+        "shell: 0 [1.22]",
+        "go version go1.22.10 linux/amd64",
+        "1.22.10 (set by GVW_GO_VERSION environment variable)",
+        "unset: 0",
+        "go version go1.21.13 linux/amd64",
+    ], done.stderr
 
 
 # --- snapshots of the profiles: gvw rollback after gvw setup ---------------------------------
@@ -408,7 +475,7 @@ def test_setup_refuses_a_profile_it_could_not_roll_back(
     assert result.returncode == 1
     assert result.stderr_lines == [
         f"gvw: {bashrc} is a symbolic link: gvw setup does not replace it (nothing was changed)",
-        f'gvw: add this line to {dotfiles} by hand: eval "$(gvw init bash)"',
+        f"gvw: add this line to {dotfiles} by hand: {LINE['bash']}",
     ]
     assert bashrc.is_symlink() and dotfiles.read_text() == "export A=1\n"
     assert not (home / ".config").exists()

@@ -13,12 +13,13 @@ from pathlib import Path
 
 import pytest
 
-from gvw.shells import InitContext, get_shell, msys_path
+from gvw.shells import InitContext, get_shell, gvw_command, msys_path
 from gvw.shells.fish import quote as fish_quote
 from gvw.shells.posix import quote as posix_quote
 from gvw.shells.powershell import quote as ps_quote
 from tests.support import powershell as ps
 from tests.support.gvw_env import REPO, GvwEnv, run_ok
+from tests.support.launcher import make_launcher
 from tests.support.mirror_fixtures import write_synthetic_mirror
 
 # A store root no script may mangle: quotes of both kinds (and PowerShell's typographic
@@ -127,21 +128,23 @@ def test_msys_paths_for_git_bash() -> None:
 
 @pytest.fixture
 def awkward(tmp_path: Path) -> GvwEnv:
-    """A store under AWKWARD_DIR with synthetic 1.21.13 and 1.22.10, and a `gvw` on
-    PATH (a wrapper running this checkout)."""
+    """A store under AWKWARD_DIR with synthetic 1.21.13 and 1.22.10, and gvw installed
+    as a console script under AWKWARD_DIR too (launcher()), not on PATH: the scripts are
+    loaded by running it by its absolute path, as the profile line gvw setup writes."""
     mirror = tmp_path / "mirror"
     write_synthetic_mirror(mirror, ["1.21.13", "1.22.10"], ["linux-amd64"])
     env = GvwEnv(tmp_path / AWKWARD_DIR)
     env.base.mkdir()
     env.extra_env["GVW_MIRROR"] = mirror.as_uri()
     run_ok(env, "install", "1.21.13", "1.22.10")
-    bin_dir = tmp_path / "bin"
-    bin_dir.mkdir()
-    wrapper = bin_dir / "gvw"
-    wrapper.write_text(f'#!/bin/sh\nexec {posix_quote(sys.executable)} -m gvw "$@"\n')
-    wrapper.chmod(0o755)
+    make_launcher(launcher(env).parent)
+    (tmp_path / "bin").mkdir()  # on PATH, without gvw
     (tmp_path / "home").mkdir()
     return env
+
+
+def launcher(store: GvwEnv) -> Path:
+    return store.base / "venv" / "bin" / "gvw"
 
 
 def shell_env(store: GvwEnv, path: str) -> dict[str, str]:
@@ -171,11 +174,13 @@ def run_shell(
     )
 
 
-LOAD = {
-    "bash": 'eval "$(gvw init bash)"',
-    "zsh": 'eval "$(gvw init zsh)"',
-    "fish": "gvw init fish | source",
-}
+def load(shell: str, store: GvwEnv) -> str:
+    """The profile line: gvw by its absolute path, quoted for the shell."""
+    if shell == "fish":
+        return f"{fish_quote(str(launcher(store)))} init fish | source"
+    return f'eval "$({posix_quote(str(launcher(store)))} init {shell})"'
+
+
 PRINT_PATH = {
     "bash": 'printf "%s\\n" "$PATH"',
     "zsh": 'printf "%s\\n" "$PATH"',
@@ -192,7 +197,7 @@ def test_init_puts_the_shims_first_exactly_once(shell: str, awkward: GvwEnv) -> 
     start = ":".join([bin_dir, "/usr/bin", shims, "/bin", "", shims])
     if shell == "fish":
         start = start.replace("::", ":")  # fish turns empty entries into "."
-    script = f"{LOAD[shell]}\n{LOAD[shell]}\n{PRINT_PATH[shell]}"
+    script = f"{load(shell, awkward)}\n{load(shell, awkward)}\n{PRINT_PATH[shell]}"
     done = run_shell(shell, script, shell_env(awkward, start), awkward.base)
     assert done.returncode == 0, done.stderr
     expected = [shims, bin_dir, "/usr/bin", "/bin", *([] if shell == "fish" else [""])]
@@ -235,7 +240,7 @@ gvw shell --unset; echo "unset twice: $status"
 @pytest.mark.parametrize("shell", SHELLS)
 def test_gvw_shell_switches_this_session_only(shell: str, awkward: GvwEnv) -> None:
     run_ok(awkward, "global", "1.22.10")
-    script = SESSION["fish" if shell == "fish" else "posix"].format(load=LOAD[shell])
+    script = SESSION["fish" if shell == "fish" else "posix"].format(load=load(shell, awkward))
     env = shell_env(awkward, f"{awkward.base.parent / 'bin'}:/usr/bin:/bin")
     done = run_shell(shell, script, env, awkward.base)
     assert done.stdout.splitlines() == [
@@ -265,7 +270,7 @@ def test_loading_the_script_changes_nothing_but_path_and_gvw_names(
         "zsh": "print -rl -- ${(ok)parameters} ${(ok)functions}; env | sort",
         "fish": "set -n; functions -an; env | sort",
     }[shell]
-    script = f"{names}\necho SPLIT\n{LOAD[shell]}\n{names}"
+    script = f"{names}\necho SPLIT\n{load(shell, awkward)}\n{names}"
     env = shell_env(awkward, f"{awkward.base.parent / 'bin'}:/usr/bin:/bin")
     done = run_shell(shell, script, env, awkward.base)
     assert done.returncode == 0, done.stderr
@@ -282,7 +287,7 @@ def test_loading_the_script_changes_nothing_but_path_and_gvw_names(
 
 
 def test_bash_completes_commands_and_versions(awkward: GvwEnv) -> None:
-    script = f"""{LOAD["bash"]}
+    script = f"""{load("bash", awkward)}
 complete -p gvw
 COMP_WORDS=(gvw sh); COMP_CWORD=1; COMPREPLY=(); _gvw_completion gvw; echo "${{COMPREPLY[*]}}"
 COMP_WORDS=(gvw shell 1.2); COMP_CWORD=2; COMPREPLY=(); _gvw_completion gvw
@@ -299,7 +304,7 @@ echo "${{COMPREPLY[*]}}"
 
 def test_zsh_registers_completion_after_compinit(awkward: GvwEnv) -> None:
     script = f"""autoload -Uz compinit && compinit -D
-{LOAD["zsh"]}
+{load("zsh", awkward)}
 print -r -- "$_comps[gvw]"
 """
     env = shell_env(awkward, f"{awkward.base.parent / 'bin'}:/usr/bin:/bin")
@@ -308,8 +313,23 @@ print -r -- "$_comps[gvw]"
     assert done.stderr == ""
 
 
+def test_zsh_completion_runs_gvw_by_its_path(awkward: GvwEnv) -> None:
+    """click's zsh function, called with compadd and _describe stubbed (functions win
+    over builtins in zsh): it asks the gvw launcher, which is not on PATH."""
+    script = f"""autoload -Uz compinit && compinit -D
+{load("zsh", awkward)}
+compadd() {{ print -rl -- "${{completions[@]}}" }}
+_describe() {{ print -rl -- "${{completions_with_descriptions[@]%%:*}}" }}
+words=(gvw sh); CURRENT=2; _gvw_completion; echo =
+words=(gvw shell 1.2); CURRENT=3; _gvw_completion
+"""
+    env = shell_env(awkward, f"{awkward.base.parent / 'bin'}:/usr/bin:/bin")
+    done = run_shell("zsh", script, env, awkward.base)
+    assert done.stdout.split("=\n") == ["shell\n", "1.21.13\n1.22.10\n"], done.stderr
+
+
 def test_fish_completes_commands_versions_and_options(awkward: GvwEnv) -> None:
-    script = f"""{LOAD["fish"]}
+    script = f"""{load("fish", awkward)}
 complete -C 'gvw sh'; echo =
 complete -C 'gvw shell 1.2'; echo =
 complete -C 'gvw shell --un'; echo =
@@ -393,7 +413,7 @@ WINDOWS_ROOTS = [
 ]
 
 
-def powershell_init(root: str, *, windows: bool) -> str:
+def powershell_init(root: str, *, windows: bool, gvw: tuple[str, ...] = ("gvw",)) -> str:
     join = "\\" if windows else "/"
     context = InitContext(
         shell="powershell",
@@ -401,6 +421,7 @@ def powershell_init(root: str, *, windows: bool) -> str:
         shims=root + join + "shims",
         windows=windows,
         commands=("doctor", "global", "init", "local", "setup", "shell"),
+        gvw=gvw,
     )
     return get_shell("powershell").init_script(context)
 
@@ -449,8 +470,8 @@ def test_powershell_code_from_gvw_shell_parses(shell: str, awkward: GvwEnv) -> N
 
 def test_the_prompt_starts_no_process() -> None:
     """The prompt runs on every Enter: inside it, and in the segment it builds, the only
-    commands are the saved prompt, Get-GvwPromptSegment and the Get-Content cmdlet (no
-    gvw, no go, no native program: .NET calls for the rest)."""
+    commands are the saved prompt and Get-GvwPromptSegment (no gvw, no go, no native
+    program, no cmdlet: .NET calls for the rest)."""
     script = powershell_init(WINDOWS_ROOTS[0], windows=True)
     tree = ps.parse(script)
     bodies = {
@@ -465,7 +486,7 @@ def test_the_prompt_starts_no_process() -> None:
                     invoked.add("& " + ps.text(node.children[1]))
                 else:
                     invoked.add(ps.text(first))
-    assert invoked == {"& $global:GvwOriginalPrompt", "Get-GvwPromptSegment", "Get-Content"}
+    assert invoked == {"& $global:GvwOriginalPrompt", "Get-GvwPromptSegment"}
     # the saved prompt runs first, so it still sees $? of the user's last command
     prompt_body = ps.text(bodies["global:prompt"]).split("{", 1)[1].strip()
     assert prompt_body.startswith("$original = & $global:GvwOriginalPrompt")
@@ -476,3 +497,202 @@ def test_the_cli_spells_the_session_variable_as_the_resolver_does() -> None:
     from gvw.selection import ENV_VAR as RESOLVER_ENV_VAR
 
     assert ENV_VAR == RESOLVER_ENV_VAR
+
+
+def _method_calls(node: object) -> list[tuple[str, str, str]]:
+    """(receiver, method, arguments) of every .NET method call under ``node``."""
+    calls = []
+    for call in ps.walk(node):
+        if call.type == "invokation_expression":
+            receiver, _dot, member, arguments = call.children
+            calls.append((ps.text(receiver), ps.text(member), ps.text(arguments)))
+    return calls
+
+
+def test_the_prompt_reads_at_most_4096_bytes_of_a_version_file() -> None:
+    """Get-Content -TotalCount counts lines: a one-line multi-megabyte .go-version would
+    be read whole on every prompt. The segment opens the file with [IO.File]::OpenRead,
+    reads it with exactly one ReadBytes(4096), and calls nothing else that reads."""
+    script = powershell_init(WINDOWS_ROOTS[0], windows=True)
+    (segment,) = (
+        n
+        for n in ps.walk(ps.parse(script).root_node)
+        if n.type == "function_statement"
+        and ps.text(n.children[1]) == "global:Get-GvwPromptSegment"
+    )
+    assert not [n for n in ps.walk(segment) if n.type == "command"]  # no cmdlet at all
+    calls = _method_calls(segment)
+    methods = {method.lower() for _receiver, method, _arguments in calls}
+    # every method it calls, none of which reads a file beyond what it is given
+    assert methods == {
+        "combine",
+        "exists",
+        "getdirectoryname",
+        "trim",
+        "openread",
+        "new",
+        "readbytes",
+        "dispose",
+        "getstring",
+        "substring",
+        "startswith",
+        "escape",
+        "getdirectories",
+        "getfilename",
+    }
+    reads = [(r, a) for r, m, a in calls if m.lower() in ("readbytes", "openread")]
+    assert reads == [("[IO.File]", "($pin)"), ("[IO.BinaryReader]::new($stream)", "(4096)")]
+    assert "$stream = [IO.File]::OpenRead($pin)" in ps.text(segment)
+    # the bytes read are all the text there is
+    text_sources = [ps.text(v) for v in ps.assignments(ps.text(segment))["$text"]]
+    assert text_sources == ["[Text.Encoding]::UTF8.GetString($head)", "$text.Substring(1)"]
+
+
+def test_the_wrapper_runs_gvw_by_its_absolute_path() -> None:
+    """The gvw function runs the program gvw init was run as (gvw need not be on PATH),
+    spelled exactly, and `-m gvw` when that is how it runs."""
+    for root in WINDOWS_ROOTS:
+        exe = root + "\\venv\\Scripts\\gvw.exe"
+        script = powershell_init(root, windows=True, gvw=(exe,))
+        assert ps.syntax_errors(script) == [] and script.isascii()
+        values = ps.assignments(script)
+        assert [ps.literal_value(n) for n in values["$exe"]] == [exe]
+        assert [ps.text(n) for n in values["$first"]] == ["@()"]
+    script = powershell_init(
+        WINDOWS_ROOTS[0], windows=True, gvw=("C:\\Python\\python.exe", "-m", "gvw")
+    )
+    values = ps.assignments(script)
+    assert [ps.text(n) for n in values["$first"]] == ["@('-m', 'gvw')"]
+    assert "& $exe @first shell --shell powershell @rest" in script
+    assert "& $exe @first @args" in script
+    assert "Get-Command" not in script
+    # a bare name (no path known) is looked up among applications, never the function
+    bare = powershell_init(WINDOWS_ROOTS[0], windows=True)
+    assert "$exe = Get-Command -Name 'gvw' -CommandType Application" in bare
+
+
+@pytest.mark.parametrize("root", WINDOWS_ROOTS)
+def test_the_powershell_profile_line_runs_the_exact_path(root: str) -> None:
+    exe = root + "\\Scripts\\gvw.exe"
+    line = get_shell("powershell").profile_line((exe,))
+    assert line.isascii() and ps.syntax_errors(line) == []
+    assert line.startswith("& ") and line.endswith(
+        " init powershell | Out-String | Invoke-Expression"
+    )
+    call = next(n for n in ps.walk(ps.parse(line).root_node) if n.type == "command")
+    assert ps.text(call.children[0]) == "&"
+    assert ps.literal_value(call.children[1]) == exe
+
+
+# ------------------------------------------------------------- which gvw to run
+
+
+def test_gvw_command_prefers_the_running_console_script(tmp_path: Path) -> None:
+    script = make_launcher(tmp_path / "a b" / "bin")
+    never = tmp_path / "other" / "gvw"
+
+    def which(name: str) -> str:
+        return str(never)
+
+    assert gvw_command(str(script), executable="/py", which=which, windows=False) == (str(script),)
+    # run by a relative path: made absolute against the current directory
+    relative = os.path.relpath(script)
+    assert gvw_command(relative, executable="/py", which=which, windows=False) == (str(script),)
+    # python -m gvw, or a program that is not gvw's entry point: gvw on PATH, else -m
+    main = str(REPO / "gvw" / "__main__.py")
+    assert gvw_command(main, executable="/py", which=which, windows=False) == (str(never),)
+    assert gvw_command(main, executable="/py/bin/python3", which=lambda _: None, windows=False) == (
+        "/py/bin/python3",
+        "-m",
+        "gvw",
+    )
+    # named gvw but not a runnable file (a directory, not executable): not the entry point
+    (tmp_path / "dir" / "gvw").mkdir(parents=True)
+    plain = tmp_path / "plain" / "gvw"
+    plain.parent.mkdir()
+    plain.write_text("")
+    for candidate in (tmp_path / "dir" / "gvw", plain):
+        assert gvw_command(str(candidate), executable="/py", which=which, windows=False) == (
+            str(never),
+        )
+
+
+def test_gvw_command_on_windows_adds_the_exe_that_pips_launcher_drops(tmp_path: Path) -> None:
+    """pip's gvw.exe sets sys.argv[0] to ...\\Scripts\\gvw (no .exe); the file is gvw.exe."""
+    scripts = tmp_path / "Scripts"
+    scripts.mkdir()
+    (scripts / "gvw.exe").write_bytes(b"MZ")
+    found = gvw_command(str(scripts / "gvw"), executable="x", which=lambda _: None, windows=True)
+    assert found == (str(scripts / "gvw.exe"),)
+    assert gvw_command(str(scripts / "GVW.EXE"), executable="x", which=lambda _: None, windows=True)
+
+
+def test_the_cli_prints_scripts_that_run_the_gvw_it_was_run_as(awkward: GvwEnv) -> None:
+    """gvw init run by its absolute path (and gvw not on PATH): every script runs that
+    path; run as python -m gvw with no gvw on PATH: <python> -m gvw."""
+    path = str(awkward.base.parent / "bin")
+    env = {**awkward.env(), "PATH": path, "PYTHONPATH": str(REPO)}
+    exe = str(launcher(awkward))
+    for shell, quote in (("bash", posix_quote), ("zsh", posix_quote), ("fish", fish_quote)):
+        done = subprocess.run([exe, "init", shell], env=env, capture_output=True, timeout=60)
+        script = done.stdout.decode()
+        assert done.returncode == 0 and f"command {quote(exe)} shell --shell {shell}" in script
+        for bare in (
+            "command gvw shell",
+            'command gvw "$@"',
+            "command gvw $argv",
+            "$+commands[gvw]",
+        ):
+            assert bare not in script
+    done = subprocess.run(
+        [sys.executable, "-m", "gvw", "init", "bash"], env=env, capture_output=True, timeout=60
+    )
+    python = posix_quote(os.path.abspath(sys.executable))
+    assert f"_GVW_COMPLETE=bash_complete {python} -m gvw)" in done.stdout.decode()
+    assert f"command {python} -m gvw shell --shell bash" in done.stdout.decode()
+
+
+# ---------------------------------------------------------------------------- cmd
+
+
+def test_the_cmd_macro_runs_gvw_by_its_path_where_cmd_can_carry_it() -> None:
+    profile = "C:\\Users\\Zoë Smith"
+    env = {"USERPROFILE": profile, "LOCALAPPDATA": profile + "\\AppData\\Local"}
+    shims = profile + "\\AppData\\Local\\gvw\\shims"
+
+    def macro(*words: str) -> str:
+        context = InitContext(
+            shell="cmd", root=shims[:-6], shims=shims, windows=True, env=env, gvw=words
+        )
+        script = get_shell("cmd").init_script(context)
+        assert script.isascii()
+        (line,) = (x for x in script.splitlines() if x.startswith("@doskey "))
+        return line
+
+    # under %USERPROFILE% (expanded by cmd when it defines the macro), $ doubled for
+    # doskey, the whole for /f command in one more pair of quotes for cmd /c
+    exe = profile + "\\.gvw $venv\\Scripts\\gvw.exe"
+    assert macro(exe) == (
+        '@doskey gvw=if /i "$1"=="shell" (for /f "delims=" %%i in '
+        '(\'""%USERPROFILE%\\.gvw $$venv\\Scripts\\gvw.exe" shell --shell cmd $2 $3 $4"\') '
+        'do @call %%i) else "%USERPROFILE%\\.gvw $$venv\\Scripts\\gvw.exe" $*'
+    )
+    assert '"C:\\Python 3\\python.exe" -m gvw $*' in macro("C:\\Python 3\\python.exe", "-m", "gvw")
+    # what cmd cannot carry there: the gvw on PATH, as without a path
+    for bad in (
+        "C:\\P (x86)\\gvw.exe",
+        "C:\\a&b\\gvw.exe",
+        "D:\\Zoë\\gvw.exe",
+        "C:\\100%\\gvw.exe",
+    ):
+        assert macro(bad).endswith("('gvw shell --shell cmd $2 $3 $4') do @call %%i) else gvw $*")
+
+
+def test_a_path_holding_a_placeholder_is_not_substituted_again() -> None:
+    root = "C:\\@VERSIONS@ @GVW@ @SHIMS@"
+    script = powershell_init(root, windows=True, gvw=(root + "\\@EXE@.exe",))
+    values = ps.assignments(script)
+    assert [ps.literal_value(n) for n in values["$shims"]] == [root + "\\shims"]
+    assert [ps.literal_value(n) for n in values["$exe"]] == [root + "\\@EXE@.exe"]
+    context = InitContext(shell="bash", root="/@GVW@", shims="/@GVW@/shims", windows=False)
+    assert "_gvw_shims='/@GVW@/shims'" in get_shell("bash").init_script(context)

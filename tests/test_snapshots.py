@@ -250,6 +250,43 @@ def test_restore_of_an_older_snapshot_puts_back_selection_go_env_file_and_replac
     assert (gvw.root / "snapshots" / "blobs" / old_sha).read_bytes() == old_bytes
 
 
+@pytest.mark.slow
+def test_rollback_puts_back_only_what_the_command_changed_and_restore_puts_back_everything(
+    gvw: GvwEnv, tmp_path: Path, real_mirror: MirrorServer
+) -> None:
+    real_store(gvw, tmp_path, real_mirror)
+    tool = tmp_path / "gopath" / "bin" / "tool"
+    tool.parent.mkdir(parents=True)
+    tool.write_bytes(b"#!/bin/sh\necho v1\n")
+    run_ok(gvw, "global", "1.21")
+    taken = snapshot_ids(gvw)[-1]
+    # then, unrelated to `gvw global`: a go env -w setting and a rebuilt tool
+    go(gvw, "1.21.13", "env", "-w", "GOPRIVATE=example.com/private")
+    tool.write_bytes(b"#!/bin/sh\necho v2\n")
+    v1, v2 = digest(b"#!/bin/sh\necho v1\n"), digest(b"#!/bin/sh\necho v2\n")
+
+    result = run_ok(gvw, "rollback")
+    assert result.stdout.splitlines() == [
+        *restore_header(gvw, taken, snapshot_ids(gvw)[-1]),
+        "  global: 1.21 -> (absent)",
+    ]
+    assert result.stderr == ""
+    assert not (gvw.root / "version").exists()
+    assert go(gvw, "1.22.10", "env", "GOPRIVATE") == "example.com/private\n"
+    assert digest(tool.read_bytes()) == v2
+
+    # gvw restore of the same snapshot puts back everything it recorded
+    result = run_ok(gvw, "restore", taken)
+    assert result.stdout.splitlines() == [
+        *restore_header(gvw, taken, snapshot_ids(gvw)[-1]),
+        "  go env GOPRIVATE: example.com/private -> (unset)",
+        f"  GOPATH/bin/tool: not a Go 1.18+ program, sha256 {v2[:12]} -> "
+        f"not a Go 1.18+ program, sha256 {v1[:12]}",
+    ]
+    assert go(gvw, "1.22.10", "env", "GOPRIVATE") == "\n"
+    assert digest(tool.read_bytes()) == v1
+
+
 # --- rollback semantics -------------------------------------------------------------------
 
 
@@ -308,7 +345,7 @@ def take_snapshot_like_a_failed_command(gvw: GvwEnv, command: str) -> str:
     """A command that snapshotted and then failed leaves a snapshot equal to now."""
     from gvw.cli.app import App
 
-    return App(env=gvw.env(), cwd=gvw.base).snapshot_before(command)
+    return App(env=gvw.env(), cwd=gvw.base).snapshot_before(command, scope=["global"])
 
 
 def test_rollback_skips_snapshots_of_commands_that_changed_nothing(store: GvwEnv) -> None:
@@ -366,6 +403,55 @@ def test_restore_prints_commands_for_the_shell_variables_it_cannot_change(
         "gvw cannot change your shell's variables; to restore them run:",
         "  unset GOFLAGS",
     ]
+
+
+def scope_of(gvw: GvwEnv, snapshot_id: str) -> Any:
+    return json.loads(run_ok(gvw, "snapshots", "show", snapshot_id, "--json").stdout)["scope"]
+
+
+def test_each_snapshot_records_what_a_rollback_of_its_command_puts_back(
+    store: GvwEnv, tmp_path: Path
+) -> None:
+    project = tmp_path / "project"
+    project.mkdir()
+    run_ok(store, "global", "1.22")
+    before_global = snapshot_ids(store)[-1]
+    run_ok(store, "local", "1.22", cwd=project)
+    run_ok(store, "uninstall", "1.21.13")
+    run_ok(store, "restore", before_global)  # changes the global file and the versions
+    assert [(r["command"], scope_of(store, r["id"])) for r in reversed(listing(store))] == [
+        ("install 1.21.13 1.22.10", ["installed"]),
+        ("global 1.22", ["global"]),
+        ("local 1.22", ["version_files"]),
+        ("uninstall 1.21.13", ["installed"]),
+        (f"restore {before_global}", ["installed", "global"]),
+    ]
+    # so rolling the restore back undoes both, and leaves the .go-version alone
+    (project / ".go-version").write_text("1.21\n")
+    result = run_ok(store, "rollback")
+    assert result.stdout.splitlines()[2:] == [
+        "  global: (absent) -> 1.22",
+        "  Go 1.21.13: installed -> not installed (moved to the trash)",
+    ]
+    assert (project / ".go-version").read_text() == "1.21\n"
+
+
+def test_a_snapshot_without_a_scope_is_rolled_back_whole(store: GvwEnv, tmp_path: Path) -> None:
+    run_ok(store, "global", "1.21")
+    taken = snapshot_ids(store)[-1]
+    edit_snapshot(store, taken, lambda data: data.pop("scope"))  # as gvw 0.1 wrote them
+    env_file = tmp_path / "goenv" / "env"
+    env_file.parent.mkdir()
+    env_file.write_text("GOPRIVATE=example.com\n")  # what go env -w writes
+    assert run_ok(store, "snapshots", "show", taken).stdout.splitlines()[-1] == (
+        "scope:        everything (gvw rollback and gvw restore put back all of the above)"
+    )
+    assert scope_of(store, taken) is None
+    assert run_ok(store, "rollback").stdout.splitlines()[2:] == [
+        "  global: 1.21 -> (absent)",
+        "  go env GOPRIVATE: example.com -> (unset)",
+    ]
+    assert not env_file.exists()
 
 
 def test_powershell_commands_for_windows() -> None:
@@ -472,6 +558,7 @@ def test_show_and_diff(store: GvwEnv, tmp_path: Path) -> None:
         f"  GOPATH={tmp_path / 'gopath'}",
         f"  GOENV={env_file}",
         f"  PATH={tmp_path / 'no-system-go'}:/usr/bin:/bin",
+        "scope:        version_files (what gvw rollback puts back; gvw restore, all of the above)",
     ]
     assert run_ok(store, "snapshots", "diff", first, second).stdout.splitlines() == [
         f"{project / '.go-version'}: (absent) -> 1.21",
@@ -534,6 +621,11 @@ HOSTILE = [
         "tools.files[0].size must not be negative",
     ),
     (_set("process_env", "LD_PRELOAD", value="/tmp/x.so"), "process_env.LD_PRELOAD is not one of"),
+    (
+        _set("scope", value=["everything"]),
+        "scope[0] 'everything' is not one of installed, global, version_files,",
+    ),
+    (_set("scope", value="global"), "scope must be a list, not str"),
     (_set("global", "state", value="weird"), "global.state must be present, absent or unrecorded"),
     (
         _set("global", value={"state": "present", "content": 7}),
@@ -885,7 +977,9 @@ def test_snapshots_written_in_the_same_millisecond_get_distinct_ordered_ids(
     def writer(n: int) -> None:
         start.wait()
         state = State(global_file=FileState("", "present", f"1.{n}\n"))
-        written.append(repo.write(f"writer {n}", state, goos="linux", now=moment).id)
+        written.append(
+            repo.write(f"writer {n}", state, goos="linux", scope=("global",), now=moment).id
+        )
 
     threads = [threading.Thread(target=writer, args=(n,)) for n in range(16)]
     for thread in threads:

@@ -3,13 +3,16 @@ against in-memory registries (the winreg code itself runs only on Windows)."""
 
 from __future__ import annotations
 
+import ctypes
+import sys
 from pathlib import Path
 
 import pytest
 
-from gvw import winenv
+from gvw import registry, winenv
 from gvw.registry import RegistryValue
 from gvw.shells.setup import plan
+from tests.support import powershell as ps
 from tests.support.registry import MemoryUserEnvironment
 
 PROFILE = "C:\\Users\\Zoë Smith"
@@ -17,6 +20,7 @@ SHIMS = PROFILE + "\\AppData\\Local\\gvw\\shims"
 ENV = {"USERPROFILE": PROFILE, "LOCALAPPDATA": PROFILE + "\\AppData\\Local", "SystemRoot": "C:\\W"}
 # The default user PATH of Windows 10/11, plus a tool and a trailing separator.
 DEFAULT = "%USERPROFILE%\\AppData\\Local\\Microsoft\\WindowsApps;C:\\Tools\\bin;"
+GVW_EXE = PROFILE + "\\.gvw-venv\\Scripts\\gvw.exe"
 
 
 def test_expand_works_like_expandenvironmentstrings() -> None:
@@ -93,6 +97,7 @@ def test_setup_and_undo_on_windows(tmp_path: Path) -> None:
             windows=True,
             registry=registry,
             undo=undo,
+            gvw=(GVW_EXE,),
             documents=documents,
         )
         for step in steps:
@@ -105,7 +110,13 @@ def test_setup_and_undo_on_windows(tmp_path: Path) -> None:
         "%USERPROFILE%\\AppData\\Local\\gvw\\shims;" + DEFAULT, expand=True
     )
     assert registry.broadcasts == 1
-    line = b"gvw init powershell | Out-String | Invoke-Expression"
+    # gvw by its absolute path (it need not be on PATH), spelled in ASCII: Windows
+    # PowerShell 5.1 reads a profile without a BOM in the ANSI code page
+    line = (
+        b"& ('C:\\Users\\Zo' + [char]0x00EB + ' Smith\\.gvw-venv\\Scripts\\gvw.exe') "
+        b"init powershell | Out-String | Invoke-Expression"
+    )
+    assert ps.syntax_errors(line.decode()) == []
     assert ps7.read_bytes() == original + (
         b"# >>> gvw >>> added by `gvw setup`; `gvw setup --undo` removes it\r\n"
         + line
@@ -122,3 +133,81 @@ def test_setup_and_undo_on_windows(tmp_path: Path) -> None:
     assert ps7.read_bytes() == original
     assert not ps51.exists()  # setup created it; undo removed it
     assert run(undo=True) == []
+
+
+# ------------------------------------------------------ the WM_SETTINGCHANGE broadcast
+
+
+def test_send_message_timeout_is_declared_with_windows_sized_types() -> None:
+    """LRESULT SendMessageTimeoutW(HWND, UINT, WPARAM, LPARAM, UINT, UINT, PDWORD_PTR):
+    handles, WPARAM, LPARAM, the result and DWORD_PTR are pointer-sized, UINT 32 bits.
+    (Undeclared, ctypes passes Python ints as 32-bit C ints.)"""
+    restype, argtypes = registry.send_message_timeout_signature()
+    pointer = ctypes.sizeof(ctypes.c_void_p)
+    assert len(argtypes) == 7
+    hwnd, msg, wparam, lparam, flags, timeout, result = argtypes
+    assert hwnd is ctypes.c_void_p
+    assert [ctypes.sizeof(t) for t in (wparam, lparam, restype)] == [pointer] * 3
+    assert [ctypes.sizeof(t) for t in (msg, flags, timeout)] == [4, 4, 4]
+    # WPARAM and DWORD_PTR unsigned, LPARAM and LRESULT signed
+    assert wparam(-1).value > 0 and lparam(-1).value == -1 and restype(-1).value == -1
+    assert issubclass(result, ctypes._Pointer)
+    assert ctypes.sizeof(result._type_) == pointer and result._type_(-1).value > 0
+
+
+def test_the_broadcast_passes_its_arguments_whole_through_the_prototype(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """_broadcast_environment_change runs here with WINFUNCTYPE replaced by CFUNCTYPE
+    (the same thing on 64-bit Windows) over a Python stand-in for user32: every argument
+    goes through the declared ctypes conversions and arrives whole."""
+    seen: list[tuple[object, ...]] = []
+
+    def fake_winfunctype(restype: object, *argtypes: object) -> object:
+        real = ctypes.CFUNCTYPE(restype, *argtypes)  # type: ignore[arg-type]
+
+        def bind(spec: tuple[str, object]) -> object:
+            assert spec == ("SendMessageTimeoutW", "user32")
+
+            def send(*args: object) -> int:
+                hwnd, msg, wparam, lparam, flags, timeout, result = args
+                text = ctypes.wstring_at(lparam)  # type: ignore[arg-type]
+                seen.append((hwnd, msg, wparam, text, flags, timeout))
+                result[0] = 2**40 + 1  # type: ignore[index]
+                return -(2**40)
+
+            return real(send)
+
+        return bind
+
+    monkeypatch.setattr(sys, "platform", "win32")
+    monkeypatch.setattr(ctypes, "WINFUNCTYPE", fake_winfunctype, raising=False)
+    monkeypatch.setattr(ctypes, "WinDLL", lambda name: name, raising=False)
+    registry._broadcast_environment_change()
+    assert seen == [(0xFFFF, 0x001A, 0, "Environment", 0x0002, 5000)]
+
+
+def test_pointer_sized_values_are_not_cut_to_32_bits() -> None:
+    """What the undeclared call got wrong: a 64-bit LPARAM and result survive the
+    declared prototype (called here through a C function pointer)."""
+    restype, argtypes = registry.send_message_timeout_signature()
+    received: list[int] = []
+
+    def send(*args: object) -> int:
+        received.append(args[3])  # type: ignore[arg-type]
+        args[6][0] = 2**63 + 5  # type: ignore[index]
+        return -(2**62)
+
+    callback = ctypes.CFUNCTYPE(restype, *argtypes)(send)
+    environment = ctypes.create_unicode_buffer("Environment")
+    result = ctypes.c_size_t()
+    arguments = registry.broadcast_arguments(environment, result)
+    assert arguments[3] == ctypes.addressof(environment)
+    assert callback(*arguments[:3], 2**62 + 3, *arguments[4:]) == -(2**62)
+    assert received == [2**62 + 3] and result.value == 2**63 + 5
+    # the failure the declaration prevents, shown on a libc function: undeclared, a
+    # Python int is passed (and the result read) as a 32-bit C int, silently cut
+    labs = ctypes.CDLL(None).labs
+    assert labs(2**40 + 7) == 7
+    labs.argtypes, labs.restype = [ctypes.c_ssize_t], ctypes.c_ssize_t
+    assert labs(-(2**40 + 7)) == 2**40 + 7

@@ -21,6 +21,7 @@ from gvw.store import Store
 if TYPE_CHECKING:
     from gvw.mirror import Mirror
     from gvw.shims import RehashResult
+    from gvw.snapshots.model import ScopeKind
     from gvw.snapshots.service import Snapshots
 
 
@@ -79,14 +80,19 @@ class App:
         self,
         command: str,
         *,
+        scope: Sequence[ScopeKind],
         version_file: Path | None = None,
         profile_files: Sequence[Path] = (),
     ) -> str:
         """Snapshot the state before ``command`` (e.g. "setup") changes it, so that
-        ``gvw rollback`` can undo it; ``version_file`` is a .go-version it will change,
+        ``gvw rollback`` can undo it; ``scope`` is the kinds of state it may change
+        (what the rollback puts back), ``version_file`` a .go-version it will change,
         ``profile_files`` the shell profiles. Returns the snapshot's id."""
         files = [version_file] if version_file is not None else []
-        return self.snapshots.take(command, version_files=files, profile_files=profile_files).id
+        snapshot = self.snapshots.take(
+            command, scope=scope, version_files=files, profile_files=profile_files
+        )
+        return snapshot.id
 
     def rehash(self) -> RehashResult:
         """Bring the shims in line with the installed versions."""

@@ -67,7 +67,8 @@ def install(
     def snapshot_once(_version: object) -> None:  # only when a version is about to appear
         if not snapshots:
             command = f"install --from-file {from_file.name}" if from_file else "install"
-            snapshots.append(app.snapshot_before(" ".join([command, *(s.strip() for s in specs)])))
+            words = " ".join([command, *(s.strip() for s in specs)])
+            snapshots.append(app.snapshot_before(words, scope=["installed"]))
 
     installer = Installer(
         app.store,

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import click
 
@@ -10,6 +11,9 @@ from gvw.cli.app import App
 from gvw.errors import NoVersionSelectedError
 from gvw.fsutil import atomic_write_text, store_error
 from gvw.selection import VERSION_FILE, check_choice, read_version_file
+
+if TYPE_CHECKING:
+    from gvw.snapshots.model import ScopeKind
 
 
 @click.command("global")
@@ -42,9 +46,10 @@ def _pin(
     """Show, unset or write the version file ``path``; returns (spec, what it selects)
     when it wrote one. A snapshot is taken only when the file really changes."""
     version_file = path if local else None
+    scope: list[ScopeKind] = ["version_files" if local else "global"]
     if unset:
         if path.is_file():
-            app.snapshot_before(f"{command} --unset", version_file=version_file)
+            app.snapshot_before(f"{command} --unset", scope=scope, version_file=version_file)
         _remove(path)
         return None
     if version is None:
@@ -53,7 +58,7 @@ def _pin(
     spec, selects = check_choice(version, app.store, app.env)
     text = spec + "\n"
     if not _holds(path, text):  # rewriting the same selection is no change to undo
-        app.snapshot_before(f"{command} {version.strip()}", version_file=version_file)
+        app.snapshot_before(f"{command} {version.strip()}", scope=scope, version_file=version_file)
     atomic_write_text(path, text)
     return spec, selects
 

@@ -28,8 +28,12 @@ from gvw.shells import SETUP_SHELLS
 def setup(*, shells: tuple[str, ...], undo: bool, as_json: bool) -> None:
     """Make gvw permanent for this user: add the `gvw init` line to the shell profile
     (marked, so --undo finds it) and, on Windows, put the shims first in the user PATH
-    (HKCU\\Environment, REG_EXPAND_SZ, other entries untouched). Safe to run again."""
+    (HKCU\\Environment, REG_EXPAND_SZ, other entries untouched). Safe to run again.
+
+    The line runs this gvw by its absolute path, so it works when gvw is not on PATH
+    (a venv, pip install --user)."""
     from gvw.registry import user_environment
+    from gvw.shells import gvw_command
     from gvw.shells.setup import plan
 
     app = App()
@@ -42,10 +46,12 @@ def setup(*, shells: tuple[str, ...], undo: bool, as_json: bool) -> None:
         windows=windows,
         registry=user_environment() if windows else None,
         undo=undo,
+        gvw=gvw_command(),
     )
     if any(step.changed for step in steps):
         app.snapshot_before(
             "setup --undo" if undo else "setup",
+            scope=["profile_files", "user_path"],
             profile_files=[s.path for s in steps if s.changed and s.path is not None],
         )
         for step in steps:

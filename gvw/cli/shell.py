@@ -12,7 +12,7 @@ import sys
 import click
 
 from gvw.errors import GvwError, NotInstalledError
-from gvw.shells import SHELL_NAMES, InitContext, get_shell, msys_path
+from gvw.shells import SHELL_NAMES, InitContext, command_for, get_shell, gvw_command, msys_path
 
 # gvw.selection.ENV_VAR, not imported from there: that pulls in the store, and gvw init
 # runs at every shell start
@@ -29,7 +29,9 @@ Load it from the shell's profile (or let `gvw setup` add the line):
   cmd         gvw init cmd > "%LOCALAPPDATA%\\gvw\\init.cmd", run from AutoRun
 
 It puts the shims first on PATH, makes `gvw shell` work and adds completions;
-PowerShell also gets a prompt segment with the Go version in Go projects.
+PowerShell also gets a prompt segment with the Go version in Go projects. The script
+runs gvw by the absolute path this gvw was started with, so gvw itself need not be on
+PATH (gvw setup writes the profile line with that path too).
 """
 
 
@@ -52,6 +54,7 @@ def init(*, shell_name: str) -> None:
         commands=_command_names(),
         completion=_completion_source(shell.name),
         env=dict(os.environ),
+        gvw=command_for(shell.name, gvw_command(), windows=windows),
     )
     _emit(shell.init_script(context))
 

@@ -1,4 +1,5 @@
-"""gvw snapshots (list, show, diff), gvw restore and gvw rollback."""
+"""gvw snapshots (list, show, diff), gvw restore and gvw rollback: options and output;
+the work is done by gvw.snapshots.service."""
 
 from __future__ import annotations
 
@@ -7,16 +8,16 @@ import json
 import shlex
 import sys
 from collections.abc import Mapping
-from pathlib import Path
 from typing import Any
 
 import click
 
 from gvw.cli.app import App
 from gvw.cli.terminal import TerminalReporter
-from gvw.snapshots.apply import Plan, apply, prepare
+from gvw.snapshots.apply import Plan
 from gvw.snapshots.diff import Change, diff, file_text, profile_text, shown, tool_text
 from gvw.snapshots.model import ProfileFile, Snapshot, State, profile_text_of
+from gvw.snapshots.service import RestoreOptions, RestoreResult
 
 
 @click.group(invoke_without_command=True)
@@ -103,21 +104,17 @@ def diff_(*, first: str, second: str | None, as_json: bool) -> None:
 @click.option("--dry-run", is_flag=True, help="Only say what would change.")
 @click.option("-q", "--quiet", is_flag=True, help="No progress bars.")
 def restore(*, snapshot_id: str, mirror: str | None, dry_run: bool, quiet: bool) -> None:
-    """Go back to snapshot ID: versions, selection, go env file, GOPATH/bin programs,
-    shell profiles (and on Windows the user environment).
+    """Go back to snapshot ID: everything it recorded (versions, selection, go env file,
+    GOPATH/bin programs, shell profiles, on Windows the user environment), whatever
+    command it was taken before.
 
     The current state is snapshotted first, so `gvw rollback` undoes the restore.
     """
     app = App()
-    repo = app.snapshots.repo
-    target = repo.load(repo.resolve(snapshot_id))
-    plan = app.snapshots.plan(target)
-    if not plan.changes_anything:
-        _warn(plan)  # what was left alone, so that "nothing" is not misread
-        click.echo(f"Nothing to restore: this is already the state of snapshot {target.id}")
-        _print_env_commands(plan.env)
-        return
-    _restore(app, plan, f"restore {target.id}", mirror=mirror, dry_run=dry_run, quiet=quiet)
+    reporter = TerminalReporter(quiet=quiet)
+    options = _options(app, reporter, mirror=mirror, dry_run=dry_run)
+    result = app.snapshots.restore(snapshot_id, options, _Printer(reporter, dry_run=dry_run))
+    _finish(result, "Nothing to restore", dry_run=dry_run)
 
 
 @click.command()
@@ -125,73 +122,62 @@ def restore(*, snapshot_id: str, mirror: str | None, dry_run: bool, quiet: bool)
 @click.option("--dry-run", is_flag=True, help="Only say what would change.")
 @click.option("-q", "--quiet", is_flag=True, help="No progress bars.")
 def rollback(*, mirror: str | None, dry_run: bool, quiet: bool) -> None:
-    """Undo the last change (restore the newest snapshot that differs from now).
+    """Undo the last change: restore the newest snapshot that differs from now, but only
+    what its command could change (`gvw snapshots show ID` names it as the scope): a
+    rollback of `gvw global` puts back the global version and leaves go env settings and
+    GOPATH/bin programs changed since alone. `gvw restore ID` puts back everything.
 
     Rolling back twice redoes: the rollback itself was snapshotted first.
     """
     app = App()
-    plan = app.snapshots.rollback_plan()
-    if not plan.changes_anything:
-        _warn(plan)
-        click.echo(f"Nothing to roll back: this is already the state of snapshot {plan.target.id}")
-        _print_env_commands(plan.env)
-        return
-    command = f"rollback to {plan.target.id}"
-    _restore(app, plan, command, mirror=mirror, dry_run=dry_run, quiet=quiet)
-
-
-def _restore(
-    app: App, plan: Plan, command: str, *, mirror: str | None, dry_run: bool, quiet: bool
-) -> None:
-    from gvw.snapshots.retention import prune_trash
-
     reporter = TerminalReporter(quiet=quiet)
-    installers: list[Any] = []
+    options = _options(app, reporter, mirror=mirror, dry_run=dry_run)
+    result = app.snapshots.rollback(options, _Printer(reporter, dry_run=dry_run))
+    _finish(result, "Nothing to roll back", dry_run=dry_run)
 
-    def installer() -> Any:  # built on first need: restores from the trash need no network
-        if not installers:
-            from gvw.install import Installer
 
-            installers.append(
-                Installer(
-                    app.store,
-                    config=app.config,
-                    mirror=app.mirror(mirror),
-                    platform=app.platform,
-                    reporter=reporter,
-                )
-            )
-        return installers[0]
-
-    target = plan.target
-    prepare(plan, app.snapshots.repo, installer)
-    _warn(plan, reporter)
-    verb = "Would restore" if dry_run else "Restoring"
-    click.echo(
-        f"{verb} snapshot {target.id} ({local_time(target)}, before: {shown(target.command)})"
+def _options(
+    app: App, reporter: TerminalReporter, *, mirror: str | None, dry_run: bool
+) -> RestoreOptions:
+    return RestoreOptions(
+        mirror=lambda: app.mirror(mirror),
+        platform=app.platform,
+        reporter=reporter,
+        rehash=app.rehash,
+        dry_run=dry_run,
     )
-    if not dry_run:
-        saved = app.snapshots.take(
-            command,
-            version_files=_version_file_paths(target),
-            profile_files=[Path(result.path) for result, _, _ in plan.profile_files],
-            protect={target.id},
+
+
+class _Printer:
+    """Shows a restore's steps as they happen."""
+
+    def __init__(self, reporter: TerminalReporter, *, dry_run: bool) -> None:
+        self.reporter = reporter
+        self.dry_run = dry_run
+
+    def starting(self, plan: Plan) -> None:
+        _warn(plan, self.reporter)
+        target = plan.target
+        verb = "Would restore" if self.dry_run else "Restoring"
+        click.echo(
+            f"{verb} snapshot {target.id} ({local_time(target)}, before: {shown(target.command)})"
         )
-        click.echo(f"Saved the state before this as snapshot {saved.id} (gvw rollback undoes it)")
-    try:
-        apply(
-            plan,
-            store=app.store,
-            installer=installer,
-            registry=app.snapshots.registry,
-            on_change=lambda change: click.echo(f"  {change}"),
-            dry_run=dry_run,
+
+    def saved(self, snapshot: Snapshot) -> None:
+        click.echo(
+            f"Saved the state before this as snapshot {snapshot.id} (gvw rollback undoes it)"
         )
-    finally:
-        if not dry_run and (plan.install or plan.trash):
-            app.rehash()
-            prune_trash(app.store, app.config)
-    if plan.registry and not dry_run:
+
+    def changed(self, change: Change) -> None:
+        click.echo(f"  {change}")
+
+
+def _finish(result: RestoreResult, nothing: str, *, dry_run: bool) -> None:
+    plan = result.plan
+    if not plan.changes_anything:
+        _warn(plan)  # what was left alone, so that "nothing" is not misread
+        click.echo(f"{nothing}: this is already the state of snapshot {plan.target.id}")
+    elif plan.registry and not dry_run:
         click.echo("New programs see the registry change; open terminals keep their values.")
     _print_env_commands(plan.env)
 
@@ -272,7 +258,16 @@ def describe(snapshot: Snapshot) -> list[str]:
     lines.append("environment:")
     for name, text in state.process_env.items():
         lines.append(f"  {name}={shown(text)}")
+    lines.append(f"scope:        {scope_text(snapshot)}")
     return lines
+
+
+def scope_text(snapshot: Snapshot) -> str:
+    """What gvw rollback of ``snapshot`` puts back, in words."""
+    if snapshot.scope is None:
+        return "everything (gvw rollback and gvw restore put back all of the above)"
+    kinds = ", ".join(snapshot.scope) or "nothing"
+    return f"{kinds} (what gvw rollback puts back; gvw restore, all of the above)"
 
 
 def snapshot_json(snapshot: Snapshot) -> dict[str, Any]:
@@ -293,6 +288,7 @@ def snapshot_json(snapshot: Snapshot) -> dict[str, Any]:
         "command": snapshot.command,
         "os": snapshot.os,
         "gvw_version": snapshot.gvw_version,
+        "scope": None if snapshot.scope is None else list(snapshot.scope),
         "global": file(state.global_file),
         "installed": list(state.installed),
         "version_files": [file(f) for f in state.version_files],
@@ -320,10 +316,3 @@ def _profile_json(profile: ProfileFile) -> dict[str, Any]:
         if data is not None and text is None
         else None,
     }
-
-
-def _version_file_paths(snapshot: Snapshot) -> list[Path]:
-    return [Path(f.path) for f in snapshot.state.version_files]
-
-
-__all__ = ["Change", "restore", "rollback", "snapshots"]

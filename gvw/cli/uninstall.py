@@ -34,7 +34,7 @@ def uninstall(*, versions: tuple[str, ...], force: bool) -> None:
         targets.append(spec.version)
     if not force:
         _refuse_selected(app, targets)
-    app.snapshot_before(" ".join(["uninstall", *(v.name for v in targets)]))
+    app.snapshot_before(" ".join(["uninstall", *(v.name for v in targets)]), scope=["installed"])
     for version in targets:
         with app.store.lock(f"install-{version.name}"):
             app.store.remove(version)

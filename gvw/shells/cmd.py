@@ -19,7 +19,7 @@ import ntpath
 from collections.abc import Mapping, Sequence
 
 from gvw.errors import GvwError
-from gvw.shells import InitContext, Shell
+from gvw.shells import InitContext, Shell, fill
 
 # Set in every Windows session. Not GVW_ROOT: it may be set for one session only.
 PREFIX_VARIABLES = ("LOCALAPPDATA", "USERPROFILE")
@@ -39,8 +39,23 @@ _SCRIPT = """\
 @rem gvw shell VERSION and gvw shell --unset run the set line gvw prints (interactive).
 """ + (
     '@doskey gvw=if /i "$1"=="shell" '
-    "(for /f \"delims=\" %%i in ('gvw shell --shell cmd $2 $3 $4') do @call %%i) else gvw $*\n"
+    "(for /f \"delims=\" %%i in ('@FOR_GVW@ shell --shell cmd $2 $3 $4@FOR_END@') do @call %%i)"
+    " else @GVW@ $*\n"
 )
+# Characters the macro cannot carry in gvw's path: the batch file's and the macro's own
+# parsing (% ^ " =), and & | < > ( ) which the for /f line leaves unquoted.
+_UNSAFE_COMMAND = UNSAFE + "&|<>()"
+
+
+def _under_variable(path: str, env: Mapping[str, str], variables: Sequence[str]) -> str:
+    """``path`` under the longest of ``variables`` that contains it, else literal."""
+    reference = path
+    best = 0
+    for name in variables:
+        value = env.get(name, "").rstrip("\\/")
+        if len(value) > best and _is_under(path, value):
+            reference, best = f"%{name}%" + path[len(value) :], len(value)
+    return reference
 
 
 def shims_reference(
@@ -54,12 +69,7 @@ def shims_reference(
             f"cmd cannot handle the character(s) {' '.join(bad)} in the shims path {shims}",
             hint="set GVW_ROOT to a directory without them, or use PowerShell",
         )
-    reference = shims
-    best = 0
-    for name in variables:
-        value = env.get(name, "").rstrip("\\/")
-        if len(value) > best and _is_under(shims, value):
-            reference, best = f"%{name}%" + shims[len(value) :], len(value)
+    reference = _under_variable(shims, env, variables)
     if not reference.isascii():
         raise GvwError(
             f"cmd reads batch files in the console code page; the shims path {shims} "
@@ -88,8 +98,38 @@ def quote(text: str) -> str:
     return text
 
 
+def gvw_reference(words: Sequence[str], env: Mapping[str, str]) -> str | None:
+    """How the macro runs gvw: the quoted absolute path (under %USERPROFILE% or
+    %LOCALAPPDATA% when it lies there: the batch file is ASCII; cmd expands them when it
+    defines the macro) and plain arguments; None when cmd cannot carry it (the macro
+    then runs the gvw on PATH)."""
+    program, arguments = words[0], words[1:]
+    if not ntpath.isabs(program) or any(c in _UNSAFE_COMMAND or c < " " for c in program):
+        return None
+    reference = _under_variable(program, env, PREFIX_VARIABLES)
+    plain = all(a.isascii() and a.replace("-", "").isalnum() for a in arguments)  # -m gvw
+    if not reference.isascii() or not plain:
+        return None
+    # $ starts a doskey macro parameter: $$ is a literal $
+    return " ".join([f'"{reference}"', *arguments]).replace("$", "$$")
+
+
 def _init_script(ctx: InitContext) -> str:
-    return _SCRIPT.replace("@SHIMS@", shims_reference(ctx.shims, ctx.env))
+    command = gvw_reference(ctx.gvw, ctx.env)
+    return fill(
+        _SCRIPT,
+        SHIMS=shims_reference(ctx.shims, ctx.env),
+        # cmd /c, which for /f runs, drops the first and the last quote of a line with
+        # more than two: the outer pair keeps the quoted path whole
+        FOR_GVW=f'"{command}' if command else "gvw",
+        FOR_END='"' if command else "",
+        GVW=command or "gvw",
+    )
+
+
+def _profile_line(words: Sequence[str]) -> str:
+    command = " ".join(f'"{w}"' if " " in w else w for w in words)
+    return f"(AutoRun) {command} init cmd > %LOCALAPPDATA%\\gvw\\init.cmd"
 
 
 def _set_version(spec: str | None) -> str:
@@ -105,7 +145,7 @@ def _show_version(spec: str) -> str:
 SHELLS = {
     "cmd": Shell(
         name="cmd",
-        profile_line="(AutoRun) gvw init cmd > %LOCALAPPDATA%\\gvw\\init.cmd",
+        profile_line=_profile_line,
         quote=quote,
         init_script=_init_script,
         set_version=_set_version,

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from gvw.shells import InitContext, Shell
+from collections.abc import Sequence
+
+from gvw.shells import InitContext, Shell, fill, join_command
 
 # PATH is edited as a list, not with fish_add_path: that one changes the universal
 # fish_user_paths, which outlives the session. Variables set with -l and the for loop's
@@ -22,15 +24,16 @@ end
 set -gx PATH $gvw_shims $gvw_path
 
 # `gvw shell VERSION` / `gvw shell --unset` change this shell: gvw checks the version
-# and prints the code, this function runs it.
+# and prints the code, this function runs it. gvw is run by the path it was started
+# with when it printed this script: it need not be on PATH.
 function gvw --description 'gvw: Go versions; gvw shell changes this session'
     if test "$argv[1]" = shell
         set -e argv[1]
-        set -l gvw_code (command gvw shell --shell fish $argv)
+        set -l gvw_code (@GVW@ shell --shell fish $argv)
         or return
         string join \\n -- $gvw_code | source
     else
-        command gvw $argv
+        @GVW@ $argv
     end
 end
 """
@@ -44,7 +47,7 @@ function __gvw_complete
     set -l words (commandline -opc) "$current"
     set -l count (count $words)
     set -l response (env COMP_WORDS="$words" COMP_CWORD=(math $count - 1) \\
-        _GVW_COMPLETE=bash_complete gvw)
+        _GVW_COMPLETE=bash_complete @WORDS@)
     for item in $response
         set -l kind (string split -m 1 , -- $item)
         switch $kind[1]
@@ -67,7 +70,16 @@ def quote(text: str) -> str:
 
 
 def _init_script(ctx: InitContext) -> str:
-    return _SCRIPT.replace("@SHIMS@", quote(ctx.shims)) + _COMPLETION
+    return fill(
+        _SCRIPT + _COMPLETION,
+        SHIMS=quote(ctx.shims),
+        GVW="command " + join_command(ctx.gvw, quote),  # command: not the gvw function again
+        WORDS=join_command(ctx.gvw, quote),
+    )
+
+
+def _profile_line(words: Sequence[str]) -> str:
+    return f"{join_command(words, quote)} init fish | source"
 
 
 def _set_version(spec: str | None) -> str:
@@ -84,7 +96,7 @@ def _show_version(spec: str) -> str:
 SHELLS = {
     "fish": Shell(
         name="fish",
-        profile_line="gvw init fish | source",
+        profile_line=_profile_line,
         quote=quote,
         init_script=_init_script,
         set_version=_set_version,

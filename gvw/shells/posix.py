@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
-from gvw.shells import InitContext, Shell
+from collections.abc import Sequence
+from typing import Callable
+
+from gvw.shells import InitContext, Shell, fill, join_command
 
 # Plain POSIX parameter expansion: the same lines work in bash and in zsh, whatever
 # their options. Quoted parts of a pattern are literal in both, so shims paths holding
@@ -27,15 +30,16 @@ export PATH="$_gvw_shims${_gvw_path:+:$_gvw_path}"
 unset _gvw_shims _gvw_path
 
 # `gvw shell VERSION` / `gvw shell --unset` change this shell: gvw checks the version
-# and prints the code, this function runs it.
+# and prints the code, this function runs it. gvw is run by the path it was started
+# with when it printed this script: it need not be on PATH.
 gvw() {
     if [ "${1-}" = shell ]; then
         shift
         local _gvw_code
-        _gvw_code=$(command gvw shell --shell @SHELL@ "$@") || return
+        _gvw_code=$(@GVW@ shell --shell @SHELL@ "$@") || return
         eval "$_gvw_code"
     else
-        command gvw "$@"
+        @GVW@ "$@"
     fi
 }
 """
@@ -63,17 +67,47 @@ def quote(text: str) -> str:
     return "'" + text.replace("'", "'\\''") + "'"
 
 
+def command(words: Sequence[str]) -> str:
+    """The words that run gvw, quoted; ``command`` skips the ``gvw`` function (a bare
+    name would otherwise call it again)."""
+    return "command " + join_command(words, quote)
+
+
+# click's completion scripts run `gvw` from PATH (`$1` in bash's); they are made to run
+# the same command as the wrapper. If click changes these lines, completion falls back
+# to a gvw on PATH (the tests notice).
+_CLICK_CALLS = {
+    "bash": ("_GVW_COMPLETE=bash_complete $1)", "_GVW_COMPLETE=bash_complete @WORDS@)"),
+    "zsh": ("_GVW_COMPLETE=zsh_complete gvw)", "_GVW_COMPLETE=zsh_complete @WORDS@)"),
+}
+_ZSH_GUARD = "(( ! $+commands[gvw] )) && return 1\n"
+
+
+def _completion(ctx: InitContext) -> str:
+    source = ctx.completion.rstrip("\n")
+    old, new = _CLICK_CALLS[ctx.shell]
+    words = join_command(ctx.gvw, quote)
+    source = source.replace(old, new.replace("@WORDS@", words))
+    if ctx.shell == "zsh":  # gvw need not be a command on PATH
+        source = source.replace(_ZSH_GUARD, "")
+    template = _ZSH_COMPLETION if ctx.shell == "zsh" else _BASH_COMPLETION
+    return template.replace("@COMPLETION@", source)
+
+
 def _init_script(ctx: InitContext) -> str:
     rc = "~/.zshrc" if ctx.shell == "zsh" else "~/.bashrc"
-    script = (
-        _SCRIPT.replace("@SHELL@", ctx.shell)
-        .replace("@RC@", rc)
-        .replace("@SHIMS@", quote(ctx.shims))
-    )
+    script = fill(_SCRIPT, SHELL=ctx.shell, RC=rc, SHIMS=quote(ctx.shims), GVW=command(ctx.gvw))
     if ctx.completion:
-        template = _ZSH_COMPLETION if ctx.shell == "zsh" else _BASH_COMPLETION
-        script += template.replace("@COMPLETION@", ctx.completion.rstrip("\n"))
+        script += _completion(ctx)
     return script
+
+
+def _profile_line(name: str) -> Callable[[Sequence[str]], str]:
+    def line(words: Sequence[str]) -> str:
+        # single quotes work inside "$(...)": the command substitution starts afresh
+        return f'eval "$({join_command(words, quote)} init {name})"'
+
+    return line
 
 
 def _set_version(spec: str | None) -> str:
@@ -89,7 +123,7 @@ def _show_version(spec: str) -> str:
 SHELLS = {
     name: Shell(
         name=name,
-        profile_line=f'eval "$(gvw init {name})"',
+        profile_line=_profile_line(name),
         quote=quote,
         init_script=_init_script,
         set_version=_set_version,

@@ -8,13 +8,19 @@ outside printable ASCII as ``[char]0x....`` and the code page is never touched
 (pyenv-win#270, #344, #549: changing it breaks other programs).
 
 The prompt segment is pure PowerShell (no process per prompt): it walks up from $PWD
-with [IO.File]::Exists, reads the first word of the .go-version itself, and resolves a
-prefix against the directory names under <root>\\versions.
+with [IO.File]::Exists, reads the first word of the .go-version itself (at most 4096
+bytes, like the shims: Get-Content's -TotalCount counts lines, so a one-line
+multi-megabyte file would be read whole on every prompt), and resolves a prefix
+against the directory names under <root>\\versions.
 """
 
 from __future__ import annotations
 
-from gvw.shells import InitContext, Shell
+import ntpath
+import posixpath
+from collections.abc import Sequence
+
+from gvw.shells import InitContext, Shell, fill, join_command
 
 _SCRIPT = """\
 # gvw shell integration for PowerShell, printed by `gvw init powershell`.
@@ -39,18 +45,20 @@ _SCRIPT = """\
 }
 
 # `gvw shell VERSION` / `gvw shell --unset` change this session: gvw checks the version
-# and prints the code, this function runs it.
+# and prints the code, this function runs it. gvw is run by the path it was started
+# with when it printed this script: it need not be on PATH.
 function global:gvw {
-    $exe = Get-Command -Name 'gvw' -CommandType Application -TotalCount 1 -ErrorAction Stop
+    $exe = @EXE@
+    $first = @(@FIRST_ARGS@)
     if ($args.Count -gt 0 -and $args[0] -eq 'shell') {
         $rest = @($args | Select-Object -Skip 1)
-        $code = & $exe shell --shell powershell @rest
+        $code = & $exe @first shell --shell powershell @rest
         if ($LASTEXITCODE -eq 0 -and $code) {
             Invoke-Expression ($code -join "`n")
         }
     }
     else {
-        & $exe @args
+        & $exe @first @args
     }
 }
 
@@ -86,8 +94,20 @@ function global:Get-GvwPromptSegment {
         if (-not [IO.File]::Exists($pin)) {
             return ''
         }
+        # the first 4096 bytes only, as the shims read it (a huge one-line file too)
+        $stream = [IO.File]::OpenRead($pin)
+        try {
+            $head = [IO.BinaryReader]::new($stream).ReadBytes(4096)
+        }
+        finally {
+            $stream.Dispose()
+        }
+        $text = [Text.Encoding]::UTF8.GetString($head)
+        if ($text.Length -gt 0 -and $text[0] -eq [char]0xFEFF) {
+            $text = $text.Substring(1)
+        }
         $spec = '?'
-        foreach ($line in Get-Content -LiteralPath $pin -TotalCount 4096 -ErrorAction Stop) {
+        foreach ($line in $text -split "`n") {
             $line = $line.Trim()
             if ($line -and -not $line.StartsWith('#')) {
                 $spec = ($line -split '\\s+')[0]
@@ -208,14 +228,33 @@ def quote(text: str) -> str:
     return parts[0] if len(parts) == 1 else "(" + " + ".join(parts) + ")"
 
 
-def _init_script(ctx: InitContext) -> str:
-    commands = ", ".join(quote(c) for c in ctx.commands)
+def _exe(words: Sequence[str]) -> str:
+    """The program that runs gvw: an absolute path; a bare name is looked up among the
+    applications on PATH (never the gvw function itself)."""
+    program = words[0]
+    if ntpath.isabs(program) or posixpath.isabs(program):
+        return quote(program)
     return (
-        _SCRIPT.replace("@SHIMS@", quote(ctx.shims))
-        .replace("@GLOBAL_FILE@", quote(ctx.global_file))
-        .replace("@VERSIONS@", quote(ctx.versions))
-        .replace("@COMMANDS@", commands)
+        f"Get-Command -Name {quote(program)} -CommandType Application -TotalCount 1 "
+        "-ErrorAction Stop"
     )
+
+
+def _init_script(ctx: InitContext) -> str:
+    return fill(
+        _SCRIPT,
+        SHIMS=quote(ctx.shims),
+        GLOBAL_FILE=quote(ctx.global_file),
+        VERSIONS=quote(ctx.versions),
+        COMMANDS=", ".join(quote(c) for c in ctx.commands),
+        EXE=_exe(ctx.gvw),
+        FIRST_ARGS=", ".join(quote(word) for word in ctx.gvw[1:]),
+    )
+
+
+def _profile_line(words: Sequence[str]) -> str:
+    # & runs the quoted path (or the expression that spells it in ASCII)
+    return f"& {join_command(words, quote)} init powershell | Out-String | Invoke-Expression"
 
 
 def _set_version(spec: str | None) -> str:
@@ -231,7 +270,7 @@ def _show_version(spec: str) -> str:
 SHELLS = {
     "powershell": Shell(
         name="powershell",
-        profile_line="gvw init powershell | Out-String | Invoke-Expression",
+        profile_line=_profile_line,
         quote=quote,
         init_script=_init_script,
         set_version=_set_version,

@@ -22,7 +22,7 @@ from typing import Callable
 from gvw.errors import GvwError
 from gvw.fsutil import atomic_write_bytes, store_error
 from gvw.registry import UserEnvironment
-from gvw.shells import get_shell
+from gvw.shells import command_for, get_shell
 from gvw.shells.profiles import profile_files, with_block, without_block
 from gvw.winenv import USER_KEY, user_path_change
 
@@ -44,11 +44,14 @@ def plan(
     windows: bool,
     registry: UserEnvironment | None,
     undo: bool,
+    gvw: Sequence[str] = ("gvw",),
     documents: Path | None = None,
 ) -> list[Step]:
+    """``gvw``: the command that runs gvw (:func:`gvw.shells.gvw_command`), which the
+    profile lines call by its absolute path."""
     steps = []
     for shell in shells:
-        line = get_shell(shell).profile_line
+        line = get_shell(shell).profile_line(command_for(shell, gvw, windows=windows))
         for path in profile_files(shell, env, windows=windows, documents=documents):
             steps.append(_profile_step(path, line, undo=undo))
     if registry is not None:

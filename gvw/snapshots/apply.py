@@ -13,7 +13,10 @@ What a restore writes, and where:
 - the go env file and GOPATH/bin at the locations the *current* environment gives
   (when they differ from the recorded ones, a warning says what was left alone);
   programs only from blobs whose content matches their recorded sha256;
-- the registry user environment on Windows;
+- on Windows, in the registry user environment (HKCU\\Environment), only the values
+  gvw and Go use (``model.restorable_registry_name``: Path, GOROOT, GOPATH, GOBIN,
+  GOPROXY, GOFLAGS, GOTOOLCHAIN, GOENV, GVW_*), each with its recorded kind (REG_SZ or
+  REG_EXPAND_SZ); every other value is left as it is, whoever added or changed it;
 - the shell profiles the snapshot recorded (``gvw setup`` edits them), only those that
   are among the profiles gvw manages for the user now (``managed_profiles``; a warning
   names any other, which is left alone), never through a symbolic link, only in
@@ -22,6 +25,9 @@ What a restore writes, and where:
   deleted only when nothing else is left (what ``gvw setup --undo`` does), so lines
   someone else added since are kept.
 Programs in GOPATH/bin that the snapshot does not list are left where they are.
+
+A plan can be limited to some kinds of state (a snapshot's ``scope``, for ``gvw
+rollback``); what lies outside is neither compared nor changed nor warned about.
 """
 
 from __future__ import annotations
@@ -52,12 +58,15 @@ from gvw.snapshots.diff import (
 from gvw.snapshots.model import ABSENT as FILE_ABSENT
 from gvw.snapshots.model import (
     PRESENT,
+    SCOPES,
     UNRECORDED,
     FileState,
     ProfileFile,
+    ScopeKind,
     Snapshot,
     State,
     Tool,
+    restorable_registry_name,
 )
 from gvw.snapshots.repository import SnapshotRepository
 from gvw.store import METADATA_NAME, Store
@@ -108,30 +117,45 @@ def plan_restore(
     *,
     goos: str,
     managed_profiles: Collection[str] = (),
+    scope: Collection[ScopeKind] | None = None,
 ) -> Plan:
     """What restoring ``target`` changes, given the ``current`` state (captured with the
     target's version files and managed profiles). ``managed_profiles`` are the
     :func:`profile_key` of the profiles gvw manages for the user now; a recorded profile
-    elsewhere is left alone."""
+    elsewhere is left alone. ``scope`` limits the plan to those kinds of state (None:
+    all of them)."""
     if target.os != goos:
         raise SnapshotError(
             f"snapshot {target.id} was taken on {target.os}; this is {goos}",
             hint="restore a snapshot taken on this machine (see: gvw snapshots)",
         )
+    kinds = set(SCOPES if scope is None else scope)
     want = target.state
     plan = Plan(target, current)
-    for name in sorted(set(want.installed) - set(current.installed)):
-        version = _version(name)
-        entries = [e for e in store.trash_entries(version) if _complete(e)]
-        plan.install.append((version, entries[0] if entries else None))
-    plan.trash = [_version(n) for n in sorted(set(current.installed) - set(want.installed))]
-    if want.global_file.state != UNRECORDED and _differs(want.global_file, current.global_file):
+    if "installed" in kinds:
+        for name in sorted(set(want.installed) - set(current.installed)):
+            version = _version(name)
+            entries = [e for e in store.trash_entries(version) if _complete(e)]
+            plan.install.append((version, entries[0] if entries else None))
+        plan.trash = [_version(n) for n in sorted(set(current.installed) - set(want.installed))]
+    if (
+        "global" in kinds
+        and want.global_file.state != UNRECORDED
+        and _differs(want.global_file, current.global_file)
+    ):
         plan.global_file = want.global_file
-    _plan_version_files(plan)
-    _plan_profiles(plan, managed_profiles)
-    _plan_go_env(plan)
-    _plan_tools(plan)
-    _plan_registry(plan)
+    if "version_files" in kinds:
+        _plan_version_files(plan)
+    if "profile_files" in kinds:
+        _plan_profiles(plan, managed_profiles)
+    if "go_env_file" in kinds:
+        _plan_go_env(plan)
+    if "tools" in kinds:
+        _plan_tools(plan)
+    if "registry" in kinds:
+        _plan_registry(plan, restorable_registry_name)
+    elif "user_path" in kinds:
+        _plan_registry(plan, _is_path)
     for var in PROCESS_VARS:
         if want.process_env.get(var) != current.process_env.get(var):
             plan.env[var] = want.process_env.get(var)
@@ -229,20 +253,53 @@ def _plan_tools(plan: Plan) -> None:
             plan.tools.append((tool, before))
 
 
-def _plan_registry(plan: Plan) -> None:
+def _plan_registry(plan: Plan, restorable: Callable[[str], bool]) -> None:
+    """Set or delete the ``restorable`` values that differ; names ignore case, as in
+    the registry ("Path" and "PATH" are one value)."""
     wanted, current = plan.target.state.registry, plan.current.registry
     if wanted is None:
         return
     if current is None:
         plan.warnings.append("registry values not restored: they exist only on Windows")
         return
-    now = {k.upper(): (k, v) for k, v in current.items()}
+    now = {k.upper(): (k, v) for k, v in current.items() if restorable(k)}
     for name, value in wanted.items():
+        if not restorable(name):
+            continue
         existing = now.pop(name.upper(), None)
-        if existing is None or existing[1] != value:
+        if existing is None or not _same_value(name, existing[1], value):
             plan.registry[existing[0] if existing else name] = value
-    for name, _ in now.values():  # names are case-insensitive in the registry
+    for name, _ in now.values():  # a restorable value the snapshot did not have
         plan.registry[name] = None
+
+
+def _is_path(name: str) -> bool:
+    return name.upper() == "PATH"
+
+
+def _same_value(name: str, a: RegistryValue, b: RegistryValue) -> bool:
+    """Equal values of the same kind (REG_SZ or REG_EXPAND_SZ: a REG_SZ Path no longer
+    expands %USERPROFILE%). Path compares ignoring case, as Windows looks up the
+    directories in it."""
+    if _is_path(name):
+        return a.expand == b.expand and a.value.upper() == b.value.upper()
+    return a == b
+
+
+def scope_of(plan: Plan) -> tuple[ScopeKind, ...]:
+    """The kinds of state carrying out ``plan`` changes: the scope of the snapshot taken
+    before it, so that rolling the restore back undoes all of it and nothing else."""
+    changed: dict[ScopeKind, object] = {
+        "installed": plan.install or plan.trash,
+        "global": plan.global_file,
+        "version_files": plan.version_files,
+        "profile_files": plan.profile_files,
+        "user_path": plan.registry and all(_is_path(name) for name in plan.registry),
+        "registry": plan.registry and not all(_is_path(name) for name in plan.registry),
+        "go_env_file": plan.go_env_file,
+        "tools": plan.tools,
+    }
+    return tuple(kind for kind in SCOPES if changed[kind])
 
 
 def prepare(

@@ -14,6 +14,7 @@ import json
 import os
 import stat
 from collections.abc import Iterable, Mapping
+from dataclasses import replace
 from pathlib import Path, PurePath
 from typing import Any
 
@@ -52,21 +53,34 @@ def capture_state(
     blobs: Path,
     tool_cache: Path,
 ) -> State:
+    """The current state, with ``version_files`` and ``profile_files`` (the files a
+    command will change, or those a snapshot recorded)."""
     go_env_path = _normal(go_env_file(env, goos))
     go_env = read_file_state(go_env_path, MAX_GO_ENV_FILE) if go_env_path else None
     file_values = parse_go_env(go_env.content) if go_env and go_env.present else {}
     bin_dir = _normal(go_bin_dir(env, file_values, goos))
-    return State(
+    state = State(
         global_file=read_file_state(store.paths.global_file, MAX_VERSION_FILE, path_text=""),
-        version_files=tuple(
-            read_file_state(p, MAX_VERSION_FILE) for p in dict.fromkeys(version_files)
-        ),
         installed=tuple(v.name for v in store.installed()),
         process_env={k: env[k] for k in PROCESS_VARS if k in env},
         go_env_file=go_env,
         registry=_registry(registry),
         tools_dir=str(bin_dir) if bin_dir else "",
         tools=inventory(bin_dir, blobs, tool_cache) if bin_dir else (),
+    )
+    return with_files(state, version_files, profile_files)
+
+
+def with_files(
+    state: State, version_files: Iterable[Path] = (), profile_files: Iterable[Path] = ()
+) -> State:
+    """``state`` with the current contents of other version files and shell profiles
+    (cheap: reads only those files), so one capture serves several comparisons."""
+    return replace(
+        state,
+        version_files=tuple(
+            read_file_state(p, MAX_VERSION_FILE) for p in dict.fromkeys(version_files)
+        ),
         profile_files=tuple(
             read_profile(p) for p in dict.fromkeys(profile_path(p) for p in profile_files)
         ),

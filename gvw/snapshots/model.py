@@ -18,6 +18,27 @@ among the profiles gvw manages for the user at that time (see ``apply``).
 
 Shell profiles are kept byte for byte: as ``content`` when they are UTF-8 text without
 control characters other than tab, CR and LF, else as ``content_base64``.
+
+``scope`` names the kinds of state the snapshotted command may change (see
+:data:`SCOPES`): ``gvw rollback`` puts back only those, so it does not also revert a
+``go env -w`` or a ``go install`` made after the command it undoes; ``gvw restore ID``
+puts back everything the snapshot recorded. The kinds, by command:
+
+========================  ====================================================
+install, uninstall        ``installed`` (the shims follow the installed versions)
+global                    ``global``
+local                     ``version_files`` (the one ``.go-version`` it writes)
+setup, setup --undo       ``profile_files``, ``user_path``
+restore, rollback         what that restore changed (``user_path`` when the only
+                          registry value it wrote was ``Path``, else ``registry``)
+========================  ====================================================
+
+The other kinds are ``go_env_file`` and ``tools`` (GOPATH/bin), which only a restore
+changes. A snapshot without ``scope`` (written before gvw recorded it) counts as all
+of them. In the registry (HKCU\\Environment) gvw restores only the values gvw and Go use
+(:func:`restorable_registry_name`): ``registry`` is all of them, ``user_path`` only
+``Path``. The shell's own variables (``process_env``) are never changed, only printed
+as commands to run, for any scope.
 """
 
 from __future__ import annotations
@@ -31,7 +52,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from pathlib import PurePath, PurePosixPath, PureWindowsPath
-from typing import Any
+from typing import Any, Literal, get_args
 
 from gvw.goenv import PROCESS_VARS
 from gvw.registry import RegistryValue
@@ -51,6 +72,31 @@ SEAL = b"# gvw snapshot; sha256 of the lines below: "
 
 # states of a recorded file
 PRESENT, ABSENT, UNRECORDED = "present", "absent", "unrecorded"
+
+# the kinds of state a restore can put back; a snapshot's scope is a subset of them
+ScopeKind = Literal[
+    "installed",  # installed versions (and so the shims)
+    "global",  # <root>/version
+    "version_files",  # the .go-version files the snapshot recorded
+    "profile_files",  # the shell profiles it recorded
+    "user_path",  # Path in HKCU\Environment
+    "registry",  # every value of HKCU\Environment gvw restores, Path included
+    "go_env_file",  # the go env -w file
+    "tools",  # the programs in GOPATH/bin
+]
+SCOPES: tuple[ScopeKind, ...] = get_args(ScopeKind)
+
+# HKCU\Environment values a restore may set or delete (names ignore case); every other
+# value belongs to someone else (another installer, the user) and is left alone. These
+# are the Go variables gvw records from the process (PATH is the registry's "Path").
+_REGISTRY_NAMES = frozenset(PROCESS_VARS)
+
+
+def restorable_registry_name(name: str) -> bool:
+    """Whether a restore may write ``name`` in HKCU\\Environment: Path, the Go variables
+    (GOROOT, GOPATH, GOBIN, GOPROXY, GOFLAGS, GOTOOLCHAIN, GOENV) and GVW_*."""
+    upper = name.upper()
+    return upper in _REGISTRY_NAMES or upper.startswith("GVW_")
 
 
 @dataclass(frozen=True)
@@ -118,10 +164,8 @@ class Snapshot:
     os: str  # Go's name of the OS it was taken on
     gvw_version: str
     state: State
-
-    @property
-    def file_name(self) -> str:
-        return f"{self.id}.toml"
+    # what ``gvw rollback`` of this snapshot puts back; None: everything (older snapshots)
+    scope: tuple[ScopeKind, ...] | None = None
 
 
 class Invalid(ValueError):
@@ -142,6 +186,7 @@ def to_toml(snapshot: Snapshot) -> bytes:
         "command": snapshot.command,
         "os": snapshot.os,
         "gvw_version": snapshot.gvw_version,
+        **({} if snapshot.scope is None else {"scope": list(snapshot.scope)}),
         "global": _file_dict(state.global_file, with_path=False),
         "installed": list(state.installed),
         "version_files": [_file_dict(f) for f in state.version_files],
@@ -262,6 +307,7 @@ def parse(raw: bytes, *, expected_id: str) -> Snapshot:
         os=goos,
         gvw_version=top.text("gvw_version"),
         state=state,
+        scope=_scope(top.texts("scope")) if "scope" in data else None,
     )
     top.done()
     return snapshot
@@ -389,6 +435,17 @@ def _version(text: str, where: str) -> str:
     if parse_installed_name(text) is None:
         raise Invalid(f"{where} {text!r} is not a Go version")
     return text
+
+
+def _scope(kinds: list[str]) -> tuple[ScopeKind, ...]:
+    known: dict[str, ScopeKind] = {kind: kind for kind in SCOPES}
+    scope = []
+    for index, text in enumerate(kinds):
+        kind = known.get(text)
+        if kind is None:
+            raise Invalid(f"scope[{index}] {text!r} is not one of {', '.join(SCOPES)}")
+        scope.append(kind)
+    return tuple(scope)
 
 
 def _process_env(table: _Table) -> dict[str, str]:

@@ -26,6 +26,7 @@ from gvw.snapshots.model import (
     MAX_FILE_BYTES,
     SHA256_RE,
     Invalid,
+    ScopeKind,
     Snapshot,
     State,
     parse,
@@ -141,8 +142,16 @@ class SnapshotRepository:
     # --- writing
 
     def write(
-        self, command: str, state: State, *, goos: str, now: datetime | None = None
+        self,
+        command: str,
+        state: State,
+        *,
+        goos: str,
+        scope: tuple[ScopeKind, ...] | None,
+        now: datetime | None = None,
     ) -> Snapshot:
+        """Write a new snapshot of ``state``, taken before ``command``, which changes
+        the kinds of state in ``scope`` (None: any)."""
         moment = (now or datetime.now(timezone.utc)).astimezone(timezone.utc)
         snapshot_id = id_for(moment)
         while True:
@@ -150,7 +159,7 @@ class SnapshotRepository:
             if existing and snapshot_id <= existing[-1]:
                 # same millisecond as another process, or the clock went back: stay ordered
                 snapshot_id = id_for(time_of(existing[-1]) + timedelta(milliseconds=1))
-            snapshot = Snapshot(snapshot_id, moment, command, goos, __version__, state)
+            snapshot = Snapshot(snapshot_id, moment, command, goos, __version__, state, scope)
             data = to_toml(snapshot)
             if len(data) > MAX_FILE_BYTES:  # it could not be read back: refuse the change
                 raise SnapshotError(

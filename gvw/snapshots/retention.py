@@ -19,7 +19,6 @@ from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
 from gvw.config import Config
-from gvw.fsutil import store_error
 from gvw.snapshots.repository import SnapshotRepository, time_of
 from gvw.store import Store
 
@@ -102,10 +101,7 @@ def prune_trash(store: Store, config: Config, *, now: float | None = None) -> li
         if index >= config.trash_keep or (max_age and now - _trashed_at(entry) > max_age)
     ]
     for entry in doomed:
-        try:
-            store.purge(entry)
-        except OSError as exc:  # pragma: no cover - purge raises StoreError itself
-            raise store_error(exc, "remove", entry) from exc
+        store.purge(entry)
     return doomed
 
 

@@ -1,28 +1,70 @@
-"""Snapshots of one store and one environment: take, find, plan a restore.
+"""Snapshots of one store and one environment: take, find, plan and carry out a restore.
 
 Taking one needs no lock: ids are claimed with a no-clobber rename (see
 ``repository``), and pruning leaves blobs alone that a capture touched in the last
 hour, so it never deletes one that a snapshot being written refers to.
+
+A restore goes: plan (``gvw restore ID``: everything the snapshot recorded; ``gvw
+rollback``: the newest snapshot whose scope differs from now, limited to that scope),
+check everything it needs (``apply.prepare``), snapshot the state before it (its scope:
+what it changes, so a rollback undoes exactly the restore), apply, then bring the shims
+and the trash in line when versions came or went. Nothing here prints: each step is
+told to a :class:`RestoreEvents`, and the outcome is returned.
 """
 
 from __future__ import annotations
 
-from collections.abc import Collection, Iterable, Mapping
+from collections.abc import Callable, Collection, Iterable, Mapping
+from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Protocol
 
 from gvw.config import Config
 from gvw.errors import SnapshotError
 from gvw.goenv import host_goos
 from gvw.registry import UserEnvironment
-from gvw.snapshots.capture import capture_state
-from gvw.snapshots.model import Snapshot, State
+from gvw.snapshots.capture import capture_state, with_files
+from gvw.snapshots.model import ScopeKind, Snapshot, State
 from gvw.snapshots.repository import SnapshotRepository
 from gvw.snapshots.retention import prune_snapshots
 from gvw.store import Store
 
 if TYPE_CHECKING:
+    from gvw.install import Installer
+    from gvw.mirror import Mirror
+    from gvw.platforms import Platform
+    from gvw.reporting import Reporter
     from gvw.snapshots.apply import Plan
+    from gvw.snapshots.diff import Change
+
+
+class RestoreEvents(Protocol):
+    """The steps of a restore, as they happen."""
+
+    def starting(self, plan: Plan) -> None:
+        """Everything the plan needs is there; the changes start (``plan.warnings`` say
+        what is left alone)."""
+
+    def saved(self, snapshot: Snapshot) -> None:
+        """The state before the restore was snapshotted (not in a dry run)."""
+
+    def changed(self, change: Change) -> None:
+        """One change was made (in a dry run: would be)."""
+
+
+@dataclass(frozen=True)
+class RestoreOptions:
+    mirror: Callable[[], Mirror]  # asked only when a version must be downloaded
+    platform: Platform
+    reporter: Reporter  # for downloads
+    rehash: Callable[[], object]  # brings the shims in line with the installed versions
+    dry_run: bool = False  # only report the changes
+
+
+@dataclass(frozen=True)
+class RestoreResult:
+    plan: Plan  # plan.changes_anything is False when there was nothing to do
+    saved: Snapshot | None = None  # the state before the restore; None: none was taken
 
 
 class Snapshots:
@@ -60,14 +102,16 @@ class Snapshots:
         self,
         command: str,
         *,
+        scope: Collection[ScopeKind],
         version_files: Iterable[Path] = (),
         profile_files: Iterable[Path] = (),
         protect: Collection[str] = (),
     ) -> Snapshot:
         """Record the current state before ``command`` changes it, then prune;
-        ``version_files`` and ``profile_files`` are the files it will change."""
+        ``scope`` is the kinds of state it may change (what ``gvw rollback`` puts
+        back), ``version_files`` and ``profile_files`` the files it will change."""
         state = self.capture(version_files, profile_files)
-        snapshot = self.repo.write(command, state, goos=self.goos)
+        snapshot = self.repo.write(command, state, goos=self.goos, scope=tuple(scope))
         prune_snapshots(self.repo, self.config, protect={snapshot.id, *protect})
         return snapshot
 
@@ -81,45 +125,136 @@ class Snapshots:
         found = managed_profile_files(self.env, windows=self.goos == "windows")
         return {profile_key(str(profile_path(p))) for p in found}
 
-    def capture_like(self, snapshot: Snapshot) -> State:
+    def capture_like(self, snapshot: Snapshot, managed: Collection[str] | None = None) -> State:
         """The current state of what ``snapshot`` recorded: its version files, and those
         of its shell profiles that gvw manages now (no other file is even read)."""
+        return self.capture(*self._files_of(snapshot, managed))
+
+    def _files_of(
+        self, snapshot: Snapshot, managed: Collection[str] | None
+    ) -> tuple[list[Path], list[Path]]:
         from gvw.snapshots.apply import profile_key
 
-        managed = self.managed_profiles()
-        return self.capture(
-            (Path(f.path) for f in snapshot.state.version_files),
-            (Path(f.path) for f in snapshot.state.profile_files if profile_key(f.path) in managed),
+        managed = self.managed_profiles() if managed is None else managed
+        profiles = snapshot.state.profile_files
+        return (
+            [Path(f.path) for f in snapshot.state.version_files],
+            [Path(f.path) for f in profiles if profile_key(f.path) in managed],
         )
 
     def plan(self, target: Snapshot) -> Plan:
-        """What restoring ``target`` would change now."""
+        """What restoring all of ``target`` would change now (``gvw restore``)."""
+        managed = self.managed_profiles()
+        return self._plan(target, self.capture_like(target, managed), managed, None)
+
+    def _plan(
+        self,
+        target: Snapshot,
+        current: State,
+        managed: Collection[str],
+        scope: Collection[ScopeKind] | None,
+    ) -> Plan:
         from gvw.snapshots.apply import plan_restore  # not needed to take a snapshot
 
         return plan_restore(
-            target,
-            self.capture_like(target),
-            self.store,
-            goos=self.goos,
-            managed_profiles=self.managed_profiles(),
+            target, current, self.store, goos=self.goos, managed_profiles=managed, scope=scope
         )
 
     def rollback_plan(self) -> Plan:
         """The plan that undoes the last change: to the newest snapshot that differs from
-        now (a command that failed or changed nothing leaves one equal to now). When
-        none differs, the newest one's plan, which changes nothing. A damaged snapshot
-        on the way stops it: it might have been the one to go back to."""
+        now in what its command could change (its scope; a command that failed or
+        changed nothing leaves one equal to now). When none differs, the newest one's
+        plan, which changes nothing. A damaged snapshot on the way stops it: it might
+        have been the one to go back to. The current state is captured once; only the
+        files each snapshot recorded are read again for it."""
         ids = list(reversed(self.repo.ids()))
         if not ids:
             raise SnapshotError(
                 "there is no snapshot to roll back to",
                 hint="gvw takes one before every install, uninstall, global, local and setup",
             )
+        managed = self.managed_profiles()
+        now: State | None = None
         newest = None
         for snapshot_id in ids:
-            plan = self.plan(self.repo.load(snapshot_id))
+            target = self.repo.load(snapshot_id)
+            now = now or self.capture()  # after the first load: a damaged one stops first
+            current = with_files(now, *self._files_of(target, managed))
+            plan = self._plan(target, current, managed, target.scope)
             if plan.changes_anything:
                 return plan
             newest = newest or plan
         assert newest is not None
         return newest
+
+    # --- carrying out a restore
+
+    def restore(
+        self, snapshot_id: str, options: RestoreOptions, events: RestoreEvents
+    ) -> RestoreResult:
+        """Go back to snapshot ``snapshot_id`` (a unique prefix will do): everything it
+        recorded, whatever its scope."""
+        target = self.repo.load(self.repo.resolve(snapshot_id))
+        return self._carry_out(self.plan(target), f"restore {target.id}", options, events)
+
+    def rollback(self, options: RestoreOptions, events: RestoreEvents) -> RestoreResult:
+        """Undo the last change (see :meth:`rollback_plan`)."""
+        plan = self.rollback_plan()
+        return self._carry_out(plan, f"rollback to {plan.target.id}", options, events)
+
+    def _carry_out(
+        self, plan: Plan, command: str, options: RestoreOptions, events: RestoreEvents
+    ) -> RestoreResult:
+        if not plan.changes_anything:
+            return RestoreResult(plan)
+        from gvw.snapshots.apply import apply, prepare, scope_of
+        from gvw.snapshots.retention import prune_trash
+
+        installer = self._installer(options)
+        prepare(plan, self.repo, installer)
+        events.starting(plan)
+        saved = None
+        if not options.dry_run:
+            saved = self.take(
+                command,
+                scope=scope_of(plan),
+                version_files=[Path(f.path) for f in plan.target.state.version_files],
+                profile_files=[Path(result.path) for result, _, _ in plan.profile_files],
+                protect={plan.target.id},
+            )
+            events.saved(saved)
+        try:
+            apply(
+                plan,
+                store=self.store,
+                installer=installer,
+                registry=self.registry,
+                on_change=events.changed,
+                dry_run=options.dry_run,
+            )
+        finally:
+            if not options.dry_run and (plan.install or plan.trash):
+                options.rehash()
+                prune_trash(self.store, self.config)
+        return RestoreResult(plan, saved)
+
+    def _installer(self, options: RestoreOptions) -> Callable[[], Installer]:
+        """An installer built on first need: restores from the trash need no network."""
+        built: list[Installer] = []
+
+        def installer() -> Installer:
+            if not built:
+                from gvw import install
+
+                built.append(
+                    install.Installer(
+                        self.store,
+                        config=self.config,
+                        mirror=options.mirror(),
+                        platform=options.platform,
+                        reporter=options.reporter,
+                    )
+                )
+            return built[0]
+
+        return installer

@@ -29,6 +29,7 @@ _PASS_THROUGH = {
     "array_literal_expression",
     "unary_expression",
     "expression_with_unary_operator",
+    "command_name_expr",  # the program after & (a quoted path, or an expression)
 }
 
 
