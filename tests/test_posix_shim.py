@@ -10,6 +10,7 @@ import os
 import re
 import shutil
 import subprocess
+import tempfile
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -27,7 +28,9 @@ from tests.support.posix_world import (
     World,
     build_case_world,
     build_world,
+    open_to_everyone,
     parse_report,
+    unprivileged,
     write_files,
 )
 
@@ -461,8 +464,8 @@ def test_version_file_window_matches_the_python_resolver(
     pin.write_bytes(content)
     try:
         expected = _python_expectation(world, pin)
-    except ImportError as error:  # the resolver's modules are another part of gvw
-        pytest.skip(f"Python resolver not importable: {error}")
+    except ImportError as error:  # a broken resolver fails the comparison, never skips it
+        pytest.fail(f"the Python resolver is not importable: {error!r}")
     result = world.run(
         world.shims / "go", cwd=world.path / "proj", env=world.base_env(), shell=shell
     )
@@ -545,18 +548,47 @@ def test_special_files_named_go_version_are_ignored(world: World, shell: Shell) 
     _check_ran(result, world, "1.21.0")
 
 
-def test_unreadable_version_file_has_no_version(world: World, shell: Shell) -> None:
-    if os.geteuid() == 0:
-        pytest.skip("root reads every file")
-    pin = world.path / "proj" / ".go-version"
+@pytest.fixture
+def open_world() -> Iterator[World]:
+    """Like ``world``, in a directory any user can traverse (pytest's own temporary
+    directories are private to the user running the tests), for runs as another user."""
+    base = Path(tempfile.mkdtemp(prefix="gvw-posix-shim-"))
+    try:
+        built = build_world(base / "world", INSTALLED)
+        write_files(built, {"proj/.go-version": b"1.22.10\n"})
+        open_to_everyone(base)
+        yield built
+    finally:
+        shutil.rmtree(base)
+
+
+def test_unreadable_version_file_has_no_version(open_world: World, shell: Shell) -> None:
+    """The shim, run by a user who may not read the nearest .go-version (as root, the
+    run drops to an unprivileged user: root reads every file)."""
+    world = open_world
+    proj = world.path / "proj"
+    pin = proj / ".go-version"
     pin.chmod(0)
+    as_user = unprivileged()
+    # control: that user can reach and run everything the shim needs, but not the pin
+    check = 'cd "$1" && test -r "$2" && ! test -r "$3"'
+    control = subprocess.run(
+        [*as_user, "/bin/sh", "-c", check, "sh", str(proj), str(world.shims / "go"), str(pin)],
+        capture_output=True,
+        timeout=60,
+        check=False,
+    )
+    assert control.returncode == 0, (
+        f"the test cannot be made: as {as_user or 'this user'}, {pin} must be unreadable "
+        f"while {world.path} is usable ({control})"
+    )
     result = world.run(
-        world.shims / "go", cwd=world.path / "proj", env=world.base_env(), shell=shell
+        world.shims / "go", cwd=proj, env=world.base_env(), shell=shell, prefix=as_user
     )
     assert (result.returncode, _lines(result.stderr)) == (
         3,
         [f"gvw: no Go version in {pin}", EXPECTED_HINT],
-    )
+    ), result
 
 
 def test_the_shim_is_posix_sh() -> None:

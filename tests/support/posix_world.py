@@ -10,6 +10,10 @@ The shim's error paths use a few utilities (``tr``, ``cut``, ``head``, ``readlin
 worlds link them into ``tools/`` and runs put only ``tools/`` after the shims (and
 ``sys/`` when the case has a system go) on PATH, so a Go installed on the machine
 running the tests can never be found as the "system" go.
+
+To check what the shim does with a file it may not read, a test runs it without
+root's power to read everything (:func:`unprivileged`), in a world every user can
+traverse (:func:`open_to_everyone`).
 """
 
 from __future__ import annotations
@@ -25,6 +29,9 @@ from tests.selection_cases import Case
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
 POSIX_SHIM = REPO_ROOT / "gvw" / "shim_files" / "posix_shim.sh"
+
+# The user a root test run drops to (nobody on Debian and most other systems).
+UNPRIVILEGED_ID = 65534
 
 # Utilities the shim (error and rare paths) and the fake tools use.
 TOOLS = ("tr", "cut", "head", "readlink", "cat", "env")
@@ -152,9 +159,11 @@ class World:
         shell: Shell = SHELLS[0],
         stdin: bytes | None = None,
         timeout: float = 60,
+        prefix: Sequence[str] = (),
     ) -> subprocess.CompletedProcess[bytes]:
+        """``prefix`` goes before everything, e.g. :func:`unprivileged`."""
         return subprocess.run(
-            [*shell.command(), str(shim), *args],
+            [*prefix, *shell.command(), str(shim), *args],
             cwd=cwd,
             env=dict(env),
             input=stdin,
@@ -203,3 +212,40 @@ def build_case_world(base: Path, case: Case) -> World:
     write_files(world, case.files)
     (world.path / case.cwd).mkdir(parents=True, exist_ok=True)
     return world
+
+
+def unprivileged() -> list[str]:
+    """A command prefix that runs a program without the right to read every file.
+
+    As root (CI runs as root) that is ``setpriv`` (util-linux) to uid and gid
+    :data:`UNPRIVILEGED_ID` with no supplementary groups and no capabilities; as any
+    other user, nothing. The files the program needs must be readable by that user
+    (:func:`open_to_everyone`)."""
+    if os.geteuid() != 0:
+        return []
+    setpriv = shutil.which("setpriv")
+    if setpriv is None:
+        raise RuntimeError("setpriv (util-linux) is needed to run a program as a user, not root")
+    return [
+        setpriv,
+        f"--reuid={UNPRIVILEGED_ID}",
+        f"--regid={UNPRIVILEGED_ID}",
+        "--clear-groups",
+        "--inh-caps=-all",
+        "--bounding-set=-all",
+        "--no-new-privs",
+        "--",
+    ]
+
+
+def open_to_everyone(top: Path) -> None:
+    """Every directory under ``top`` (and ``top``) searchable and readable by every user,
+    every file readable, whatever the umask (symbolic links are left alone)."""
+    paths = [top]
+    for directory, dirs, files in os.walk(top):
+        paths += [Path(directory, name) for name in dirs + files]
+    for path in paths:
+        if path.is_symlink():
+            continue
+        mode = path.stat().st_mode
+        path.chmod(mode | (0o555 if path.is_dir() else 0o444))

@@ -19,8 +19,21 @@ Wine facts this relies on (Wine 8):
   the first Wine process of a session starts services.exe, explorer.exe and the
   like, which inherit its standard handles and live as long as the wineserver; a
   pipe to them would never see EOF.
-- A persistent wineserver (``wineserver -p``) makes each Wine start cost tens of
-  milliseconds instead of seconds.
+- A persistent wineserver makes each Wine start cost tens of milliseconds instead
+  of seconds. ``wineserver -p`` takes its number attached: ``-p120`` lingers 120 s
+  after the last client, ``-p 120`` forever. A server that is already running keeps
+  its own setting, so the persistent one is started before every Wine start (a few
+  milliseconds when it is running).
+- Debian's Wine 8 has no preloader: ``wine64`` is a non-PIE program at 0x7d000000
+  and Linux puts its brk heap at a random place up to 1 GiB above it. About one Wine
+  process start in a few thousand finds that heap over 0x7ffe0000, where Wine maps the
+  shared user data page at a fixed address: the process dies before its first
+  instruction ("wine: failed to map the shared user data: c0000018", hidden by
+  ``WINEDEBUG=-all``) and its parent's CreateProcessW fails with ERROR_INTERNAL_ERROR
+  (1359): a test that starts ~100 processes failed in a few percent of its runs.
+  Every Wine start therefore goes through ``setarch -R`` (ADDR_NO_RANDOMIZE, a
+  personality every descendant inherits: the runner, the shim, the toolchain), which
+  leaves the heap right after ``wine64``.
 - Go 1.21+ needs ``ProcessPrng`` from ``bcryptprimitives.dll``, which Wine 8 lacks;
   the Go runtime loads it with ``LoadLibraryExW(..., LOAD_LIBRARY_SEARCH_SYSTEM32)``,
   so the stand-in goes into the prefix's ``system32``. Wine has no builtin of that
@@ -33,9 +46,11 @@ from __future__ import annotations
 
 import hashlib
 import os
+import platform
 import shutil
 import subprocess
 import tempfile
+import warnings
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -107,13 +122,23 @@ class Result:
     """What a Windows process left: its exit code, output, and runner notes.
 
     A job that CreateProcessW could not start has exit_code -1 and
-    ``info["start_error"]``, the Windows error code.
+    ``info["start_error"]``, the Windows error code. For runner jobs, ``info["ms"]``
+    is how long the job took, ``cmd`` its command line and ``status`` how it ended:
+    ``exit``, ``startfail``, or ``timeout`` / ``waitfail`` when the runner had to kill
+    it (``exit_code`` is then the runner's 0xDEAD; :meth:`Wine.run_jobs` raises
+    :class:`RunnerError` for such a ``run`` job).
     """
 
     exit_code: int
     stdout: bytes
     stderr: bytes
     info: Mapping[str, str] = field(default_factory=dict)
+    cmd: str = ""
+    status: str = "exit"
+
+    @property
+    def timed_out(self) -> bool:
+        return self.status == "timeout"
 
     @property
     def stdout_text(self) -> str:
@@ -122,6 +147,41 @@ class Result:
     @property
     def stderr_lines(self) -> list[str]:
         return self.stderr.decode("utf-8", "replace").splitlines()
+
+    def describe(self) -> str:
+        """Everything about the run, for an assertion message."""
+        code = f"{self.exit_code:#x}" if self.exit_code >= 0 else str(self.exit_code)
+        ended = {
+            "exit": "",
+            "startfail": " (CreateProcessW failed)",
+            "timeout": " (KILLED BY THE RUNNER: still running at its time-out)",
+            "waitfail": " (KILLED BY THE RUNNER: waiting for it failed)",
+        }.get(self.status, f" ({self.status})")
+        lines = [
+            f"command line: {self.cmd!r}",
+            f"exit code: {self.exit_code} ({code}){ended}",
+            f"stdout: {self.stdout!r}",
+            f"stderr: {self.stderr!r}",
+        ]
+        if self.info:
+            lines.append(f"runner: {dict(self.info)}")
+        if self.info.get("start_error") == "1359" or b"(error 1359)" in self.stderr:
+            lines.append(
+                "note: error 1359 is Wine failing to start a process (see the Wine facts "
+                "in tests/support/wine.py: is `setarch -R` in use?)"
+            )
+        return "\n".join(lines)
+
+    def __str__(self) -> str:
+        return self.describe()
+
+
+class RunnerError(RuntimeError):
+    """runner.exe could not say how a job ended: it failed, or a job timed out.
+
+    A job that outlives its ``timeout_ms`` is killed by the runner and reported as
+    this error, never as an exit code, so a slow machine is not mistaken for a
+    wrong result (and is named as the cause)."""
 
 
 @dataclass
@@ -146,6 +206,8 @@ class Job:
 class Wine:
     prefix: Path
     helpers: Path
+    # what goes before ``wine``/``wineboot``: :func:`no_aslr_launcher`
+    launcher: tuple[str, ...] = ()
 
     @property
     def fakego(self) -> Path:
@@ -184,9 +246,10 @@ class Wine:
         timeout: float = 120,
     ) -> Result:
         """``wine EXE ARGS``; the exit code is Wine's (the low 8 bits)."""
+        start_server(self)
         with tempfile.TemporaryFile() as out, tempfile.TemporaryFile() as err:
             proc = subprocess.run(
-                [WINE, os.fspath(exe), *args],
+                [*self.launcher, WINE, os.fspath(exe), *args],
                 cwd=os.fspath(cwd),
                 env=self.environ(env),
                 stdin=subprocess.DEVNULL,
@@ -222,29 +285,50 @@ class Wine:
             lines.append("end")
         request.write_text("\n".join(lines) + "\n", encoding="ascii")
         results.unlink(missing_ok=True)
-        ran = self.run(
-            self.runner, [wine_path(request), wine_path(results)], cwd=workdir, timeout=timeout
-        )
-        if ran.exit_code != 0 or not results.exists():
-            raise RuntimeError(f"runner.exe failed ({ran.exit_code}): {ran.stderr!r}")
-        report = results.read_text(encoding="utf-8").splitlines()
-        if len(report) != len(jobs):
-            raise RuntimeError(f"runner.exe reported {len(report)} of {len(jobs)} jobs: {report}")
-        out: list[Result] = []
-        for i, line in enumerate(report):
-            words = line.split()
-            if words[0] == "startfail":  # CreateProcessW failed: exit_code -1
-                out.append(Result(-1, b"", b"", {"start_error": words[1]}))
-                continue
-            info = dict(w.split("=", 1) for w in words[2:])
-            out.append(
-                Result(
-                    int(words[1]),
-                    _read(workdir / f"{i}.out"),
-                    _read(workdir / f"{i}.err"),
-                    info,
-                )
+        try:
+            ran = self.run(
+                self.runner, [wine_path(request), wine_path(results)], cwd=workdir, timeout=timeout
             )
+        except subprocess.TimeoutExpired:
+            done = _read(results).decode("utf-8", "replace").splitlines()
+            raise RunnerError(
+                f"runner.exe was still running after {timeout} s (and was killed), in job "
+                f"{len(done)} of {len(jobs)}: {jobs[min(len(done), len(jobs) - 1)].cmd!r}; "
+                f"the jobs before it: {done}"
+            ) from None
+        report = _read(results).decode("utf-8", "replace").splitlines()
+        if ran.exit_code != 0 or len(report) != len(jobs):
+            running = jobs[len(report)].cmd if len(report) < len(jobs) else None
+            raise RunnerError(
+                f"runner.exe exited with {ran.exit_code} after reporting {len(report)} of "
+                f"{len(jobs)} jobs (the next one: {running!r}); stderr: {ran.stderr!r}; "
+                f"reports: {report}"
+            )
+        out: list[Result] = []
+        for i, (job, line) in enumerate(zip(jobs, report)):
+            status, code, *words = line.split()
+            info = dict(w.split("=", 1) for w in words)
+            # (a process that died while Wine started it may have left a word on stderr)
+            stdout, stderr = _read(workdir / f"{i}.out"), _read(workdir / f"{i}.err")
+            if status == "startfail":  # CreateProcessW failed: exit_code -1
+                info = {"start_error": code, **info}
+                out.append(Result(-1, stdout, stderr, info, job.cmd, status))
+                continue
+            result = Result(int(code), stdout, stderr, info, job.cmd, status)
+            # a plain job that had to be killed has no result to compare (the kill and
+            # ctrl-* experiments look at their own outcome)
+            if status != "exit" and job.mode == "run":
+                what = (
+                    f"did not finish within its {job.timeout_ms} ms time-out"
+                    if status == "timeout"
+                    else "could not be waited for"
+                )
+                raise RunnerError(
+                    f"job {i} of {len(jobs)} {what}; runner.exe killed it (this is not the "
+                    f"program's exit code: the machine or Wine stalled, or the program hung)\n"
+                    + result.describe()
+                )
+            out.append(result)
         return out
 
 
@@ -278,16 +362,58 @@ def build_helpers(dest_root: Path) -> Path:
     return dest
 
 
+def no_aslr_launcher() -> tuple[str, ...]:
+    """``setarch <machine> -R``, or () where this machine does not allow it (a container
+    whose seccomp filter forbids the personality call): see the Wine facts above."""
+    setarch = shutil.which("setarch")
+    if setarch is not None:
+        launcher = (setarch, platform.machine(), "-R")
+        try:
+            probe = subprocess.run(
+                [*launcher, "true"], capture_output=True, timeout=60, check=False
+            )
+        except OSError:
+            pass
+        else:
+            if probe.returncode == 0:
+                return launcher
+    message = (
+        "setarch -R is not available here, so Wine processes run with a randomised "
+        "heap, and about one Wine start in a few thousand fails (error 1359)"
+    )
+    if os.environ.get("CI"):
+        raise RuntimeError(message)  # CI must be deterministic
+    warnings.warn(message, stacklevel=2)
+    return ()
+
+
+def start_server(wine: Wine) -> None:
+    """A wineserver that lingers SERVER_PERSIST_SECONDS after its last client, so that
+    back-to-back Wine starts share it; nothing happens when one is running already
+    (other sessions may share the prefix; it exits by itself)."""
+    subprocess.run(
+        ["wineserver", f"-p{SERVER_PERSIST_SECONDS}"],
+        env=wine.environ(),
+        stdin=subprocess.DEVNULL,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+        timeout=60,
+        check=False,
+    )
+
+
 def prepare_prefix(wine: Wine) -> None:
     """Creates the prefix on first use (``wineboot -i``), installs the stand-in DLL."""
     from filelock import FileLock
 
     wine.prefix.parent.mkdir(parents=True, exist_ok=True)
     with FileLock(str(wine.prefix) + ".lock", timeout=600):
+        # first, so that wineboot does not start a server with the default 3 s
+        start_server(wine)
         ready = wine.prefix / PREFIX_READY
         if not ready.exists():
             subprocess.run(
-                ["wineboot", "-i"],
+                [*wine.launcher, "wineboot", "-i"],
                 env=wine.environ(),
                 stdin=subprocess.DEVNULL,
                 stdout=subprocess.DEVNULL,
@@ -302,18 +428,6 @@ def prepare_prefix(wine: Wine) -> None:
         if not target.exists() or target.read_bytes() != dll.read_bytes():
             shutil.copyfile(dll, str(target) + ".tmp")
             os.replace(str(target) + ".tmp", target)
-    # Keep one wineserver for the session: a Wine start costs tens of milliseconds
-    # instead of seconds. "already running" is fine. It outlives the tests by
-    # SERVER_PERSIST_SECONDS and exits by itself: other sessions may share the prefix.
-    subprocess.run(
-        ["wineserver", "-p", str(SERVER_PERSIST_SECONDS)],
-        env=wine.environ(),
-        stdin=subprocess.DEVNULL,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-        timeout=60,
-        check=False,
-    )
 
 
 def make_wine() -> Wine:
@@ -326,7 +440,11 @@ def make_wine() -> Wine:
             raise RuntimeError(message)  # CI must run them, not skip them
         pytest.skip(message)
     base = cache_dir()
-    wine = Wine(prefix=base / "wine-prefix", helpers=build_helpers(base / "wine-helpers"))
+    wine = Wine(
+        prefix=base / "wine-prefix",
+        helpers=build_helpers(base / "wine-helpers"),
+        launcher=no_aslr_launcher(),
+    )
     prepare_prefix(wine)
     return wine
 

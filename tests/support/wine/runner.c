@@ -21,7 +21,13 @@
  *   pidfile   (kill) the file where the grandchild writes its pid
  *   ready     (ctrl-*) the file the grandchild creates once its handler is set
  *   timeout   milliseconds (default 60000)
- * RESULTS gets one line per job: "exit CODE key=value ...", CODE unsigned decimal.
+ * RESULTS gets one line per job, "STATUS CODE key=value ...", CODE unsigned decimal:
+ *   exit      the process ended by itself (or as the mode below ended it)
+ *   timeout   it was still running after `timeout` ms: the runner killed it (CODE is
+ *             then the runner's 0xDEAD, never the program's own)
+ *   waitfail  waiting for it failed (wait_error=N): the runner killed it, as above
+ *   startfail CreateProcessW failed; CODE is the Windows error
+ * and always ms=N, the time from CreateProcessW to the end of the job.
  *
  *   kill:      start the job, wait for pidfile, open the grandchild, TerminateProcess
  *              the started process; report child_alive (before), child_gone (after)
@@ -106,6 +112,8 @@ static void run_job(Job *job) {
     HANDLE out, err, in;
     SECURITY_ATTRIBUTES sa = {sizeof(sa), NULL, TRUE};
     DWORD flags = 0, code = 0, rc;
+    ULONGLONG started;
+    const char *status = "exit";
     int i;
     char extra[512] = "";
 
@@ -136,8 +144,10 @@ static void run_job(Job *job) {
     si.hStdOutput = out;
     si.hStdError = err;
 
+    started = GetTickCount64();
     if (!CreateProcessW(job->app, job->cmd, NULL, NULL, TRUE, flags, NULL, job->cwd, &si, &pi)) {
-        fprintf(g_results, "startfail %lu\n", GetLastError());
+        DWORD error = GetLastError();
+        fprintf(g_results, "startfail %lu ms=%lu\n", error, (DWORD)(GetTickCount64() - started));
         goto done;
     }
     CloseHandle(pi.hThread);
@@ -182,13 +192,22 @@ static void run_job(Job *job) {
 
     rc = WaitForSingleObject(pi.hProcess, job->timeout);
     if (rc != WAIT_OBJECT_0) {
+        /* reported as such, never as an exit code of the job's own */
+        char note[32];
+        if (rc == WAIT_TIMEOUT) {
+            status = "timeout";
+        } else {
+            status = "waitfail";
+            snprintf(note, sizeof(note), " wait_error=%lu", GetLastError());
+            strncat(extra, note, sizeof(extra) - strlen(extra) - 1);
+        }
         TerminateProcess(pi.hProcess, 0xDEAD);
         WaitForSingleObject(pi.hProcess, 5000);
-        strncat(extra, " timeout=1", sizeof(extra) - strlen(extra) - 1);
     }
-    GetExitCodeProcess(pi.hProcess, &code);
+    if (!GetExitCodeProcess(pi.hProcess, &code)) code = 0xDEAD;
     CloseHandle(pi.hProcess);
-    fprintf(g_results, "exit %lu%s\n", code, extra);
+    fprintf(g_results, "%s %lu ms=%lu%s\n", status, code, (DWORD)(GetTickCount64() - started),
+            extra);
 
 done:
     fflush(g_results);
