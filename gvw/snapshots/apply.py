@@ -39,7 +39,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from gvw.errors import GvwError, NotInstalledError, SnapshotError
-from gvw.fsutil import atomic_write_bytes, atomic_write_text, rename, store_error
+from gvw.fsutil import atomic_write_bytes, rename, store_error
 from gvw.goenv import PROCESS_VARS
 from gvw.registry import RegistryValue, UserEnvironment
 from gvw.snapshots.diff import (
@@ -405,44 +405,36 @@ def _untrash(store: Store, version: GoVersion, entry: Path) -> None:
 
 
 def _write_file(path: Path, state: FileState, *, make_parents: bool = False) -> None:
-    if path.is_symlink():  # checked at planning time too; a restore never writes through one
-        raise SnapshotError(f"refusing to replace {path}: it is a symbolic link")
     if state.state == PRESENT:
-        if not make_parents and not path.parent.is_dir():
-            raise SnapshotError(f"cannot restore {path}: its directory no longer exists")
-        atomic_write_text(path, state.content)
+        _put_back(path, state.content.encode("utf-8"), make_parents=make_parents)
     elif state.state == FILE_ABSENT:
-        try:
-            path.unlink()
-        except FileNotFoundError:
-            pass
-        except OSError as exc:
-            raise store_error(exc, "remove", path) from exc
+        _put_back(path, None)
 
 
 def _write_profile(path: Path, profile: ProfileFile) -> None:
+    _put_back(path, profile.data if profile.present else None)
+
+
+def _put_back(path: Path, data: bytes | None, *, make_parents: bool = False) -> None:
+    """Write ``data`` to ``path`` atomically, or remove it when ``data`` is None."""
     if path.is_symlink():  # checked at planning time too; a restore never writes through one
         raise SnapshotError(f"refusing to replace {path}: it is a symbolic link")
-    if profile.present:
-        if not path.parent.is_dir():
-            raise SnapshotError(f"cannot restore {path}: its directory no longer exists")
-        atomic_write_bytes(path, profile.data)
-    else:
+    if data is None:
         try:
             path.unlink()
         except FileNotFoundError:
             pass
         except OSError as exc:
             raise store_error(exc, "remove", path) from exc
+        return
+    if not make_parents and not path.parent.is_dir():
+        raise SnapshotError(f"cannot restore {path}: its directory no longer exists")
+    atomic_write_bytes(path, data)
 
 
 def _put_tool(path: Path, data: bytes) -> None:
-    atomic_write_bytes(path, data)
-    if os.name != "nt":
-        try:
-            path.chmod(0o755)
-        except OSError as exc:
-            raise store_error(exc, "make executable", path) from exc
+    # executable from the moment it appears (the mode is set before the rename)
+    atomic_write_bytes(path, data, mode=0o755)
 
 
 def _differs(a: FileState, b: FileState) -> bool:
