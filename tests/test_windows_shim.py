@@ -301,7 +301,7 @@ def test_gvw_root_overrides_the_shim_location(wine: Wine, store: Store, tmp_path
         ),
         tmp_path / "runner",
     )
-    assert result.exit_code == 0, result.stderr
+    assert result.exit_code == 0, result
     assert parse_report(result.stdout)["exe"] == [store.fake("1.21.13")]
 
 
@@ -337,7 +337,7 @@ def test_the_shims_directory_on_path_is_recognised_in_any_spelling(
         ),
         tmp_path / "runner",
     )
-    assert result.exit_code == 0, result.stderr
+    assert result.exit_code == 0, result
     assert parse_report(result.stdout)["exe"] == [wine_path(system / "go.exe")]
 
 
@@ -361,7 +361,7 @@ def test_the_version_file_is_found_from_the_physical_directory(
         ),
         tmp_path / "runner",
     )
-    assert result.exit_code == 0, result.stderr
+    assert result.exit_code == 0, result
     assert parse_report(result.stdout)["exe"] == [store.fake("1.21.13")]
 
 
@@ -398,7 +398,7 @@ def test_a_store_deeper_than_max_path(wine: Wine, tmp_path: Path) -> None:
             [f"gvw: cannot run {target} (error 2)"],
         )
         return
-    assert result.exit_code == 0, result.stderr
+    assert result.exit_code == 0, result
     report = parse_report(result.stdout)
     assert report["exe"] == [target]
     assert report["goroot"] == [wine_path(store.root / "versions" / "1.21.13")]
@@ -443,7 +443,7 @@ def test_environment_edge_cases(wine: Wine, store: Store, tmp_path: Path) -> Non
         )
     results = wine.run_jobs(jobs, workdir=tmp_path / "runner")
     for (what, extra, code, expect), result in zip(ENV_EDGES, results):
-        assert result.exit_code == code, (what, result.stderr)
+        assert result.exit_code == code, f"{what}:\n{result}"
         if code:
             assert expect in result.stderr.decode(), what
             continue
@@ -566,7 +566,7 @@ def test_the_arguments_survive_a_store_with_spaces_and_non_ascii(
         ),
         tmp_path / "runner",
     )
-    assert result.exit_code == 0, result.stderr
+    assert result.exit_code == 0, result
     report = parse_report(result.stdout)
     assert report["exe"] == [store.fake("1.21.13")]
     assert report["goroot"] == [wine_path(store.root / "versions" / "1.21.13")]
@@ -759,4 +759,4 @@ def test_a_real_go_toolchain_through_the_shim(wine: Wine, real_store: Store) -> 
         (0, ""),
         (0, "hello from go1.22.10"),
         (0, "go version go1.22.10 windows/amd64"),
-    ], [r.stderr for r in results]
+    ], "\n\n".join(map(str, results))
