@@ -31,7 +31,16 @@ class ExitCode(IntEnum):
     IN_USE = 14  # refusing to remove a version that is selected
     SNAPSHOT = 15  # a snapshot that cannot be read or applied
     PROBLEMS_FOUND = 16  # doctor found something wrong
-    INTERRUPTED = 130  # Ctrl+C
+    VERIFY_FAILED = 17  # gvw verify: an installed tree is damaged or does not work
+    REGRESSION = 18  # gvw try: a check that passes with the current Go fails with the candidate
+    UPGRADE_AVAILABLE = 19  # gvw upgrade --check: a newer release is available
+    CHECKS_FAILED = 20  # gvw upgrade: the project's checks failed under the target
+    DRIFT = 21  # gvw apply --check: the machine differs from the manifest
+    TOOLS_NOT_REBUILT = 22  # gvw tools rebuild: some programs were not rebuilt
+    SUMDB = 23  # the checksum database cannot be verified (signature, key, consistency)
+    HANGUP = 129  # SIGHUP (128 + 1)
+    INTERRUPTED = 130  # Ctrl+C (128 + SIGINT)
+    TERMINATED = 143  # SIGTERM (128 + 15)
 
 
 class GvwError(Exception):
@@ -101,3 +110,25 @@ class InUseError(GvwError):
 
 class SnapshotError(GvwError):
     exit_code = ExitCode.SNAPSHOT
+
+
+class VerifyError(GvwError):
+    exit_code = ExitCode.VERIFY_FAILED
+
+
+class RegressionError(GvwError):
+    exit_code = ExitCode.REGRESSION
+
+
+class ChecksFailedError(GvwError):
+    exit_code = ExitCode.CHECKS_FAILED
+
+
+class ToolsNotRebuiltError(GvwError):
+    exit_code = ExitCode.TOOLS_NOT_REBUILT
+
+
+class SumdbError(GvwError):
+    """The checksum database answered with something that cannot be verified."""
+
+    exit_code = ExitCode.SUMDB

@@ -62,6 +62,10 @@ class GvwEnv:
         # profiles; none of that may touch the machine running the tests
         home = self.base / "home"
         env.update(HOME=str(home), XDG_CONFIG_HOME=str(home / ".config"))
+        # this checkout's gvw, whatever the virtualenv's editable install points at
+        env["PYTHONPATH"] = os.pathsep.join(
+            p for p in (str(REPO), os.environ.get("PYTHONPATH", "")) if p
+        )
         env.update(self.extra_env)
         env.update(overrides or {})
         return env
