@@ -33,6 +33,8 @@ class Config:
     snapshot_max_age_days: int = 90
     trash_keep: int = 5
     trash_max_age_days: int = 30
+    audit_max_bytes: int = 1 << 20  # the audit log rotates before it grows past this
+    audit_keep: int = 5  # rotated audit logs kept
 
 
 # setting name -> environment variable that overrides it

@@ -58,6 +58,12 @@ class GvwError(Exception):
         self.hint = hint
 
 
+class UsageError(GvwError):
+    """A command line that asks for something the command does not do."""
+
+    exit_code = ExitCode.USAGE
+
+
 class InvalidVersionError(GvwError):
     exit_code = ExitCode.INVALID_VERSION
 

@@ -98,7 +98,7 @@ def _client(timeout: float) -> httpx.Client:
 def _translated_errors(url: str, timeout: float) -> Iterator[None]:
     import httpx
 
-    host = urlsplit(url).netloc or url
+    host = urlsplit(url).netloc.rpartition("@")[2] or url  # never the user info
     try:
         yield
     except httpx.TimeoutException:

@@ -55,6 +55,10 @@ class Paths:
         return self.root / "trash"
 
     @property
+    def log(self) -> Path:
+        return self.root / "log"
+
+    @property
     def staging(self) -> Path:
         # inside the root, so the final rename stays on one volume
         return self.root / ".staging"

@@ -12,7 +12,7 @@ import sys
 import time
 import uuid
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import AbstractContextManager, contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -106,6 +106,10 @@ class Store:
             yield
         finally:
             lock.release()
+
+    def install_lock(self, version: GoVersion) -> AbstractContextManager[None]:
+        """The lock that installing, removing or restoring ``version`` holds."""
+        return self.lock(f"install-{version.name}")
 
     def is_busy(self, name: str) -> bool:
         """Whether another process holds the lock ``name`` right now."""

@@ -16,6 +16,7 @@ from pathlib import Path
 import pytest
 import tomli_w
 
+from gvw.changes import Change as GuardedChange
 from gvw.config import Config
 from gvw.errors import SnapshotError
 from gvw.paths import Paths
@@ -288,10 +289,11 @@ def test_a_restore_tells_its_steps_prints_nothing_and_is_rolled_back_exactly(
         mirror=refuse,  # type: ignore[arg-type]
         platform=host_platform({}),
         reporter=SilentReporter(),
-        rehash=refuse,
     )
     events = Recorder()
-    result = snaps.restore(taken.id, options, events)
+    change = GuardedChange("restore", (), snaps.take)
+    result = snaps.restore(taken.id, options, events, change)
+    assert not change.versions_did_change  # so the guard rehashes nothing
     assert result.saved is not None
     assert events.steps == [
         f"starting {taken.id}",
@@ -302,7 +304,7 @@ def test_a_restore_tells_its_steps_prints_nothing_and_is_rolled_back_exactly(
     assert "GOROOT" not in registry.values
     assert result.saved.scope == ("registry",)  # what the restore changed
     snaps.store.paths.global_file.write_text("1.22\n")  # not something the restore changed
-    undo = snaps.rollback(options, Recorder())
+    undo = snaps.rollback(options, Recorder(), GuardedChange("rollback", (), snaps.take))
     assert undo.plan.target.id == result.saved.id
     assert registry.values["GOROOT"] == RegistryValue(r"C:\Go")
     assert snaps.store.paths.global_file.read_text() == "1.22\n"

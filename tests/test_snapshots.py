@@ -345,7 +345,7 @@ def take_snapshot_like_a_failed_command(gvw: GvwEnv, command: str) -> str:
     """A command that snapshotted and then failed leaves a snapshot equal to now."""
     from gvw.cli.app import App
 
-    return App(env=gvw.env(), cwd=gvw.base).snapshot_before(command, scope=["global"])
+    return App(env=gvw.env(), cwd=gvw.base).snapshots.take(command, scope=["global"]).id
 
 
 def test_rollback_skips_snapshots_of_commands_that_changed_nothing(store: GvwEnv) -> None:

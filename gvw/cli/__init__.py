@@ -34,6 +34,7 @@ COMMANDS = {
     "snapshots": "gvw.cli.snapshots:snapshots",
     "rollback": "gvw.cli.snapshots:rollback",
     "restore": "gvw.cli.snapshots:restore",
+    "log": "gvw.cli.log:log",
 }
 
 
@@ -91,6 +92,8 @@ def run(argv: Sequence[str] | None = None) -> int:
 
 
 def report_error(error: GvwError) -> None:
-    click.echo(f"gvw: {error.message}", err=True)
+    from gvw.redaction import redact  # a mirror's user:token never reaches the terminal
+
+    click.echo(f"gvw: {redact(error.message)}", err=True)
     if error.hint:
-        click.echo(f"gvw: {error.hint}", err=True)
+        click.echo(f"gvw: {redact(error.hint)}", err=True)

@@ -7,6 +7,7 @@ own environment instead of patching globals.
 from __future__ import annotations
 
 import os
+import sys
 from collections.abc import Mapping, Sequence
 from functools import cached_property
 from pathlib import Path
@@ -19,16 +20,23 @@ from gvw.platforms import Platform, host_platform
 from gvw.store import Store
 
 if TYPE_CHECKING:
+    from gvw.audit import AuditLog
+    from gvw.changes import Changes
     from gvw.mirror import Mirror
     from gvw.shims import RehashResult
-    from gvw.snapshots.model import ScopeKind
     from gvw.snapshots.service import Snapshots
 
 
 class App:
-    def __init__(self, env: Mapping[str, str] | None = None, cwd: Path | None = None) -> None:
+    def __init__(
+        self,
+        env: Mapping[str, str] | None = None,
+        cwd: Path | None = None,
+        argv: Sequence[str] | None = None,
+    ) -> None:
         self.env: Mapping[str, str] = dict(os.environ if env is None else env)
         self._cwd = cwd
+        self.argv = list(sys.argv[1:] if argv is None else argv)  # for the audit log
 
     @cached_property
     def cwd(self) -> Path | None:
@@ -76,23 +84,32 @@ class App:
 
         return Snapshots(self.store, self.env, self.config, registry=user_environment())
 
-    def snapshot_before(
-        self,
-        command: str,
-        *,
-        scope: Sequence[ScopeKind],
-        version_file: Path | None = None,
-        profile_files: Sequence[Path] = (),
-    ) -> str:
-        """Snapshot the state before ``command`` (e.g. "setup") changes it, so that
-        ``gvw rollback`` can undo it; ``scope`` is the kinds of state it may change
-        (what the rollback puts back), ``version_file`` a .go-version it will change,
-        ``profile_files`` the shell profiles. Returns the snapshot's id."""
-        files = [version_file] if version_file is not None else []
-        snapshot = self.snapshots.take(
-            command, scope=scope, version_files=files, profile_files=profile_files
+    @cached_property
+    def audit_log(self) -> AuditLog:
+        from gvw.audit import AuditLog
+
+        return AuditLog(
+            self.paths.log,
+            lock=lambda: self.store.lock("audit"),
+            max_bytes=self.config.audit_max_bytes,
+            keep=self.config.audit_keep,
         )
-        return snapshot.id
+
+    @cached_property
+    def changes(self) -> Changes:
+        """The guard every state-changing command runs its change in."""
+        from gvw.changes import Changes, Invocation
+        from gvw.cli.terminal import TerminalReporter
+        from gvw.snapshots.retention import prune_trash
+
+        return Changes(
+            take_snapshot=lambda *args, **kwargs: self.snapshots.take(*args, **kwargs),
+            rehash=self.rehash,
+            prune_trash=lambda: prune_trash(self.store, self.config),
+            audit=self.audit_log,
+            invocation=Invocation(self.argv, self.cwd),
+            reporter=TerminalReporter(),
+        )
 
     def rehash(self) -> RehashResult:
         """Bring the shims in line with the installed versions."""

@@ -60,41 +60,43 @@ def install(
         raise click.UsageError("--sha256 and --skip-checksum go with --from-file")
     app = App()
     reporter = TerminalReporter(quiet=quiet or as_json)
-    # every spec is parsed before anything else happens
-    parsed = [(parse_spec(s, origin="the command line"), s.strip()) for s in specs]
-    snapshots: list[str] = []
+    command = f"install --from-file {from_file.name}" if from_file else "install"
+    with app.changes.change(
+        " ".join([command, *(s.strip() for s in specs)]), scope=["installed"]
+    ) as change:
 
-    def snapshot_once(_version: object) -> None:  # only when a version is about to appear
-        if not snapshots:
-            command = f"install --from-file {from_file.name}" if from_file else "install"
-            words = " ".join([command, *(s.strip() for s in specs)])
-            snapshots.append(app.snapshot_before(words, scope=["installed"]))
+        def snapshot_first(_version: object) -> None:  # a version is about to appear
+            change.snapshot()
 
-    installer = Installer(
-        app.store,
-        config=app.config,
-        mirror=app.mirror(mirror) if specs else None,  # --from-file needs no mirror
-        platform=app.platform,
-        reporter=reporter,
-        refresh_index=refresh,
-        before_change=snapshot_once,
-    )
-    # every spec is resolved against the index before anything is downloaded
-    plans = [installer.plan(spec, spelled=spelled) for spec, spelled in parsed]
-    outcomes: list[InstallOutcome] = []
-    try:  # versions installed before a failure are kept and get their shims
-        if from_file is not None:
-            outcomes.append(
-                installer.install_file(from_file, sha256=sha256, skip_checksum=skip_checksum)
-            )
-        for planned in plans:
-            outcomes.append(installer.install_planned(planned))
-    except GvwError:
-        _show(outcomes, as_json=as_json, quiet=quiet)  # what did get installed
-        raise
-    finally:
-        if any(not o.already_installed for o in outcomes):
-            app.rehash()
+        # every spec is parsed before anything else happens
+        parsed = [(parse_spec(s, origin="the command line"), s.strip()) for s in specs]
+        installer = Installer(
+            app.store,
+            config=app.config,
+            mirror=app.mirror(mirror) if specs else None,  # --from-file needs no mirror
+            platform=app.platform,
+            reporter=reporter,
+            refresh_index=refresh,
+            before_change=snapshot_first,  # under the version's lock
+        )
+        # every spec is resolved against the index before anything is downloaded
+        plans = [installer.plan(spec, spelled=spelled) for spec, spelled in parsed]
+        outcomes: list[InstallOutcome] = []
+        try:  # versions installed before a failure are kept and get their shims
+            if from_file is not None:
+                outcomes.append(
+                    installer.install_file(from_file, sha256=sha256, skip_checksum=skip_checksum)
+                )
+            for planned in plans:
+                outcomes.append(installer.install_planned(planned))
+        except GvwError:
+            _show(outcomes, as_json=as_json, quiet=quiet)  # what did get installed
+            raise
+        finally:
+            for outcome in outcomes:
+                if not outcome.already_installed:
+                    change.versions_changed()
+                    change.note("installed", version=outcome.version.name)
     _show(outcomes, as_json=as_json, quiet=quiet)
 
 

@@ -48,15 +48,15 @@ def setup(*, shells: tuple[str, ...], undo: bool, as_json: bool) -> None:
         undo=undo,
         gvw=gvw_command(),
     )
-    if any(step.changed for step in steps):
-        app.snapshot_before(
-            "setup --undo" if undo else "setup",
-            scope=["profile_files", "user_path"],
-            profile_files=[s.path for s in steps if s.changed and s.path is not None],
-        )
-        for step in steps:
-            if step.changed:
-                step.apply()
+    with app.changes.change(
+        "setup --undo" if undo else "setup", scope=["profile_files", "user_path"]
+    ) as change:
+        changed = [step for step in steps if step.changed]
+        if changed:
+            change.snapshot(profile_files=[s.path for s in changed if s.path is not None])
+        for step in changed:
+            step.apply()
+            change.note("setup", target=step.target, path=str(step.path) if step.path else None)
     if as_json:
         report = [{"target": s.target, "changed": s.changed, "message": s.message} for s in steps]
         click.echo(json.dumps({"undo": undo, "steps": report}, indent=2))

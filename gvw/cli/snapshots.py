@@ -113,7 +113,9 @@ def restore(*, snapshot_id: str, mirror: str | None, dry_run: bool, quiet: bool)
     app = App()
     reporter = TerminalReporter(quiet=quiet)
     options = _options(app, reporter, mirror=mirror, dry_run=dry_run)
-    result = app.snapshots.restore(snapshot_id, options, _Printer(reporter, dry_run=dry_run))
+    printer = _Printer(reporter, dry_run=dry_run)
+    with app.changes.change(f"restore {snapshot_id.strip()}", scope=[]) as change:
+        result = app.snapshots.restore(snapshot_id, options, printer, change)
     _finish(result, "Nothing to restore", dry_run=dry_run)
 
 
@@ -132,7 +134,9 @@ def rollback(*, mirror: str | None, dry_run: bool, quiet: bool) -> None:
     app = App()
     reporter = TerminalReporter(quiet=quiet)
     options = _options(app, reporter, mirror=mirror, dry_run=dry_run)
-    result = app.snapshots.rollback(options, _Printer(reporter, dry_run=dry_run))
+    printer = _Printer(reporter, dry_run=dry_run)
+    with app.changes.change("rollback", scope=[]) as change:
+        result = app.snapshots.rollback(options, printer, change)
     _finish(result, "Nothing to roll back", dry_run=dry_run)
 
 
@@ -143,7 +147,6 @@ def _options(
         mirror=lambda: app.mirror(mirror),
         platform=app.platform,
         reporter=reporter,
-        rehash=app.rehash,
         dry_run=dry_run,
     )
 

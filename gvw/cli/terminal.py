@@ -11,6 +11,7 @@ import sys
 import time
 from typing import TextIO
 
+from gvw.redaction import redact
 from gvw.reporting import Progress
 
 _REDRAW_SECONDS = 0.1
@@ -22,11 +23,11 @@ class TerminalReporter:
         self.stream = stream or sys.stderr
 
     def warn(self, message: str) -> None:
-        print(f"gvw: warning: {message}", file=self.stream)
+        print(f"gvw: warning: {redact(message)}", file=self.stream)
 
     def info(self, message: str) -> None:
         if not self.quiet:
-            print(f"gvw: {message}", file=self.stream)
+            print(f"gvw: {redact(message)}", file=self.stream)
 
     def progress(self, label: str, total: int | None, *, unit: str) -> Progress:
         if self.quiet or not _is_terminal(self.stream):

@@ -30,12 +30,13 @@ from gvw.snapshots.retention import prune_snapshots
 from gvw.store import Store
 
 if TYPE_CHECKING:
+    from gvw.changes import Change
     from gvw.install import Installer
     from gvw.mirror import Mirror
     from gvw.platforms import Platform
     from gvw.reporting import Reporter
     from gvw.snapshots.apply import Plan
-    from gvw.snapshots.diff import Change
+    from gvw.snapshots.diff import Change as StateChange
 
 
 class RestoreEvents(Protocol):
@@ -48,7 +49,7 @@ class RestoreEvents(Protocol):
     def saved(self, snapshot: Snapshot) -> None:
         """The state before the restore was snapshotted (not in a dry run)."""
 
-    def changed(self, change: Change) -> None:
+    def changed(self, change: StateChange) -> None:
         """One change was made (in a dry run: would be)."""
 
 
@@ -57,7 +58,6 @@ class RestoreOptions:
     mirror: Callable[[], Mirror]  # asked only when a version must be downloaded
     platform: Platform
     reporter: Reporter  # for downloads
-    rehash: Callable[[], object]  # brings the shims in line with the installed versions
     dry_run: bool = False  # only report the changes
 
 
@@ -190,52 +190,64 @@ class Snapshots:
     # --- carrying out a restore
 
     def restore(
-        self, snapshot_id: str, options: RestoreOptions, events: RestoreEvents
+        self, snapshot_id: str, options: RestoreOptions, events: RestoreEvents, change: Change
     ) -> RestoreResult:
         """Go back to snapshot ``snapshot_id`` (a unique prefix will do): everything it
-        recorded, whatever its scope."""
+        recorded, whatever its scope. ``change`` is the guard's (:mod:`gvw.changes`):
+        it snapshots, rehashes, prunes and logs."""
         target = self.repo.load(self.repo.resolve(snapshot_id))
-        return self._carry_out(self.plan(target), f"restore {target.id}", options, events)
+        return self._carry_out(self.plan(target), f"restore {target.id}", options, events, change)
 
-    def rollback(self, options: RestoreOptions, events: RestoreEvents) -> RestoreResult:
+    def rollback(
+        self, options: RestoreOptions, events: RestoreEvents, change: Change
+    ) -> RestoreResult:
         """Undo the last change (see :meth:`rollback_plan`)."""
         plan = self.rollback_plan()
-        return self._carry_out(plan, f"rollback to {plan.target.id}", options, events)
+        return self._carry_out(plan, f"rollback to {plan.target.id}", options, events, change)
 
     def _carry_out(
-        self, plan: Plan, command: str, options: RestoreOptions, events: RestoreEvents
+        self,
+        plan: Plan,
+        command: str,
+        options: RestoreOptions,
+        events: RestoreEvents,
+        change: Change,
     ) -> RestoreResult:
         if not plan.changes_anything:
             return RestoreResult(plan)
         from gvw.snapshots.apply import apply, prepare, scope_of
-        from gvw.snapshots.retention import prune_trash
 
         installer = self._installer(options)
         prepare(plan, self.repo, installer)
         events.starting(plan)
         saved = None
         if not options.dry_run:
-            saved = self.take(
-                command,
+            saved = change.snapshot(
+                command=command,
                 scope=scope_of(plan),
                 version_files=[Path(f.path) for f in plan.target.state.version_files],
                 profile_files=[Path(result.path) for result, _, _ in plan.profile_files],
                 protect={plan.target.id},
             )
             events.saved(saved)
+
+        def changed(step: StateChange) -> None:
+            events.changed(step)
+            if not options.dry_run:
+                change.note("restored", what=str(step))
+
         try:
             apply(
                 plan,
                 store=self.store,
                 installer=installer,
                 registry=self.registry,
-                on_change=events.changed,
+                on_change=changed,
                 dry_run=options.dry_run,
             )
         finally:
             if not options.dry_run and (plan.install or plan.trash):
-                options.rehash()
-                prune_trash(self.store, self.config)
+                change.versions_changed()
         return RestoreResult(plan, saved)
 
     def _installer(self, options: RestoreOptions) -> Callable[[], Installer]:

@@ -103,14 +103,24 @@ class GvwEnv:
         )
 
     def store_listing(self) -> list[str]:
-        """Every path under the root except locks: what "the store is unchanged" compares."""
+        """Every path under the root except locks and the audit log (which records failed
+        commands too): what "the store is unchanged" compares."""
         if not self.root.exists():
             return []
         return sorted(
             str(p.relative_to(self.root))
             for p in self.root.rglob("*")
-            if ".locks" not in p.relative_to(self.root).parts
+            if not {".locks", "log"} & set(p.relative_to(self.root).parts)
         )
+
+    def audit_entries(self) -> list[dict[str, object]]:
+        """The audit log's entries, oldest first."""
+        import json
+
+        log = self.root / "log" / "audit.jsonl"
+        if not log.exists():
+            return []
+        return [json.loads(line) for line in log.read_text("utf-8").splitlines()]
 
 
 def run_ok(gvw: GvwEnv, *args: str, **kwargs: object) -> Result:

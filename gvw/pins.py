@@ -1,0 +1,89 @@
+"""Pins: showing, writing and removing a version file (``gvw global``, ``gvw local``).
+
+A pin is written only with a version that is installed (so a typo never breaks every
+``go`` call), only when its text really changes (rewriting the same selection is no
+change to undo, and leaves no snapshot), and always atomically. The caller's
+:class:`gvw.changes.Change` is snapshotted just before the file changes.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+from dataclasses import dataclass
+from pathlib import Path
+
+from gvw.changes import Change
+from gvw.errors import GvwError, NoVersionSelectedError, StoreError
+from gvw.fsutil import atomic_write_text, store_error
+from gvw.selection import Selection, check_choice, read_version_file
+from gvw.store import Store
+
+
+@dataclass(frozen=True)
+class PinWrite:
+    path: Path
+    spec: str | None  # what the file now says; None when it was removed
+    selects: str | None  # the version (or the system go) that spec selects now
+    previous: str | None  # the first word the file held before; None: there was none
+    changed: bool
+
+
+def read_pin(path: Path) -> Selection:
+    """The pin in ``path``; says what is wrong when there is none or it is no file."""
+    if not os.path.lexists(path):
+        raise NoVersionSelectedError(
+            f"no version is set in {path}", hint="set one with: gvw global <version>"
+        )
+    if not path.is_file():
+        raise StoreError(
+            f"{path} is not a regular file, so it sets no version",
+            hint=f"remove it, then set a version with: gvw global <version> (rm -r {path})",
+        )
+    return read_version_file(path)
+
+
+def write_pin(
+    path: Path, text: str, *, store: Store, env: Mapping[str, str], change: Change
+) -> PinWrite:
+    """Pin ``text`` (a spec that must select an installed version) in ``path``."""
+    spec, selects = check_choice(text, store, env)
+    new_text = spec + "\n"
+    previous = _first_word(path)
+    if _holds(path, new_text):
+        return PinWrite(path, spec, selects, previous, changed=False)
+    change.snapshot()
+    atomic_write_text(path, new_text)
+    change.note("pin", path=str(path), old=previous, new=spec)
+    return PinWrite(path, spec, selects, previous, changed=True)
+
+
+def remove_pin(path: Path, *, change: Change) -> PinWrite:
+    """Remove the pin ``path``; ``changed`` is False when there was none."""
+    previous = _first_word(path)
+    if not os.path.lexists(path):
+        return PinWrite(path, None, None, None, changed=False)
+    if path.is_file():
+        change.snapshot()
+    try:
+        path.unlink()
+    except FileNotFoundError:
+        return PinWrite(path, None, None, None, changed=False)
+    except OSError as exc:
+        raise store_error(exc, "remove", path) from exc
+    change.note("pin", path=str(path), old=previous, new=None)
+    return PinWrite(path, None, None, previous, changed=True)
+
+
+def _first_word(path: Path) -> str | None:
+    try:
+        return str(read_version_file(path).spec) if path.is_file() else None
+    except GvwError:  # a damaged pin: its old value is unknown, which is no reason to stop
+        return None
+
+
+def _holds(path: Path, text: str) -> bool:
+    try:
+        return path.read_text("utf-8") == text
+    except (OSError, UnicodeDecodeError):
+        return False
