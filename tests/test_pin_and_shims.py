@@ -186,3 +186,41 @@ def test_exec_of_a_missing_command_is_a_gvw_error(store: GvwEnv, tmp_path: Path)
     assert result.stderr_lines[0] == (
         "gvw: cannot run no-such-command-xyz: No such file or directory"
     )
+
+
+def test_global_and_local_print_json_for_scripts(store: GvwEnv, tmp_path: Path) -> None:
+    import json
+
+    written = json.loads(run_ok(store, "global", "1.21", "--json").stdout)
+    assert written == {
+        "path": str(store.root / "version"),
+        "version": "1.21",
+        "selects": "1.21.13",
+        "previous": None,
+        "changed": True,
+    }
+    again = json.loads(run_ok(store, "global", "1.22.10", "--json").stdout)
+    assert (again["previous"], again["version"], again["changed"]) == ("1.21", "1.22.10", True)
+    assert json.loads(run_ok(store, "global", "--json").stdout) == {
+        "path": str(store.root / "version"),
+        "version": "1.22.10",
+    }
+    project = tmp_path / "project"
+    project.mkdir()
+    pinned = json.loads(run_ok(store, "local", "1.22.10", "--json", cwd=project).stdout)
+    assert pinned["path"] == str(project / ".go-version") and pinned["changed"] is True
+    same = json.loads(run_ok(store, "local", "1.22.10", "--json", cwd=project).stdout)
+    assert same["changed"] is False
+
+
+def test_a_global_version_file_that_is_a_directory_is_named_as_the_problem(
+    store: GvwEnv,
+) -> None:
+    (store.root / "version").mkdir()
+    result = store.run("global")
+    assert result.returncode == 12
+    assert result.error_lines == [
+        f"gvw: {store.root / 'version'} is not a regular file, so it sets no version",
+        f"gvw: remove it, then set a version with: gvw global <version> "
+        f"(rm -r {store.root / 'version'})",
+    ]
