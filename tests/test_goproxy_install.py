@@ -128,6 +128,15 @@ def test_a_database_signed_by_another_key_is_refused(gvw: GvwEnv, world: ProxyWo
     _store_is_clean(gvw)
 
 
+def test_a_version_the_database_does_not_know_is_refused(gvw: GvwEnv, world: ProxyWorld) -> None:
+    world.write_database(filler_records(10, "only") + world.toolchain_records()[:1])
+    result = gvw.run("install", "--mirror", "goproxy", "1.22.10", env=world.go_env())
+    assert result.returncode == 23, result.stderr
+    assert f"has no record of {TOOLCHAIN}" in result.stderr
+    _store_is_clean(gvw)
+    assert not (gvw.cache / "sumdb").exists() or not list((gvw.cache / "sumdb").rglob("latest"))
+
+
 def test_a_tree_head_inconsistent_with_the_cached_one_is_refused(
     gvw: GvwEnv, world: ProxyWorld
 ) -> None:
@@ -139,6 +148,8 @@ def test_a_tree_head_inconsistent_with_the_cached_one_is_refused(
     assert result.returncode == 23, result.stderr
     assert "does not extend the log of 302 records it signed before" in result.stderr
     assert sorted(os.listdir(gvw.root / "versions")) == ["1.21.13"]
+    [cached] = (gvw.cache / "sumdb").glob(f"{DB_NAME}-*/latest")
+    assert cached.read_text().startswith("go.sum database tree\n302\n")
 
 
 def test_a_log_that_grew_is_accepted_and_becomes_the_cached_head(

@@ -14,7 +14,7 @@ import uuid
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from gvw.errors import ChecksumError
+from gvw.errors import ArchiveError, ChecksumError
 from gvw.fsutil import store_error, unlink_quietly
 from gvw.goproxy.modzip import MODULE, extract_module_zip, zip_hash
 from gvw.goproxy.source import ProxySource, list_releases, proxy_source, stream, toolchain_url
@@ -25,6 +25,8 @@ from gvw.versions import GoVersion
 
 if TYPE_CHECKING:
     from gvw.install import Installer, InstallOutcome
+
+MAX_ZIP_BYTES = 500 << 20  # modzip.MaxZipFile: the go command refuses larger module zips
 
 
 def proxy_releases(installer: Installer) -> list[Release]:
@@ -108,6 +110,12 @@ def _download(
                 progress = reporter.progress(f"Downloading {modver}.zip", None, unit="bytes")
 
                 def sink(chunk: bytes) -> None:
+                    if out.tell() + len(chunk) > MAX_ZIP_BYTES:
+                        raise ArchiveError(
+                            f"{url} sends more than {MAX_ZIP_BYTES >> 20} MiB, more than Go "
+                            "accepts for a module zip; refusing it",
+                            hint="check the proxy: a Go toolchain module is about 100 MB",
+                        )
                     out.write(chunk)
                     digest.update(chunk)
                     progress.advance(len(chunk))

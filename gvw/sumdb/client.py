@@ -66,7 +66,7 @@ class SumdbClient:
             raise SumdbError(f"{source} names record {record_id} of a log of {tree.size}")
         hashes = tlog.TileHashes(tree.size, self._read_tile)
         with self._lock():
-            self._check_consistent(tree, hashes, signed)
+            newer = self._check_consistent(tree, hashes)
             proof = tlog.inclusion_proof(hashes, record_id)
             if not tlog.check_inclusion(proof, tree, record_id, tlog.record_hash(text)):
                 raise SumdbError(
@@ -74,6 +74,8 @@ class SumdbClient:
                     f"(record {record_id} of {tree.size})",
                     hint=_TAMPER_HINT,
                 )
+            if newer:  # only a head that passed every check replaces the cached one
+                atomic_write_bytes(self.latest_file, signed)
         return text.decode("utf-8", "replace").splitlines()
 
     # --- the newest verified tree head
@@ -93,7 +95,9 @@ class SumdbClient:
                 exc.message, hint=f"if the cache was damaged, delete {self.latest_file}"
             ) from None
 
-    def _check_consistent(self, tree: tlog.Tree, hashes: tlog.TileHashes, signed: bytes) -> None:
+    def _check_consistent(self, tree: tlog.Tree, hashes: tlog.TileHashes) -> bool:
+        """Refuses ``tree`` unless it is consistent with the cached head; True when it
+        is newer than that head (or there is none)."""
         cached = self._cached()
         if cached is not None and cached[0] != tree:
             old = cached[0]
@@ -116,8 +120,7 @@ class SumdbClient:
                     hint=_TAMPER_HINT + f"; if the database was reset on purpose (a private "
                     f"or test database), delete {self.latest_file}",
                 )
-        if cached is None or tree.size > cached[0].size:
-            atomic_write_bytes(self.latest_file, signed)
+        return cached is None or tree.size > cached[0].size
 
     def _read_tile(self, level: int, index: int, width: int) -> bytes:
         return self._fetch(tlog.tile_path(level, index, width))
