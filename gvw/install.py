@@ -30,6 +30,7 @@ from gvw.errors import (
     NoSuchReleaseError,
 )
 from gvw.fsutil import remove_tree, store_error, unlink_quietly
+from gvw.goproxy.install import install_from_proxy, proxy_releases
 from gvw.index import Release, ReleaseFile, is_sha256
 from gvw.mirror import Mirror, load_index
 from gvw.platforms import Platform
@@ -99,8 +100,6 @@ class Installer:
 
     def releases(self) -> list[Release]:
         if self._releases is None and self.mirror.is_goproxy:
-            from gvw.goproxy.install import proxy_releases
-
             self._releases = proxy_releases(self)
         if self._releases is None:
             self._releases = load_index(
@@ -161,8 +160,6 @@ class Installer:
         if archive is None:
             return self._already(version)
         if self.mirror.is_goproxy:  # a module zip, verified by the checksum database
-            from gvw.goproxy.install import install_from_proxy
-
             return install_from_proxy(self, version, archive)
         with self.store.lock(f"install-{version.name}"):
             if self.store.is_installed(version):
