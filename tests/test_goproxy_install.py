@@ -267,3 +267,9 @@ def test_windows_toolchains_install_from_windows_module_zips(
     omitted = tuple(name[len("go/") :] for name in OMITTED)
     contents = {k: v[0] for k, v in expected.items() if not k.startswith(omitted)}
     assert {k: v[0] for k, v in _tree(tree).items()} == contents
+
+
+def test_skip_checksum_goes_only_with_a_file_or_a_module_proxy(gvw: GvwEnv) -> None:
+    result = gvw.run("install", "--skip-checksum", "1.22.10")
+    assert result.returncode == 2
+    assert "--skip-checksum goes with --from-file or --mirror goproxy" in result.stderr
