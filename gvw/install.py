@@ -30,6 +30,7 @@ from gvw.errors import (
     NoSuchReleaseError,
 )
 from gvw.fsutil import remove_tree, store_error, unlink_quietly
+from gvw.goproxy.install import install_from_proxy, proxy_releases
 from gvw.index import Release, ReleaseFile, is_sha256
 from gvw.mirror import Mirror, load_index
 from gvw.platforms import Platform
@@ -76,6 +77,7 @@ class Installer:
         reporter: Reporter,
         refresh_index: bool = False,
         before_change: Callable[[GoVersion], None] | None = None,
+        skip_checksum: bool = False,
     ) -> None:
         self.store = store
         self.config = config
@@ -87,6 +89,7 @@ class Installer:
         # the install command snapshots there, so installs that change nothing leave none
         self.before_change = before_change
         self._releases: list[Release] | None = None
+        self.skip_checksum = skip_checksum  # goproxy mirrors: install without the database
 
     @property
     def mirror(self) -> Mirror:
@@ -96,6 +99,8 @@ class Installer:
     # --- the index
 
     def releases(self) -> list[Release]:
+        if self._releases is None and self.mirror.is_goproxy:
+            self._releases = proxy_releases(self)
         if self._releases is None:
             self._releases = load_index(
                 self.mirror,
@@ -154,6 +159,8 @@ class Installer:
         version, archive = planned.version, planned.archive
         if archive is None:
             return self._already(version)
+        if self.mirror.is_goproxy:  # a module zip, verified by the checksum database
+            return install_from_proxy(self, version, archive)
         with self.store.lock(f"install-{version.name}"):
             if self.store.is_installed(version):
                 return self._already(version)
@@ -298,10 +305,26 @@ class Installer:
     def _install_verified(
         self, version: GoVersion, archive: Path, *, name: str, source: str, sha256: str
     ) -> InstallOutcome:
+        def fill(staging: Path) -> None:
+            extract_archive(archive, staging, name=name, reporter=self.reporter, label="Extracting")
+
+        return self.install_tree(version, fill, source=source, sha256=sha256, name=name)
+
+    def install_tree(
+        self,
+        version: GoVersion,
+        fill: Callable[[Path], None],
+        *,
+        source: str,
+        sha256: str,
+        name: str | None = None,
+    ) -> InstallOutcome:
+        """Stage the verified tree ``fill`` writes into an empty directory, check it
+        and move it into place: the one path every kind of source ends in."""
         staging = self.store.new_staging_dir(version)
         try:
-            extract_archive(archive, staging, name=name, reporter=self.reporter, label="Extracting")
-            _check_version_file(staging, version, name)
+            fill(staging)
+            _check_version_file(staging, version, name or source)
             meta = InstallMetadata(version.name, source, sha256, time.time())
             if self.before_change is not None:
                 self.before_change(version)

@@ -10,8 +10,9 @@ from __future__ import annotations
 import hashlib
 import os
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
 from urllib.parse import urlsplit
 
 from gvw import http
@@ -20,21 +21,31 @@ from gvw.fsutil import atomic_write_bytes
 from gvw.index import Release, parse_index
 from gvw.reporting import Reporter
 
+if TYPE_CHECKING:
+    from gvw.goproxy.settings import GoSettings
+
 INDEX_QUERY = "?mode=json&include=all"
 FILE_INDEX_NAME = "index.json"
 
 
+GOPROXY = "goproxy"  # the module proxies Go's own settings name (gvw.goproxy)
+
+
 @dataclass(frozen=True)
 class Mirror:
-    url: str  # always ends with "/"
+    url: str  # always ends with "/"; "goproxy" or "goproxy+<url>" for module proxies
     origin: str  # where the URL was set: "--mirror", "GVW_MIRROR", the config file
+    # Go's GOPROXY/GOSUMDB/... settings, for goproxy mirrors (App.mirror resolves them)
+    go_settings: GoSettings | None = field(default=None, compare=False)
 
     @classmethod
     def parse(cls, text: str, *, origin: str) -> Mirror:
         url = text.strip()
+        if url == GOPROXY or url.startswith(GOPROXY + "+"):
+            return cls(url=url, origin=origin)
         scheme = urlsplit(url).scheme.lower()
         if scheme not in ("https", "http", "file"):
-            hint = "a mirror is an https://, http:// or file:// URL"
+            hint = "a mirror is an https://, http:// or file:// URL, or goproxy"
             if os.path.isdir(url):
                 hint = f"for a local directory use --mirror {Path(url).absolute().as_uri()}"
             raise ConfigError(
@@ -43,6 +54,10 @@ class Mirror:
         if not url.endswith("/"):
             url += "/"
         return cls(url=url, origin=origin)
+
+    @property
+    def is_goproxy(self) -> bool:
+        return self.url == GOPROXY or self.url.startswith(GOPROXY + "+")
 
     @property
     def is_local(self) -> bool:

@@ -120,6 +120,16 @@ class App:
 
     def mirror(self, option: str | None) -> Mirror:
         """The mirror: --mirror beats GVW_MIRROR beats the config file."""
+        mirror = self._spelled_mirror(option)
+        if mirror.is_goproxy:  # the proxies and database Go's own settings name
+            from dataclasses import replace
+
+            from gvw.goproxy.settings import resolve_go_settings
+
+            mirror = replace(mirror, go_settings=resolve_go_settings(self.env))
+        return mirror
+
+    def _spelled_mirror(self, option: str | None) -> Mirror:
         from gvw.mirror import Mirror
 
         if option:
