@@ -524,9 +524,46 @@ static void buf_origin(Buf *b, const Selection *sel) {
     buf_str(b, ")\n");
 }
 
+enum { NAME_ABSENT, NAME_DIR, NAME_OTHER };
+
+/* What a version file's name holds: nothing, a directory, or something else to read
+ * (which may turn out to be a broken pin: README "broken pins"). */
+static int name_holds(const WCHAR *path) {
+    DWORD a = attributes(path), err = GetLastError();
+    WIN32_FIND_DATAW fd;
+    HANDLE h;
+    if (a != INVALID_FILE_ATTRIBUTES) return (a & FILE_ATTRIBUTE_DIRECTORY) ? NAME_DIR : NAME_OTHER;
+    if (err == ERROR_PATH_NOT_FOUND || err == ERROR_ACCESS_DENIED) return NAME_ABSENT;
+    /* anything else names something that cannot be resolved: a link loop (1921), and
+     * under Wine a Unix FIFO, socket or device (87) */
+    if (err != ERROR_FILE_NOT_FOUND) return NAME_OTHER;
+    /* Windows reports a dangling link as the link itself; Wine reports a dangling Unix
+     * link as missing, but its directory listing still holds the name */
+    h = FindFirstFileW(long_path(path), &fd);
+    if (h != INVALID_HANDLE_VALUE) {
+        FindClose(h);
+        return NAME_OTHER;
+    }
+    err = GetLastError();
+    return (err == ERROR_FILE_NOT_FOUND || err == ERROR_PATH_NOT_FOUND ||
+            err == ERROR_ACCESS_DENIED)
+               ? NAME_ABSENT
+               : NAME_OTHER;
+}
+
+static void die_broken(const WCHAR *path) {
+    Buf b = {0};
+    buf_str(&b, "gvw: cannot read version file ");
+    buf_wide(&b, path);
+    buf_str(&b, "\ngvw: it is not a readable regular file: fix or remove it\n");
+    die(EXIT_INVALID_VERSION, &b);
+}
+
 /* Reads the first word of a version file (README: first 4096 bytes, BOM, CRLF, the
- * first line that is neither blank nor a # comment). A file without one is an error:
- * a broken pin should be seen, not skipped. */
+ * first line that is neither blank nor a # comment). A file without one is an error,
+ * and so is a name that is no readable regular file: a broken pin should be seen, not
+ * skipped. Only a disk file is read (GetFileType): under Wine a Unix FIFO opens as a
+ * pipe, and reading it could wait for a writer. */
 static void read_version_file(const WCHAR *path, Selection *sel) {
     HANDLE h = CreateFileW(long_path(path), GENERIC_READ,
                            FILE_SHARE_READ | FILE_SHARE_WRITE | FILE_SHARE_DELETE, NULL,
@@ -535,18 +572,12 @@ static void read_version_file(const WCHAR *path, Selection *sel) {
     DWORD got = 0, n;
     SIZE_T i = 0, end;
     Buf b = {0};
-    if (h == INVALID_HANDLE_VALUE) {
-        DWORD err = GetLastError();
-        buf_str(&b, "gvw: cannot read ");
-        buf_wide(&b, path);
-        buf_str(&b, " (error ");
-        buf_uint(&b, err);
-        buf_str(&b, ")\n");
-        die(EXIT_ERROR, &b);
-    }
-    while (got < VERSION_FILE_MAX && ReadFile(h, data + got, VERSION_FILE_MAX - got, &n, NULL) &&
-           n)
+    if (h == INVALID_HANDLE_VALUE || GetFileType(h) != FILE_TYPE_DISK) die_broken(path);
+    while (got < VERSION_FILE_MAX) {
+        if (!ReadFile(h, data + got, VERSION_FILE_MAX - got, &n, NULL)) die_broken(path);
+        if (!n) break;
         got += n;
+    }
     CloseHandle(h);
     if (got >= 3 && (unsigned char)data[0] == 0xef && (unsigned char)data[1] == 0xbb &&
         (unsigned char)data[2] == 0xbf)
@@ -580,6 +611,7 @@ static int select_version(const Shim *shim, Selection *sel) {
     WCHAR *env = get_env(L"GVW_GO_VERSION");
     WCHAR *dir, *file;
     SIZE_T root_len, len;
+    int holds;
     if (env) {
         int n = WideCharToMultiByte(CP_UTF8, 0, env, (int)wlen(env), NULL, 0, NULL, NULL);
         char *s = (char *)xalloc((SIZE_T)n + 1);
@@ -601,7 +633,7 @@ static int select_version(const Shim *shim, Selection *sel) {
     root_len = root_length(dir);
     for (;;) {
         file = wjoin(dir, L".go-version");
-        if (is_file(file)) { /* a directory named .go-version is ignored */
+        if (name_holds(file) == NAME_OTHER) { /* a directory named .go-version is ignored */
             read_version_file(file, sel);
             return 1;
         }
@@ -616,7 +648,9 @@ static int select_version(const Shim *shim, Selection *sel) {
     }
 
     file = wjoin(shim->root, L"version");
-    if (is_file(file)) {
+    holds = name_holds(file);
+    if (holds == NAME_DIR) die_broken(file); /* the global file has no directory to skip */
+    if (holds == NAME_OTHER) {
         read_version_file(file, sel);
         return 1;
     }

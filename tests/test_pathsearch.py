@@ -178,7 +178,7 @@ def test_windows_doctor_finds_the_shims_in_any_spelling(windows_world: Path) -> 
 
 def test_one_walk_up_for_version_files_and_go_mod() -> None:
     assert gomod.find_up is pathsearch.find_up
-    assert selection.find_up is pathsearch.find_up
+    assert selection.walk_up is pathsearch.walk_up
 
 
 def test_walk_up_stops_at_the_root(tmp_path: Path) -> None:

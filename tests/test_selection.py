@@ -3,13 +3,21 @@
 
 from __future__ import annotations
 
+import json
 import os
+import shutil
+import subprocess
+import tempfile
 from pathlib import Path
 
 import pytest
 
-from tests.selection_cases import CASES, Case
+from gvw.errors import InvalidVersionError
+from gvw.paths import Paths
+from gvw.selection import read_global_file
+from tests.selection_cases import CASES, Case, broken_pin_lines, make_specials
 from tests.support.gvw_env import GvwEnv, write_files
+from tests.support.posix_world import open_to_everyone, unprivileged
 
 PYTHON_CASES = [case for case in CASES if not case.shim_only]
 
@@ -30,6 +38,7 @@ def build_world(world: Path, case: Case) -> tuple[Path, dict[str, str]]:
             (system / tool).write_text("#!/bin/sh\necho system\n")
             (system / tool).chmod(0o755)
     write_files(world, case.files)
+    make_specials(world, case.special)
     cwd = world / case.cwd
     cwd.mkdir(parents=True, exist_ok=True)
     env = {"GVW_ROOT": str(root), "PATH": str(system), **case.env}
@@ -82,3 +91,65 @@ def expected_origin(case: Case, world: Path, cwd: Path) -> str:
     if (world / "root" / "version").is_file():
         return f"set by {world / 'root' / 'version'}"
     return f"{world / 'sys' / 'go'}; no version selected"
+
+
+# --- broken pins beyond the table ------------------------------------------------------
+
+
+def test_an_unreadable_version_file_is_a_broken_pin() -> None:
+    """`gvw current` run by a user who may not read the pin (as root the run drops to an
+    unprivileged user, in a world every user can traverse: root reads every file)."""
+    base = Path(tempfile.mkdtemp(prefix="gvw-selection-"))
+    try:
+        world = base / "world"
+        world.mkdir()
+        case = Case("unreadable", files={"proj/.go-version": b"1.22.10\n"})
+        cwd, env = build_world(world, case)
+        open_to_everyone(base)
+        pin = cwd / ".go-version"
+        pin.chmod(0)
+        gvw = GvwEnv(base / "gvw")
+        done = subprocess.run(
+            [*unprivileged(), *gvw.command("current")],
+            cwd=cwd,
+            env=gvw.env(env),
+            capture_output=True,
+            text=True,
+            timeout=120,
+            check=False,
+        )
+        assert (done.returncode, done.stderr.splitlines()) == (3, broken_pin_lines(str(pin)))
+    finally:
+        shutil.rmtree(base)
+
+
+@pytest.mark.parametrize("kind", ["dangling", "fifo"])
+def test_doctor_reports_a_broken_pin(tmp_path: Path, kind: str) -> None:
+    world = tmp_path / "world"
+    world.mkdir()
+    case = Case("broken", files={"root/version": b"1.22.10\n"}, special={"proj/.go-version": kind})
+    cwd, env = build_world(world, case)
+    result = GvwEnv(tmp_path).run("doctor", "--json", cwd=cwd, env=env, timeout=60)
+    assert result.returncode == 16, result.stderr
+    findings = {f["check"]: f for f in json.loads(result.stdout)["checks"]}
+    line, fix = broken_pin_lines(str(cwd / ".go-version"))
+    assert findings["selected-version"] == {
+        "check": "selected-version",
+        "ok": False,
+        "message": line.removeprefix("gvw: "),
+        "fix": fix.removeprefix("gvw: "),
+    }
+
+
+def test_the_global_file_is_read_by_the_same_rules(tmp_path: Path) -> None:
+    paths = Paths(tmp_path / "root", tmp_path / "cache", tmp_path / "config.toml")
+    assert read_global_file(paths) is None
+    paths.global_file.parent.mkdir(parents=True)
+    paths.global_file.mkdir()
+    with pytest.raises(InvalidVersionError) as raised:
+        read_global_file(paths)
+    assert raised.value.message == f"cannot read version file {paths.global_file}"
+    paths.global_file.rmdir()
+    paths.global_file.write_bytes(b"go1.22\n")
+    selection = read_global_file(paths)
+    assert selection is not None and str(selection.spec) == "1.22"

@@ -25,7 +25,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-from tests.selection_cases import Case
+from tests.selection_cases import Case, make_specials
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
 POSIX_SHIM = REPO_ROOT / "gvw" / "shim_files" / "posix_shim.sh"
@@ -210,6 +210,7 @@ def build_case_world(base: Path, case: Case) -> World:
     if not (world.shims / case.tool).exists():
         install_shim(world.shims, case.tool)
     write_files(world, case.files)
+    make_specials(world.path, case.special)
     (world.path / case.cwd).mkdir(parents=True, exist_ok=True)
     return world
 
