@@ -39,7 +39,7 @@ def machine(world: Path, path: str, *, windows: bool = False) -> doctor.Machine:
         cwd=world,
         store=Store(Paths(root=root, cache=root, config_file=root)),
         windows=windows,
-        windows_shims=windows,
+        shim_platform="windows-amd64" if windows else "linux-amd64",
     )
 
 
