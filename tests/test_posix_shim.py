@@ -17,7 +17,9 @@ from pathlib import Path
 
 import pytest
 
+from gvw.platforms import host_platform
 from gvw.selection import read_version_file
+from gvw.shims import shim_for
 from gvw.versions import shown_word
 from tests.selection_cases import CASES, EXPECTED_HINT, Case, broken_pin_lines
 from tests.support.gvw_env import GvwEnv
@@ -28,6 +30,7 @@ from tests.support.posix_world import (
     World,
     build_case_world,
     build_world,
+    install_shim,
     open_to_everyone,
     parse_report,
     unprivileged,
@@ -588,17 +591,30 @@ def test_the_shim_is_posix_sh() -> None:
 REAL_VERSIONS = ("1.21.13", "1.22.10")
 
 
-@pytest.fixture(scope="session")
-def real_store(installed_gvw: GvwEnv) -> Path:
+@pytest.fixture(scope="session", params=["native", "sh"])
+def real_store(
+    request: pytest.FixtureRequest,
+    installed_gvw: GvwEnv,
+    tmp_path_factory: pytest.TempPathFactory,
+) -> Path:
     """A store root with the real Go 1.21.13 and 1.22.10, installed by `gvw install`
-    from the local mirror, with the shims gvw's rehash put in place."""
+    from the local mirror. "native": the store as gvw's rehash left it, whose shims are
+    the native shim of this platform; "sh": a store with the same versions (a link to
+    them) whose shims are copies of the sh shim."""
     root = Path(os.path.realpath(installed_gvw.root))
-    assert sorted(p.name for p in (root / "shims").iterdir()) == [
-        "go",
-        *("go" + v for v in REAL_VERSIONS),
-        "gofmt",
-    ]
-    return root
+    names = ["go", *("go" + v for v in REAL_VERSIONS), "gofmt"]
+    assert sorted(p.name for p in (root / "shims").iterdir()) == names
+    native = shim_for(str(host_platform({})))
+    if request.param == "native":
+        if native.file == "posix_shim.sh":
+            pytest.skip("no native shim is shipped for this platform")
+        assert all((root / "shims" / n).read_bytes() == native.read() for n in names)
+        return root
+    sh_root = Path(os.path.realpath(tmp_path_factory.mktemp("sh-store")))
+    (sh_root / "versions").symlink_to(root / "versions")
+    for name in names:
+        install_shim(sh_root / "shims", name)
+    return sh_root
 
 
 @pytest.fixture(scope="session")

@@ -61,6 +61,7 @@ printf 'SELF=%s\\n' "$0"
 printf 'GOROOT=%s\\n' "${{GOROOT-<unset>}}"
 printf 'DEPTH=%s\\n' "${{GVW_SHIM_DEPTH-<unset>}}"
 printf 'LC_ALL=%s\\n' "${{LC_ALL-<unset>}}"
+printf 'PID=%s\\n' "$$"
 """
 
 
