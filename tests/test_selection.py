@@ -6,18 +6,17 @@ from __future__ import annotations
 import json
 import os
 import shutil
-import subprocess
 import tempfile
 from pathlib import Path
 
 import pytest
 
-from gvw.errors import InvalidVersionError
+from gvw.errors import GvwError, InvalidVersionError
 from gvw.paths import Paths
-from gvw.selection import read_global_file
+from gvw.selection import find_selection, read_global_file
 from tests.selection_cases import CASES, Case, broken_pin_lines, make_specials
 from tests.support.gvw_env import GvwEnv, write_files
-from tests.support.posix_world import open_to_everyone, unprivileged
+from tests.support.posix_world import UNPRIVILEGED_ID, open_to_everyone
 
 PYTHON_CASES = [case for case in CASES if not case.shim_only]
 
@@ -96,9 +95,37 @@ def expected_origin(case: Case, world: Path, cwd: Path) -> str:
 # --- broken pins beyond the table ------------------------------------------------------
 
 
+def _select_as_unprivileged(cwd: Path, env: dict[str, str], paths: Paths) -> list[str]:
+    """The resolver's answer (exit code, message, hint) in a forked child that, as root,
+    first drops to an unprivileged user: root reads every file. A fork, not a new
+    gvw process, so that the interpreter need not be usable by that user."""
+    read_end, write_end = os.pipe()
+    pid = os.fork()
+    if pid == 0:  # the child: never returns into pytest
+        try:
+            os.close(read_end)
+            if os.geteuid() == 0:
+                os.setgroups([])
+                os.setgid(UNPRIVILEGED_ID)
+                os.setuid(UNPRIVILEGED_ID)
+            try:
+                find_selection(cwd, env, paths)
+                answer = "selected"
+            except GvwError as error:
+                answer = f"{int(error.exit_code)}\ngvw: {error.message}\ngvw: {error.hint}"
+            os.write(write_end, answer.encode())
+        finally:
+            os._exit(0)
+    os.close(write_end)
+    with os.fdopen(read_end, "rb") as answer_file:
+        answer = answer_file.read().decode()
+    os.waitpid(pid, 0)
+    return answer.splitlines()
+
+
 def test_an_unreadable_version_file_is_a_broken_pin() -> None:
-    """`gvw current` run by a user who may not read the pin (as root the run drops to an
-    unprivileged user, in a world every user can traverse: root reads every file)."""
+    """The resolver run by a user who may not read the pin, in a world every user can
+    traverse."""
     base = Path(tempfile.mkdtemp(prefix="gvw-selection-"))
     try:
         world = base / "world"
@@ -108,17 +135,8 @@ def test_an_unreadable_version_file_is_a_broken_pin() -> None:
         open_to_everyone(base)
         pin = cwd / ".go-version"
         pin.chmod(0)
-        gvw = GvwEnv(base / "gvw")
-        done = subprocess.run(
-            [*unprivileged(), *gvw.command("current")],
-            cwd=cwd,
-            env=gvw.env(env),
-            capture_output=True,
-            text=True,
-            timeout=120,
-            check=False,
-        )
-        assert (done.returncode, done.stderr.splitlines()) == (3, broken_pin_lines(str(pin)))
+        paths = Paths(world / "root", base / "cache", base / "config.toml")
+        assert _select_as_unprivileged(cwd, env, paths) == ["3", *broken_pin_lines(str(pin))]
     finally:
         shutil.rmtree(base)
 
