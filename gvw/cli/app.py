@@ -116,7 +116,7 @@ class App:
         from gvw.shims import rehash
 
         with self.store.lock("shims"):
-            return rehash(self.paths, self.store.installed(), windows=self.windows)
+            return rehash(self.paths, self.store.installed(), platform=str(self.platform))
 
     def mirror(self, option: str | None) -> Mirror:
         """The mirror: --mirror beats GVW_MIRROR beats the config file."""
