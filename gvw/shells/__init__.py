@@ -76,6 +76,8 @@ class Shell:
     quote: Callable[[str], str]  # one literal word/expression for this shell
     init_script: Callable[[InitContext], str]
     set_version: Callable[[str | None], str]  # code that sets (None: unsets) GVW_GO_VERSION
+    # one line that sets (None: unsets) an environment variable, its value quoted
+    set_env: Callable[[str, str | None], str]
     show_version: Callable[[str], str]  # code that prints a version
 
 

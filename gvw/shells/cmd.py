@@ -132,10 +132,15 @@ def _profile_line(words: Sequence[str]) -> str:
     return f"(AutoRun) {command} init cmd > %LOCALAPPDATA%\\gvw\\init.cmd"
 
 
+def set_env(name: str, value: str | None) -> str:
+    """An empty value unsets the variable in cmd."""
+    return f'set "{name}={quote(value or "")}"'
+
+
 def _set_version(spec: str | None) -> str:
     # run by the doskey macro's `for /f ... do @call %i`: the version is checked (no %,
     # ^ or quotes), so CALL's second parse of the line changes nothing
-    return f'set "GVW_GO_VERSION={quote(spec or "")}"\n'
+    return set_env("GVW_GO_VERSION", spec) + "\n"
 
 
 def _show_version(spec: str) -> str:
@@ -149,6 +154,7 @@ SHELLS = {
         quote=quote,
         init_script=_init_script,
         set_version=_set_version,
+        set_env=set_env,
         show_version=_show_version,
     )
 }
