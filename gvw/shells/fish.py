@@ -89,10 +89,6 @@ def set_env(name: str, value: str | None) -> str:
     return f"set -gx {name} {quote(value)}"
 
 
-def _set_version(spec: str | None) -> str:
-    return set_env("GVW_GO_VERSION", spec) + "\n"
-
-
 def _show_version(spec: str) -> str:
     return f"printf '%s\\n' {quote(spec)}\n"
 
@@ -103,7 +99,6 @@ SHELLS = {
         profile_line=_profile_line,
         quote=quote,
         init_script=_init_script,
-        set_version=_set_version,
         set_env=set_env,
         show_version=_show_version,
     )

@@ -114,10 +114,6 @@ def set_env(name: str, value: str | None) -> str:
     return f"unset {name}" if value is None else f"export {name}={quote(value)}"
 
 
-def _set_version(spec: str | None) -> str:
-    return set_env("GVW_GO_VERSION", spec) + "\n"
-
-
 def _show_version(spec: str) -> str:
     return f"printf '%s\\n' {quote(spec)}\n"
 
@@ -128,7 +124,6 @@ SHELLS = {
         profile_line=_profile_line(name),
         quote=quote,
         init_script=_init_script,
-        set_version=_set_version,
         set_env=set_env,
         show_version=_show_version,
     )

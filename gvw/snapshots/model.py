@@ -101,8 +101,21 @@ def valid_tool_name(name: str) -> bool:
     )
 
 
+class _RecordedFile:
+    """What the recorded files share: their state, taken from its text if need be."""
+
+    state: Recorded
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "state", Recorded(self.state))  # frozen: set once, here
+
+    @property
+    def present(self) -> bool:
+        return self.state is Recorded.PRESENT
+
+
 @dataclass(frozen=True)
-class FileState:
+class FileState(_RecordedFile):
     """A file as it was: its text, absent, or unrecorded (it existed but was not text
     gvw could keep: too large, not UTF-8, unreadable; a restore leaves it alone)."""
 
@@ -110,16 +123,9 @@ class FileState:
     state: Recorded = Recorded.ABSENT
     content: str = ""
 
-    def __post_init__(self) -> None:
-        object.__setattr__(self, "state", Recorded(self.state))
-
-    @property
-    def present(self) -> bool:
-        return self.state is Recorded.PRESENT
-
 
 @dataclass(frozen=True)
-class ProfileFile:
+class ProfileFile(_RecordedFile):
     """A shell profile as it was: its exact bytes, absent, or unrecorded (not a regular
     file, a symbolic link, larger than MAX_PROFILE_FILE, unreadable: a restore leaves
     it alone)."""
@@ -127,13 +133,6 @@ class ProfileFile:
     path: str
     state: Recorded = Recorded.ABSENT
     data: bytes = b""
-
-    def __post_init__(self) -> None:
-        object.__setattr__(self, "state", Recorded(self.state))
-
-    @property
-    def present(self) -> bool:
-        return self.state is Recorded.PRESENT
 
 
 @dataclass(frozen=True)
