@@ -8,8 +8,10 @@ and the registry. ``gvw snapshots diff`` shows the changes of these steps (``whe
 None: nothing is planned); a restore plan is the same steps with ``where`` given, each
 carrying the action that makes the change, an optional check run before anything
 changes, or the reason it is left alone (a warning). So a diff and a restore's dry run
-list the same differences, by construction. A new kind of state is one more function
-in :data:`KINDS`.
+list the same differences, by construction. A new kind of state is recorded in
+``model.State`` (with its ``fileformat`` form and its ``capture``) and compared and put
+back by one more function in :data:`KINDS`: diff, plan, checks, actions, warnings and
+``apply.scope_of`` all follow from it.
 
 What a restore writes, and where:
 - ``<root>/version`` and the ``.go-version`` files the snapshot recorded (by name
