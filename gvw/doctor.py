@@ -21,7 +21,7 @@ from gvw.pathsearch import PathSearch
 from gvw.registry import UserEnvironment
 from gvw.selection import Resolved, find_selection, resolve
 from gvw.shims import shim_for, stale_shims
-from gvw.store import Store
+from gvw.store import Store, entry_version
 from gvw.versions import GoVersion, parse_release_name
 
 
@@ -329,8 +329,8 @@ def shims_current(m: Machine) -> Iterator[Finding]:
 def staging_leftovers(m: Machine) -> Iterator[Finding]:
     leftovers = []
     for entry in m.store.staging_leftovers():
-        version = entry.name.rsplit(".", 2)[0]
-        if m.store.is_busy(f"install-{version}"):
+        version = entry_version(entry)
+        if m.store.is_installing(version):
             continue  # an install is running right now
         leftovers.append((version, entry))
     if leftovers:

@@ -161,7 +161,7 @@ class Installer:
             return self._already(version)
         if self.mirror.is_goproxy:  # a module zip, verified by the checksum database
             return install_from_proxy(self, version, archive)
-        with self.store.lock(f"install-{version.name}"):
+        with self.store.install_lock(version):
             if self.store.is_installed(version):
                 return self._already(version)
             self._clean_leftovers(version, archive.filename)
@@ -192,7 +192,7 @@ class Installer:
         version = parsed
         if not archive.is_file():
             raise ArchiveError(f"{archive} does not exist or is not a file")
-        with self.store.lock(f"install-{version.name}"):
+        with self.store.install_lock(version):
             if self.store.is_installed(version):
                 return self._already(version)
             self.store.clean_staging(version)

@@ -100,12 +100,13 @@ class App:
         """The guard every state-changing command runs its change in."""
         from gvw.changes import Changes, Invocation
         from gvw.cli.terminal import TerminalReporter
-        from gvw.snapshots.retention import prune_trash
 
         return Changes(
             take_snapshot=lambda *args, **kwargs: self.snapshots.take(*args, **kwargs),
             rehash=self.rehash,
-            prune_trash=lambda: prune_trash(self.store, self.config),
+            prune_trash=lambda: self.store.prune_trash(
+                keep=self.config.trash_keep, max_age_days=self.config.trash_max_age_days
+            ),
             audit=self.audit_log,
             invocation=Invocation(self.argv, self.cwd),
             reporter=TerminalReporter(),

@@ -42,7 +42,7 @@ def install_from_proxy(
     store = installer.store
     source = proxy_source(installer.mirror, timeout=installer.config.timeout_seconds)
     modver = archive.filename.removesuffix(".zip")
-    with store.lock(f"install-{version.name}"):
+    with store.install_lock(version):
         if store.is_installed(version):
             return InstallOutcome(version, store.paths.version_dir(version.name), True)
         installer._clean_leftovers(version, archive.filename)

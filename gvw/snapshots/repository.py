@@ -20,18 +20,9 @@ from pathlib import Path
 
 from gvw import __version__
 from gvw.errors import SnapshotError
-from gvw.fsutil import atomic_write_bytes, rename, store_error, temp_sibling
-from gvw.snapshots.model import (
-    ID_RE,
-    MAX_FILE_BYTES,
-    SHA256_RE,
-    Invalid,
-    ScopeKind,
-    Snapshot,
-    State,
-    parse,
-    to_toml,
-)
+from gvw.fsutil import atomic_write_bytes, remove_file, rename, store_error, temp_sibling
+from gvw.snapshots.fileformat import ID_RE, MAX_FILE_BYTES, Invalid, parse, to_toml
+from gvw.snapshots.model import SHA256_RE, ScopeKind, Snapshot, State
 
 SUFFIX = ".toml"
 ID_FORMAT = "%Y%m%d-%H%M%S-%f"
@@ -197,13 +188,7 @@ class SnapshotRepository:
                 tmp.unlink()
 
     def delete(self, snapshot_id: str) -> None:
-        path = self.path_of(snapshot_id)
-        try:
-            path.unlink()
-        except FileNotFoundError:
-            pass
-        except OSError as exc:
-            raise store_error(exc, "remove", path) from exc
+        remove_file(self.path_of(snapshot_id))
 
     # --- blobs
 
