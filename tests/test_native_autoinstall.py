@@ -23,6 +23,11 @@ from typing import Any
 
 import pytest
 
+from gvw.errors import ExitCode
+from gvw.platforms import host_platform
+from gvw.shims import shim_for
+from tests.support.gvw_env import GvwEnv, run_ok
+from tests.support.mirror_server import MirrorServer
 from tests.support.posix_world import Shell, World, build_world, parse_report, write_fake_tool
 from tests.test_native_shim import build
 
@@ -283,3 +288,45 @@ def test_terminating_the_shim_terminates_the_install(auto: AutoWorld) -> None:
     out, err = proc.communicate(timeout=60)
     assert (proc.returncode, out) == (143, b""), err
     assert [i.get("signal") for i in auto.installs()] == [signal.SIGTERM]
+
+
+# --------------------------------------------------------------------- the real gvw
+
+
+@pytest.mark.slow
+@pytest.mark.timeout(900)
+def test_the_real_gvw_installs_a_real_go_through_the_native_shim(
+    tmp_path: Path, real_mirror: MirrorServer
+) -> None:
+    """gvw-command as `python -m gvw` (what rehash records for a module run): the shim
+    installs the real Go 1.22.10 from the local mirror and runs it; then a mirror that
+    cannot be reached gives install's network error and its exit code, not a hang."""
+    if "native_shim" not in shim_for(str(host_platform({}))).file:
+        pytest.skip("no native shim is shipped for this platform")
+    gvw = GvwEnv(tmp_path)
+    run_ok(gvw, "install", "--mirror", real_mirror.url, "1.21.13")
+    (gvw.root / "gvw-command").write_text(f"{sys.executable}\n-m\ngvw\n", encoding="utf-8")
+    project = tmp_path / "proj"
+    project.mkdir()
+    (project / ".go-version").write_text("1.22.10\n")
+    env = gvw.env({"GVW_AUTO_INSTALL": "1", "GOTOOLCHAIN": "local"})
+
+    def go(**extra: str) -> subprocess.CompletedProcess[str]:
+        return subprocess.run(
+            [str(gvw.root / "shims" / "go"), "version"],
+            cwd=project,
+            env={**env, **extra},
+            stdin=subprocess.DEVNULL,
+            capture_output=True,
+            text=True,
+            timeout=600,
+            check=False,
+        )
+
+    unreachable = go(GVW_MIRROR="http://127.0.0.1:9/", GVW_TIMEOUT="5")
+    assert unreachable.returncode == ExitCode.NETWORK, unreachable
+    assert not (gvw.root / "versions" / "1.22.10").exists()
+    done = go(GVW_MIRROR=real_mirror.url)
+    assert (done.returncode, done.stdout) == (0, "go version go1.22.10 linux/amd64\n"), done
+    assert "1.22.10" in done.stderr  # install's report, on stderr
+    assert (gvw.root / "versions" / "1.22.10" / "bin" / "go").is_file()
