@@ -298,9 +298,10 @@ def test_terminating_the_shim_terminates_the_install(auto: AutoWorld) -> None:
 def test_the_real_gvw_installs_a_real_go_through_the_native_shim(
     tmp_path: Path, real_mirror: MirrorServer
 ) -> None:
-    """gvw-command as `python -m gvw` (what rehash records for a module run): the shim
-    installs the real Go 1.22.10 from the local mirror and runs it; then a mirror that
-    cannot be reached gives install's network error and its exit code, not a hang."""
+    """gvw-command as `python -m gvw` (what rehash records for a module run): a mirror
+    that cannot be reached gives install's network error and its exit code, not a hang;
+    then three shims started at once install the real Go 1.22.10 from the local mirror
+    once (gvw's lock) and each runs it."""
     if "native_shim" not in shim_for(str(host_platform({}))).file:
         pytest.skip("no native shim is shipped for this platform")
     gvw = GvwEnv(tmp_path)
@@ -311,22 +312,36 @@ def test_the_real_gvw_installs_a_real_go_through_the_native_shim(
     (project / ".go-version").write_text("1.22.10\n")
     env = gvw.env({"GVW_AUTO_INSTALL": "1", "GOTOOLCHAIN": "local"})
 
-    def go(**extra: str) -> subprocess.CompletedProcess[str]:
-        return subprocess.run(
-            [str(gvw.root / "shims" / "go"), "version"],
-            cwd=project,
-            env={**env, **extra},
-            stdin=subprocess.DEVNULL,
-            capture_output=True,
-            text=True,
-            timeout=600,
-            check=False,
-        )
-
-    unreachable = go(GVW_MIRROR="http://127.0.0.1:9/", GVW_TIMEOUT="5")
+    unreachable = subprocess.run(
+        [str(gvw.root / "shims" / "go"), "version"],
+        cwd=project,
+        env={**env, "GVW_MIRROR": "http://127.0.0.1:9/", "GVW_TIMEOUT": "5"},
+        stdin=subprocess.DEVNULL,
+        capture_output=True,
+        text=True,
+        timeout=600,
+        check=False,
+    )
     assert unreachable.returncode == ExitCode.NETWORK, unreachable
     assert not (gvw.root / "versions" / "1.22.10").exists()
-    done = go(GVW_MIRROR=real_mirror.url)
-    assert (done.returncode, done.stdout) == (0, "go version go1.22.10 linux/amd64\n"), done
-    assert "1.22.10" in done.stderr  # install's report, on stderr
+    # three shims at once: gvw's install lock makes one download, the others wait
+    archive = "go1.22.10.linux-amd64.tar.gz"
+    before = real_mirror.count(archive)
+    shims = [
+        subprocess.Popen(
+            [str(gvw.root / "shims" / "go"), "version"],
+            cwd=project,
+            env={**env, "GVW_MIRROR": real_mirror.url},
+            stdin=subprocess.DEVNULL,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+        )
+        for _ in range(3)
+    ]
+    for shim in shims:
+        out, err = shim.communicate(timeout=600)
+        assert (shim.returncode, out) == (0, "go version go1.22.10 linux/amd64\n"), err
+        assert "1.22.10" in err  # install's report, on stderr
+    assert real_mirror.count(archive) - before == 1
     assert (gvw.root / "versions" / "1.22.10" / "bin" / "go").is_file()
