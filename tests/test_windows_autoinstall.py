@@ -100,12 +100,14 @@ def test_auto_install_in_the_windows_shim(wine: Wine, tmp_path: Path) -> None:
             newline="\r\n" if name == "env crlf" else "\n",
             bom=name == "env crlf",
         )
-        for name in ("off", "env", "env crlf", "marker", "zero", "launcher", "no command")
+        for name in ("off", "env", "env crlf", "marker", "zero", "launcher", "no command", "dir")
     }
     stores.update({f"fail {code:#x}": _store(wine, base / f"fail {code:#x}") for code in FAILURES})
     for name in ("marker", "zero"):
         (stores[name].root / "auto-install").write_bytes(b"")
     (stores["no command"].root / "gvw-command").unlink()
+    (stores["dir"].root / "gvw-command").unlink()
+    (stores["dir"].root / "gvw-command").mkdir()  # not a file: the same message
     _link(stores["launcher"].shims / "go.exe", stores["launcher"].shims / f"go{MISSING}.exe")
     jobs = {
         "off": _job(stores["off"]),
@@ -115,6 +117,7 @@ def test_auto_install_in_the_windows_shim(wine: Wine, tmp_path: Path) -> None:
         "zero": _job(stores["zero"], GVW_AUTO_INSTALL="0"),
         "launcher": _job(stores["launcher"], f"go{MISSING}", GVW_AUTO_INSTALL="1"),
         "no command": _job(stores["no command"], GVW_AUTO_INSTALL="1"),
+        "dir": _job(stores["dir"], GVW_AUTO_INSTALL="1"),
     }
     for code in FAILURES:
         jobs[f"fail {code:#x}"] = _job(
@@ -132,15 +135,16 @@ def test_auto_install_in_the_windows_shim(wine: Wine, tmp_path: Path) -> None:
         assert not (stores[name].root / "versions" / MISSING).exists()
     for name in ("env", "env crlf", "marker", "launcher"):
         _check_installed_and_ran(stores[name], results[name])
-    result = results["no command"]
-    assert (result.exit_code, result.stderr_lines) == (
-        4,
-        [
-            *_not_installed(stores["no command"]),
-            f"gvw: auto-install is on but {wine_path(stores['no command'].root)}\\gvw-command "
-            "is missing; run: gvw rehash",
-        ],
-    ), result
+    for name in ("no command", "dir"):
+        result = results[name]
+        assert (result.exit_code, result.stderr_lines) == (
+            4,
+            [
+                *_not_installed(stores[name]),
+                f"gvw: auto-install is on but {wine_path(stores[name].root)}\\gvw-command "
+                "is missing; run: gvw rehash",
+            ],
+        ), f"{name}:\n{result}"
     for code in FAILURES:
         result = results[f"fail {code:#x}"]
         assert (result.exit_code, result.stdout, result.stderr_lines[-1]) == (
