@@ -176,3 +176,55 @@ def test_with_only_a_go_mod_its_go_is_installed(synthetic: GvwEnv, tmp_path: Pat
     assert result.stdout.endswith(f"(go 1.22.10 in {app / 'go.mod'})\n")
     assert installed(synthetic) == ["1.22.10"]
     assert os.path.isfile(synthetic.root / "shims" / "go1.22.10")
+
+
+# --- gvw local --from-go-mod -----------------------------------------------------------
+
+
+def test_local_from_go_mod_pins_the_go_that_go_mod_asks_for_installing_it_with_install(
+    synthetic: GvwEnv, tmp_path: Path
+) -> None:
+    app = project(tmp_path / "app", {"go.mod": "module m\n\ngo 1.21\n\ntoolchain go1.22.10\n"})
+    pin = app / ".go-version"
+    missing = synthetic.run("local", "--from-go-mod", cwd=app)
+    assert (missing.returncode, missing.error_lines) == (
+        4,
+        [
+            "gvw: Go 1.22.10 is not installed (asked for by toolchain go1.22.10 in "
+            f"{app / 'go.mod'})",
+            "gvw: install and pin it with: gvw local --from-go-mod --install",
+        ],
+    )
+    assert not pin.exists()
+    result = run_ok(synthetic, "local", "--from-go-mod", "--install", cwd=app)
+    assert result.stdout.splitlines() == [
+        f"Installed Go 1.22.10 in {synthetic.root / 'versions' / '1.22.10'} "
+        f"(toolchain go1.22.10 in {app / 'go.mod'})",
+        f"Wrote 1.22.10 (1.22.10) to {pin} (toolchain go1.22.10 in {app / 'go.mod'})",
+    ]
+    assert pin.read_text() == "1.22.10\n"
+    assert installed(synthetic) == ["1.22.10"]
+    entry = synthetic.audit_entries()[-1]
+    assert [c["kind"] for c in entry["changes"]] == ["installed", "pin"]  # type: ignore[index]
+    # go 1.22 alone: the first release, 1.22.0, already installed here
+    (app / "go.mod").write_text("module m\ngo 1.22\n")
+    run_ok(synthetic, "install", "1.22.0")
+    shown = json.loads(run_ok(synthetic, "local", "--from-go-mod", "--json", cwd=app).stdout)
+    assert (shown["version"], shown["previous"], shown["reason"]) == (
+        "1.22.0",
+        "1.22.10",
+        f"go 1.22 in {app / 'go.mod'}",
+    )
+
+
+def test_local_from_go_mod_without_a_go_mod_is_a_usage_error(
+    synthetic: GvwEnv, tmp_path: Path
+) -> None:
+    empty = project(tmp_path / "empty", {})
+    result = synthetic.run("local", "--from-go-mod", cwd=empty)
+    assert result.returncode == 2
+    assert result.error_lines[0] == (
+        f"gvw: no go.mod or go.work with a go or toolchain line in {empty} or above"
+    )
+    both = synthetic.run("local", "1.22", "--from-go-mod", cwd=empty)
+    assert both.returncode == 2
