@@ -487,6 +487,22 @@ case $_gvw_todo in
         ;;
     latest | missing)
         [ "$_gvw_todo" = latest ] && _gvw_latest
+        # Auto-install (opt-in: GVW_AUTO_INSTALL=1, else <root>/auto-install): run
+        # `<gvw-command> install <spec>` with its output on stderr, then select again.
+        _gvw_x=${GVW_AUTO_INSTALL-}
+        [ -z "$_gvw_x" ] && [ -f "$_gvw_root/auto-install" ] && _gvw_x=1
+        if [ -z "$_gvw_ver" ] && [ "$_gvw_x" = 1 ] && [ -s "$_gvw_root/gvw-command" ]; then
+            (
+                set --
+                while IFS= read -r _gvw_l || [ -n "$_gvw_l" ]; do
+                    set -- "$@" "$_gvw_l"
+                done <"$_gvw_root/gvw-command"
+                if [ -n "$_gvw_lcset" ]; then LC_ALL=$_gvw_lc; else unset LC_ALL; fi
+                exec "$@" install "$_gvw_spec" </dev/null >&2
+            ) || exit $?
+            _gvw_select
+            [ "$_gvw_todo" = latest ] && _gvw_latest
+        fi
         if [ -z "$_gvw_ver" ]; then
             _gvw_where
             _gvw_die 4 "Go $_gvw_spec is not installed (set by $_gvw_origin)" \
