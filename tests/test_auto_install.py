@@ -99,7 +99,7 @@ def test_on_the_shim_installs_then_runs(
 def test_the_config_turns_it_on_and_the_environment_off(
     store: tuple[GvwEnv, MirrorServer, Path],
 ) -> None:
-    gvw, server, app = store
+    gvw, _, app = store
     gvw.config.write_text("auto_install = true\n")
     run_ok(gvw, "rehash")
     assert shim(gvw, app, GVW_AUTO_INSTALL="0").returncode == 4
