@@ -206,6 +206,9 @@ def test_local_from_go_mod_pins_the_go_that_go_mod_asks_for_installing_it_with_i
     assert installed(synthetic) == ["1.22.10"]
     entry = synthetic.audit_entries()[-1]
     assert [c["kind"] for c in entry["changes"]] == ["installed", "pin"]  # type: ignore[index]
+    run_ok(synthetic, "rollback", cwd=app)  # one change: both are undone
+    assert (pin.exists(), installed(synthetic)) == (False, [])
+    run_ok(synthetic, "local", "--from-go-mod", "--install", cwd=app)
     # go 1.22 alone: the first release, 1.22.0, already installed here
     (app / "go.mod").write_text("module m\ngo 1.22\n")
     run_ok(synthetic, "install", "1.22.0")
