@@ -192,7 +192,15 @@ class Installer:
             expected = None if skip_checksum else _expected_for_file(archive, sha256)
             actual = _hash_file(archive)
             if expected is not None and actual != expected:
-                raise _mismatch(archive.name, str(archive), expected, actual)
+                # no mirror is involved: another mirror is no remedy
+                raise _mismatch(
+                    archive.name,
+                    str(archive),
+                    expected,
+                    actual,
+                    hint="the file is damaged or not the release the checksum is for: "
+                    "copy it again and compare its sha256 with https://go.dev/dl/",
+                )
             if expected is None:
                 self.reporter.warn(f"installing {archive.name} without checksum verification")
             return self._install_verified(
@@ -321,11 +329,18 @@ def _family_arg(spec: Spec) -> str:
     return "" if text == "latest" else f" {text}"
 
 
-def _mismatch(filename: str, location: str, expected: str, actual: str) -> ChecksumError:
+def _mismatch(
+    filename: str,
+    location: str,
+    expected: str,
+    actual: str,
+    *,
+    hint: str = "the download is damaged or was tampered with; try again or use another mirror",
+) -> ChecksumError:
     return ChecksumError(
         f"checksum mismatch for {filename} from {location}: expected sha256 {expected}, "
         f"got {actual}; nothing was installed",
-        hint="the download is damaged or was tampered with; try again or use another mirror",
+        hint=hint,
     )
 
 
@@ -365,13 +380,19 @@ def _copy_local(source: Path, sink: Callable[[bytes], None]) -> None:
 
 
 def _check_version_file(tree: Path, version: GoVersion, name: str) -> None:
-    """An archive named go1.22.10 must hold Go 1.22.10 (go/VERSION, first line)."""
+    """An archive named go1.22.10 must hold Go 1.22.10 (go/VERSION, first line). Every
+    Go release since 1.0 has that file: an archive without one cannot be checked."""
+    hint = "official Go archives hold go/VERSION naming their release: check the file's source"
     try:
-        first = (tree / "VERSION").read_text("utf-8", "replace").splitlines()[:1]
+        with open(tree / "VERSION", "rb") as handle:
+            first = handle.read(4096).decode("utf-8", "replace").splitlines()[:1]
     except OSError:
-        return  # very old releases have no VERSION file
-    if first and parse_release_name(first[0].strip()) not in (None, version):
         raise ArchiveError(
-            f"{name} claims to be Go {version.name} but holds {first[0].strip()}",
-            hint="check where the file came from",
-        )
+            f"{name} has no go/VERSION file, so it cannot be shown to hold Go "
+            f"{version.name}; nothing was installed",
+            hint=hint,
+        ) from None
+    found = first[0].strip() if first else ""
+    if parse_release_name(found) != version:
+        held = f"holds {found}" if found else "has an empty go/VERSION"
+        raise ArchiveError(f"{name} claims to be Go {version.name} but {held}", hint=hint)

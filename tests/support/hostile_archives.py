@@ -119,3 +119,21 @@ def _declare_zip_size(data: bytes, name: str, declared: int) -> bytes:
     end = rebuilt.index(b"PK\x05\x06")
     cd_size = struct.unpack_from("<I", rebuilt, end + 12)[0]
     return rebuilt[: end + 12] + struct.pack("<I", cd_size + len(extra)) + rebuilt[end + 16 :]
+
+
+def zip_with_unix_mode(name: str, mode: int, platform: str = "windows-amd64") -> bytes:
+    """A zip of a Go tree plus one entry whose recorded unix mode is ``mode`` (a FIFO,
+    a device...): zip has no such entries of its own, only these mode bits."""
+    raw = io.BytesIO(zip_bytes(synthetic_members("1.22.10", platform)))
+    with zipfile.ZipFile(raw, "a") as zf:
+        info = zipfile.ZipInfo(name, date_time=(2000, 1, 1, 0, 0, 0))
+        info.create_system = 3  # unix: external_attr's high 16 bits are st_mode
+        info.external_attr = mode << 16
+        zf.writestr(info, b"")
+    return raw.getvalue()
+
+
+def tar_gz_in_two_members(tar: bytes, split: int) -> bytes:
+    """``tar`` gzipped as two concatenated gzip members, split at byte ``split`` (RFC 1952
+    allows it; tools that write in parts produce it)."""
+    return _gzip([tar[:split]]) + _gzip([tar[split:]])
