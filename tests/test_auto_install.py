@@ -7,6 +7,7 @@ HTTP mirror on 127.0.0.1."""
 
 from __future__ import annotations
 
+import shutil
 import socket
 import subprocess
 from pathlib import Path
@@ -16,6 +17,7 @@ import pytest
 from tests.support.gvw_env import GvwEnv, run_ok
 from tests.support.mirror_fixtures import write_synthetic_mirror
 from tests.support.mirror_server import MirrorServer
+from tests.support.posix_world import POSIX_SHIM
 
 ARCHIVE = "go1.22.10.linux-amd64.tar.gz"
 SHELLS = ["dash", "bash", "busybox"]
@@ -35,12 +37,23 @@ def store(gvw: GvwEnv, tmp_path: Path, mirror_factory) -> tuple[GvwEnv, MirrorSe
     return gvw, server, app
 
 
+def sh_shim(gvw: GvwEnv) -> Path:
+    """The POSIX sh shim named go, beside the store (GVW_ROOT names the store): rehash
+    installs the native shim on this platform, and the sh shim is what is tested here."""
+    path = gvw.base / "sh-shims" / "go"
+    if not path.exists():
+        path.parent.mkdir(parents=True, exist_ok=True)
+        shutil.copyfile(POSIX_SHIM, path)
+        path.chmod(0o755)
+    return path
+
+
 def shim(
     gvw: GvwEnv, app: Path, *, shell: str = "dash", **env: str
 ) -> subprocess.CompletedProcess[str]:
     argv = [shell, "sh"] if shell == "busybox" else [shell]
     return subprocess.run(
-        [*argv, str(gvw.root / "shims" / "go"), "version"],
+        [*argv, str(sh_shim(gvw)), "version"],
         cwd=app,
         env=gvw.env(env),
         capture_output=True,
@@ -84,6 +97,37 @@ def test_off_the_missing_version_is_exit_4_as_before(
     assert not (gvw.root / "versions" / "1.22.10").exists()
 
 
+@pytest.mark.parametrize("content", [None, b"", b"\n\r\n"], ids=["absent", "empty", "blank"])
+def test_on_without_a_gvw_command_says_how_to_record_one(
+    store: tuple[GvwEnv, MirrorServer, Path], content: bytes | None
+) -> None:
+    gvw, server, app = store
+    command = gvw.root / "gvw-command"
+    command.unlink()
+    if content is not None:
+        command.write_bytes(content)
+    done = shim(gvw, app, GVW_AUTO_INSTALL="1")
+    assert done.returncode == 4
+    assert done.stderr.splitlines() == [
+        f"gvw: Go 1.22.10 is not installed (set by {app / '.go-version'})",
+        "gvw: install it with: gvw install 1.22.10",
+        f"gvw: auto-install is on but {gvw.root}/gvw-command is missing; run: gvw rehash",
+    ]
+    assert server.count(ARCHIVE) == 0
+
+
+def test_a_gvw_command_with_crlf_and_a_bom_is_read_as_the_native_shims_read_it(
+    store: tuple[GvwEnv, MirrorServer, Path],
+) -> None:
+    gvw, _, app = store
+    command = gvw.root / "gvw-command"
+    words = command.read_text("utf-8").splitlines()
+    command.write_bytes(b"\xef\xbb\xbf" + b"".join(w.encode() + b"\r\n\r\n" for w in words))
+    done = shim(gvw, app, GVW_AUTO_INSTALL="1")
+    assert done.returncode == 0, done.stderr
+    assert "go1.22.10" in done.stdout
+
+
 @pytest.mark.parametrize("shell", SHELLS)
 def test_on_the_shim_installs_then_runs(
     store: tuple[GvwEnv, MirrorServer, Path], shell: str
@@ -112,7 +156,7 @@ def test_several_shims_at_once_install_once(store: tuple[GvwEnv, MirrorServer, P
     server.delay(f"/{ARCHIVE}", 1.0)  # keep the first download going while the others start
     starts = [
         subprocess.Popen(
-            ["dash", str(gvw.root / "shims" / "go"), "version"],
+            ["dash", str(sh_shim(gvw)), "version"],
             cwd=app,
             env=gvw.env({"GVW_AUTO_INSTALL": "1"}),
             stdout=subprocess.PIPE,
