@@ -1,9 +1,10 @@
 """The audit log: one JSON line per state-changing command, in ``<root>/log/audit.jsonl``.
 
 Only :mod:`gvw.changes` writes it (every change goes through that guard). An entry is
-appended with one ``write`` on a file opened with ``O_APPEND``, under the ``audit``
-lock, so concurrent gvw processes never interleave or lose lines; an append-only log
-is the one file gvw does not write by temporary file and rename (that would need the
+appended with one ``write`` on a file opened with ``O_APPEND``, under an OS lock on
+``log/.audit.lock`` (:func:`gvw.fsutil.exclusive_lock`: no filelock import on every
+command's path), so concurrent gvw processes never interleave or lose lines; an
+append-only log is the one file gvw does not write by temporary file and rename (that would need the
 whole log rewritten per entry). Before an append that would pass ``audit_max_bytes``
 the files rotate: ``audit.jsonl`` -> ``audit.1.jsonl`` -> ... up to ``audit_keep`` old
 files (each a rename, so a reader sees whole files).

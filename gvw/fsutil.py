@@ -11,8 +11,9 @@ import stat
 import sys
 import time
 import uuid
+from collections.abc import Iterator
 from pathlib import Path
-from typing import Callable
+from typing import Any, Callable
 
 from gvw.errors import StoreError
 
@@ -143,3 +144,39 @@ def long_path(path: Path) -> str:
     if text.startswith("\\\\"):
         return "\\\\?\\UNC\\" + text[2:]
     return "\\\\?\\" + text
+
+
+@contextlib.contextmanager
+def exclusive_lock(path: Path) -> Iterator[None]:
+    """Hold an exclusive OS lock on the file ``path`` (created if missing) for the
+    block: flock on POSIX, msvcrt.locking on Windows. For short critical sections on
+    every command's path (the audit log), where importing filelock (which pulls in
+    asyncio and ssl on some versions) would cost more than the section itself."""
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        fd = os.open(path, os.O_RDWR | os.O_CREAT | getattr(os, "O_BINARY", 0), 0o644)
+    except OSError as exc:
+        raise store_error(exc, "lock", path) from exc
+    try:
+        if sys.platform == "win32":  # (not IS_WINDOWS: mypy narrows on sys.platform)
+            import msvcrt
+
+            _retry_windows_lock(fd, msvcrt, path)
+        else:
+            import fcntl
+
+            fcntl.flock(fd, fcntl.LOCK_EX)
+        yield
+    finally:
+        os.close(fd)  # closing releases the lock on both systems
+
+
+def _retry_windows_lock(fd: int, msvcrt: Any, path: Path) -> None:
+    # LK_LOCK itself retries for 10 s; a writer holds the lock for microseconds
+    for _ in range(6):
+        try:
+            msvcrt.locking(fd, msvcrt.LK_LOCK, 1)
+            return
+        except OSError:
+            continue
+    raise StoreError(f"another gvw has held {path} for a minute", hint=f"delete {path}")

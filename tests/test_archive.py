@@ -289,7 +289,9 @@ def test_a_decompression_bomb_is_refused_and_leaves_nothing(
     result = install_bytes(gvw, tmp_path, name, data, GVW_PLATFORM=_platform_of(name))
     assert_refused_as_bomb(result, name, why)
     assert_store_untouched(gvw)
-    assert sorted(p.name for p in gvw.root.iterdir()) == [".locks", ".staging"]
+    # nothing but locks, an empty staging area and the audit log's record of the refusal
+    assert sorted(p.name for p in gvw.root.iterdir()) == [".locks", ".staging", "log"]
+    assert list((gvw.root / ".staging").iterdir()) == []
 
 
 @pytest.mark.slow  # writes 50,000 files

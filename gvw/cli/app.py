@@ -87,10 +87,11 @@ class App:
     @cached_property
     def audit_log(self) -> AuditLog:
         from gvw.audit import AuditLog
+        from gvw.fsutil import exclusive_lock
 
         return AuditLog(
             self.paths.log,
-            lock=lambda: self.store.lock("audit"),
+            lock=lambda: exclusive_lock(self.paths.log / ".audit.lock"),
             max_bytes=self.config.audit_max_bytes,
             keep=self.config.audit_keep,
         )
