@@ -30,8 +30,8 @@ from gvw.errors import (
     NoSuchReleaseError,
 )
 from gvw.fsutil import remove_tree, store_error, unlink_quietly
-from gvw.index import Release, ReleaseFile, is_sha256
-from gvw.mirror import Mirror, load_index
+from gvw.index import IndexProblem, Release, ReleaseFile, ReleaseIndex, is_sha256
+from gvw.mirror import Mirror, load_index, notice_plain_http
 from gvw.platforms import Platform
 from gvw.reporting import Reporter
 from gvw.store import InstallMetadata, Store
@@ -86,7 +86,8 @@ class Installer:
         # called (under the version's lock) just before a new version becomes visible:
         # the install command snapshots there, so installs that change nothing leave none
         self.before_change = before_change
-        self._releases: list[Release] | None = None
+        self._index: ReleaseIndex | None = None
+        self._index_warned = False
 
     @property
     def mirror(self) -> Mirror:
@@ -96,16 +97,27 @@ class Installer:
     # --- the index
 
     def releases(self) -> list[Release]:
-        if self._releases is None:
-            self._releases = load_index(
+        return self.index().releases
+
+    def index(self) -> ReleaseIndex:
+        if self._index is None:
+            self._index = load_index(
                 self.mirror,
                 cache_dir=self.store.paths.index_cache,
                 max_age_seconds=self.config.index_cache_seconds,
                 timeout=self.config.timeout_seconds,
                 reporter=self.reporter,
                 refresh=self.refresh_index,
+                lock=self.store.lock,  # concurrent installs fetch the index once
             )
-        return self._releases
+        return self._index
+
+    def warn_index_problems(self, *, skip: IndexProblem | None = None) -> None:
+        """Warn once about the index's bad entries (``skip``: the one being reported)."""
+        if not self._index_warned:
+            self._index_warned = True
+            for line in self.index().warnings(skip=skip):
+                self.reporter.warn(line)
 
     def resolve(self, spec: Spec, *, spelled: str) -> tuple[Release, ReleaseFile]:
         """The release and archive that ``spec`` names on this mirror and platform."""
@@ -122,6 +134,12 @@ class Installer:
             stable = [v for v, r in installable.items() if r.stable]
             chosen_version = newest_matching(spec, stable)
             chosen = installable.get(chosen_version) if chosen_version else None
+        # a malformed entry for the release asked for is the answer, not "no such release"
+        index = self.index()
+        problem = index.problem_for(spec, chosen.version if chosen else None, self.platform)
+        self.warn_index_problems(skip=problem)
+        if problem is not None:
+            raise index.error_for(problem, self.platform)
         if chosen is None:
             # say "for linux-arm64" when the release exists but not for this platform
             exists = isinstance(spec, ExactSpec) and any(
@@ -243,6 +261,8 @@ class Installer:
                 if self.mirror.is_local:
                     _copy_local(Path(location), sink)
                 else:
+                    if self.mirror.is_plain_http and not self.index().fetched:
+                        notice_plain_http(self.mirror, self.reporter)  # not said yet
                     http.stream(location, sink, timeout=self.config.timeout_seconds)
             # a longer file is left to the checksum, which names both hashes
             if archive.size is not None and size < archive.size:

@@ -8,6 +8,7 @@ from pathlib import Path
 import click
 
 from gvw.cli.app import App
+from gvw.cli.completion import complete_releases
 from gvw.cli.terminal import TerminalReporter
 from gvw.errors import GvwError
 from gvw.install import Installer, InstallOutcome
@@ -15,7 +16,7 @@ from gvw.versions import parse_spec
 
 
 @click.command()
-@click.argument("specs", nargs=-1, metavar="[VERSION]...")
+@click.argument("specs", nargs=-1, metavar="[VERSION]...", shell_complete=complete_releases)
 @click.option(
     "--mirror",
     metavar="URL",

@@ -13,6 +13,7 @@ from typing import Any
 import click
 
 from gvw.cli.app import App
+from gvw.cli.completion import complete_snapshot_ids
 from gvw.cli.terminal import TerminalReporter
 from gvw.snapshots.apply import Plan
 from gvw.snapshots.diff import Change, diff, file_text, profile_text, shown, tool_text
@@ -61,7 +62,7 @@ def snapshots(ctx: click.Context, *, as_json: bool) -> None:
 
 
 @snapshots.command()
-@click.argument("snapshot_id", metavar="ID")
+@click.argument("snapshot_id", metavar="ID", shell_complete=complete_snapshot_ids)
 @click.option("--json", "as_json", is_flag=True, help="Print JSON for scripts.")
 def show(*, snapshot_id: str, as_json: bool) -> None:
     """Show everything one snapshot holds (ID may be a unique prefix)."""
@@ -76,8 +77,8 @@ def show(*, snapshot_id: str, as_json: bool) -> None:
 
 
 @snapshots.command("diff")
-@click.argument("first", metavar="ID")
-@click.argument("second", metavar="[ID]", required=False)
+@click.argument("first", metavar="ID", shell_complete=complete_snapshot_ids)
+@click.argument("second", metavar="[ID]", required=False, shell_complete=complete_snapshot_ids)
 @click.option("--json", "as_json", is_flag=True, help="Print JSON for scripts.")
 def diff_(*, first: str, second: str | None, as_json: bool) -> None:
     """Show what changed from snapshot ID to another one, or to now."""
@@ -99,7 +100,7 @@ def diff_(*, first: str, second: str | None, as_json: bool) -> None:
 
 
 @click.command()
-@click.argument("snapshot_id", metavar="ID")
+@click.argument("snapshot_id", metavar="ID", shell_complete=complete_snapshot_ids)
 @click.option("--mirror", metavar="URL", help="Where to download versions the trash lacks.")
 @click.option("--dry-run", is_flag=True, help="Only say what would change.")
 @click.option("-q", "--quiet", is_flag=True, help="No progress bars.")
