@@ -234,6 +234,7 @@ def _file_problem(raw: object, why: str, where: str, version: GoVersion) -> Inde
 
 def _shown(value: object) -> str:
     """A value from an untrusted index, safe to print: quoted, printable ASCII, short."""
-    text = value if isinstance(value, str) else json.dumps(value)
+    text = value if isinstance(value, str) else json.dumps(value)  # 12, null, [1]
     cleaned = "".join(c if " " <= c <= "~" else "?" for c in text)
-    return repr(cleaned[:64] + ("..." if len(cleaned) > 64 else ""))
+    cut = cleaned[:64] + ("..." if len(cleaned) > 64 else "")
+    return repr(cut) if isinstance(value, str) else cut
