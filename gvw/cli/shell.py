@@ -52,18 +52,11 @@ def init(*, shell_name: str) -> None:
         root=root,
         shims=shims,
         windows=windows,
-        commands=_command_names(),
         completion=_completion_source(shell.name),
         env=dict(os.environ),
         gvw=command_for(shell.name, gvw_command(), windows=windows),
     )
     _emit(shell.init_script(context))
-
-
-def _command_names() -> tuple[str, ...]:
-    from gvw.cli import COMMANDS
-
-    return tuple(sorted(COMMANDS))
 
 
 def _completion_source(shell_name: str) -> str:
