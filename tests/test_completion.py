@@ -221,3 +221,31 @@ def test_completion_does_not_import_httpx(world, line: str) -> None:
     assert done.returncode == 0, done.stderr
     assert done.stdout  # it did complete something
     assert done.stderr.endswith("HEAVY=\n"), done.stderr
+
+
+# --- through the real shells, with the scripts gvw init prints ---------------------------
+
+
+def test_bash_and_fish_scripts_complete_values_of_the_new_completions(world) -> None:
+    gvw, server = world
+    ids = sorted((p.stem for p in (gvw.root / "snapshots").glob("*.toml")), reverse=True)
+    env = gvw.env({"PATH": "/usr/bin:/bin"})
+    bash_script = run_ok(gvw, "init", "bash").stdout + (
+        "COMP_WORDS=(gvw uninstall 1.2); COMP_CWORD=2; COMPREPLY=(); _gvw_completion gvw\n"
+        'echo "${COMPREPLY[*]}"\n'
+        "COMP_WORDS=(gvw restore ''); COMP_CWORD=2; COMPREPLY=(); _gvw_completion gvw\n"
+        'echo "${COMPREPLY[*]}"\n'
+        f"COMP_WORDS=(gvw install --mirror {server.url} 1.20); COMP_CWORD=4; COMPREPLY=()\n"
+        '_gvw_completion gvw; echo "${COMPREPLY[*]}"\n'
+    )
+    bash = subprocess.run(["bash", "-c", bash_script], env=env, capture_output=True, text=True)
+    assert bash.stdout.splitlines() == ["1.21.13 1.22.10", " ".join(ids), "1.20 1.20.14"], (
+        bash.stderr
+    )
+    fish_script = run_ok(gvw, "init", "fish").stdout + (
+        "complete -C 'gvw which go1'; echo =\ncomplete -C 'gvw snapshots show '\n"
+    )
+    fish = subprocess.run(["fish", "-c", fish_script], env=env, capture_output=True, text=True)
+    assert fish.stdout.split("=\n") == ["go1.21.13\ngo1.22.10\n", "".join(i + "\n" for i in ids)], (
+        fish.stderr
+    )
