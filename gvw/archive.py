@@ -8,6 +8,7 @@ refused, nothing is ever written through a link, and executable bits are kept.
 
 from __future__ import annotations
 
+import contextlib
 import os
 import posixpath
 import queue
@@ -43,7 +44,7 @@ def extract_archive(
     """
     shown = name
     name = name.lower()
-    try:
+    with _archive_errors(shown, target):
         if name.endswith(".zip"):
             _Extractor(target, archive, shown).extract_zip(reporter, label)
         elif name.endswith((".tar.gz", ".tgz")):
@@ -53,6 +54,28 @@ def extract_archive(
                 f"{shown} is neither a .tar.gz nor a .zip archive",
                 hint="Go releases are go<version>.<os>-<arch>.tar.gz or .zip",
             )
+    exe = ".exe" if name.endswith(".zip") else ""
+    if not (target / "bin" / f"go{exe}").is_file():
+        raise ArchiveError(
+            f"{shown} does not hold a Go toolchain (no go/bin/go{exe})",
+            hint="check that the file is an official Go release archive",
+        )
+
+
+def extract_zip_below(
+    archive: Path, target: Path, *, top: str, name: str, reporter: Reporter, label: str
+) -> None:
+    """Extract the entries of the zip ``archive`` below the directory ``top`` (a module
+    zip's ``<module>@<version>``) into ``target``, by the rules of :func:`extract_archive`.
+    What the tree must hold is the caller's to check."""
+    with _archive_errors(name, target):
+        _Extractor(target, archive, name, top=top).extract_zip(reporter, label)
+
+
+@contextlib.contextmanager
+def _archive_errors(shown: str, target: Path) -> Iterator[None]:
+    try:
+        yield
     except (tarfile.TarError, zipfile.BadZipFile, zlib.error, EOFError) as exc:
         raise ArchiveError(
             f"{shown} is corrupt or truncated ({exc or type(exc).__name__})",
@@ -60,12 +83,6 @@ def extract_archive(
         ) from None
     except OSError as exc:
         raise store_error(exc, "extract into", target) from exc
-    exe = ".exe" if name.endswith(".zip") else ""
-    if not (target / "bin" / f"go{exe}").is_file():
-        raise ArchiveError(
-            f"{shown} does not hold a Go toolchain (no go/bin/go{exe})",
-            hint="check that the file is an official Go release archive",
-        )
 
 
 class _GunzipThread:
@@ -136,8 +153,9 @@ class _GunzipThread:
 
 
 class _Extractor:
-    def __init__(self, target: Path, archive: Path, shown: str) -> None:
+    def __init__(self, target: Path, archive: Path, shown: str, *, top: str = TOP_DIR) -> None:
         self.root = long_path(target)
+        self.top = top.split("/")  # every entry must sit below it
         self.archive = archive
         self.shown = shown  # the name errors use
         self.links: set[str] = set()  # relative paths of links created so far
@@ -230,9 +248,9 @@ class _Extractor:
         parts = [p for p in name.split("/") if p not in ("", ".")]
         if ".." in parts:
             self._refuse(name, "climbs out of the target with '..'")
-        if not parts or parts[0] != TOP_DIR:
-            self._refuse(name, f"is outside the {TOP_DIR}/ directory")
-        rel = "/".join(parts[1:])
+        if parts[: len(self.top)] != self.top:
+            self._refuse(name, f"is outside the {'/'.join(self.top)}/ directory")
+        rel = "/".join(parts[len(self.top) :])
         if not rel:
             return None
         for prefix in _prefixes(rel):

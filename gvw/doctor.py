@@ -20,8 +20,8 @@ from gvw.paths import Paths
 from gvw.pathsearch import PathSearch
 from gvw.registry import UserEnvironment
 from gvw.selection import Resolved, find_selection, resolve
-from gvw.shims import stale_shims
-from gvw.store import Store
+from gvw.shims import shim_for, stale_shims
+from gvw.store import Store, entry_version
 from gvw.versions import GoVersion, parse_release_name
 
 
@@ -39,7 +39,7 @@ class Machine:
     cwd: Path
     store: Store
     windows: bool  # the host: PATH syntax, .exe names, registry checks
-    windows_shims: bool  # the store's shims are .exe files (GVW_PLATFORM may differ)
+    shim_platform: str  # the store's os-arch, which picks its shims (GVW_PLATFORM may differ)
     user_registry: UserEnvironment | None = None
     machine_registry: winenv.MachineEnvironment | None = None
 
@@ -313,7 +313,8 @@ def selected_version(m: Machine) -> Iterator[Finding]:
 
 def shims_current(m: Machine) -> Iterator[Finding]:
     installed = m.store.installed()
-    problems = stale_shims(m.paths, installed, windows=m.windows_shims)
+    problems = stale_shims(m.paths, installed, platform=m.shim_platform)
+    kind = shim_for(m.shim_platform).description
     if problems:
         yield Finding(
             "shims-current",
@@ -322,14 +323,14 @@ def shims_current(m: Machine) -> Iterator[Finding]:
             "gvw rehash",
         )
     else:
-        yield Finding("shims-current", True, f"the shims in {m.paths.shims} are up to date")
+        yield Finding("shims-current", True, f"the shims in {m.paths.shims} are {kind}, up to date")
 
 
 def staging_leftovers(m: Machine) -> Iterator[Finding]:
     leftovers = []
     for entry in m.store.staging_leftovers():
-        version = entry.name.rsplit(".", 2)[0]
-        if m.store.is_busy(f"install-{version}"):
+        version = entry_version(entry)
+        if m.store.is_installing(version):
             continue  # an install is running right now
         leftovers.append((version, entry))
     if leftovers:

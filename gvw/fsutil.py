@@ -125,6 +125,16 @@ def unlink_quietly(path: Path) -> None:
         path.unlink()
 
 
+def remove_file(path: Path) -> None:
+    """Remove a file; one that is already gone is fine, any other failure is an error."""
+    try:
+        path.unlink()
+    except FileNotFoundError:
+        pass
+    except OSError as exc:
+        raise store_error(exc, "remove", path) from exc
+
+
 def long_path(path: Path) -> str:
     r"""The path as a string Windows accepts beyond 260 characters (``\\?\`` form)."""
     text = str(path.absolute())

@@ -7,22 +7,14 @@ os.UserHomeDir), computed from an environment mapping passed in, for the host's 
 
 from __future__ import annotations
 
-import sys
 from collections.abc import Mapping
 from pathlib import PurePath, PurePosixPath, PureWindowsPath
+
+from gvw.platforms import host_goos as host_goos  # the OS names live in gvw.platforms
 
 # Recorded from the process in every snapshot. A restore cannot change the parent
 # shell's variables, so it prints the commands that set them back.
 PROCESS_VARS = ("GOROOT", "GOPATH", "GOBIN", "GOPROXY", "GOFLAGS", "GOTOOLCHAIN", "GOENV", "PATH")
-
-
-def host_goos() -> str:
-    """The OS gvw runs on, in Go's names (not GVW_PLATFORM: that names the store's)."""
-    if sys.platform.startswith(("win32", "cygwin")):
-        return "windows"
-    if sys.platform == "darwin":
-        return "darwin"
-    return "linux" if sys.platform.startswith("linux") else sys.platform
 
 
 def _path(text: str, goos: str) -> PurePath:

@@ -13,10 +13,11 @@ from __future__ import annotations
 
 import json
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from gvw.errors import BadIndexError
 from gvw.platforms import Platform
+from gvw.reporting import Reporter
 from gvw.versions import ExactSpec, GoVersion, Spec, newest_matching, parse_release_name
 
 _SHA256_RE = re.compile(r"^[0-9a-fA-F]{64}$")
@@ -85,7 +86,7 @@ class IndexProblem:
         )
 
 
-@dataclass(frozen=True)
+@dataclass
 class ReleaseIndex:
     """The releases of one index document, newest first, and its bad entries."""
 
@@ -93,6 +94,24 @@ class ReleaseIndex:
     problems: list[IndexProblem]
     source: str  # where it came from, for messages
     fetched: bool = False  # read from the mirror just now (not from the cache)
+    warned: bool = field(default=False, compare=False)  # about its bad entries, once
+
+    def check(
+        self, spec: Spec, chosen: GoVersion | None, target: Platform, reporter: Reporter
+    ) -> None:
+        """Raise the index error when a bad entry would have answered ``spec`` (not "no
+        such release", not a silently older one); warn about the other bad entries."""
+        problem = self.problem_for(spec, chosen, target)
+        self.warn(reporter, skip=problem)
+        if problem is not None:
+            raise self.error_for(problem, target)
+
+    def warn(self, reporter: Reporter, *, skip: IndexProblem | None = None) -> None:
+        """Warn about the bad entries (once per index; ``skip``: the one reported)."""
+        if not self.warned:
+            self.warned = True
+            for line in self.warnings(skip=skip):
+                reporter.warn(line)
 
     def problem_for(
         self, spec: Spec, chosen: GoVersion | None, target: Platform

@@ -30,8 +30,9 @@ from gvw.errors import (
     NoSuchReleaseError,
 )
 from gvw.fsutil import remove_tree, store_error, unlink_quietly
-from gvw.index import IndexProblem, Release, ReleaseFile, ReleaseIndex, is_sha256
-from gvw.mirror import Mirror, load_index, notice_plain_http
+from gvw.goproxy.install import install_from_proxy, proxy_releases
+from gvw.index import Release, ReleaseFile, ReleaseIndex, is_sha256
+from gvw.mirror import Mirror, load_store_index, notice_plain_http
 from gvw.platforms import Platform
 from gvw.reporting import Reporter
 from gvw.store import InstallMetadata, Store
@@ -76,6 +77,7 @@ class Installer:
         reporter: Reporter,
         refresh_index: bool = False,
         before_change: Callable[[GoVersion], None] | None = None,
+        skip_checksum: bool = False,
     ) -> None:
         self.store = store
         self.config = config
@@ -87,7 +89,7 @@ class Installer:
         # the install command snapshots there, so installs that change nothing leave none
         self.before_change = before_change
         self._index: ReleaseIndex | None = None
-        self._index_warned = False
+        self.skip_checksum = skip_checksum  # goproxy mirrors: install without the database
 
     @property
     def mirror(self) -> Mirror:
@@ -96,28 +98,14 @@ class Installer:
 
     # --- the index
 
-    def releases(self) -> list[Release]:
-        return self.index().releases
-
     def index(self) -> ReleaseIndex:
+        if self._index is None and self.mirror.is_goproxy:
+            self._index = ReleaseIndex(proxy_releases(self), [], self.mirror.url)
         if self._index is None:
-            self._index = load_index(
-                self.mirror,
-                cache_dir=self.store.paths.index_cache,
-                max_age_seconds=self.config.index_cache_seconds,
-                timeout=self.config.timeout_seconds,
-                reporter=self.reporter,
-                refresh=self.refresh_index,
-                lock=self.store.lock,  # concurrent installs fetch the index once
+            self._index = load_store_index(
+                self.mirror, self.store, self.config, self.reporter, refresh=self.refresh_index
             )
         return self._index
-
-    def warn_index_problems(self, *, skip: IndexProblem | None = None) -> None:
-        """Warn once about the index's bad entries (``skip``: the one being reported)."""
-        if not self._index_warned:
-            self._index_warned = True
-            for line in self.index().warnings(skip=skip):
-                self.reporter.warn(line)
 
     def resolve(self, spec: Spec, *, spelled: str) -> tuple[Release, ReleaseFile]:
         """The release and archive that ``spec`` names on this mirror and platform."""
@@ -126,7 +114,7 @@ class Installer:
                 '"system" is the Go found on PATH; gvw cannot install it',
                 hint="name a version, e.g. gvw install 1.22",
             )
-        releases = self.releases()
+        releases = self.index().releases
         installable = {r.version: r for r in releases if r.archive_for(self.platform)}
         if isinstance(spec, ExactSpec):
             chosen = installable.get(spec.version)
@@ -134,12 +122,7 @@ class Installer:
             stable = [v for v, r in installable.items() if r.stable]
             chosen_version = newest_matching(spec, stable)
             chosen = installable.get(chosen_version) if chosen_version else None
-        # a malformed entry for the release asked for is the answer, not "no such release"
-        index = self.index()
-        problem = index.problem_for(spec, chosen.version if chosen else None, self.platform)
-        self.warn_index_problems(skip=problem)
-        if problem is not None:
-            raise index.error_for(problem, self.platform)
+        self.index().check(spec, chosen.version if chosen else None, self.platform, self.reporter)
         if chosen is None:
             # say "for linux-arm64" when the release exists but not for this platform
             exists = isinstance(spec, ExactSpec) and any(
@@ -172,7 +155,9 @@ class Installer:
         version, archive = planned.version, planned.archive
         if archive is None:
             return self._already(version)
-        with self.store.lock(f"install-{version.name}"):
+        if self.mirror.is_goproxy:  # a module zip, verified by the checksum database
+            return install_from_proxy(self, version, archive)
+        with self.store.install_lock(version):
             if self.store.is_installed(version):
                 return self._already(version)
             self._clean_leftovers(version, archive.filename)
@@ -203,7 +188,7 @@ class Installer:
         version = parsed
         if not archive.is_file():
             raise ArchiveError(f"{archive} does not exist or is not a file")
-        with self.store.lock(f"install-{version.name}"):
+        with self.store.install_lock(version):
             if self.store.is_installed(version):
                 return self._already(version)
             self.store.clean_staging(version)
@@ -318,10 +303,26 @@ class Installer:
     def _install_verified(
         self, version: GoVersion, archive: Path, *, name: str, source: str, sha256: str
     ) -> InstallOutcome:
+        def fill(staging: Path) -> None:
+            extract_archive(archive, staging, name=name, reporter=self.reporter, label="Extracting")
+
+        return self.install_tree(version, fill, source=source, sha256=sha256, name=name)
+
+    def install_tree(
+        self,
+        version: GoVersion,
+        fill: Callable[[Path], None],
+        *,
+        source: str,
+        sha256: str,
+        name: str | None = None,
+    ) -> InstallOutcome:
+        """Stage the verified tree ``fill`` writes into an empty directory, check it
+        and move it into place: the one path every kind of source ends in."""
         staging = self.store.new_staging_dir(version)
         try:
-            extract_archive(archive, staging, name=name, reporter=self.reporter, label="Extracting")
-            _check_version_file(staging, version, name)
+            fill(staging)
+            _check_version_file(staging, version, name or source)
             meta = InstallMetadata(version.name, source, sha256, time.time())
             if self.before_change is not None:
                 self.before_change(version)

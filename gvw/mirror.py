@@ -12,9 +12,9 @@ import hashlib
 import os
 import time
 from contextlib import AbstractContextManager
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from pathlib import Path
-from typing import Callable
+from typing import TYPE_CHECKING, Callable
 from urllib.parse import urlsplit
 
 from gvw import http
@@ -23,21 +23,33 @@ from gvw.fsutil import atomic_write_bytes
 from gvw.index import ReleaseIndex, read_index
 from gvw.reporting import Reporter
 
+if TYPE_CHECKING:
+    from gvw.config import Config
+    from gvw.goproxy.settings import GoSettings
+    from gvw.store import Store
+
 INDEX_QUERY = "?mode=json&include=all"
 FILE_INDEX_NAME = "index.json"
 
 
+GOPROXY = "goproxy"  # the module proxies Go's own settings name (gvw.goproxy)
+
+
 @dataclass(frozen=True)
 class Mirror:
-    url: str  # always ends with "/"
+    url: str  # always ends with "/"; "goproxy" or "goproxy+<url>" for module proxies
     origin: str  # where the URL was set: "--mirror", "GVW_MIRROR", the config file
+    # Go's GOPROXY/GOSUMDB/... settings, for goproxy mirrors (App.mirror resolves them)
+    go_settings: GoSettings | None = field(default=None, compare=False)
 
     @classmethod
     def parse(cls, text: str, *, origin: str) -> Mirror:
         url = text.strip()
+        if url == GOPROXY or url.startswith(GOPROXY + "+"):
+            return cls(url=url, origin=origin)
         scheme = urlsplit(url).scheme.lower()
         if scheme not in ("https", "http", "file"):
-            hint = "a mirror is an https://, http:// or file:// URL"
+            hint = "a mirror is an https://, http:// or file:// URL, or goproxy"
             if os.path.isdir(url):
                 hint = f"for a local directory use --mirror {Path(url).absolute().as_uri()}"
             raise ConfigError(
@@ -46,6 +58,10 @@ class Mirror:
         if not url.endswith("/"):
             url += "/"
         return cls(url=url, origin=origin)
+
+    @property
+    def is_goproxy(self) -> bool:
+        return self.url == GOPROXY or self.url.startswith(GOPROXY + "+")
 
     @property
     def is_local(self) -> bool:
@@ -108,6 +124,21 @@ def load_index(
         if cached is not None:
             return cached
         return _fetch(mirror, cache_file, timeout=timeout, reporter=reporter)
+
+
+def load_store_index(
+    mirror: Mirror, store: Store, config: Config, reporter: Reporter, *, refresh: bool = False
+) -> ReleaseIndex:
+    """:func:`load_index` with the store's cache, lock and the configured limits."""
+    return load_index(
+        mirror,
+        cache_dir=store.paths.index_cache,
+        max_age_seconds=config.index_cache_seconds,
+        timeout=config.timeout_seconds,
+        reporter=reporter,
+        refresh=refresh,
+        lock=store.lock,  # concurrent installs fetch the index once
+    )
 
 
 def cached_index(mirror: Mirror, *, cache_dir: Path) -> ReleaseIndex | None:

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from gvw.changes import Change
-from gvw.errors import GvwError, NoVersionSelectedError, StoreError
+from gvw.errors import GvwError, NoVersionSelectedError
 from gvw.fsutil import atomic_write_text, store_error
 from gvw.selection import Selection, check_choice, read_version_file
 from gvw.store import Store
@@ -30,15 +30,11 @@ class PinWrite:
 
 
 def read_pin(path: Path) -> Selection:
-    """The pin in ``path``; says what is wrong when there is none or it is no file."""
+    """The pin in ``path``; a name that is there but no readable regular file (a
+    directory too) is a broken pin, reported as the shims report it."""
     if not os.path.lexists(path):
         raise NoVersionSelectedError(
             f"no version is set in {path}", hint="set one with: gvw global <version>"
-        )
-    if not path.is_file():
-        raise StoreError(
-            f"{path} is not a regular file, so it sets no version",
-            hint=f"remove it, then set a version with: gvw global <version> (rm -r {path})",
         )
     return read_version_file(path)
 

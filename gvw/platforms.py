@@ -44,6 +44,11 @@ class Platform:
         return f"{self.goos}-{self.goarch}"
 
 
+def host_goos() -> str:
+    """The OS gvw runs on, in Go's names (not GVW_PLATFORM: that names the store's)."""
+    return next((v for k, v in _GOOS.items() if sys.platform.startswith(k)), sys.platform)
+
+
 def host_platform(env: Mapping[str, str]) -> Platform:
     """This machine's platform; ``GVW_PLATFORM=os-arch`` picks another (to prepare a
     store for another machine)."""
@@ -56,6 +61,6 @@ def host_platform(env: Mapping[str, str]) -> Platform:
                 hint="use Go's names, e.g. GVW_PLATFORM=windows-amd64",
             )
         return Platform(goos, goarch)
-    goos = next((v for k, v in _GOOS.items() if sys.platform.startswith(k)), sys.platform)
+    goos = host_goos()
     machine = platform.machine().lower()
     return Platform(goos, _GOARCH.get(machine, machine))

@@ -57,23 +57,13 @@ class WindowsUserEnvironment:
             raise StoreError("the Windows registry exists only on Windows")
         import winreg
 
-        values: dict[str, RegistryValue] = {}
         try:
             with winreg.OpenKey(winreg.HKEY_CURRENT_USER, "Environment") as key:
-                index = 0
-                while True:
-                    try:
-                        name, data, kind = winreg.EnumValue(key, index)
-                    except OSError:  # ERROR_NO_MORE_ITEMS
-                        break
-                    index += 1
-                    if kind in (REG_SZ, REG_EXPAND_SZ) and isinstance(data, str):
-                        values[name] = RegistryValue(data, expand=kind == REG_EXPAND_SZ)
+                return string_values(key)
         except FileNotFoundError:
             return {}
         except OSError as exc:
             raise StoreError(f"cannot read {KEY}: {exc.strerror or exc}") from exc
-        return values
 
     def write_user_environment(self, changes: Mapping[str, RegistryValue | None]) -> None:
         if sys.platform != "win32":  # pragma: no cover
@@ -94,6 +84,25 @@ class WindowsUserEnvironment:
         except OSError as exc:
             raise StoreError(f"cannot write {KEY}: {exc.strerror or exc}") from exc
         _broadcast_environment_change()
+
+
+def string_values(key: Any) -> dict[str, RegistryValue]:
+    """Every REG_SZ and REG_EXPAND_SZ value of an open winreg key (Windows only), by
+    its name as stored."""
+    if sys.platform != "win32":  # pragma: no cover - keeps mypy's platform checks happy
+        raise StoreError("the Windows registry exists only on Windows")
+    import winreg
+
+    values: dict[str, RegistryValue] = {}
+    index = 0
+    while True:
+        try:
+            name, data, kind = winreg.EnumValue(key, index)
+        except OSError:  # ERROR_NO_MORE_ITEMS
+            return values
+        index += 1
+        if kind in (REG_SZ, REG_EXPAND_SZ) and isinstance(data, str):
+            values[name] = RegistryValue(data, expand=kind == REG_EXPAND_SZ)
 
 
 # SendMessageTimeoutW(HWND_BROADCAST, WM_SETTINGCHANGE, 0, (LPARAM)L"Environment",

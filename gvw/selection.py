@@ -9,13 +9,14 @@ arguments; nothing is read from globals. The rules are in the README.
 from __future__ import annotations
 
 import os
+import stat
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
 from gvw.errors import InvalidVersionError, NotInstalledError, NoVersionSelectedError
 from gvw.paths import Paths
-from gvw.pathsearch import PathSearch, find_up
+from gvw.pathsearch import PathSearch, walk_up
 from gvw.store import Store
 from gvw.versions import (
     ExactSpec,
@@ -32,6 +33,7 @@ ENV_VAR = "GVW_GO_VERSION"
 ENV_ORIGIN = f"{ENV_VAR} environment variable"
 MAX_VERSION_FILE_BYTES = 4096
 EXPECTED_HINT = "expected a version such as 1.22.10, 1.22, latest or system"
+BROKEN_HINT = "it is not a readable regular file: fix or remove it"
 _BOM = b"\xef\xbb\xbf"
 
 
@@ -53,18 +55,27 @@ class Resolved:
 
 
 def find_version_file(cwd: Path) -> Path | None:
-    """The nearest ``.go-version`` (a file, not a directory) from ``cwd`` upwards."""
-    return find_up(cwd, VERSION_FILE)
+    """The nearest ``.go-version`` from ``cwd`` upwards that is not a directory (a
+    directory of that name is ignored). It may be broken: reading it says so."""
+    for directory in walk_up(cwd):
+        candidate = directory / VERSION_FILE
+        if _name_holds(candidate) not in (None, "dir"):
+            return candidate
+    return None
+
+
+def read_global_file(paths: Paths) -> Selection | None:
+    """The global selection, None when ``<root>/version`` does not exist. Anything
+    else that is not a readable regular file there, a directory too, is an error."""
+    if _name_holds(paths.global_file) is None:
+        return None
+    return read_version_file(paths.global_file)
 
 
 def read_version_file(path: Path) -> Selection:
     """The spec in a version file: the first word of the first line that is neither
     blank nor a ``#`` comment, within the first 4096 bytes."""
-    try:
-        with open(path, "rb") as handle:
-            head = handle.read(MAX_VERSION_FILE_BYTES)
-    except OSError:
-        head = b""  # unreadable: no version, as the shims see it
+    head = _read_head(path)
     if head.startswith(_BOM):
         head = head[len(_BOM) :]
     for raw_line in head.split(b"\n"):
@@ -74,6 +85,49 @@ def read_version_file(path: Path) -> Selection:
         word = line.split()[0].decode("utf-8", "surrogateescape")
         return Selection(parse_spec(word, origin=str(path)), origin=str(path), file=path)
     raise InvalidVersionError(f"no Go version in {path}", hint=EXPECTED_HINT)
+
+
+def _name_holds(path: Path) -> str | None:
+    """What a version file's name holds: None (nothing, or nothing this user can see),
+    "dir", "file" (a regular file, through links), or "other": a name that exists but
+    is no regular file (a dangling link, a link loop, a FIFO, a socket, a device)."""
+    try:
+        mode = os.stat(path).st_mode
+    except OSError:
+        return "other" if os.path.lexists(path) else None
+    if stat.S_ISDIR(mode):
+        return "dir"
+    return "file" if stat.S_ISREG(mode) else "other"
+
+
+def _read_head(path: Path) -> bytes:
+    """The first bytes of a regular file, else the broken-pin error. The type is
+    tested before opening and again on the open file, which is opened non-blocking:
+    opening a FIFO for reading would otherwise wait for a writer forever."""
+    broken = InvalidVersionError(f"cannot read version file {path}", hint=BROKEN_HINT)
+    if _name_holds(path) != "file":
+        raise broken
+    flags = os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_NOCTTY", 0)
+    try:
+        fd = os.open(path, flags | getattr(os, "O_BINARY", 0))
+    except OSError:
+        raise broken from None
+    try:
+        if not stat.S_ISREG(os.fstat(fd).st_mode):
+            raise broken
+        chunks: list[bytes] = []
+        left = MAX_VERSION_FILE_BYTES
+        while left > 0:
+            chunk = os.read(fd, left)
+            if not chunk:
+                break
+            chunks.append(chunk)
+            left -= len(chunk)
+        return b"".join(chunks)
+    except OSError:
+        raise broken from None
+    finally:
+        os.close(fd)
 
 
 def find_selection(cwd: Path | None, env: Mapping[str, str], paths: Paths) -> Selection | None:
@@ -88,9 +142,7 @@ def find_selection(cwd: Path | None, env: Mapping[str, str], paths: Paths) -> Se
     version_file = find_version_file(cwd) if cwd is not None else None
     if version_file is not None:
         return read_version_file(version_file)
-    if os.path.isfile(paths.global_file):
-        return read_version_file(paths.global_file)
-    return None
+    return read_global_file(paths)
 
 
 def find_system_go(tool: str, env: Mapping[str, str], shims_dir: Path) -> Path | None:

@@ -1,10 +1,11 @@
 """The shims directory: ``go``, ``gofmt`` and a ``go<version>`` launcher per installed
 version, all copies of one shim program that decides what to do from its own name.
 
-POSIX gets the ``/bin/sh`` shim, Windows the native ``.exe`` (both ship inside the
-package). Windows locks a running .exe against replacement but lets it be renamed, so
-an old shim is moved aside before the new one takes its name, and the moved-aside
-files are deleted when they are no longer running.
+Which program depends on the store's platform (the host's, or ``GVW_PLATFORM``'s): a
+native one where the package ships one (Windows ``.exe``; Linux and macOS on amd64
+and arm64), else the ``/bin/sh`` shim. Windows locks a running .exe against
+replacement but lets it be renamed, so an old shim is moved aside before the new one
+takes its name, and the moved-aside files are deleted when they are no longer running.
 """
 
 from __future__ import annotations
@@ -22,8 +23,38 @@ from gvw.versions import GoVersion
 
 POSIX_SHIM = "posix_shim.sh"
 WINDOWS_SHIM = "windows_shim.exe"
+# Go os-arch names with a native POSIX shim (scripts/build_native_shims.py)
+NATIVE_PLATFORMS = ("linux-amd64", "linux-arm64", "darwin-amd64", "darwin-arm64")
 TOOLS = ("go", "gofmt")
 _ASIDE_MARK = ".old-"
+
+
+@dataclass(frozen=True)
+class ShimProgram:
+    """The shim program for a platform: which file of the package, and what it is."""
+
+    file: str
+    windows: bool  # .exe names
+
+    @property
+    def description(self) -> str:
+        if self.windows:
+            return "the native Windows shim"
+        if self.file == POSIX_SHIM:
+            return "the POSIX sh shim (no native shim is shipped for this platform)"
+        return f"the native shim for {self.file.removeprefix('native_shim-')}"
+
+    def read(self) -> bytes:
+        return resources.files("gvw").joinpath("shim_files", self.file).read_bytes()
+
+
+def shim_for(platform: str) -> ShimProgram:
+    """The program the shims of a store for ``platform`` (Go's os-arch) are copies of."""
+    if platform.startswith("windows-"):
+        return ShimProgram(WINDOWS_SHIM, windows=True)
+    if platform in NATIVE_PLATFORMS:
+        return ShimProgram(f"native_shim-{platform}", windows=False)
+    return ShimProgram(POSIX_SHIM, windows=False)
 
 
 @dataclass(frozen=True)
@@ -32,23 +63,21 @@ class RehashResult:
     removed: tuple[str, ...]
 
 
-def shim_program(windows: bool) -> bytes:
-    name = WINDOWS_SHIM if windows else POSIX_SHIM
-    return resources.files("gvw").joinpath("shim_files", name).read_bytes()
-
-
 def wanted_shims(installed: list[GoVersion], windows: bool) -> list[str]:
     suffix = ".exe" if windows else ""
     names = [*TOOLS, *(f"go{v.name}" for v in installed)]
     return [name + suffix for name in names]
 
 
-def rehash(paths: Paths, installed: list[GoVersion], *, windows: bool) -> RehashResult:
-    """Make the shims directory hold exactly the shims for ``installed``.
+def rehash(paths: Paths, installed: list[GoVersion], *, platform: str) -> RehashResult:
+    """Make the shims directory hold exactly the shims for ``installed``, copies of the
+    program for ``platform`` (:func:`shim_for`).
 
     Call with the store's "shims" lock held. Unchanged shims are not rewritten.
     """
-    program = shim_program(windows)
+    shim = shim_for(platform)
+    windows = shim.windows
+    program = shim.read()
     directory = paths.shims
     try:
         directory.mkdir(parents=True, exist_ok=True)
@@ -72,9 +101,11 @@ def rehash(paths: Paths, installed: list[GoVersion], *, windows: bool) -> Rehash
     return RehashResult(tuple(written), tuple(removed))
 
 
-def stale_shims(paths: Paths, installed: list[GoVersion], *, windows: bool) -> list[str]:
+def stale_shims(paths: Paths, installed: list[GoVersion], *, platform: str) -> list[str]:
     """Shims that are missing, outdated or left over (for doctor)."""
-    program = shim_program(windows)
+    shim = shim_for(platform)
+    windows = shim.windows
+    program = shim.read()
     wanted = wanted_shims(installed, windows)
     problems = [n for n in wanted if not _same_content(paths.shims / n, program)]
     try:

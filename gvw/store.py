@@ -3,6 +3,14 @@
 A directory under ``versions/`` exists only when complete: installs are extracted
 into ``.staging/`` on the same volume and moved into place with one rename, and the
 metadata file is written last, before that rename.
+
+The store owns its names: lock files (:meth:`Store.install_lock`), staging and trash
+entries (``<version>.<...>``, read back by :func:`entry_version`; a trash entry's
+middle part is the time it was trashed), and the rules on the trash: moving a version
+there (:meth:`Store.remove`), back (:meth:`Store.untrash`), and how long entries stay
+(:meth:`Store.prune_trash`; config ``trash_keep``, ``trash_max_age_days``: the newest
+``trash_keep`` entries, minus those older than ``trash_max_age_days``; 0 keeps none /
+sets no age limit).
 """
 
 from __future__ import annotations
@@ -109,7 +117,11 @@ class Store:
 
     def install_lock(self, version: GoVersion) -> AbstractContextManager[None]:
         """The lock that installing, removing or restoring ``version`` holds."""
-        return self.lock(f"install-{version.name}")
+        return self.lock(_install_lock_name(version.name))
+
+    def is_installing(self, version_name: str) -> bool:
+        """Whether another process holds ``version_name``'s install lock right now."""
+        return self.is_busy(_install_lock_name(version_name))
 
     def is_busy(self, name: str) -> bool:
         """Whether another process holds the lock ``name`` right now."""
@@ -149,7 +161,7 @@ class Store:
             raise store_error(exc, "read", self.paths.staging) from exc
         for entry in entries:
             # names are "<version>.<pid>.<random>"; compare the whole version part
-            if entry.name.rsplit(".", 2)[0] == version.name:
+            if entry_version(entry) == version.name:
                 try:
                     remove_tree(entry)
                     removed.append(entry)
@@ -166,12 +178,19 @@ class Store:
     def commit_staging(self, staging: Path, version: GoVersion, meta: InstallMetadata) -> Path:
         """Write the metadata last, then make the version visible with one rename."""
         atomic_write_bytes(staging / METADATA_NAME, tomli_w.dumps(meta.__dict__).encode())
+        return self._into_versions(staging, version, "move into place", name_source=False)
+
+    def _into_versions(
+        self, source: Path, version: GoVersion, action: str, *, name_source: bool
+    ) -> Path:
+        """Make ``source`` the installed ``version`` with one rename; a failure names
+        ``source`` or the version directory."""
         final = self.paths.version_dir(version.name)
         try:
             self.paths.versions.mkdir(parents=True, exist_ok=True)
-            rename(staging, final)
+            rename(source, final)
         except OSError as exc:
-            raise store_error(exc, "move into place", final) from exc
+            raise store_error(exc, action, source if name_source else final) from exc
         return final
 
     # --- removal
@@ -195,8 +214,22 @@ class Store:
         except OSError:
             return []
         if version is not None:
-            entries = [e for e in entries if e.name.rsplit(".", 2)[0] == version.name]
-        return sorted(entries, key=lambda e: _trash_time(e), reverse=True)
+            entries = [e for e in entries if entry_version(e) == version.name]
+        return sorted(entries, key=_trash_time, reverse=True)
+
+    def complete_trash_entry(self, version: GoVersion) -> Path | None:
+        """The newest trash entry of ``version`` that is a whole toolchain (installs
+        write the metadata last), or None."""
+        for entry in self.trash_entries(version):
+            if (entry / METADATA_NAME).is_file() or (entry / "bin").is_dir():
+                return entry
+        return None
+
+    def untrash(self, version: GoVersion, entry: Path) -> None:
+        """Move ``entry`` back to be ``version`` (the inverse of :meth:`remove`)."""
+        with self.install_lock(version):
+            if not self.is_installed(version):  # else another process put it back meanwhile
+                self._into_versions(entry, version, "move back from the trash", name_source=True)
 
     def purge(self, entry: Path) -> None:
         try:
@@ -204,8 +237,34 @@ class Store:
         except OSError as exc:
             raise store_error(exc, "remove", entry) from exc
 
+    def prune_trash(
+        self, *, keep: int, max_age_days: float, now: float | None = None
+    ) -> list[Path]:
+        """Purge the trash entries the retention rule drops (the newest ``keep``, minus
+        those older than ``max_age_days``; 0: no age limit); returns them."""
+        now = time.time() if now is None else now
+        max_age = max_age_days * 86400
+        doomed = [
+            entry
+            for index, entry in enumerate(self.trash_entries())  # newest first
+            if index >= keep or (max_age and now - _trash_time(entry) > max_age)
+        ]
+        for entry in doomed:
+            self.purge(entry)
+        return doomed
+
+
+def _install_lock_name(version_name: str) -> str:
+    return f"install-{version_name}"
+
+
+def entry_version(entry: Path) -> str:
+    """The version a staging or trash entry (``<version>.<...>.<random>``) belongs to."""
+    return entry.name.rsplit(".", 2)[0]
+
 
 def _trash_time(entry: Path) -> int:
+    """When an entry was trashed (its middle part); 0 when it is not named by gvw."""
     try:
         return int(entry.name.rsplit(".", 2)[1])
     except (IndexError, ValueError):

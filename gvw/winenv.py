@@ -20,9 +20,9 @@ from collections.abc import Mapping
 from typing import Protocol
 
 from gvw.errors import StoreError
-from gvw.registry import RegistryValue, UserEnvironment
+from gvw.registry import KEY, RegistryValue, UserEnvironment, string_values
 
-USER_KEY = r"HKCU\Environment"
+USER_KEY = KEY  # HKCU\Environment, named once in gvw.registry
 MACHINE_KEY = r"HKLM\SYSTEM\CurrentControlSet\Control\Session Manager\Environment"
 # The variables a user PATH entry may start with and still expand at logon: the default
 # user PATH itself uses %USERPROFILE% (...\Microsoft\WindowsApps). %LOCALAPPDATA% comes
@@ -48,22 +48,12 @@ class WindowsMachineEnvironment:
             raise StoreError("the Windows registry exists only on Windows")
         import winreg
 
-        values: dict[str, RegistryValue] = {}
         subkey = MACHINE_KEY.split("\\", 1)[1]
         try:
             with winreg.OpenKey(winreg.HKEY_LOCAL_MACHINE, subkey, 0, winreg.KEY_READ) as key:
-                index = 0
-                while True:
-                    try:
-                        name, data, kind = winreg.EnumValue(key, index)
-                    except OSError:  # ERROR_NO_MORE_ITEMS
-                        break
-                    index += 1
-                    if kind in (winreg.REG_SZ, winreg.REG_EXPAND_SZ) and isinstance(data, str):
-                        values[name] = RegistryValue(data, expand=kind == winreg.REG_EXPAND_SZ)
+                return string_values(key)
         except OSError as exc:
             raise StoreError(f"cannot read {MACHINE_KEY}: {exc.strerror or exc}") from exc
-        return values
 
 
 # --------------------------------------------------------------------------- values

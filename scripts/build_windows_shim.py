@@ -25,6 +25,7 @@ from pathlib import Path
 
 REPO = Path(__file__).resolve().parent.parent
 SOURCE = REPO / "shims" / "windows_shim.c"
+CORE = REPO / "shims" / "gvw_core.h"  # the platform-free rules, shared with posix_shim.c
 OUTPUT = REPO / "gvw" / "shim_files" / "windows_shim.exe"
 COMPILER = "x86_64-w64-mingw32-gcc"
 
@@ -67,6 +68,7 @@ def build(output: Path, *, compiler: str = COMPILER) -> None:
     with tempfile.TemporaryDirectory(prefix="gvw-shim-build-") as tmp:
         work = Path(tmp)
         shutil.copyfile(SOURCE, work / "windows_shim.c")
+        shutil.copyfile(CORE, work / CORE.name)
         env = {**os.environ, "LC_ALL": "C", "SOURCE_DATE_EPOCH": "0"}
         cmd = [
             compiler,

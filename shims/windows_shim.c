@@ -20,19 +20,8 @@
 #endif
 #include <windows.h>
 
-/* Exit codes shared with gvw (gvw/errors.py, README "Exit codes"). */
-#define EXIT_ERROR 1
-#define EXIT_INVALID_VERSION 3
-#define EXIT_NOT_INSTALLED 4
-#define EXIT_NO_VERSION 5
-#define EXIT_SHIM_LOOP 6
+#include "gvw_core.h"
 
-#define MAX_DEPTH 16
-#define VERSION_FILE_MAX 4096
-#define WORD_SHOWN_MAX 64
-
-static const char HINT_EXPECTED[] =
-    "gvw: expected a version such as 1.22.10, 1.22, latest or system";
 
 /* ------------------------------------------------------------------ memory */
 
@@ -62,12 +51,6 @@ static void *xalloc(SIZE_T n) {
 }
 
 static SIZE_T wlen(const WCHAR *s) {
-    SIZE_T n = 0;
-    while (s[n]) n++;
-    return n;
-}
-
-static SIZE_T blen(const char *s) {
     SIZE_T n = 0;
     while (s[n]) n++;
     return n;
@@ -158,16 +141,9 @@ static void buf_wide(Buf *b, const WCHAR *w) {
     buf_bytes(b, tmp, (SIZE_T)n);
 }
 
-/* A version word as the user wrote it: bytes outside printable ASCII become '?'
- * (escape sequences from a hostile .go-version never reach the terminal), and at
- * most 64 of them are shown. */
 static void buf_word(Buf *b, const char *w, SIZE_T n) {
-    SIZE_T i;
-    if (n > WORD_SHOWN_MAX) n = WORD_SHOWN_MAX;
-    for (i = 0; i < n; i++) {
-        char c = (w[i] >= 0x20 && w[i] <= 0x7e) ? w[i] : '?';
-        buf_bytes(b, &c, 1);
-    }
+    char shown[WORD_SHOWN_MAX];
+    buf_bytes(b, shown, shown_word(w, n, shown));
 }
 
 /* Writes to stderr and exits. A console gets UTF-16 through WriteConsoleW, so the
@@ -363,107 +339,6 @@ static WCHAR *current_dir(void) {
 
 /* ------------------------------------------------------------------ versions */
 
-typedef struct {
-    DWORD major, minor;
-    int kind; /* Go's order within a minor: 1.21 < 1.21beta1 < 1.21rc1 < 1.21.0 */
-    DWORD num;  /* the patch or pre-release number */
-} Version;
-
-enum { K_PLAIN = 0, K_BETA = 1, K_RC = 2, K_PATCH = 3 };
-
-/* 1-9 digits without leading zeros (README "Version specs"). */
-static int parse_num(const char *s, SIZE_T n, SIZE_T *pos, DWORD *out) {
-    SIZE_T i = *pos, start = i;
-    DWORD v = 0;
-    while (i < n && s[i] >= '0' && s[i] <= '9') {
-        if (i - start >= 9) return 0;
-        v = v * 10 + (DWORD)(s[i] - '0');
-        i++;
-    }
-    if (i == start) return 0;
-    if (s[start] == '0' && i - start > 1) return 0;
-    *pos = i;
-    *out = v;
-    return 1;
-}
-
-static int has_at(const char *s, SIZE_T n, SIZE_T pos, const char *lit) {
-    SIZE_T l = blen(lit), i;
-    if (pos + l > n) return 0;
-    for (i = 0; i < l; i++)
-        if (s[pos + i] != lit[i]) return 0;
-    return 1;
-}
-
-/* N.N, N.N.N, N.NrcN, N.NbetaN (pre-release numbers start at 1) */
-static int parse_version(const char *s, SIZE_T n, Version *v) {
-    SIZE_T i = 0;
-    if (!parse_num(s, n, &i, &v->major) || i >= n || s[i++] != '.') return 0;
-    if (!parse_num(s, n, &i, &v->minor)) return 0;
-    v->kind = K_PLAIN;
-    v->num = 0;
-    if (i == n) return 1;
-    if (s[i] == '.') {
-        i++;
-        v->kind = K_PATCH;
-    } else if (has_at(s, n, i, "rc")) {
-        i += 2;
-        v->kind = K_RC;
-    } else if (has_at(s, n, i, "beta")) {
-        i += 4;
-        v->kind = K_BETA;
-    } else {
-        return 0;
-    }
-    if (!parse_num(s, n, &i, &v->num) || i != n) return 0;
-    if ((v->kind == K_RC || v->kind == K_BETA) && v->num == 0) return 0;
-    return 1;
-}
-
-static int version_cmp(const Version *a, const Version *b) {
-    if (a->major != b->major) return a->major < b->major ? -1 : 1;
-    if (a->minor != b->minor) return a->minor < b->minor ? -1 : 1;
-    if (a->kind != b->kind) return a->kind < b->kind ? -1 : 1;
-    if (a->num != b->num) return a->num < b->num ? -1 : 1;
-    return 0;
-}
-
-static int is_stable(const Version *v) { return v->kind == K_PLAIN || v->kind == K_PATCH; }
-
-enum { S_EXACT, S_FAMILY, S_LATEST, S_SYSTEM };
-
-typedef struct {
-    const char *word; /* as written, for "invalid" messages */
-    SIZE_T word_len;
-    const char *spec; /* without the go prefix, for "not installed" messages */
-    SIZE_T spec_len;
-    int kind;
-    Version v;
-} Spec;
-
-static int parse_spec(const char *word, SIZE_T n, Spec *sp) {
-    sp->word = word;
-    sp->word_len = n;
-    /* one leading "go" before a digit: go1.22 is 1.22, golatest is invalid */
-    if (n >= 3 && word[0] == 'g' && word[1] == 'o' && word[2] >= '0' && word[2] <= '9') {
-        word += 2;
-        n -= 2;
-    }
-    sp->spec = word;
-    sp->spec_len = n;
-    if (n == 6 && has_at(word, n, 0, "latest")) {
-        sp->kind = S_LATEST;
-        return 1;
-    }
-    if (n == 6 && has_at(word, n, 0, "system")) {
-        sp->kind = S_SYSTEM;
-        return 1;
-    }
-    if (!parse_version(word, n, &sp->v)) return 0;
-    sp->kind = sp->v.kind == K_PLAIN ? S_FAMILY : S_EXACT;
-    return 1;
-}
-
 /* The newest installed stable release matching the family (S_FAMILY) or any
  * (S_LATEST); returns its directory name or NULL. */
 static WCHAR *newest_installed(const WCHAR *versions_dir, const Spec *sp) {
@@ -482,10 +357,7 @@ static WCHAR *newest_installed(const WCHAR *versions_dir, const Spec *sp) {
             if (fd.cFileName[i] > 0x7e) ascii = 0;
             name[i] = (char)fd.cFileName[i];
         }
-        /* only canonical names count: staging or trash entries never parse */
-        if (!ascii || !parse_version(name, n, &v) || !is_stable(&v)) continue;
-        if (sp->kind == S_FAMILY && (v.major != sp->v.major || v.minor != sp->v.minor))
-            continue;
+        if (!ascii || !counts_for(sp, name, n, &v)) continue;
         if (!best || version_cmp(&v, &best_v) > 0) {
             best = wdup_n(fd.cFileName, n);
             best_v = v;
@@ -496,10 +368,6 @@ static WCHAR *newest_installed(const WCHAR *versions_dir, const Spec *sp) {
 }
 
 /* ------------------------------------------------------------------ selection */
-
-static int is_space(char c) {
-    return c == ' ' || c == '\t' || c == '\r' || c == '\n' || c == '\v' || c == '\f';
-}
 
 typedef struct {
     const WCHAR *root;
@@ -524,47 +392,68 @@ static void buf_origin(Buf *b, const Selection *sel) {
     buf_str(b, ")\n");
 }
 
+enum { NAME_ABSENT, NAME_DIR, NAME_OTHER };
+
+/* What a version file's name holds: nothing, a directory, or something else to read
+ * (which may turn out to be a broken pin: README "broken pins"). */
+static int name_holds(const WCHAR *path) {
+    DWORD a = attributes(path), err = GetLastError();
+    WIN32_FIND_DATAW fd;
+    HANDLE h;
+    if (a != INVALID_FILE_ATTRIBUTES) return (a & FILE_ATTRIBUTE_DIRECTORY) ? NAME_DIR : NAME_OTHER;
+    if (err == ERROR_PATH_NOT_FOUND || err == ERROR_ACCESS_DENIED) return NAME_ABSENT;
+    /* anything else names something that cannot be resolved: a link loop (1921), and
+     * under Wine a Unix FIFO, socket or device (87) */
+    if (err != ERROR_FILE_NOT_FOUND) return NAME_OTHER;
+    /* Windows reports a dangling link as the link itself; Wine reports a dangling Unix
+     * link as missing, but its directory listing still holds the name */
+    h = FindFirstFileW(long_path(path), &fd);
+    if (h != INVALID_HANDLE_VALUE) {
+        FindClose(h);
+        return NAME_OTHER;
+    }
+    err = GetLastError();
+    return (err == ERROR_FILE_NOT_FOUND || err == ERROR_PATH_NOT_FOUND ||
+            err == ERROR_ACCESS_DENIED)
+               ? NAME_ABSENT
+               : NAME_OTHER;
+}
+
+static void die_broken(const WCHAR *path) {
+    Buf b = {0};
+    buf_str(&b, "gvw: cannot read version file ");
+    buf_wide(&b, path);
+    buf_str(&b, "\n");
+    buf_str(&b, HINT_BROKEN);
+    buf_str(&b, "\n");
+    die(EXIT_INVALID_VERSION, &b);
+}
+
 /* Reads the first word of a version file (README: first 4096 bytes, BOM, CRLF, the
- * first line that is neither blank nor a # comment). A file without one is an error:
- * a broken pin should be seen, not skipped. */
+ * first line that is neither blank nor a # comment). A file without one is an error,
+ * and so is a name that is no readable regular file: a broken pin should be seen, not
+ * skipped. Only a disk file is read (GetFileType): under Wine a Unix FIFO opens as a
+ * pipe, and reading it could wait for a writer. */
 static void read_version_file(const WCHAR *path, Selection *sel) {
     HANDLE h = CreateFileW(long_path(path), GENERIC_READ,
                            FILE_SHARE_READ | FILE_SHARE_WRITE | FILE_SHARE_DELETE, NULL,
                            OPEN_EXISTING, FILE_ATTRIBUTE_NORMAL, NULL);
     char *data = (char *)xalloc(VERSION_FILE_MAX);
     DWORD got = 0, n;
-    SIZE_T i = 0, end;
+    SIZE_T start, len;
     Buf b = {0};
-    if (h == INVALID_HANDLE_VALUE) {
-        DWORD err = GetLastError();
-        buf_str(&b, "gvw: cannot read ");
-        buf_wide(&b, path);
-        buf_str(&b, " (error ");
-        buf_uint(&b, err);
-        buf_str(&b, ")\n");
-        die(EXIT_ERROR, &b);
-    }
-    while (got < VERSION_FILE_MAX && ReadFile(h, data + got, VERSION_FILE_MAX - got, &n, NULL) &&
-           n)
+    if (h == INVALID_HANDLE_VALUE || GetFileType(h) != FILE_TYPE_DISK) die_broken(path);
+    while (got < VERSION_FILE_MAX) {
+        if (!ReadFile(h, data + got, VERSION_FILE_MAX - got, &n, NULL)) die_broken(path);
+        if (!n) break;
         got += n;
+    }
     CloseHandle(h);
-    if (got >= 3 && (unsigned char)data[0] == 0xef && (unsigned char)data[1] == 0xbb &&
-        (unsigned char)data[2] == 0xbf)
-        i = 3;
-    while (i < got) {
-        /* one line: [i, end) */
-        for (end = i; end < got && data[end] != '\n'; end++) {
-        }
-        while (i < end && is_space(data[i])) i++;
-        if (i < end && data[i] != '#') {
-            SIZE_T w = i;
-            while (w < end && !is_space(data[w])) w++;
-            sel->word = data + i;
-            sel->word_len = w - i;
-            sel->origin_path = path;
-            return;
-        }
-        i = end + 1;
+    if (first_word(data, got, &start, &len)) {
+        sel->word = data + start;
+        sel->word_len = len;
+        sel->origin_path = path;
+        return;
     }
     buf_str(&b, "gvw: no Go version in ");
     buf_wide(&b, path);
@@ -580,6 +469,7 @@ static int select_version(const Shim *shim, Selection *sel) {
     WCHAR *env = get_env(L"GVW_GO_VERSION");
     WCHAR *dir, *file;
     SIZE_T root_len, len;
+    int holds;
     if (env) {
         int n = WideCharToMultiByte(CP_UTF8, 0, env, (int)wlen(env), NULL, 0, NULL, NULL);
         char *s = (char *)xalloc((SIZE_T)n + 1);
@@ -601,7 +491,7 @@ static int select_version(const Shim *shim, Selection *sel) {
     root_len = root_length(dir);
     for (;;) {
         file = wjoin(dir, L".go-version");
-        if (is_file(file)) { /* a directory named .go-version is ignored */
+        if (name_holds(file) == NAME_OTHER) { /* a directory named .go-version is ignored */
             read_version_file(file, sel);
             return 1;
         }
@@ -616,7 +506,9 @@ static int select_version(const Shim *shim, Selection *sel) {
     }
 
     file = wjoin(shim->root, L"version");
-    if (is_file(file)) {
+    holds = name_holds(file);
+    if (holds == NAME_DIR) die_broken(file); /* the global file has no directory to skip */
+    if (holds == NAME_OTHER) {
         read_version_file(file, sel);
         return 1;
     }

@@ -9,7 +9,9 @@ A world is a directory holding:
   ``root/shims/``, the global file ``root/version``);
 - ``sys/``: a directory with a fake system ``go`` that runners put on PATH when
   ``system_go`` is true;
-- any other files the case lists (paths relative to the world, ``/``-separated).
+- any other files the case lists (paths relative to the world, ``/``-separated),
+  and the special files it lists (:func:`make_specials`: links, FIFOs, sockets,
+  devices), created on the Linux side, so every runner sees the same world.
 
 Expected stderr lines may use ``{world}`` (the world directory, as the implementation
 under test spells absolute paths), ``{sep}`` (its path separator) and ``{root}``
@@ -18,7 +20,10 @@ under test spells absolute paths), ``{sep}`` (its path separator) and ``{root}``
 
 from __future__ import annotations
 
+import os
+import stat
 from dataclasses import dataclass, field
+from pathlib import Path
 
 INSTALLED = ("1.20", "1.20.14", "1.21.0", "1.21.13", "1.21rc2", "1.22.10", "1.22rc1", "1.23rc1")
 EXPECTED_HINT = "gvw: expected a version such as 1.22.10, 1.22, latest or system"
@@ -29,6 +34,8 @@ class Case:
     name: str
     cwd: str = "proj"
     files: dict[str, bytes] = field(default_factory=dict)
+    # path -> one of SPECIAL_KINDS, made after ``files``
+    special: dict[str, str] = field(default_factory=dict)
     env: dict[str, str] = field(default_factory=dict)
     installed: tuple[str, ...] = INSTALLED
     system_go: bool = False
@@ -39,6 +46,40 @@ class Case:
     expect_stderr: tuple[str, ...] = ()
     # behaviour of the shims only (the loop guard); the Python resolver skips it
     shim_only: bool = False
+
+
+SPECIAL_KINDS = ("dangling", "loop", "fifo", "socket", "device", "link-to-file", "link-to-dir")
+
+
+def make_specials(world: Path, special: dict[str, str]) -> None:
+    """Create the case's special files under ``world``: a dangling symbolic link, a
+    link that points to itself (a loop), a FIFO, a socket, a character device (the
+    same device as /dev/null; a link to /dev/null when not root, as mknod needs
+    root), a link to ``version-target`` (a file holding 1.21.0) or to ``dir-target``
+    (a directory) beside it."""
+    for relative, kind in special.items():
+        path = world.joinpath(*relative.split("/"))
+        path.parent.mkdir(parents=True, exist_ok=True)
+        if kind == "dangling":
+            os.symlink("no-such-file", path)
+        elif kind == "loop":
+            os.symlink(path.name, path)
+        elif kind == "fifo":
+            os.mkfifo(path)
+        elif kind == "socket":
+            os.mknod(path, stat.S_IFSOCK | 0o644)  # no bind: a socket path may be long
+        elif kind == "device" and os.geteuid() == 0:
+            os.mknod(path, stat.S_IFCHR | 0o644, os.makedev(1, 3))
+        elif kind == "device":
+            os.symlink("/dev/null", path)
+        elif kind == "link-to-file":
+            (path.parent / "version-target").write_bytes(b"1.21.0\n")
+            os.symlink("version-target", path)
+        elif kind == "link-to-dir":
+            (path.parent / "dir-target").mkdir()
+            os.symlink("dir-target", path)
+        else:
+            raise ValueError(f"unknown special file kind {kind!r}")
 
 
 def _pin(path: str, content: bytes) -> dict[str, bytes]:
@@ -56,10 +97,45 @@ def _missing(spec: str, origin: str) -> tuple[str, ...]:
     )
 
 
+def broken_pin_lines(path: str) -> list[str]:
+    """What every implementation prints for a version file it cannot read."""
+    return list(_broken(path))
+
+
+def _broken(path: str) -> tuple[str, ...]:
+    return (
+        f"gvw: cannot read version file {path}",
+        "gvw: it is not a readable regular file: fix or remove it",
+    )
+
+
 PIN = "{world}{sep}proj{sep}.go-version"
 GLOBAL = "{root}{sep}version"
 ENV = "GVW_GO_VERSION environment variable"
 DEEP = "proj/a/b/c/d/e/f/g/h/i/j/k/l"
+
+
+def _broken_pin(
+    name: str,
+    kind: str,
+    *,
+    at: str = "proj/.go-version",
+    cwd: str = "proj",
+    files: dict[str, bytes] | None = None,
+) -> Case:
+    """A case whose pin ``at`` is a special file of ``kind``; a global file and a
+    system go exist, so that an implementation that skipped the pin would succeed."""
+    global_file = {"root/version": b"1.21.13\n"} if at != "root/version" else {}
+    return Case(
+        name,
+        cwd=cwd,
+        files={**global_file, **(files or {})},
+        special={at: kind},
+        system_go=True,
+        expect_exit=3,
+        expect_stderr=_broken("{world}{sep}" + at.replace("/", "{sep}")),
+    )
+
 
 CASES: tuple[Case, ...] = (
     # --- .go-version in the current directory and above
@@ -122,6 +198,54 @@ CASES: tuple[Case, ...] = (
         cwd="proj/sub",
         files={"proj/.go-version": b"1.21.13\n", "proj/sub/.go-version/keep": b""},
         expect_version="1.21.13",
+    ),
+    # --- broken pins: a name that exists but is no readable regular file (never skipped)
+    _broken_pin("a dangling symbolic link named .go-version is an error", "dangling"),
+    _broken_pin("a symbolic link loop named .go-version is an error", "loop"),
+    _broken_pin("a FIFO named .go-version is an error and does not block", "fifo"),
+    _broken_pin("a socket named .go-version is an error", "socket"),
+    _broken_pin("a device named .go-version is an error", "device"),
+    _broken_pin(
+        "a broken pin hides the version file above it",
+        "dangling",
+        at="proj/sub/.go-version",
+        cwd="proj/sub",
+        files=_pin("proj/.go-version", b"1.21.13\n"),
+    ),
+    _broken_pin("a dangling global file is an error", "dangling", at="root/version"),
+    _broken_pin(
+        "a FIFO as the global file is an error and does not block", "fifo", at="root/version"
+    ),
+    Case(
+        "a global file that is a directory is an error",
+        files=_pin("root/version/keep", b""),
+        system_go=True,
+        expect_exit=3,
+        expect_stderr=_broken(GLOBAL),
+    ),
+    Case(
+        "a symbolic link to a version file is followed",
+        special={"proj/.go-version": "link-to-file"},
+        expect_version="1.21.0",
+    ),
+    Case(
+        "a symbolic link to a directory named .go-version is ignored",
+        cwd="proj/sub",
+        files=_pin("proj/.go-version", b"1.22.10\n"),
+        special={"proj/sub/.go-version": "link-to-dir"},
+        expect_version="1.22.10",
+    ),
+    Case(
+        "the environment variable beats a broken pin",
+        special={"proj/.go-version": "dangling"},
+        env={"GVW_GO_VERSION": "1.21.13"},
+        expect_version="1.21.13",
+    ),
+    Case(
+        "a launcher ignores a broken pin",
+        tool="go1.21.0",
+        special={"proj/.go-version": "fifo"},
+        expect_version="1.21.0",
     ),
     # --- file format
     Case(

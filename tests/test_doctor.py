@@ -13,7 +13,9 @@ import pytest
 
 from gvw import doctor
 from gvw.paths import Paths
+from gvw.platforms import host_platform
 from gvw.registry import RegistryValue
+from gvw.shims import shim_for
 from gvw.store import Store
 from tests.support.gvw_env import GvwEnv, Result, run_ok
 from tests.support.mirror_fixtures import write_synthetic_mirror
@@ -59,6 +61,7 @@ def test_a_clean_machine_has_no_problems(machine: GvwEnv) -> None:
     result = doctor_run(machine)
     assert result.returncode == 0, result.stdout
     shims = machine.root / "shims"
+    kind = shim_for(str(host_platform({}))).description  # native where one is shipped
     assert result.stdout.splitlines() == [
         f"ok       the shims directory {shims} is first on PATH",
         "ok       no other go comes before the shims on PATH",
@@ -66,7 +69,7 @@ def test_a_clean_machine_has_no_problems(machine: GvwEnv) -> None:
         "ok       GOTOOLCHAIN is not set (Go's default: auto)",
         f"ok       Go 1.22.10 is selected (set by {machine.root / 'version'}) and installed",
         "ok       no go.mod or go.work here",
-        f"ok       the shims in {shims} are up to date",
+        f"ok       the shims in {shims} are {kind}, up to date",
         "ok       no unfinished installs",
         "No problems found.",
     ]
@@ -323,7 +326,7 @@ def windows_findings(
         cwd=dirs["root"],
         store=Store(Paths(root=dirs["root"], cache=dirs["root"], config_file=dirs["root"])),
         windows=True,
-        windows_shims=True,
+        shim_platform="windows-amd64",
         user_registry=MemoryUserEnvironment(dict(user or {})),
         machine_registry=MemoryMachineEnvironment(
             {"Path": RegistryValue(machine_path, expand=True)}

@@ -39,7 +39,7 @@ def machine(world: Path, path: str, *, windows: bool = False) -> doctor.Machine:
         cwd=world,
         store=Store(Paths(root=root, cache=root, config_file=root)),
         windows=windows,
-        windows_shims=windows,
+        shim_platform="windows-amd64" if windows else "linux-amd64",
     )
 
 
@@ -178,7 +178,7 @@ def test_windows_doctor_finds_the_shims_in_any_spelling(windows_world: Path) -> 
 
 def test_one_walk_up_for_version_files_and_go_mod() -> None:
     assert gomod.find_up is pathsearch.find_up
-    assert selection.find_up is pathsearch.find_up
+    assert selection.walk_up is pathsearch.walk_up
 
 
 def test_walk_up_stops_at_the_root(tmp_path: Path) -> None:

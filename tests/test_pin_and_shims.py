@@ -6,7 +6,8 @@ from pathlib import Path
 
 import pytest
 
-from gvw.shims import shim_program
+from gvw.platforms import host_platform
+from gvw.shims import shim_for
 from tests.support.gvw_env import GvwEnv, run_ok
 from tests.support.mirror_fixtures import write_synthetic_mirror
 
@@ -82,7 +83,7 @@ def test_local_refuses_bad_versions_and_writes_nothing(
 def test_install_and_uninstall_keep_the_shims_current(store: GvwEnv) -> None:
     shims = store.root / "shims"
     assert sorted(p.name for p in shims.iterdir()) == ["go", "go1.21.13", "go1.22.10", "gofmt"]
-    program = shim_program(windows=False)
+    program = shim_for(str(host_platform({}))).read()  # native where one is shipped
     assert all(p.read_bytes() == program for p in shims.iterdir())
     run_ok(store, "uninstall", "1.21.13")
     assert sorted(p.name for p in shims.iterdir()) == ["go", "go1.22.10", "gofmt"]
@@ -108,7 +109,7 @@ def test_windows_store_gets_the_native_shim(gvw: GvwEnv, tmp_path: Path) -> None
     run_ok(gvw, "install", "1.22.10", env=env)
     shims = gvw.root / "shims"
     assert sorted(p.name for p in shims.iterdir()) == ["go.exe", "go1.22.10.exe", "gofmt.exe"]
-    exe = shim_program(windows=True)
+    exe = shim_for("windows-amd64").read()
     assert exe[:2] == b"MZ"
     assert (shims / "go.exe").read_bytes() == exe
 
@@ -186,3 +187,40 @@ def test_exec_of_a_missing_command_is_a_gvw_error(store: GvwEnv, tmp_path: Path)
     assert result.stderr_lines[0] == (
         "gvw: cannot run no-such-command-xyz: No such file or directory"
     )
+
+
+def test_global_and_local_print_json_for_scripts(store: GvwEnv, tmp_path: Path) -> None:
+    import json
+
+    written = json.loads(run_ok(store, "global", "1.21", "--json").stdout)
+    assert written == {
+        "path": str(store.root / "version"),
+        "version": "1.21",
+        "selects": "1.21.13",
+        "previous": None,
+        "changed": True,
+    }
+    again = json.loads(run_ok(store, "global", "1.22.10", "--json").stdout)
+    assert (again["previous"], again["version"], again["changed"]) == ("1.21", "1.22.10", True)
+    assert json.loads(run_ok(store, "global", "--json").stdout) == {
+        "path": str(store.root / "version"),
+        "version": "1.22.10",
+    }
+    project = tmp_path / "project"
+    project.mkdir()
+    pinned = json.loads(run_ok(store, "local", "1.22.10", "--json", cwd=project).stdout)
+    assert pinned["path"] == str(project / ".go-version") and pinned["changed"] is True
+    same = json.loads(run_ok(store, "local", "1.22.10", "--json", cwd=project).stdout)
+    assert same["changed"] is False
+
+
+def test_a_global_version_file_that_is_a_directory_is_named_as_the_problem(
+    store: GvwEnv,
+) -> None:
+    (store.root / "version").mkdir()
+    result = store.run("global")
+    assert result.returncode == 3  # a broken pin, as the shims and gvw current say
+    assert result.error_lines == [
+        f"gvw: cannot read version file {store.root / 'version'}",
+        "gvw: it is not a readable regular file: fix or remove it",
+    ]

@@ -17,9 +17,11 @@ from pathlib import Path
 
 import pytest
 
+from gvw.platforms import host_platform
 from gvw.selection import read_version_file
+from gvw.shims import shim_for
 from gvw.versions import shown_word
-from tests.selection_cases import CASES, EXPECTED_HINT, Case
+from tests.selection_cases import CASES, EXPECTED_HINT, Case, broken_pin_lines
 from tests.support.gvw_env import GvwEnv
 from tests.support.posix_world import (
     POSIX_SHIM,
@@ -28,6 +30,7 @@ from tests.support.posix_world import (
     World,
     build_case_world,
     build_world,
+    install_shim,
     open_to_everyone,
     parse_report,
     unprivileged,
@@ -533,21 +536,6 @@ def test_hostile_version_file_under_dash_still_gives_the_right_answer(world: Wor
     )
 
 
-def test_special_files_named_go_version_are_ignored(world: World, shell: Shell) -> None:
-    """A FIFO (or device) named .go-version is skipped like a directory: reading it
-    could block forever."""
-    write_files(world, {"proj/.go-version": b"1.21.0\n", "proj/sub/keep": b""})
-    os.mkfifo(world.path / "proj" / "sub" / ".go-version")
-    result = world.run(
-        world.shims / "go",
-        cwd=world.path / "proj" / "sub",
-        env=world.base_env(),
-        shell=shell,
-        timeout=20,
-    )
-    _check_ran(result, world, "1.21.0")
-
-
 @pytest.fixture
 def open_world() -> Iterator[World]:
     """Like ``world``, in a directory any user can traverse (pytest's own temporary
@@ -562,9 +550,10 @@ def open_world() -> Iterator[World]:
         shutil.rmtree(base)
 
 
-def test_unreadable_version_file_has_no_version(open_world: World, shell: Shell) -> None:
+def test_an_unreadable_version_file_is_a_broken_pin(open_world: World, shell: Shell) -> None:
     """The shim, run by a user who may not read the nearest .go-version (as root, the
-    run drops to an unprivileged user: root reads every file)."""
+    run drops to an unprivileged user: root reads every file). The shared table holds
+    the other broken pins; this one needs another user."""
     world = open_world
     proj = world.path / "proj"
     pin = proj / ".go-version"
@@ -585,10 +574,7 @@ def test_unreadable_version_file_has_no_version(open_world: World, shell: Shell)
     result = world.run(
         world.shims / "go", cwd=proj, env=world.base_env(), shell=shell, prefix=as_user
     )
-    assert (result.returncode, _lines(result.stderr)) == (
-        3,
-        [f"gvw: no Go version in {pin}", EXPECTED_HINT],
-    ), result
+    assert (result.returncode, _lines(result.stderr)) == (3, broken_pin_lines(str(pin))), result
 
 
 def test_the_shim_is_posix_sh() -> None:
@@ -605,17 +591,30 @@ def test_the_shim_is_posix_sh() -> None:
 REAL_VERSIONS = ("1.21.13", "1.22.10")
 
 
-@pytest.fixture(scope="session")
-def real_store(installed_gvw: GvwEnv) -> Path:
+@pytest.fixture(scope="session", params=["native", "sh"])
+def real_store(
+    request: pytest.FixtureRequest,
+    installed_gvw: GvwEnv,
+    tmp_path_factory: pytest.TempPathFactory,
+) -> Path:
     """A store root with the real Go 1.21.13 and 1.22.10, installed by `gvw install`
-    from the local mirror, with the shims gvw's rehash put in place."""
+    from the local mirror. "native": the store as gvw's rehash left it, whose shims are
+    the native shim of this platform; "sh": a store with the same versions (a link to
+    them) whose shims are copies of the sh shim."""
     root = Path(os.path.realpath(installed_gvw.root))
-    assert sorted(p.name for p in (root / "shims").iterdir()) == [
-        "go",
-        *("go" + v for v in REAL_VERSIONS),
-        "gofmt",
-    ]
-    return root
+    names = ["go", *("go" + v for v in REAL_VERSIONS), "gofmt"]
+    assert sorted(p.name for p in (root / "shims").iterdir()) == names
+    native = shim_for(str(host_platform({})))
+    if request.param == "native":
+        if native.file == "posix_shim.sh":
+            pytest.skip("no native shim is shipped for this platform")
+        assert all((root / "shims" / n).read_bytes() == native.read() for n in names)
+        return root
+    sh_root = Path(os.path.realpath(tmp_path_factory.mktemp("sh-store")))
+    (sh_root / "versions").symlink_to(root / "versions")
+    for name in names:
+        install_shim(sh_root / "shims", name)
+    return sh_root
 
 
 @pytest.fixture(scope="session")

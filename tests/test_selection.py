@@ -3,13 +3,20 @@
 
 from __future__ import annotations
 
+import json
 import os
+import shutil
+import tempfile
 from pathlib import Path
 
 import pytest
 
-from tests.selection_cases import CASES, Case
+from gvw.errors import GvwError, InvalidVersionError
+from gvw.paths import Paths
+from gvw.selection import find_selection, read_global_file
+from tests.selection_cases import CASES, Case, broken_pin_lines, make_specials
 from tests.support.gvw_env import GvwEnv, write_files
+from tests.support.posix_world import UNPRIVILEGED_ID, open_to_everyone
 
 PYTHON_CASES = [case for case in CASES if not case.shim_only]
 
@@ -30,6 +37,7 @@ def build_world(world: Path, case: Case) -> tuple[Path, dict[str, str]]:
             (system / tool).write_text("#!/bin/sh\necho system\n")
             (system / tool).chmod(0o755)
     write_files(world, case.files)
+    make_specials(world, case.special)
     cwd = world / case.cwd
     cwd.mkdir(parents=True, exist_ok=True)
     env = {"GVW_ROOT": str(root), "PATH": str(system), **case.env}
@@ -82,3 +90,84 @@ def expected_origin(case: Case, world: Path, cwd: Path) -> str:
     if (world / "root" / "version").is_file():
         return f"set by {world / 'root' / 'version'}"
     return f"{world / 'sys' / 'go'}; no version selected"
+
+
+# --- broken pins beyond the table ------------------------------------------------------
+
+
+def _select_as_unprivileged(cwd: Path, env: dict[str, str], paths: Paths) -> list[str]:
+    """The resolver's answer (exit code, message, hint) in a forked child that, as root,
+    first drops to an unprivileged user: root reads every file. A fork, not a new
+    gvw process, so that the interpreter need not be usable by that user."""
+    read_end, write_end = os.pipe()
+    pid = os.fork()
+    if pid == 0:  # the child: never returns into pytest
+        try:
+            os.close(read_end)
+            if os.geteuid() == 0:
+                os.setgroups([])
+                os.setgid(UNPRIVILEGED_ID)
+                os.setuid(UNPRIVILEGED_ID)
+            try:
+                find_selection(cwd, env, paths)
+                answer = "selected"
+            except GvwError as error:
+                answer = f"{int(error.exit_code)}\ngvw: {error.message}\ngvw: {error.hint}"
+            os.write(write_end, answer.encode())
+        finally:
+            os._exit(0)
+    os.close(write_end)
+    with os.fdopen(read_end, "rb") as answer_file:
+        answer = answer_file.read().decode()
+    os.waitpid(pid, 0)
+    return answer.splitlines()
+
+
+def test_an_unreadable_version_file_is_a_broken_pin() -> None:
+    """The resolver run by a user who may not read the pin, in a world every user can
+    traverse."""
+    base = Path(tempfile.mkdtemp(prefix="gvw-selection-"))
+    try:
+        world = base / "world"
+        world.mkdir()
+        case = Case("unreadable", files={"proj/.go-version": b"1.22.10\n"})
+        cwd, env = build_world(world, case)
+        open_to_everyone(base)
+        pin = cwd / ".go-version"
+        pin.chmod(0)
+        paths = Paths(world / "root", base / "cache", base / "config.toml")
+        assert _select_as_unprivileged(cwd, env, paths) == ["3", *broken_pin_lines(str(pin))]
+    finally:
+        shutil.rmtree(base)
+
+
+@pytest.mark.parametrize("kind", ["dangling", "fifo"])
+def test_doctor_reports_a_broken_pin(tmp_path: Path, kind: str) -> None:
+    world = tmp_path / "world"
+    world.mkdir()
+    case = Case("broken", files={"root/version": b"1.22.10\n"}, special={"proj/.go-version": kind})
+    cwd, env = build_world(world, case)
+    result = GvwEnv(tmp_path).run("doctor", "--json", cwd=cwd, env=env, timeout=60)
+    assert result.returncode == 16, result.stderr
+    findings = {f["check"]: f for f in json.loads(result.stdout)["checks"]}
+    line, fix = broken_pin_lines(str(cwd / ".go-version"))
+    assert findings["selected-version"] == {
+        "check": "selected-version",
+        "ok": False,
+        "message": line.removeprefix("gvw: "),
+        "fix": fix.removeprefix("gvw: "),
+    }
+
+
+def test_the_global_file_is_read_by_the_same_rules(tmp_path: Path) -> None:
+    paths = Paths(tmp_path / "root", tmp_path / "cache", tmp_path / "config.toml")
+    assert read_global_file(paths) is None
+    paths.global_file.parent.mkdir(parents=True)
+    paths.global_file.mkdir()
+    with pytest.raises(InvalidVersionError) as raised:
+        read_global_file(paths)
+    assert raised.value.message == f"cannot read version file {paths.global_file}"
+    paths.global_file.rmdir()
+    paths.global_file.write_bytes(b"go1.22\n")
+    selection = read_global_file(paths)
+    assert selection is not None and str(selection.spec) == "1.22"

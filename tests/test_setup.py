@@ -254,7 +254,7 @@ def snapshot_ids(gvw: GvwEnv) -> list[str]:
 
 def edit_snapshot(gvw: GvwEnv, snapshot_id: str, change: Callable[[dict[str, Any]], None]) -> Path:
     """Edit a snapshot as a determined hand would: checksum line included."""
-    from gvw.snapshots.model import seal
+    from gvw.snapshots.fileformat import seal
 
     path = gvw.root / "snapshots" / f"{snapshot_id}.toml"
     data = tomllib.loads(path.read_text(encoding="utf-8"))
@@ -352,13 +352,7 @@ def test_snapshots_show_and_diff_name_the_profile(gvw: GvwEnv, home: Path) -> No
     ]
     as_json = json.loads(run_ok(gvw, "snapshots", "show", taken, "--json").stdout)
     assert as_json["profile_files"] == [
-        {
-            "path": str(bashrc),
-            "state": "present",
-            "size": 11,
-            "content": "export A=1\n",
-            "content_base64": None,
-        }
+        {"path": str(bashrc), "state": "present", "content": "export A=1\n"}
     ]
     assert run_ok(gvw, "snapshots", "diff", taken).stdout.splitlines() == [
         f"profile {bashrc}: 11 bytes, sha256 {before} -> "
@@ -492,19 +486,12 @@ def test_setup_refuses_a_profile_it_could_not_roll_back(
 def test_profile_bytes_survive_the_snapshot_format_exactly(tmp_path: Path) -> None:
     from datetime import datetime, timezone
 
-    from gvw.snapshots.model import (
-        PRESENT,
-        FileState,
-        ProfileFile,
-        Snapshot,
-        State,
-        parse,
-        to_toml,
-    )
+    from gvw.snapshots.fileformat import parse, to_toml
+    from gvw.snapshots.model import FileState, ProfileFile, Recorded, Snapshot, State
 
     samples = [AWKWARD, b"", b"\r", b"a\x00b", bytes(range(256)), "π\n".encode()]
     profiles = tuple(
-        ProfileFile(str(tmp_path / str(i) / ".bashrc"), PRESENT, data)
+        ProfileFile(str(tmp_path / str(i) / ".bashrc"), Recorded.PRESENT, data)
         for i, data in enumerate(samples)
     )
     state = State(global_file=FileState(""), profile_files=profiles)

@@ -25,7 +25,8 @@ from gvw.registry import RegistryValue
 from gvw.reporting import SilentReporter
 from gvw.snapshots.apply import Plan, apply, plan_restore, prepare
 from gvw.snapshots.diff import Change, diff
-from gvw.snapshots.model import ScopeKind, Snapshot, Tool, seal
+from gvw.snapshots.fileformat import seal
+from gvw.snapshots.model import ScopeKind, Snapshot, Tool
 from gvw.snapshots.service import RestoreOptions, Snapshots
 from gvw.store import Store
 from tests.support.registry import MemoryUserEnvironment
@@ -60,7 +61,11 @@ def test_restore_puts_the_user_environment_back_in_one_write(tmp_path: Path) -> 
     registry = MemoryUserEnvironment(dict(ORIGINAL))
     snaps = snapshots(tmp_path, registry)
     taken = snaps.take("setup", scope=SETUP)
-    assert snaps.repo.load(taken.id).state.registry == ORIGINAL  # TOML round trip
+    # TOML round trip of what a restore can write back (TEMP is not gvw's: not recorded)
+    assert snaps.repo.load(taken.id).state.registry == {
+        "Path": ORIGINAL["Path"],
+        "GOPATH": ORIGINAL["GOPATH"],
+    }
 
     # what a `setup` and a Go MSI might do: PATH renamed and extended, GOROOT set,
     # GOPATH removed
@@ -91,10 +96,10 @@ def test_restore_puts_the_user_environment_back_in_one_write(tmp_path: Path) -> 
         on_change=lambda change: done.append(str(change)),
     )
     assert done == [
-        r"registry PATH: C:\gvw\shims;%USERPROFILE%\x (REG_EXPAND_SZ) -> "
-        r"%USERPROFILE%\AppData\Local\Microsoft\WindowsApps (REG_EXPAND_SZ)",
         r"registry GOPATH: (unset) -> D:\go",
         r"registry GOROOT: C:\Program Files\Go -> (unset)",
+        r"registry PATH: C:\gvw\shims;%USERPROFILE%\x (REG_EXPAND_SZ) -> "
+        r"%USERPROFILE%\AppData\Local\Microsoft\WindowsApps (REG_EXPAND_SZ)",
     ]
     assert registry.broadcasts == 1  # one write, so one settings-changed broadcast
     # names are case-insensitive: the existing "PATH" got the old value, no second one
@@ -147,8 +152,29 @@ def test_hostile_registry_names_make_the_snapshot_damaged(tmp_path: Path, name: 
         snaps.repo.load(taken.id)
 
 
+def test_snapshots_record_only_the_values_a_restore_can_write_back(tmp_path: Path) -> None:
+    # HKCU\Environment also holds other programs' values, secrets among them
+    values = {
+        **ORIGINAL,
+        "GITHUB_TOKEN": RegistryValue("ghp_secret"),
+        "OneDrive": RegistryValue(r"C:\Users\me\OneDrive"),
+        "GOFLAGS": RegistryValue("-mod=mod"),
+        "Gvw_Root": RegistryValue(r"D:\gvw"),
+    }
+    snaps = snapshots(tmp_path, MemoryUserEnvironment(values))
+    taken = snaps.take("setup", scope=SETUP)
+    assert snaps.repo.load(taken.id).state.registry == {
+        "Path": ORIGINAL["Path"],
+        "GOPATH": ORIGINAL["GOPATH"],
+        "GOFLAGS": RegistryValue("-mod=mod"),
+        "Gvw_Root": RegistryValue(r"D:\gvw"),
+    }
+    raw = snaps.repo.path_of(taken.id).read_text()
+    assert "ghp_secret" not in raw and "OneDrive" not in raw and "TEMP" not in raw
+
+
 def test_values_no_environment_can_hold_are_not_recorded(tmp_path: Path) -> None:
-    odd = {"A=B": RegistryValue("x"), "GOPATH": RegistryValue(r"D:\go")}
+    odd = {"GVW_A=B": RegistryValue("x"), "GOPATH": RegistryValue(r"D:\go")}
     snaps = snapshots(tmp_path, MemoryUserEnvironment(odd))
     taken = snaps.take("setup", scope=SETUP)
     assert snaps.repo.load(taken.id).state.registry == {"GOPATH": RegistryValue(r"D:\go")}

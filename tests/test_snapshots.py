@@ -123,7 +123,7 @@ def edit_snapshot(
     reseal: bool = True,
 ) -> Path:
     """Edit a snapshot as a determined hand would: including its checksum line."""
-    from gvw.snapshots.model import seal
+    from gvw.snapshots.fileformat import seal
 
     path = gvw.root / "snapshots" / f"{snapshot_id}.toml"
     data = tomllib.loads(path.read_text())
@@ -231,7 +231,8 @@ def test_restore_of_an_older_snapshot_puts_back_selection_go_env_file_and_replac
 
     shown = run_ok(gvw, "snapshots", "show", before_local, "--json").stdout
     snapshot = json.loads(shown)
-    assert snapshot["tools"] == [
+    assert snapshot["tools"]["dir"] == str(tmp_path / "gopath" / "bin")
+    assert snapshot["tools"]["files"] == [
         {
             "name": "hello",
             "size": len(old_bytes),
@@ -394,8 +395,8 @@ def test_restore_prints_commands_for_the_shell_variables_it_cannot_change(
     assert result.stdout.splitlines()[-4:] == [
         "  global: 1.21 -> (absent)",
         "gvw cannot change your shell's variables; to restore them run:",
-        "  export GOFLAGS=-mod=mod",
-        "  export GOTOOLCHAIN=local",
+        "  export GOFLAGS='-mod=mod'",
+        "  export GOTOOLCHAIN='local'",
     ]
     run_ok(store, "global", "1.22")
     result = run_ok(store, "rollback", env={"GOFLAGS": "-tags=it's"})
@@ -460,11 +461,11 @@ def test_powershell_commands_for_windows() -> None:
     env = {"GOPATH": r"C:\Users\O'Neil\go", "GOFLAGS": None, "PATH": "a\x1b[2Jb"}
     assert shell_commands(env, powershell=True) == [
         r"$env:GOPATH = 'C:\Users\O''Neil\go'",
-        "Remove-Item Env:GOFLAGS -ErrorAction SilentlyContinue",
+        "Remove-Item -LiteralPath 'Env:GOFLAGS' -ErrorAction SilentlyContinue",
         "# PATH holds control characters; set it by hand",
     ]
     assert shell_commands(env, powershell=False)[:2] == [
-        "export GOPATH='C:\\Users\\O'\"'\"'Neil\\go'",
+        "export GOPATH='C:\\Users\\O'\\''Neil\\go'",
         "unset GOFLAGS",
     ]
 
@@ -716,7 +717,7 @@ def test_truncated_or_garbled_snapshot_files(
 def test_garbage_under_a_valid_checksum_is_still_refused(
     store: GvwEnv, body: bytes, problem: str
 ) -> None:
-    from gvw.snapshots.model import seal
+    from gvw.snapshots.fileformat import seal
 
     newest = snapshot_ids(store)[-1]
     (store.root / "snapshots" / f"{newest}.toml").write_bytes(seal(body))

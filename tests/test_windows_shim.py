@@ -21,7 +21,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.selection_cases import CASES, Case
+from tests.selection_cases import CASES, Case, make_specials
 from tests.support.wine import (
     MINGW_GCC,
     SYSTEM_PATH,
@@ -146,6 +146,7 @@ def build_world(world: Path, case: Case, fakego: Path) -> Job:
         path = world / relative
         path.parent.mkdir(parents=True, exist_ok=True)
         path.write_bytes(content)
+    make_specials(world, case.special)
     (world / case.cwd).mkdir(parents=True, exist_ok=True)
     env: dict[str, str | None] = {
         "GVW_ROOT": None,

@@ -100,12 +100,13 @@ class App:
         """The guard every state-changing command runs its change in."""
         from gvw.changes import Changes, Invocation
         from gvw.cli.terminal import TerminalReporter
-        from gvw.snapshots.retention import prune_trash
 
         return Changes(
             take_snapshot=lambda *args, **kwargs: self.snapshots.take(*args, **kwargs),
             rehash=self.rehash,
-            prune_trash=lambda: prune_trash(self.store, self.config),
+            prune_trash=lambda: self.store.prune_trash(
+                keep=self.config.trash_keep, max_age_days=self.config.trash_max_age_days
+            ),
             audit=self.audit_log,
             invocation=Invocation(self.argv, self.cwd),
             reporter=TerminalReporter(),
@@ -116,10 +117,20 @@ class App:
         from gvw.shims import rehash
 
         with self.store.lock("shims"):
-            return rehash(self.paths, self.store.installed(), windows=self.windows)
+            return rehash(self.paths, self.store.installed(), platform=str(self.platform))
 
     def mirror(self, option: str | None) -> Mirror:
         """The mirror: --mirror beats GVW_MIRROR beats the config file."""
+        mirror = self._spelled_mirror(option)
+        if mirror.is_goproxy:  # the proxies and database Go's own settings name
+            from dataclasses import replace
+
+            from gvw.goproxy.settings import resolve_go_settings
+
+            mirror = replace(mirror, go_settings=resolve_go_settings(self.env))
+        return mirror
+
+    def _spelled_mirror(self, option: str | None) -> Mirror:
         from gvw.mirror import Mirror
 
         if option:

@@ -31,7 +31,7 @@ def doctor(*, as_json: bool) -> int:
         cwd=app.require_cwd(),
         store=app.store,
         windows=windows,
-        windows_shims=app.windows,
+        shim_platform=str(app.platform),
         user_registry=user_environment() if windows else None,
         machine_registry=machine_environment() if windows else None,
     )

@@ -20,8 +20,8 @@ from gvw.versions import parse_spec
 @click.option(
     "--mirror",
     metavar="URL",
-    help="Download from this mirror (https://, http://, "
-    "file://); overrides GVW_MIRROR and the config file.",
+    help="Download from this mirror (https://, http://, file://, or goproxy for "
+    "Go's GOPROXY); overrides GVW_MIRROR and the config file.",
 )
 @click.option(
     "--from-file",
@@ -33,7 +33,8 @@ from gvw.versions import parse_spec
 @click.option(
     "--skip-checksum",
     is_flag=True,
-    help="With --from-file: install even without a checksum (not recommended).",
+    help="With --from-file or a goproxy mirror: install without checksum verification "
+    "(not recommended).",
 )
 @click.option("--refresh", is_flag=True, help="Fetch the download index even if cached.")
 @click.option("-q", "--quiet", is_flag=True, help="No progress bars or messages.")
@@ -57,9 +58,12 @@ def install(
         raise click.UsageError("give either VERSION... or --from-file, not both")
     if from_file is None and not specs:
         raise click.UsageError("name at least one version, e.g. gvw install 1.22")
-    if (sha256 or skip_checksum) and from_file is None:
-        raise click.UsageError("--sha256 and --skip-checksum go with --from-file")
+    if sha256 and from_file is None:
+        raise click.UsageError("--sha256 goes with --from-file")
     app = App()
+    source = app.mirror(mirror) if specs else None  # --from-file needs no mirror
+    if skip_checksum and from_file is None and not (source and source.is_goproxy):
+        raise click.UsageError("--skip-checksum goes with --from-file or --mirror goproxy")
     reporter = TerminalReporter(quiet=quiet or as_json)
     command = f"install --from-file {from_file.name}" if from_file else "install"
     with app.changes.change(
@@ -74,11 +78,12 @@ def install(
         installer = Installer(
             app.store,
             config=app.config,
-            mirror=app.mirror(mirror) if specs else None,  # --from-file needs no mirror
+            mirror=source,
             platform=app.platform,
             reporter=reporter,
             refresh_index=refresh,
             before_change=snapshot_first,  # under the version's lock
+            skip_checksum=skip_checksum,
         )
         # every spec is resolved against the index before anything is downloaded
         plans = [installer.plan(spec, spelled=spelled) for spec, spelled in parsed]

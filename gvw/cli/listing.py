@@ -74,8 +74,8 @@ def list_remote(
     )
     wanted = (prefix or "").strip().removeprefix("go")
     installed = set(app.store.installed())
-    releases = installer.releases()
-    installer.warn_index_problems()
+    releases = installer.index().releases
+    installer.index().warn(installer.reporter)
     rows = [
         (release, archive)
         for release in releases

@@ -3,12 +3,10 @@ the work is done by gvw.snapshots.service."""
 
 from __future__ import annotations
 
-import base64
 import json
-import shlex
 import sys
 from collections.abc import Mapping
-from typing import Any
+from datetime import datetime
 
 import click
 
@@ -17,8 +15,10 @@ from gvw.cli.completion import complete_snapshot_ids
 from gvw.cli.terminal import TerminalReporter
 from gvw.errors import SnapshotError
 from gvw.snapshots.apply import Plan
-from gvw.snapshots.diff import Change, diff, file_text, profile_text, shown, tool_text
-from gvw.snapshots.model import ProfileFile, Snapshot, State, profile_text_of
+from gvw.snapshots.diff import diff
+from gvw.snapshots.display import Change, file_text, profile_text, shown, tool_text
+from gvw.snapshots.fileformat import as_dict
+from gvw.snapshots.model import Snapshot, State
 from gvw.snapshots.service import RestoreOptions, RestoreResult
 
 
@@ -72,7 +72,7 @@ def show(*, snapshot_id: str, as_json: bool) -> None:
     repo = app.snapshots.repo
     snapshot = repo.load(repo.resolve(snapshot_id))
     if as_json:
-        click.echo(json.dumps(snapshot_json(snapshot), indent=2))
+        click.echo(json.dumps(as_dict(snapshot), indent=2, default=_iso))
         return
     for line in describe(snapshot):
         click.echo(line)
@@ -226,22 +226,15 @@ def _print_env_commands(env: Mapping[str, str | None]) -> None:
 
 def shell_commands(env: Mapping[str, str | None], *, powershell: bool) -> list[str]:
     """Commands that set ``env`` back: POSIX sh, or PowerShell on Windows."""
-    lines = []
-    for name, value in env.items():
-        if value is not None and not all(c.isprintable() for c in value):
-            lines.append(f"# {name} holds control characters; set it by hand")
-        elif powershell:
-            quoted = "'" + (value or "").replace("'", "''") + "'"
-            lines.append(
-                f"Remove-Item Env:{name} -ErrorAction SilentlyContinue"
-                if value is None
-                else f"$env:{name} = {quoted}"
-            )
-        else:
-            lines.append(
-                f"unset {name}" if value is None else f"export {name}={shlex.quote(value)}"
-            )
-    return lines
+    from gvw.shells import get_shell
+
+    shell = get_shell("powershell" if powershell else "bash")
+    return [
+        f"# {name} holds control characters; set it by hand"
+        if value is not None and not all(c.isprintable() for c in value)
+        else shell.set_env(name, value)
+        for name, value in env.items()
+    ]
 
 
 # --- presentation --------------------------------------------------------------------
@@ -253,8 +246,8 @@ def local_time(snapshot: Snapshot) -> str:
 
 def summary(state: State) -> str:
     """One line: the global selection, the installed versions, how many tools."""
-    global_text = file_text(state.global_file)
-    parts = [f"global {global_text}" if global_text != "(absent)" else "no global"]
+    recorded = state.global_file
+    parts = [f"global {file_text(recorded)}" if recorded.present else "no global"]
     parts.append("Go " + ", ".join(state.installed) if state.installed else "no Go installed")
     count = len(state.tools)
     parts.append(f"{count} tool{'' if count == 1 else 's'}")
@@ -299,49 +292,8 @@ def scope_text(snapshot: Snapshot) -> str:
     return f"{kinds} (what gvw rollback puts back; gvw restore, all of the above)"
 
 
-def snapshot_json(snapshot: Snapshot) -> dict[str, Any]:
-    state = snapshot.state
-
-    def file(f: Any) -> dict[str, Any] | None:
-        if f is None:
-            return None
-        return {
-            "path": f.path or None,
-            "state": f.state,
-            "content": f.content if f.present else None,
-        }
-
-    return {
-        "id": snapshot.id,
-        "time": snapshot.created.isoformat(),
-        "command": snapshot.command,
-        "os": snapshot.os,
-        "gvw_version": snapshot.gvw_version,
-        "scope": None if snapshot.scope is None else list(snapshot.scope),
-        "global": file(state.global_file),
-        "installed": list(state.installed),
-        "version_files": [file(f) for f in state.version_files],
-        "profile_files": [_profile_json(f) for f in state.profile_files],
-        "process_env": dict(state.process_env),
-        "go_env_file": file(state.go_env_file),
-        "registry": None
-        if state.registry is None
-        else {k: {"value": v.value, "kind": v.kind} for k, v in state.registry.items()},
-        "tools_dir": state.tools_dir or None,
-        "tools": [dict(t.__dict__) for t in state.tools],
-    }
-
-
-def _profile_json(profile: ProfileFile) -> dict[str, Any]:
-    """Its bytes as text when they are readable text, else as base64, as in the file."""
-    data = profile.data if profile.present else None
-    text = profile_text_of(data) if data is not None else None
-    return {
-        "path": profile.path,
-        "state": profile.state,
-        "size": len(data) if data is not None else None,
-        "content": text,
-        "content_base64": base64.b64encode(data).decode("ascii")
-        if data is not None and text is None
-        else None,
-    }
+def _iso(value: object) -> str:
+    """JSON for the one non-JSON type in a snapshot's fields: its time."""
+    if isinstance(value, datetime):
+        return value.isoformat()
+    raise TypeError(f"{type(value).__name__} is not JSON")

@@ -74,8 +74,13 @@ class Shell:
     profile_line: Callable[[Sequence[str]], str]
     quote: Callable[[str], str]  # one literal word/expression for this shell
     init_script: Callable[[InitContext], str]
-    set_version: Callable[[str | None], str]  # code that sets (None: unsets) GVW_GO_VERSION
+    # one line that sets (None: unsets) an environment variable, its value quoted
+    set_env: Callable[[str, str | None], str]
     show_version: Callable[[str], str]  # code that prints a version
+
+    def set_version(self, spec: str | None) -> str:
+        """Code that sets (None: unsets) GVW_GO_VERSION, what ``gvw shell`` prints."""
+        return self.set_env("GVW_GO_VERSION", spec) + "\n"
 
 
 def get_shell(name: str) -> Shell:

@@ -132,10 +132,11 @@ def _profile_line(words: Sequence[str]) -> str:
     return f"(AutoRun) {command} init cmd > %LOCALAPPDATA%\\gvw\\init.cmd"
 
 
-def _set_version(spec: str | None) -> str:
-    # run by the doskey macro's `for /f ... do @call %i`: the version is checked (no %,
-    # ^ or quotes), so CALL's second parse of the line changes nothing
-    return f'set "GVW_GO_VERSION={quote(spec or "")}"\n'
+def set_env(name: str, value: str | None) -> str:
+    """An empty value unsets the variable in cmd. ``gvw shell``'s line is run by the
+    doskey macro's `for /f ... do @call %i`: the version is checked (no %, ^ or
+    quotes), so CALL's second parse of the line changes nothing."""
+    return f'set "{name}={quote(value or "")}"'
 
 
 def _show_version(spec: str) -> str:
@@ -148,7 +149,7 @@ SHELLS = {
         profile_line=_profile_line,
         quote=quote,
         init_script=_init_script,
-        set_version=_set_version,
+        set_env=set_env,
         show_version=_show_version,
     )
 }

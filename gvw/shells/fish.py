@@ -83,11 +83,11 @@ def _profile_line(words: Sequence[str]) -> str:
     return f"{join_command(words, quote)} init fish | source"
 
 
-def _set_version(spec: str | None) -> str:
-    if spec is None:
+def set_env(name: str, value: str | None) -> str:
+    if value is None:
         # `set -e` fails when the variable is not set; unsetting twice is not an error
-        return "set -e -g GVW_GO_VERSION; or true\n"
-    return f"set -gx GVW_GO_VERSION {quote(spec)}\n"
+        return f"set -e -g {name}; or true"
+    return f"set -gx {name} {quote(value)}"
 
 
 def _show_version(spec: str) -> str:
@@ -100,7 +100,7 @@ SHELLS = {
         profile_line=_profile_line,
         quote=quote,
         init_script=_init_script,
-        set_version=_set_version,
+        set_env=set_env,
         show_version=_show_version,
     )
 }

@@ -110,10 +110,8 @@ def _profile_line(name: str) -> Callable[[Sequence[str]], str]:
     return line
 
 
-def _set_version(spec: str | None) -> str:
-    if spec is None:
-        return "unset GVW_GO_VERSION\n"
-    return f"export GVW_GO_VERSION={quote(spec)}\n"
+def set_env(name: str, value: str | None) -> str:
+    return f"unset {name}" if value is None else f"export {name}={quote(value)}"
 
 
 def _show_version(spec: str) -> str:
@@ -126,7 +124,7 @@ SHELLS = {
         profile_line=_profile_line(name),
         quote=quote,
         init_script=_init_script,
-        set_version=_set_version,
+        set_env=set_env,
         show_version=_show_version,
     )
     for name in ("bash", "zsh")

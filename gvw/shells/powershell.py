@@ -266,10 +266,11 @@ def _profile_line(words: Sequence[str]) -> str:
     return f"& {join_command(words, quote)} init powershell | Out-String | Invoke-Expression"
 
 
-def _set_version(spec: str | None) -> str:
-    if spec is None:
-        return "Remove-Item -LiteralPath 'Env:GVW_GO_VERSION' -ErrorAction SilentlyContinue\n"
-    return f"$env:GVW_GO_VERSION = {quote(spec)}\n"
+def set_env(name: str, value: str | None) -> str:
+    """``name`` must be a plain variable name (gvw passes only its own and Go's)."""
+    if value is None:
+        return f"Remove-Item -LiteralPath 'Env:{name}' -ErrorAction SilentlyContinue"
+    return f"$env:{name} = {quote(value)}"
 
 
 def _show_version(spec: str) -> str:
@@ -282,7 +283,7 @@ SHELLS = {
         profile_line=_profile_line,
         quote=quote,
         init_script=_init_script,
-        set_version=_set_version,
+        set_env=set_env,
         show_version=_show_version,
     )
 }

@@ -6,14 +6,19 @@ on). ``--undo`` removes the marked lines and nothing else; the file's line endin
 and bytes outside the block are kept.
 
 Snapshots record these files before setup changes them; a restore writes back only
-to the paths :func:`managed_profile_files` gives for the user now.
+to the paths :func:`managed_profile_files` gives for the user now. A profile's
+identity lives here too: its path as recorded (:func:`profile_path`), how two paths are
+compared (:func:`profile_key`, case-insensitive on Windows), the names a profile can
+have (:func:`is_profile_name`), and the largest one gvw edits (:data:`MAX_PROFILE_FILE`).
 """
 
 from __future__ import annotations
 
+import ntpath
+import os
 import sys
 from collections.abc import Mapping
-from pathlib import Path
+from pathlib import Path, PurePath
 
 from gvw.shells import SETUP_SHELLS
 
@@ -22,6 +27,23 @@ END = "# <<< gvw <<<"
 _BEGIN_PREFIX = "# >>> gvw >>>"
 # the names profile_files() can give: a snapshot records no other file as a profile
 PROFILE_NAMES = (".bashrc", ".zshrc", "gvw.fish", "profile.ps1")
+# gvw setup refuses to edit a larger profile: a snapshot keeps at most this much of one
+MAX_PROFILE_FILE = 1 << 20
+
+
+def profile_path(path: PurePath) -> Path:
+    """A profile's path as snapshots record it: absolute and normalised."""
+    return Path(os.path.abspath(path))
+
+
+def profile_key(path: str, *, windows: bool) -> str:
+    """How profile paths are compared: case-insensitively on Windows."""
+    return ntpath.normcase(path) if windows else path
+
+
+def is_profile_name(name: str, *, windows: bool) -> bool:
+    """Whether a file called ``name`` can be a profile :func:`profile_files` gives."""
+    return (name.lower() if windows else name) in PROFILE_NAMES
 
 
 def profile_files(

@@ -9,7 +9,7 @@ and announced with WM_SETTINGCHANGE (gvw.registry).
 A profile that could not be put back is not changed: planning refuses one that is a
 symbolic link (a rewrite would replace the link with a copy; a restore never writes
 through one) or larger than the snapshot limit for profiles (1 MiB), before anything
-is changed.
+is changed (the limit is :data:`gvw.shells.profiles.MAX_PROFILE_FILE`).
 """
 
 from __future__ import annotations
@@ -23,7 +23,7 @@ from gvw.errors import GvwError
 from gvw.fsutil import atomic_write_bytes, store_error
 from gvw.registry import UserEnvironment
 from gvw.shells import command_for, get_shell
-from gvw.shells.profiles import profile_files, with_block, without_block
+from gvw.shells.profiles import MAX_PROFILE_FILE, profile_files, with_block, without_block
 from gvw.winenv import USER_KEY, user_path_change
 
 
@@ -95,8 +95,6 @@ def _profile_step(path: Path, line: str, *, undo: bool) -> Step:
 
 def _check_recordable(path: Path, data: bytes | None, line: str, *, undo: bool) -> None:
     """Refuse to change a profile that a snapshot cannot record for a rollback."""
-    from gvw.snapshots.model import MAX_PROFILE_FILE
-
     if path.is_symlink():
         why = "is a symbolic link: gvw setup does not replace it"
         target = path.resolve()

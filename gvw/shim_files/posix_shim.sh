@@ -25,14 +25,16 @@ _GVW_EOF
 }
 
 # _gvw_read_file FILE: set _gvw_word to the first word of the first line that is not
-# blank or a # comment, within the first 4096 bytes ('' if none). See note 1.
+# blank or a # comment, within the first 4096 bytes ('' if none); _gvw_broken=y when
+# FILE is not a readable regular file (note 5). See note 1.
 _gvw_read_file() {
     _gvw_word=
-    [ -r "$1" ] || return 0
+    _gvw_broken=y
+    [ -f "$1" ] && [ -r "$1" ] || return 0
     [ -n "${_gvw_rn-}" ] || _gvw_probe
     _gvw_first=y
     if [ "$_gvw_rn" = y ]; then
-        _gvw_read_head <"$1"
+        _gvw_read_head <"$1" # clears _gvw_broken once it runs (it opened the file)
         while [ -n "$_gvw_buf" ]; do
             case $_gvw_buf in
                 *"$_gvw_nl"*)
@@ -50,6 +52,7 @@ _gvw_read_file() {
     fi
     _gvw_left=4096
     while [ "$_gvw_left" -gt 0 ]; do
+        _gvw_broken= # the redirection below opened the file
         IFS= read -r _gvw_line
         _gvw_rc=$?
         _gvw_len=${#_gvw_line}
@@ -69,6 +72,7 @@ _gvw_read_file() {
 
 # _gvw_read_head: _gvw_buf = the first 4096 bytes of stdin, each NUL made a SOH.
 _gvw_read_head() {
+    _gvw_broken=
     _gvw_buf=
     _gvw_left=4096
     while [ "$_gvw_left" -gt 0 ]; do
@@ -210,7 +214,13 @@ _gvw_select() {
         if [ -n "$_gvw_oldset" ]; then OLDPWD=$_gvw_oldpwd; else unset OLDPWD; fi
         if [ "$_gvw_dir" != . ]; then
             while :; do
-                if [ -f "$_gvw_dir/.go-version" ]; then
+                # a file or a broken pin (note 5); a directory is ignored
+                if [ -e "$_gvw_dir/.go-version" ]; then
+                    [ -d "$_gvw_dir/.go-version" ] || {
+                        _gvw_from='file'
+                        break
+                    }
+                elif [ -h "$_gvw_dir/.go-version" ]; then
                     _gvw_from='file'
                     break
                 fi
@@ -219,7 +229,12 @@ _gvw_select() {
             done
         else
             while :; do
-                if [ -f "$_gvw_dir/.go-version" ]; then
+                if [ -e "$_gvw_dir/.go-version" ]; then
+                    [ -d "$_gvw_dir/.go-version" ] || {
+                        _gvw_from='file'
+                        break
+                    }
+                elif [ -h "$_gvw_dir/.go-version" ]; then
                     _gvw_from='file'
                     break
                 fi
@@ -230,14 +245,17 @@ _gvw_select() {
         fi
         if [ -n "$_gvw_from" ]; then
             _gvw_read_file "$_gvw_dir/.go-version"
-        elif [ -f "$_gvw_root/version" ]; then
-            _gvw_from='global'
+        elif [ -e "$_gvw_root/version" ] || [ -h "$_gvw_root/version" ]; then
+            _gvw_from='global' # a directory here is broken too
             _gvw_read_file "$_gvw_root/version"
         else
             _gvw_todo=none
             return 0
         fi
-        if [ -z "$_gvw_word" ]; then
+        if [ -n "$_gvw_broken" ]; then
+            _gvw_todo=broken
+            return 0
+        elif [ -z "$_gvw_word" ]; then
             _gvw_todo=noword
             return 0
         fi
@@ -471,6 +489,11 @@ case $_gvw_todo in
         _gvw_where
         _gvw_die 3 "no Go version in $_gvw_origin" "$_gvw_hint"
         ;;
+    broken)
+        _gvw_where
+        _gvw_die 3 "cannot read version file $_gvw_origin" \
+            "it is not a readable regular file: fix or remove it"
+        ;;
     invalid)
         _gvw_where
         # the word as printed: non-printable-ASCII bytes as ?, cut to 64 characters
@@ -527,5 +550,10 @@ _gvw_exec "$@"
 # 4. Names all start with _gvw_: assigning a variable that came from the environment
 #    would change what the toolchain inherits. Only GOROOT (installed versions) and
 #    GVW_SHIM_DEPTH change; the system go gets the environment as it came.
-# 5. A .go-version that is not a regular file (a directory, FIFO, device) is skipped,
-#    as the Python resolver does (Path.is_file): reading a FIFO could block forever.
+# 5. Broken pins. A .go-version (or the global file) that exists as a name but is not
+#    a readable regular file - a dangling link, a link loop, a FIFO, a socket, a
+#    device, a file this user may not read, and for the global file a directory - is
+#    an error naming it, as in the Python resolver and the Windows shim; a directory
+#    named .go-version is ignored. The type is tested before the file is opened, so a
+#    FIFO is never opened (that would block until a writer came). The walk costs a
+#    stat and an lstat per level without a .go-version.

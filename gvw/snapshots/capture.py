@@ -1,4 +1,5 @@
-"""Record the current state: selection, Go environment, GOPATH/bin.
+"""Record the current state: selection, Go environment, GOPATH/bin, and on Windows the
+values of HKCU\\Environment that a restore can write back (``model.restorable_registry_name``).
 
 The GOPATH/bin inventory is the only part that can be slow (hashing programs of tens
 of MB), so what is learnt about each program is cached by its file identity (size,
@@ -21,18 +22,17 @@ from typing import Any
 from gvw.fsutil import atomic_write_bytes, store_error
 from gvw.goenv import PROCESS_VARS, go_bin_dir, go_env_file, parse_go_env
 from gvw.registry import RegistryValue, UserEnvironment
+from gvw.shells.profiles import MAX_PROFILE_FILE, profile_path
 from gvw.snapshots.buildinfo import read_build_info
 from gvw.snapshots.model import (
-    ABSENT,
     MAX_GO_ENV_FILE,
-    MAX_PROFILE_FILE,
     MAX_VERSION_FILE,
-    PRESENT,
-    UNRECORDED,
     FileState,
     ProfileFile,
+    Recorded,
     State,
     Tool,
+    restorable_registry_name,
     valid_registry_name,
     valid_tool_name,
 )
@@ -87,11 +87,6 @@ def with_files(
     )
 
 
-def profile_path(path: PurePath) -> Path:
-    """A profile's path as snapshots record it: absolute and normalised."""
-    return Path(os.path.abspath(path))
-
-
 def _normal(path: PurePath | None) -> Path | None:
     """An absolute, normalised path, as snapshots record them; None for a relative one
     (a relative GOENV or GOBIN depends on where go runs: nothing gvw can restore)."""
@@ -101,12 +96,14 @@ def _normal(path: PurePath | None) -> Path | None:
 
 
 def _registry(registry: UserEnvironment | None) -> dict[str, RegistryValue] | None:
+    """The values of HKCU\\Environment a restore can write back (Path, the Go and GVW_
+    values), and no other: the rest belongs to someone else and may hold secrets."""
     if registry is None:
         return None
     return {
         name: value
         for name, value in registry.read_user_environment().items()
-        if valid_registry_name(name) and "\0" not in value.value
+        if restorable_registry_name(name) and valid_registry_name(name) and "\0" not in value.value
     }
 
 
@@ -116,18 +113,18 @@ def read_file_state(path: Path, limit: int, *, path_text: str | None = None) -> 
     try:
         info = os.lstat(path)
     except (FileNotFoundError, NotADirectoryError):
-        return FileState(shown_path, ABSENT)
+        return FileState(shown_path, Recorded.ABSENT)
     except OSError:
-        return FileState(shown_path, UNRECORDED)
+        return FileState(shown_path, Recorded.UNRECORDED)
     if not stat.S_ISREG(info.st_mode) or info.st_size > limit:
-        return FileState(shown_path, UNRECORDED)
+        return FileState(shown_path, Recorded.UNRECORDED)
     try:
         text = path.read_bytes().decode("utf-8")
     except (OSError, UnicodeDecodeError):
-        return FileState(shown_path, UNRECORDED)
+        return FileState(shown_path, Recorded.UNRECORDED)
     if "\0" in text:
-        return FileState(shown_path, UNRECORDED)
-    return FileState(shown_path, PRESENT, text)
+        return FileState(shown_path, Recorded.UNRECORDED)
+    return FileState(shown_path, Recorded.PRESENT, text)
 
 
 def read_profile(path: Path) -> ProfileFile:
@@ -136,18 +133,18 @@ def read_profile(path: Path) -> ProfileFile:
     try:
         info = os.lstat(path)
     except (FileNotFoundError, NotADirectoryError):
-        return ProfileFile(str(path), ABSENT)
+        return ProfileFile(str(path), Recorded.ABSENT)
     except OSError:
-        return ProfileFile(str(path), UNRECORDED)
+        return ProfileFile(str(path), Recorded.UNRECORDED)
     if not stat.S_ISREG(info.st_mode) or info.st_size > MAX_PROFILE_FILE:
-        return ProfileFile(str(path), UNRECORDED)
+        return ProfileFile(str(path), Recorded.UNRECORDED)
     try:
         data = path.read_bytes()
     except OSError:
-        return ProfileFile(str(path), UNRECORDED)
+        return ProfileFile(str(path), Recorded.UNRECORDED)
     if len(data) > MAX_PROFILE_FILE:  # grew since lstat
-        return ProfileFile(str(path), UNRECORDED)
-    return ProfileFile(str(path), PRESENT, data)
+        return ProfileFile(str(path), Recorded.UNRECORDED)
+    return ProfileFile(str(path), Recorded.PRESENT, data)
 
 
 def inventory(bin_dir: Path, blobs: Path, cache_file: Path) -> tuple[Tool, ...]:

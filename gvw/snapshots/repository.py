@@ -20,18 +20,9 @@ from pathlib import Path
 
 from gvw import __version__
 from gvw.errors import SnapshotError
-from gvw.fsutil import atomic_write_bytes, rename, store_error, temp_sibling
-from gvw.snapshots.model import (
-    ID_RE,
-    MAX_FILE_BYTES,
-    SHA256_RE,
-    Invalid,
-    ScopeKind,
-    Snapshot,
-    State,
-    parse,
-    to_toml,
-)
+from gvw.fsutil import atomic_write_bytes, remove_file, rename, store_error, temp_sibling
+from gvw.snapshots.fileformat import ID_RE, MAX_FILE_BYTES, Invalid, parse, to_toml
+from gvw.snapshots.model import SHA256_RE, ScopeKind, Snapshot, State
 
 SUFFIX = ".toml"
 DAMAGED_DIR = "damaged"  # snapshots set aside by `gvw snapshots discard`
@@ -224,12 +215,7 @@ class SnapshotRepository:
         if path.is_dir() and not path.is_symlink():  # not gvw's to delete: out of the way
             self.set_aside(snapshot_id)
             return
-        try:
-            path.unlink()
-        except FileNotFoundError:
-            pass
-        except OSError as exc:
-            raise store_error(exc, "remove", path) from exc
+        remove_file(path)
 
     # --- blobs
 

@@ -1,11 +1,10 @@
-"""How long snapshots and trashed versions are kept (config: snapshot_keep,
-snapshot_max_age_days, trash_keep, trash_max_age_days).
+"""How long snapshots are kept (config: snapshot_keep, snapshot_max_age_days).
 
-Snapshots: the newest ``snapshot_keep`` are kept, minus those older than
-``snapshot_max_age_days``; the newest one is always kept, so ``gvw rollback`` always
-has something to go back to. Trash: the newest ``trash_keep`` entries, minus those
-older than ``trash_max_age_days`` (``trash_keep = 0`` keeps none). An age of 0 means
-no age limit. Blobs no snapshot refers to any more are deleted with the snapshots.
+The newest ``snapshot_keep`` are kept, minus those older than
+``snapshot_max_age_days`` (0: no age limit); the newest one is always kept, so ``gvw
+rollback`` always has something to go back to. Blobs no snapshot refers to any more
+are deleted with the snapshots. How long trashed versions are kept is the store's
+rule (:meth:`gvw.store.Store.prune_trash`).
 """
 
 from __future__ import annotations
@@ -20,7 +19,6 @@ from pathlib import Path
 
 from gvw.config import Config
 from gvw.snapshots.repository import SnapshotRepository, time_of
-from gvw.store import Store
 
 _DIGEST_RE = re.compile(rb"[0-9a-f]{64}")
 _STALE_TEMP_SECONDS = 3600
@@ -89,24 +87,3 @@ def _remove_stale_temporaries(directory: Path) -> None:
                     with contextlib.suppress(OSError):
                         if entry.stat().st_mtime < cutoff:
                             os.unlink(entry.path)
-
-
-def prune_trash(store: Store, config: Config, *, now: float | None = None) -> list[Path]:
-    """Purge the trash entries the retention rule drops; returns them."""
-    now = time.time() if now is None else now
-    max_age = config.trash_max_age_days * 86400
-    doomed = [
-        entry
-        for index, entry in enumerate(store.trash_entries())  # newest first
-        if index >= config.trash_keep or (max_age and now - _trashed_at(entry) > max_age)
-    ]
-    for entry in doomed:
-        store.purge(entry)
-    return doomed
-
-
-def _trashed_at(entry: Path) -> float:
-    try:
-        return float(entry.name.rsplit(".", 2)[1])
-    except (IndexError, ValueError):
-        return 0.0

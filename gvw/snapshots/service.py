@@ -118,12 +118,11 @@ class Snapshots:
     def managed_profiles(self) -> set[str]:
         """The shell profiles gvw manages for this user now (as ``profile_key``s): the
         only ones a restore writes, whatever a snapshot names."""
-        from gvw.shells.profiles import managed_profile_files
-        from gvw.snapshots.apply import profile_key
-        from gvw.snapshots.capture import profile_path
+        from gvw.shells.profiles import managed_profile_files, profile_key, profile_path
 
-        found = managed_profile_files(self.env, windows=self.goos == "windows")
-        return {profile_key(str(profile_path(p))) for p in found}
+        windows = self.goos == "windows"
+        found = managed_profile_files(self.env, windows=windows)
+        return {profile_key(str(profile_path(p)), windows=windows) for p in found}
 
     def capture_like(self, snapshot: Snapshot, managed: Collection[str] | None = None) -> State:
         """The current state of what ``snapshot`` recorded: its version files, and those
@@ -133,13 +132,14 @@ class Snapshots:
     def _files_of(
         self, snapshot: Snapshot, managed: Collection[str] | None
     ) -> tuple[list[Path], list[Path]]:
-        from gvw.snapshots.apply import profile_key
+        from gvw.shells.profiles import profile_key
 
         managed = self.managed_profiles() if managed is None else managed
         profiles = snapshot.state.profile_files
+        windows = self.goos == "windows"
         return (
             [Path(f.path) for f in snapshot.state.version_files],
-            [Path(f.path) for f in profiles if profile_key(f.path) in managed],
+            [Path(f.path) for f in profiles if profile_key(f.path, windows=windows) in managed],
         )
 
     def plan(self, target: Snapshot) -> Plan:
@@ -226,7 +226,7 @@ class Snapshots:
                 command=command,
                 scope=scope_of(plan),
                 version_files=[Path(f.path) for f in plan.target.state.version_files],
-                profile_files=[Path(result.path) for result, _, _ in plan.profile_files],
+                profile_files=[Path(path) for path in plan.profile_paths()],
                 protect={plan.target.id},
             )
             events.saved(saved)
@@ -246,7 +246,7 @@ class Snapshots:
                 dry_run=options.dry_run,
             )
         finally:
-            if not options.dry_run and (plan.install or plan.trash):
+            if not options.dry_run and plan.changes("installed"):
                 change.versions_changed()
         return RestoreResult(plan, saved)
 

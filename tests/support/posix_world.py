@@ -25,10 +25,16 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-from tests.selection_cases import Case
+from tests.selection_cases import Case, make_specials
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
 POSIX_SHIM = REPO_ROOT / "gvw" / "shim_files" / "posix_shim.sh"
+
+
+def native_shim(platform: str) -> Path:
+    """The committed native shim for a Go os-arch (scripts/build_native_shims.py)."""
+    return REPO_ROOT / "gvw" / "shim_files" / f"native_shim-{platform}"
+
 
 # The user a root test run drops to (nobody on Debian and most other systems).
 UNPRIVILEGED_ID = 65534
@@ -55,6 +61,7 @@ printf 'SELF=%s\\n' "$0"
 printf 'GOROOT=%s\\n' "${{GOROOT-<unset>}}"
 printf 'DEPTH=%s\\n' "${{GVW_SHIM_DEPTH-<unset>}}"
 printf 'LC_ALL=%s\\n' "${{LC_ALL-<unset>}}"
+printf 'PID=%s\\n' "$$"
 """
 
 
@@ -92,11 +99,12 @@ def write_fake_tool(path: Path, version: str, tool: str) -> None:
     path.chmod(0o755)
 
 
-def install_shim(shims: Path, name: str) -> Path:
-    """Copy the POSIX shim into ``shims`` as ``name`` (what gvw does)."""
+def install_shim(shims: Path, name: str, program: Path = POSIX_SHIM) -> Path:
+    """Copy a shim program (the POSIX sh shim unless told) into ``shims`` as ``name``
+    (what gvw does)."""
     shims.mkdir(parents=True, exist_ok=True)
     target = shims / name
-    shutil.copyfile(POSIX_SHIM, target)
+    shutil.copyfile(program, target)
     target.chmod(0o755)
     return target
 
@@ -174,18 +182,25 @@ class World:
         )
 
 
-def build_world(base: Path, installed: Sequence[str] = (), *, launchers: bool = True) -> World:
-    """An empty world in ``base`` (created): store, shims, fake system go, tools."""
+def build_world(
+    base: Path,
+    installed: Sequence[str] = (),
+    *,
+    launchers: bool = True,
+    program: Path = POSIX_SHIM,
+) -> World:
+    """An empty world in ``base`` (created): store, shims (copies of ``program``), fake
+    system go, tools."""
     base.mkdir(parents=True, exist_ok=True)
     world = World(Path(os.path.realpath(base)))
     for version in installed:
         for tool in ("go", "gofmt"):
             write_fake_tool(world.goroot(version) / "bin" / tool, version, tool)
     for name in ("go", "gofmt"):
-        install_shim(world.shims, name)
+        install_shim(world.shims, name, program)
     if launchers:
         for version in installed:
-            install_shim(world.shims, "go" + version)
+            install_shim(world.shims, "go" + version, program)
     for tool in ("go", "gofmt"):
         write_fake_tool(world.sys_bin / tool, "system", tool)
     world.tools.mkdir(exist_ok=True)
@@ -204,12 +219,13 @@ def write_files(world: World, files: Mapping[str, bytes]) -> None:
         target.write_bytes(content)
 
 
-def build_case_world(base: Path, case: Case) -> World:
+def build_case_world(base: Path, case: Case, program: Path = POSIX_SHIM) -> World:
     """The world of one shared selection case, with its shim (``case.tool``) installed."""
-    world = build_world(base, case.installed)
+    world = build_world(base, case.installed, program=program)
     if not (world.shims / case.tool).exists():
-        install_shim(world.shims, case.tool)
+        install_shim(world.shims, case.tool, program)
     write_files(world, case.files)
+    make_specials(world.path, case.special)
     (world.path / case.cwd).mkdir(parents=True, exist_ok=True)
     return world
 
