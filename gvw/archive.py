@@ -11,26 +11,34 @@ from __future__ import annotations
 import contextlib
 import os
 import posixpath
-import queue
 import re
 import stat
 import tarfile
-import threading
 import zipfile
 import zlib
 from collections.abc import Iterator
 from pathlib import Path
-from typing import IO, Callable
+from typing import IO
 
 from gvw.errors import ArchiveError
 from gvw.fsutil import IS_WINDOWS, long_path, store_error
+from gvw.gunzip import GunzipReader
 from gvw.reporting import Reporter
+from gvw.versions import GoVersion, parse_release_name
 
 TOP_DIR = "go"
-MAX_TOTAL_BYTES = 8 << 30  # a Go tree is ~250 MB; more is a decompression bomb
-MAX_ENTRIES = 200_000
+# Decompression-bomb limits. A Go tree is ~210-250 MB in ~10,400 (1.21) to ~10,700
+# (1.22) entries; both limits leave a wide margin for releases to grow.
+MAX_TOTAL_BYTES = 8 << 30
+MAX_ENTRIES = 50_000
 _DRIVE_RE = re.compile(r"^[A-Za-z]:")
 _COPY_CHUNK = 1 << 20
+# O_EXCL: never open an existing file or a link planted by an earlier entry
+_CREATE_FLAGS = (
+    os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_BINARY", 0) | getattr(os, "O_CLOEXEC", 0)
+)
+_UTIME_ON_FD = os.utime in os.supports_fd  # not on Windows
+_SPECIAL_FILE_MODES = (stat.S_IFCHR, stat.S_IFBLK, stat.S_IFIFO, stat.S_IFSOCK)
 
 
 def extract_archive(
@@ -85,73 +93,6 @@ def _archive_errors(shown: str, target: Path) -> Iterator[None]:
         raise store_error(exc, "extract into", target) from exc
 
 
-class _GunzipThread:
-    """A file-like reader of the decompressed stream, inflated in a second thread.
-
-    zlib releases the GIL while it inflates, so decompression overlaps with tar
-    parsing and file writes, as ``curl | tar xz`` overlaps gzip and tar. Roughly
-    halves the time to unpack a Go tree.
-    """
-
-    _QUEUE_CHUNKS = 16
-
-    def __init__(self, raw: IO[bytes], advance: Callable[[int], None]) -> None:
-        self._queue: queue.Queue[bytes | BaseException] = queue.Queue(self._QUEUE_CHUNKS)
-        self._buffer = b""
-        self._done = False
-        self._stop = threading.Event()
-        self._thread = threading.Thread(target=self._inflate, args=(raw, advance), daemon=True)
-        self._thread.start()
-
-    def _inflate(self, raw: IO[bytes], advance: Callable[[int], None]) -> None:
-        try:
-            inflater = zlib.decompressobj(wbits=31)  # 31: gzip header and trailer
-            while not self._stop.is_set():
-                compressed = raw.read(_COPY_CHUNK)
-                if not compressed:
-                    if not inflater.eof:
-                        raise EOFError("compressed data ends before the end of the stream")
-                    break
-                advance(len(compressed))
-                while compressed:
-                    self._put(inflater.decompress(compressed))
-                    compressed = b""
-                    if inflater.eof and inflater.unused_data:
-                        # concatenated gzip members (RFC 1952 allows it)
-                        compressed = inflater.unused_data
-                        inflater = zlib.decompressobj(wbits=31)
-            self._put(b"")
-        except BaseException as exc:  # handed to the reading thread
-            self._put(exc)
-
-    def _put(self, item: bytes | BaseException) -> None:
-        while not self._stop.is_set():
-            try:
-                self._queue.put(item, timeout=0.1)
-                return
-            except queue.Full:
-                continue
-
-    def read(self, size: int = -1) -> bytes:
-        while not self._done and (size < 0 or len(self._buffer) < size):
-            item = self._queue.get()
-            if isinstance(item, BaseException):
-                self._done = True
-                raise item
-            if not item:
-                self._done = True
-            self._buffer += item
-        if size < 0:
-            data, self._buffer = self._buffer, b""
-        else:
-            data, self._buffer = self._buffer[:size], self._buffer[size:]
-        return data
-
-    def close(self) -> None:
-        self._stop.set()
-        self._thread.join()
-
-
 class _Extractor:
     def __init__(self, target: Path, archive: Path, shown: str, *, top: str = TOP_DIR) -> None:
         self.root = long_path(target)
@@ -159,6 +100,7 @@ class _Extractor:
         self.archive = archive
         self.shown = shown  # the name errors use
         self.links: set[str] = set()  # relative paths of links created so far
+        self.dirs: set[str] = {""}  # relative paths of directories known to exist
         self.total = 0
         self.entries = 0
 
@@ -169,7 +111,7 @@ class _Extractor:
         progress = reporter.progress(label, size, unit="bytes")
         try:
             with open(self.archive, "rb") as raw:
-                gunzip = _GunzipThread(raw, progress.advance)
+                gunzip = GunzipReader(raw, progress.advance)
                 try:
                     # "r|": one sequential pass, no seeking, constant memory
                     with tarfile.open(fileobj=gunzip, mode="r|") as tar:  # type: ignore[call-overload]
@@ -182,8 +124,10 @@ class _Extractor:
         self._check_links()
 
     def _tar_member(self, tar: tarfile.TarFile, member: tarfile.TarInfo) -> None:
-        rel = self._relative(member.name)
+        # counted at the header, before its data is read: a declared 9 GiB is refused
+        # without inflating any of it
         self._count(member.size if member.isreg() else 0)
+        rel = self._relative(member.name)
         if rel is None:
             return
         if member.isdir():
@@ -191,21 +135,21 @@ class _Extractor:
         elif member.isreg():
             source = tar.extractfile(member)
             assert source is not None
-            self._write_file(rel, source, member.mode, member.mtime)
+            self._write_file(rel, source, member.size, member.mode, member.mtime)
         elif member.issym():
             self._symlink(rel, member.linkname, member.name)
         elif member.islnk():
             self._hardlink(rel, member.linkname, member.name)
         else:
-            raise ArchiveError(
-                f"{self.shown} holds a device or special file {member.name!r}; refusing it",
-                hint="official Go archives never do: check where the file came from",
-            )
+            self._refuse_special(member.name)
 
     def extract_zip(self, reporter: Reporter, label: str) -> None:
         with zipfile.ZipFile(self.archive) as archive:
             infos = archive.infolist()
+            # the central directory declares every entry and size: a bomb is refused
+            # from it before anything is written
             total = sum(info.file_size for info in infos)
+            self._check_limits(len(infos), total)
             progress = reporter.progress(label, total, unit="bytes")
             try:
                 for info in infos:
@@ -215,8 +159,8 @@ class _Extractor:
                 progress.close()
 
     def _zip_member(self, archive: zipfile.ZipFile, info: zipfile.ZipInfo) -> None:
-        rel = self._relative(info.filename)
         self._count(info.file_size)
+        rel = self._relative(info.filename)
         if rel is None:
             return
         unix_mode = info.external_attr >> 16 if info.create_system == 3 else 0
@@ -226,12 +170,14 @@ class _Extractor:
                 "links in zip archives are refused",
                 hint="official Go archives have none: check where the file came from",
             )
+        if stat.S_IFMT(unix_mode) in _SPECIAL_FILE_MODES:
+            self._refuse_special(info.filename)
         if info.is_dir():
             self._mkdir(rel)
             return
         with archive.open(info) as source:
             mtime = _zip_mtime(info)
-            self._write_file(rel, source, unix_mode or 0o644, mtime)
+            self._write_file(rel, source, info.file_size, unix_mode or 0o644, mtime)
 
     # --- checks
 
@@ -253,9 +199,10 @@ class _Extractor:
         rel = "/".join(parts[len(self.top) :])
         if not rel:
             return None
-        for prefix in _prefixes(rel):
-            if prefix in self.links:
-                self._refuse(name, "would be written through a link")
+        if self.links:
+            for prefix in _prefixes(rel):
+                if prefix in self.links:
+                    self._refuse(name, "would be written through a link")
         return rel
 
     def _refuse(self, name: str, why: str) -> None:
@@ -264,15 +211,28 @@ class _Extractor:
             hint="official Go archives never do: check where the file came from",
         )
 
+    def _refuse_special(self, name: str) -> None:
+        raise ArchiveError(
+            f"{self.shown} holds a device or special file {name!r}; refusing it",
+            hint="official Go archives never do: check where the file came from",
+        )
+
     def _count(self, size: int) -> None:
         self.entries += 1
         self.total += size
-        if self.entries > MAX_ENTRIES or self.total > MAX_TOTAL_BYTES:
-            raise ArchiveError(
-                f"{self.shown} unpacks to more than {MAX_ENTRIES} entries or "
-                f"{MAX_TOTAL_BYTES >> 30} GiB; refusing it",
-                hint="a Go toolchain is far smaller: check where the file came from",
-            )
+        self._check_limits(self.entries, self.total)
+
+    def _check_limits(self, entries: int, total: int) -> None:
+        if entries > MAX_ENTRIES:
+            why = f"holds more than {MAX_ENTRIES:,} entries"
+        elif total > MAX_TOTAL_BYTES:
+            why = f"unpacks to more than {MAX_TOTAL_BYTES >> 30} GiB"
+        else:
+            return
+        raise ArchiveError(
+            f"{self.shown} {why}; refusing it as a decompression bomb, nothing was installed",
+            hint="a Go toolchain is far smaller: check where the file came from",
+        )
 
     def _check_links(self) -> None:
         # Each link was checked lexically when created, but a chain of links can
@@ -289,23 +249,52 @@ class _Extractor:
         return os.path.join(self.root, *rel.split("/"))
 
     def _mkdir(self, rel: str) -> None:
-        os.makedirs(self._path(rel), exist_ok=True)
+        if rel in self.dirs:
+            return
+        self._parent_dir(rel)
+        try:
+            os.mkdir(self._path(rel))
+        except FileExistsError:
+            if not os.path.isdir(self._path(rel)):
+                raise
+        self.dirs.add(rel)
 
-    def _write_file(self, rel: str, source: IO[bytes], mode: int, mtime: float) -> None:
+    def _parent_dir(self, rel: str) -> None:
+        """Make sure the directory holding ``rel`` exists: one set lookup per entry
+        once it was made (archives list directories before their files)."""
+        parent = rel.rpartition("/")[0]
+        if parent not in self.dirs:
+            os.makedirs(self._path(parent), exist_ok=True)
+            self.dirs.add(parent)
+            self.dirs.update(_prefixes(parent))
+
+    def _write_file(self, rel: str, source: IO[bytes], size: int, mode: int, mtime: float) -> None:
         path = self._path(rel)
-        os.makedirs(os.path.dirname(path), exist_ok=True)
+        self._parent_dir(rel)
         # Keep executable bits, drop setuid/setgid/sticky and group/world write.
         perm = 0o755 if mode & 0o111 else 0o644
-        if os.path.lexists(path):
+        try:
+            fd = os.open(path, _CREATE_FLAGS, perm)
+        except FileExistsError:
             os.unlink(path)  # a repeated entry replaces the file, never writes through it
-        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_BINARY", 0), perm)
-        with os.fdopen(fd, "wb") as out:
-            while True:
-                chunk = source.read(_COPY_CHUNK)
+            fd = os.open(path, _CREATE_FLAGS, perm)
+        try:
+            # unbuffered writes on the descriptor: no file object, no isatty or lseek
+            remaining = size
+            while remaining > 0:
+                chunk = source.read(min(remaining, _COPY_CHUNK))
                 if not chunk:
-                    break
-                out.write(chunk)
-        os.utime(path, (mtime, mtime))
+                    break  # tarfile and zipfile raise on a short entry themselves
+                remaining -= len(chunk)
+                view = memoryview(chunk)
+                while view:
+                    view = view[os.write(fd, view) :]
+            if _UTIME_ON_FD:
+                os.utime(fd, (mtime, mtime))
+        finally:
+            os.close(fd)
+        if not _UTIME_ON_FD:
+            os.utime(path, (mtime, mtime))
 
     def _symlink(self, rel: str, target: str, name: str) -> None:
         joined = posixpath.normpath(posixpath.join(posixpath.dirname(rel), target))
@@ -317,7 +306,7 @@ class _Extractor:
         ):
             self._refuse(name, f"is a link to {target!r}, outside the target")
         path = self._path(rel)
-        os.makedirs(os.path.dirname(path), exist_ok=True)
+        self._parent_dir(rel)
         if os.path.lexists(path):
             os.unlink(path)
         os.symlink(target, path)
@@ -333,7 +322,7 @@ class _Extractor:
             self._refuse(name, f"is a hard link to {target!r}, which is not a file before it")
         assert source_rel is not None
         path = self._path(rel)
-        os.makedirs(os.path.dirname(path), exist_ok=True)
+        self._parent_dir(rel)
         if os.path.lexists(path):
             os.unlink(path)
         os.link(self._path(source_rel), path, follow_symlinks=False)
@@ -352,3 +341,22 @@ def _zip_mtime(info: zipfile.ZipInfo) -> float:
         return time.mktime((*info.date_time, 0, 0, -1))
     except (OverflowError, ValueError):
         return 0.0
+
+
+def check_version_file(tree: Path, version: GoVersion, name: str) -> None:
+    """An archive named go1.22.10 must hold Go 1.22.10 (go/VERSION, first line). Every
+    Go release since 1.0 has that file: an archive without one cannot be checked."""
+    hint = "official Go archives hold go/VERSION naming their release: check the file's source"
+    try:
+        with open(tree / "VERSION", "rb") as handle:
+            first = handle.read(4096).decode("utf-8", "replace").splitlines()[:1]
+    except OSError:
+        raise ArchiveError(
+            f"{name} has no go/VERSION file, so it cannot be shown to hold Go "
+            f"{version.name}; nothing was installed",
+            hint=hint,
+        ) from None
+    found = first[0].strip() if first else ""
+    if parse_release_name(found) != version:
+        held = f"holds {found}" if found else "has an empty go/VERSION"
+        raise ArchiveError(f"{name} claims to be Go {version.name} but {held}", hint=hint)

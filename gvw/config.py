@@ -35,6 +35,7 @@ class Config:
     trash_max_age_days: int = 30
     audit_max_bytes: int = 1 << 20  # the audit log rotates before it grows past this
     audit_keep: int = 5  # rotated audit logs kept
+    auto_install: bool = False  # shims install a missing selected version (opt-in)
 
 
 # how a message names the type of a TOML value ("must be a number, not a string")
@@ -113,7 +114,7 @@ def _validated(
                 raise ConfigError(f"{where} must be a number, not {value!r}") from None
         if expected is float and isinstance(value, int) and not isinstance(value, bool):
             value = float(value)
-        if not isinstance(value, expected) or isinstance(value, bool):
+        if not isinstance(value, expected) or (isinstance(value, bool) and expected is not bool):
             raise ConfigError(
                 f"{where} must be {_KIND_NAMES[expected]}, not {_kind_of(value)}",
                 hint=f"fix {origin.removeprefix('config file ')}",

@@ -20,7 +20,8 @@ from pathlib import Path
 from typing import Callable
 
 from gvw import http
-from gvw.archive import extract_archive
+from gvw.archive import check_version_file, extract_archive
+from gvw.checksums import expected_for_file, hash_file, mismatch_error
 from gvw.config import Config
 from gvw.errors import (
     ArchiveError,
@@ -192,10 +193,18 @@ class Installer:
             if self.store.is_installed(version):
                 return self._already(version)
             self.store.clean_staging(version)
-            expected = None if skip_checksum else _expected_for_file(archive, sha256)
-            actual = _hash_file(archive)
+            expected = None if skip_checksum else expected_for_file(archive, sha256)
+            actual = hash_file(archive)
             if expected is not None and actual != expected:
-                raise _mismatch(archive.name, str(archive), expected, actual)
+                # no mirror is involved: another mirror is no remedy
+                raise mismatch_error(
+                    archive.name,
+                    str(archive),
+                    expected,
+                    actual,
+                    hint="the file is damaged or not the release the checksum is for: "
+                    "copy it again and compare its sha256 with https://go.dev/dl/",
+                )
             if expected is None:
                 self.reporter.warn(f"installing {archive.name} without checksum verification")
             return self._install_verified(
@@ -276,7 +285,7 @@ class Installer:
     def _verify(self, archive: ReleaseFile, actual: str) -> None:
         expected = archive.sha256 or self._published_checksum(archive.filename)
         if actual != expected:
-            raise _mismatch(
+            raise mismatch_error(
                 archive.filename, self.mirror.file_location(archive.filename), expected, actual
             )
 
@@ -322,7 +331,7 @@ class Installer:
         staging = self.store.new_staging_dir(version)
         try:
             fill(staging)
-            _check_version_file(staging, version, name or source)
+            check_version_file(staging, version, name or source)
             meta = InstallMetadata(version.name, source, sha256, time.time())
             if self.before_change is not None:
                 self.before_change(version)
@@ -342,57 +351,7 @@ def _family_arg(spec: Spec) -> str:
     return "" if text == "latest" else f" {text}"
 
 
-def _mismatch(filename: str, location: str, expected: str, actual: str) -> ChecksumError:
-    return ChecksumError(
-        f"checksum mismatch for {filename} from {location}: expected sha256 {expected}, "
-        f"got {actual}; nothing was installed",
-        hint="the download is damaged or was tampered with; try again or use another mirror",
-    )
-
-
-def _expected_for_file(archive: Path, sha256: str | None) -> str:
-    if sha256 is not None:
-        if not is_sha256(sha256.strip()):
-            raise ChecksumError(
-                f"--sha256 {sha256!r} is not a sha256 (64 hexadecimal digits)",
-                hint="copy the checksum from https://go.dev/dl/ next to the file name",
-            )
-        return sha256.strip().lower()
-    sidecar = archive.with_name(archive.name + ".sha256")
-    try:
-        digest = sidecar.read_text("utf-8", "replace").split()[:1]
-    except OSError:
-        digest = []
-    if digest and is_sha256(digest[0]):
-        return digest[0].lower()
-    raise ChecksumError(
-        f"no checksum for {archive}: give one with --sha256 HEX (or put it in {sidecar.name})",
-        hint="the checksums are listed at https://go.dev/dl/; --skip-checksum installs without one",
-    )
-
-
-def _hash_file(path: Path) -> str:
-    digest = hashlib.sha256()
-    with open(path, "rb") as handle:
-        for block in iter(lambda: handle.read(1 << 20), b""):
-            digest.update(block)
-    return digest.hexdigest()
-
-
 def _copy_local(source: Path, sink: Callable[[bytes], None]) -> None:
     with open(source, "rb") as handle:
         for block in iter(lambda: handle.read(1 << 20), b""):
             sink(block)
-
-
-def _check_version_file(tree: Path, version: GoVersion, name: str) -> None:
-    """An archive named go1.22.10 must hold Go 1.22.10 (go/VERSION, first line)."""
-    try:
-        first = (tree / "VERSION").read_text("utf-8", "replace").splitlines()[:1]
-    except OSError:
-        return  # very old releases have no VERSION file
-    if first and parse_release_name(first[0].strip()) not in (None, version):
-        raise ArchiveError(
-            f"{name} claims to be Go {version.name} but holds {first[0].strip()}",
-            hint="check where the file came from",
-        )

@@ -14,8 +14,9 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from gvw.changes import Change
-from gvw.errors import GvwError, NoVersionSelectedError
+from gvw.errors import GvwError, NotInstalledError, NoVersionSelectedError, UsageError
 from gvw.fsutil import atomic_write_text, store_error
+from gvw.project import GoModRequirement, go_mod_requirement
 from gvw.selection import Selection, check_choice, read_version_file
 from gvw.store import Store
 
@@ -52,6 +53,25 @@ def write_pin(
     atomic_write_text(path, new_text)
     change.note("pin", path=str(path), old=previous, new=spec)
     return PinWrite(path, spec, selects, previous, changed=True)
+
+
+def go_mod_pin(
+    cwd: Path, env: Mapping[str, str], store: Store, *, will_install: bool
+) -> GoModRequirement:
+    """The exact Go that ``cwd``'s go.mod or go.work makes Go switch to, for
+    ``gvw local --from-go-mod``; it must be installed unless it is about to be."""
+    requirement = go_mod_requirement(cwd, env)
+    if requirement is None:
+        raise UsageError(
+            f"no go.mod or go.work with a go or toolchain line in {cwd} or above",
+            hint="pin a version yourself: gvw local <version>",
+        )
+    if not will_install and not store.is_installed(requirement.version):
+        raise NotInstalledError(
+            f"Go {requirement.version} is not installed (asked for by {requirement.reason})",
+            hint="install and pin it with: gvw local --from-go-mod --install",
+        )
+    return requirement
 
 
 def remove_pin(path: Path, *, change: Change) -> PinWrite:

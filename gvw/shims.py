@@ -13,6 +13,7 @@ from __future__ import annotations
 import contextlib
 import os
 import uuid
+from collections.abc import Sequence
 from dataclasses import dataclass
 from importlib import resources
 from pathlib import Path
@@ -22,6 +23,10 @@ from gvw.paths import Paths
 from gvw.versions import GoVersion
 
 POSIX_SHIM = "posix_shim.sh"
+# In the store root, for a shim that finds its version missing (see the README,
+# "Auto-install"): how to run gvw, one argument per line, and whether to install.
+GVW_COMMAND_FILE = "gvw-command"
+AUTO_INSTALL_FILE = "auto-install"
 WINDOWS_SHIM = "windows_shim.exe"
 # Go os-arch names with a native POSIX shim (scripts/build_native_shims.py)
 NATIVE_PLATFORMS = ("linux-amd64", "linux-arm64", "darwin-amd64", "darwin-arm64")
@@ -99,6 +104,41 @@ def rehash(paths: Paths, installed: list[GoVersion], *, platform: str) -> Rehash
             _retire(directory / name)
             removed.append(name)
     return RehashResult(tuple(written), tuple(removed))
+
+
+def record_gvw_command(root: Path, command: Sequence[str], *, auto_install: bool) -> None:
+    """Tell the shims how to run gvw (``<root>/gvw-command``, UTF-8, one argument per
+    line: they do not search PATH for it) and whether to install a missing version
+    (``<root>/auto-install`` exists iff the config says ``auto_install = true``).
+    Unchanged files are not rewritten."""
+    target = root / GVW_COMMAND_FILE
+    if any("\n" in word or "\r" in word or not word for word in command):
+        text = None  # cannot be one argument per line: the shims then never install
+    else:
+        text = "".join(f"{word}\n" for word in command).encode("utf-8", "surrogateescape")
+    _keep(target, text)
+    _keep(root / AUTO_INSTALL_FILE, b"on\n" if auto_install and text else None)
+
+
+def _keep(path: Path, data: bytes | None) -> None:
+    """``path`` holds ``data`` (None: does not exist), written atomically."""
+    try:
+        current: bytes | None = path.read_bytes()
+    except FileNotFoundError:
+        current = None
+    except OSError as exc:
+        raise store_error(exc, "read", path) from exc
+    if current == data:
+        return
+    if data is not None:
+        atomic_write_bytes(path, data)
+        return
+    try:
+        path.unlink()
+    except FileNotFoundError:
+        pass
+    except OSError as exc:
+        raise store_error(exc, "remove", path) from exc
 
 
 def stale_shims(paths: Paths, installed: list[GoVersion], *, platform: str) -> list[str]:

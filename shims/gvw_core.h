@@ -151,11 +151,15 @@ static int counts_for(const Spec *sp, const char *name, size_t n, Version *v) {
 /* The spec in a version file's first bytes (README: a BOM is ignored, LF or CRLF, the
  * first word of the first line that is neither blank nor a # comment). Returns 0 when
  * there is none: the caller reports "no Go version in". */
+static size_t bom_length(const char *data, size_t got) {
+    return got >= 3 && (unsigned char)data[0] == 0xef && (unsigned char)data[1] == 0xbb &&
+                   (unsigned char)data[2] == 0xbf
+               ? 3
+               : 0;
+}
+
 static int first_word(const char *data, size_t got, size_t *start, size_t *len) {
-    size_t i = 0, end;
-    if (got >= 3 && (unsigned char)data[0] == 0xef && (unsigned char)data[1] == 0xbb &&
-        (unsigned char)data[2] == 0xbf)
-        i = 3;
+    size_t i = bom_length(data, got), end;
     while (i < got) {
         /* one line: [i, end) */
         for (end = i; end < got && data[end] != '\n'; end++) {
@@ -170,6 +174,35 @@ static int first_word(const char *data, size_t got, size_t *start, size_t *len) 
         }
         i = end + 1;
     }
+    return 0;
+}
+
+/* ------------------------------------------------------------------ auto-install */
+
+/* <root>/gvw-command (written by gvw rehash, README "Auto-install"): how to run gvw, one
+ * argument per line. A file that does not fit is refused rather than cut: a cut path
+ * would run some other program. */
+#define GVW_COMMAND_MAX 32768
+
+/* The next argument of gvw-command from ``*pos`` on: LF or CRLF line ends, a UTF-8 BOM
+ * ignored, blank lines skipped. Returns 0 when there is none left. */
+static int next_command_arg(const char *data, size_t got, size_t *pos, size_t *start,
+                            size_t *len) {
+    size_t i = *pos ? *pos : bom_length(data, got), end, n;
+    while (i < got) {
+        for (end = i; end < got && data[end] != '\n'; end++) {
+        }
+        n = end - i;
+        if (n && data[end - 1] == '\r') n--;
+        if (n) {
+            *start = i;
+            *len = n;
+            *pos = end;
+            return 1;
+        }
+        i = end + 1;
+    }
+    *pos = got;
     return 0;
 }
 

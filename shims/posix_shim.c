@@ -7,7 +7,8 @@
  * depth, and execv()s the toolchain: no fork and no shell, the toolchain replaces the
  * shim, so signals, the terminal and the exit code are simply the toolchain's. A shim
  * call then costs one process start, which is the floor (issue 13: a one-line sh exec
- * wrapper alone costs 1.6x a direct `go version`).
+ * wrapper alone costs 1.6x a direct `go version`). Only auto-install, the slow path
+ * for a version that is not installed, starts a child: gvw install.
  *
  * libc only. Built with zig cc by scripts/build_native_shims.py: static against musl
  * for Linux (runs on any distribution), against libSystem for macOS.
@@ -21,9 +22,11 @@
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <signal.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include "gvw_core.h"
@@ -90,7 +93,8 @@ typedef struct {
     char *shims_dir; /* its directory */
     char *root;      /* the store; "" is the file system root */
     const char *tool;
-    int launcher; /* go<version>: always that version */
+    int launcher;     /* go<version>: always that version */
+    int auto_tried;   /* auto-install ran once: a version still missing is an error */
 } Shim;
 
 typedef struct {
@@ -117,16 +121,31 @@ static void die_invalid(const Selection *sel) {
     die(EXIT_INVALID_VERSION, &b);
 }
 
+static void buf_missing(Buf *b, const Spec *sp, const Selection *sel) {
+    buf_str(b, "gvw: Go ");
+    buf_bytes(b, sp->spec, sp->spec_len);
+    buf_str(b, " is not installed");
+    buf_origin(b, sel);
+    buf_str(b, "gvw: install it with: gvw install ");
+    buf_bytes(b, sp->spec, sp->spec_len);
+    buf_str(b, "\n");
+}
+
 static void die_missing(const Spec *sp, const Selection *sel) {
     Buf b = {0};
-    buf_str(&b, "gvw: Go ");
-    buf_bytes(&b, sp->spec, sp->spec_len);
-    buf_str(&b, " is not installed");
-    buf_origin(&b, sel);
-    buf_str(&b, "gvw: install it with: gvw install ");
-    buf_bytes(&b, sp->spec, sp->spec_len);
-    buf_str(&b, "\n");
+    buf_missing(&b, sp, sel);
     die(EXIT_NOT_INSTALLED, &b);
+}
+
+/* What a shell says for a command it cannot run, with its codes (127: no such file). */
+static void die_cannot_run(const char *target, int err) {
+    Buf b = {0};
+    buf_str(&b, "gvw: cannot run ");
+    buf_str(&b, target);
+    buf_str(&b, " (");
+    buf_str(&b, strerror(err));
+    buf_str(&b, ")\n");
+    die(err == ENOENT ? 127 : 126, &b);
 }
 
 static void die_two(int code, const char *first, const char *path, const char *second) {
@@ -305,8 +324,6 @@ static void run(const char *target, char **argv) {
     char depth[16];
     unsigned d = g_depth + 1;
     int i = (int)sizeof depth - 1;
-    Buf b = {0};
-    int err;
     depth[i] = 0;
     do {
         depth[--i] = (char)('0' + d % 10);
@@ -315,14 +332,113 @@ static void run(const char *target, char **argv) {
     if (setenv("GVW_SHIM_DEPTH", depth + i, 1) != 0) fail_oom();
     argv[0] = (char *)target; /* as the sh shim's exec: the toolchain sees its own path */
     execv(target, argv);
-    err = errno;
-    buf_str(&b, "gvw: cannot run ");
-    buf_str(&b, target);
-    buf_str(&b, " (");
-    buf_str(&b, strerror(err));
-    buf_str(&b, ")\n");
-    /* a shell's codes for a command it cannot run, as the sh shim's exec gives */
-    die(err == ENOENT ? 127 : 126, &b);
+    die_cannot_run(target, errno);
+}
+
+/* ------------------------------------------------------------------ auto-install */
+
+/* GVW_AUTO_INSTALL decides when it is set and not empty (exactly "1" is on), else the
+ * marker <root>/auto-install that gvw rehash writes when the config says so. */
+static int auto_install_on(const Shim *shim) {
+    const char *env = getenv("GVW_AUTO_INSTALL");
+    struct stat st;
+    if (env && env[0]) return strcmp(env, "1") == 0;
+    return stat(cat3(shim->root, "/auto-install", ""), &st) == 0;
+}
+
+/* <root>/gvw-command's arguments followed by `install <spec>`, or NULL when the file
+ * is missing, not a readable regular file, too long or empty. */
+static char **install_command(const Shim *shim, const Spec *sp) {
+    static char data[GVW_COMMAND_MAX];
+    char **args = NULL;
+    size_t got = 0, pos = 0, start, len, n = 0;
+    struct stat st;
+    int fd = open(cat3(shim->root, "/gvw-command", ""), O_RDONLY | O_NONBLOCK | O_NOCTTY | O_CLOEXEC);
+    if (fd < 0) return NULL;
+    if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode) || st.st_size >= (off_t)sizeof data) {
+        close(fd);
+        return NULL;
+    }
+    while (got < sizeof data) {
+        ssize_t r = read(fd, data + got, sizeof data - got);
+        if (r < 0 && errno == EINTR) continue;
+        if (r < 0) got = sizeof data; /* unreadable: refused below */
+        if (r <= 0) break;
+        got += (size_t)r;
+    }
+    close(fd);
+    if (got >= sizeof data) return NULL;
+    while (next_command_arg(data, got, &pos, &start, &len)) {
+        char **grown = realloc(args, (n + 4) * sizeof *args);
+        if (!grown) fail_oom();
+        args = grown;
+        args[n++] = dup_n(data + start, len);
+    }
+    if (!n) return NULL;
+    args[n++] = "install";
+    args[n++] = dup_n(sp->spec, sp->spec_len);
+    args[n] = NULL;
+    return args;
+}
+
+static pid_t g_installer;
+
+/* A TERM or HUP sent to the shim is meant for the install it waits for. */
+static void forward_signal(int sig) {
+    if (g_installer > 0) kill(g_installer, sig);
+}
+
+/* Runs gvw install for the missing version and returns when it succeeded; otherwise
+ * exits with its exit code. Its stdout goes to the shim's stderr, so that the output
+ * of `go` is never mixed with install's; stdin and the environment are the shim's.
+ * Ctrl+C and Ctrl+\ reach the install from the terminal; the shim ignores them while
+ * it waits, as system(3) does, and ends with the install's code. */
+static void install_missing(const Shim *shim, const Spec *sp, const Selection *sel) {
+    static const int signals[] = {SIGINT, SIGQUIT, SIGTERM, SIGHUP};
+    struct sigaction act, saved[4];
+    char **args = install_command(shim, sp);
+    int status, i;
+    if (!args) {
+        Buf b = {0};
+        buf_missing(&b, sp, sel);
+        buf_str(&b, "gvw: auto-install is on but ");
+        buf_str(&b, shim->root);
+        buf_str(&b, "/gvw-command is missing; run: gvw rehash\n");
+        die(EXIT_NOT_INSTALLED, &b);
+    }
+    g_installer = fork();
+    if (g_installer < 0) die_cannot_run(args[0], errno);
+    if (g_installer == 0) {
+        if (dup2(2, 1) < 0) _exit(EXIT_ERROR);
+        execv(args[0], args);
+        die_cannot_run(args[0], errno);
+    }
+    memset(&act, 0, sizeof act);
+    sigemptyset(&act.sa_mask);
+    for (i = 0; i < 4; i++) {
+        act.sa_handler = signals[i] == SIGINT || signals[i] == SIGQUIT ? SIG_IGN : forward_signal;
+        sigaction(signals[i], &act, &saved[i]);
+    }
+    while (waitpid(g_installer, &status, 0) < 0) {
+        if (errno != EINTR) die_cannot_run(args[0], errno);
+    }
+    /* the toolchain gets the signal dispositions the shim was started with */
+    for (i = 0; i < 4; i++) sigaction(signals[i], &saved[i], NULL);
+    if (WIFSIGNALED(status)) _exit(128 + WTERMSIG(status));
+    if (WEXITSTATUS(status) != 0) _exit(WEXITSTATUS(status));
+}
+
+static void resolve_and_run(Shim *shim, char **argv);
+
+/* The selected version is not installed: with auto-install on, install it and resolve
+ * again (once); else the error. */
+static void missing(Shim *shim, const Spec *sp, const Selection *sel, char **argv) {
+    if (!shim->auto_tried && auto_install_on(shim)) {
+        shim->auto_tried = 1;
+        install_missing(shim, sp, sel);
+        resolve_and_run(shim, argv);
+    }
+    die_missing(sp, sel);
 }
 
 static void resolve_and_run(Shim *shim, char **argv) {
@@ -341,7 +457,7 @@ static void resolve_and_run(Shim *shim, char **argv) {
         if (!parse_spec(sel.word, sel.word_len, &sp) || (sp.kind != S_EXACT && sp.kind != S_FAMILY))
             die_invalid(&sel);
         chosen = dup_n(sp.spec, sp.spec_len);
-        if (!is_dir(cat3(versions_dir, "/", chosen))) die_missing(&sp, &sel);
+        if (!is_dir(cat3(versions_dir, "/", chosen))) missing(shim, &sp, &sel, argv);
     } else if (!select_version(shim, &sel)) {
         char *sys = find_system(shim, bin_name);
         Buf b = {0};
@@ -367,7 +483,7 @@ static void resolve_and_run(Shim *shim, char **argv) {
         } else {
             chosen = newest_installed(versions_dir, &sp);
         }
-        if (!chosen) die_missing(&sp, &sel);
+        if (!chosen) missing(shim, &sp, &sel, argv);
     }
 
     goroot = cat3(versions_dir, "/", chosen);
@@ -460,6 +576,7 @@ int main(int argc, char **argv) {
     shim.tool = slash + 1;
     shim.shims_dir = dup_n(shim.self, (size_t)(slash - shim.self));
     shim.launcher = 0;
+    shim.auto_tried = 0;
     if (strcmp(shim.tool, "go") && strcmp(shim.tool, "gofmt")) {
         const char *t = shim.tool;
         if (t[0] == 'g' && t[1] == 'o' && t[2] >= '0' && t[2] <= '9') {

@@ -11,6 +11,9 @@
  * (scripts/build_windows_shim.py): no CRT start-up, no code page changes
  * (pyenv-win#270), a few KB. Wide-character (W) APIs everywhere, so that non-ASCII
  * user names and paths longer than MAX_PATH work (nvm-windows#41, #881).
+ *
+ * Only auto-install, the slow path for a version that is not installed, starts another
+ * child first: gvw install, from the command recorded in <root>\gvw-command.
  */
 #define WIN32_LEAN_AND_MEAN
 #define UNICODE
@@ -374,6 +377,7 @@ typedef struct {
     const WCHAR *shims_dir;
     WCHAR *tool; /* go, gofmt, or go<version> as named */
     int launcher;
+    int auto_tried; /* auto-install ran once: a version still missing is an error */
 } Shim;
 
 typedef struct {
@@ -555,21 +559,26 @@ static void die_invalid(const Selection *sel) {
     die(EXIT_INVALID_VERSION, &b);
 }
 
+static void buf_missing(Buf *b, const Spec *sp, const Selection *sel) {
+    buf_str(b, "gvw: Go ");
+    buf_bytes(b, sp->spec, sp->spec_len);
+    buf_str(b, " is not installed");
+    buf_origin(b, sel);
+    buf_str(b, "gvw: install it with: gvw install ");
+    buf_bytes(b, sp->spec, sp->spec_len);
+    buf_str(b, "\n");
+}
+
 static void die_missing(const Spec *sp, const Selection *sel) {
     Buf b = {0};
-    buf_str(&b, "gvw: Go ");
-    buf_bytes(&b, sp->spec, sp->spec_len);
-    buf_str(&b, " is not installed");
-    buf_origin(&b, sel);
-    buf_str(&b, "gvw: install it with: gvw install ");
-    buf_bytes(&b, sp->spec, sp->spec_len);
-    buf_str(&b, "\n");
+    buf_missing(&b, sp, sel);
     die(EXIT_NOT_INSTALLED, &b);
 }
 
 /* ------------------------------------------------------------------ running */
 
 static HANDLE g_child;
+static WCHAR *g_depth; /* GVW_SHIM_DEPTH for the toolchain: one more than the shim got */
 
 /* Ctrl+C and Ctrl+Break reach every process on the console; the child decides what
  * they mean and the shim waits for its exit code (Scoop#1896, volta#543). A handler
@@ -610,16 +619,15 @@ static HANDLE inheritable(DWORD which) {
     return h;
 }
 
-static void run(const WCHAR *target) {
-    const WCHAR *tail = command_tail();
-    WCHAR *cmdline = wcat3(L"\"", target, L"\"");
+/* Starts ``app`` with ``cmdline`` (which CreateProcessW may write to) and the shim's
+ * stdin and stderr, stdout going to ``out``; waits for it and returns its exit code. */
+static DWORD start_and_wait(const WCHAR *app, WCHAR *cmdline, HANDLE out) {
+    static int handler_set;
     STARTUPINFOW si;
     PROCESS_INFORMATION pi;
     JOBOBJECT_EXTENDED_LIMIT_INFORMATION limits;
     HANDLE job;
     DWORD code = EXIT_ERROR;
-
-    cmdline = wcat3(cmdline, tail, NULL); /* CreateProcessW may write to it */
 
     /* Keep the STARTUPINFO the shim got (window settings, and the C runtime's
      * inherited descriptors in lpReserved2), but pass the std handles explicitly. */
@@ -628,7 +636,7 @@ static void run(const WCHAR *target) {
     si.dwFlags &= ~(DWORD)(STARTF_USEHOTKEY | 0x400 /* STARTF_HASSHELLDATA */);
     si.dwFlags |= STARTF_USESTDHANDLES;
     si.hStdInput = inheritable(STD_INPUT_HANDLE);
-    si.hStdOutput = inheritable(STD_OUTPUT_HANDLE);
+    si.hStdOutput = out;
     si.hStdError = inheritable(STD_ERROR_HANDLE);
 
     /* The child dies with the shim (Scoop#3294: killing a shim orphaned its child).
@@ -647,18 +655,18 @@ static void run(const WCHAR *target) {
         }
     }
 
-    SetConsoleCtrlHandler(on_console_event, TRUE);
+    if (!handler_set) handler_set = SetConsoleCtrlHandler(on_console_event, TRUE);
 
     /* lpApplicationName is the exact file: no search of the shims directory, the
      * current directory or PATH. CREATE_SUSPENDED so that the child is in the job
      * before it runs a single instruction or starts a process of its own (distlib
      * issue 175). */
-    if (!CreateProcessW(long_path(target), cmdline, NULL, NULL, TRUE, CREATE_SUSPENDED, NULL,
-                        NULL, &si, &pi)) {
+    if (!CreateProcessW(long_path(app), cmdline, NULL, NULL, TRUE, CREATE_SUSPENDED, NULL, NULL,
+                        &si, &pi)) {
         Buf b = {0};
         DWORD err = GetLastError();
         buf_str(&b, "gvw: cannot run ");
-        buf_wide(&b, target);
+        buf_wide(&b, app);
         buf_str(&b, " (error ");
         buf_uint(&b, err);
         buf_str(&b, ")\n");
@@ -674,7 +682,109 @@ static void run(const WCHAR *target) {
     WaitForSingleObject(pi.hProcess, INFINITE);
     /* the full 32-bit code, e.g. 0xC0000005 (mise-shim truncated it to 8 bits) */
     GetExitCodeProcess(pi.hProcess, &code);
-    ExitProcess(code);
+    CloseHandle(pi.hProcess);
+    g_child = NULL;
+    if (job) CloseHandle(job);
+    return code;
+}
+
+static void run(const WCHAR *target) {
+    /* "target" tail: the caller's arguments exactly as they were written */
+    WCHAR *cmdline = wcat3(wcat3(L"\"", target, L"\""), command_tail(), NULL);
+    SetEnvironmentVariableW(L"GVW_SHIM_DEPTH", g_depth);
+    ExitProcess(start_and_wait(target, cmdline, inheritable(STD_OUTPUT_HANDLE)));
+}
+
+/* ------------------------------------------------------------------ auto-install */
+
+/* GVW_AUTO_INSTALL decides when it is set and not empty (exactly "1" is on), else the
+ * marker <root>\auto-install that gvw rehash writes when the config says so. */
+static int auto_install_on(const Shim *shim) {
+    WCHAR *env = get_env(L"GVW_AUTO_INSTALL");
+    if (env && env[0]) return env[0] == L'1' && !env[1];
+    return attributes(wjoin(shim->root, L"auto-install")) != INVALID_FILE_ATTRIBUTES;
+}
+
+/* One argument as the Microsoft C runtime parses it back (quote_arg in
+ * tests/support/wine.py): quoted when it holds white space or a quote, backslashes
+ * doubled only before a quote. */
+static WCHAR *quote_arg(const WCHAR *a) {
+    SIZE_T n = wlen(a), i, k = 0, slashes = 0;
+    WCHAR *q;
+    int plain = n > 0;
+    for (i = 0; i < n; i++)
+        if (a[i] == L' ' || a[i] == L'\t' || a[i] == L'\n' || a[i] == L'\v' || a[i] == L'"')
+            plain = 0;
+    if (plain) return (WCHAR *)a;
+    q = (WCHAR *)xalloc((2 * n + 3) * sizeof(WCHAR));
+    q[k++] = L'"';
+    for (i = 0; i < n; i++) {
+        if (a[i] == L'\\') {
+            slashes++;
+            continue;
+        }
+        if (a[i] == L'"') slashes = slashes * 2 + 1; /* escape them and the quote */
+        for (; slashes; slashes--) q[k++] = L'\\';
+        q[k++] = a[i];
+    }
+    for (slashes *= 2; slashes; slashes--) q[k++] = L'\\'; /* before the closing quote */
+    q[k++] = L'"';
+    q[k] = 0;
+    return q;
+}
+
+/* The program and command line of <root>\gvw-command's arguments followed by
+ * `install <spec>`; 0 when the file is missing, no readable disk file, too long or
+ * empty. The first argument is the program's full path (no search). */
+static int install_command(const Shim *shim, const Spec *sp, WCHAR **app, WCHAR **cmdline) {
+    HANDLE h = CreateFileW(long_path(wjoin(shim->root, L"gvw-command")), GENERIC_READ,
+                           FILE_SHARE_READ | FILE_SHARE_WRITE | FILE_SHARE_DELETE, NULL,
+                           OPEN_EXISTING, FILE_ATTRIBUTE_NORMAL, NULL);
+    char *data = (char *)xalloc(GVW_COMMAND_MAX);
+    DWORD got = 0, n;
+    SIZE_T pos = 0, start, len;
+    if (h == INVALID_HANDLE_VALUE) return 0;
+    if (GetFileType(h) != FILE_TYPE_DISK) got = GVW_COMMAND_MAX;
+    while (got < GVW_COMMAND_MAX) {
+        if (!ReadFile(h, data + got, GVW_COMMAND_MAX - got, &n, NULL)) got = GVW_COMMAND_MAX;
+        else if (!n) break;
+        else got += n;
+    }
+    CloseHandle(h);
+    if (got >= GVW_COMMAND_MAX) return 0;
+    *app = NULL;
+    *cmdline = NULL;
+    while (next_command_arg(data, got, &pos, &start, &len)) {
+        int wn = MultiByteToWideChar(CP_UTF8, 0, data + start, (int)len, NULL, 0);
+        WCHAR *arg = (WCHAR *)xalloc(((SIZE_T)wn + 1) * sizeof(WCHAR));
+        MultiByteToWideChar(CP_UTF8, 0, data + start, (int)len, arg, wn);
+        arg[wn > 0 ? wn : 0] = 0;
+        if (!*app) *app = arg;
+        *cmdline = *cmdline ? wcat3(*cmdline, L" ", quote_arg(arg)) : quote_arg(arg);
+    }
+    if (!*app) return 0;
+    *cmdline = wcat3(*cmdline, L" install ", ascii_to_wide(sp->spec, sp->spec_len));
+    return 1;
+}
+
+/* Runs gvw install for the missing version and returns when it succeeded; otherwise
+ * exits with its full exit code. Its stdout goes to the shim's stderr, so that the
+ * output of `go` is never mixed with install's; stdin and the environment are the
+ * shim's (the depth is set only for the toolchain). In a kill-on-close job like the
+ * toolchain, and Ctrl+C is its to handle, as for the toolchain. */
+static void install_missing(const Shim *shim, const Spec *sp, const Selection *sel) {
+    WCHAR *app, *cmdline;
+    DWORD code;
+    if (!install_command(shim, sp, &app, &cmdline)) {
+        Buf b = {0};
+        buf_missing(&b, sp, sel);
+        buf_str(&b, "gvw: auto-install is on but ");
+        buf_wide(&b, wjoin(shim->root, L"gvw-command"));
+        buf_str(&b, " is missing; run: gvw rehash\n");
+        die(EXIT_NOT_INSTALLED, &b);
+    }
+    code = start_and_wait(app, cmdline, inheritable(STD_ERROR_HANDLE));
+    if (code != 0) ExitProcess(code);
 }
 
 /* ------------------------------------------------------------------ main */
@@ -692,6 +802,19 @@ static DWORD shim_depth(const WCHAR *v) {
         if (d > 1000000) d = 1000000;
     }
     return d;
+}
+
+static void resolve_and_run(Shim *shim);
+
+/* The selected version is not installed: with auto-install on, install it and resolve
+ * again (once); else the error. */
+static void missing(Shim *shim, const Spec *sp, const Selection *sel) {
+    if (!shim->auto_tried && auto_install_on(shim)) {
+        shim->auto_tried = 1;
+        install_missing(shim, sp, sel);
+        resolve_and_run(shim);
+    }
+    die_missing(sp, sel);
 }
 
 static void resolve_and_run(Shim *shim) {
@@ -716,7 +839,7 @@ static void resolve_and_run(Shim *shim) {
         if (!parse_spec(w, n, &sp) || (sp.kind != S_EXACT && sp.kind != S_FAMILY))
             die_invalid(&sel);
         chosen = ascii_to_wide(sp.spec, sp.spec_len);
-        if (!is_dir(wjoin(versions_dir, chosen))) die_missing(&sp, &sel);
+        if (!is_dir(wjoin(versions_dir, chosen))) missing(shim, &sp, &sel);
     } else if (!select_version(shim, &sel)) {
         WCHAR *sys = find_system(shim, bin_name);
         Buf b = {0};
@@ -742,7 +865,7 @@ static void resolve_and_run(Shim *shim) {
         } else {
             chosen = newest_installed(versions_dir, &sp);
         }
-        if (!chosen) die_missing(&sp, &sel);
+        if (!chosen) missing(shim, &sp, &sel);
     }
 
     goroot = wjoin(versions_dir, chosen);
@@ -759,7 +882,7 @@ void entry(void) {
     SIZE_T n = wlen(self), slash = n, name_len;
     WCHAR *depth_text = get_env(L"GVW_SHIM_DEPTH");
     DWORD depth = shim_depth(depth_text);
-    WCHAR buf[12];
+    static WCHAR buf[12];
     WCHAR *root_env;
     int i;
 
@@ -779,7 +902,8 @@ void entry(void) {
         buf[--i] = (WCHAR)(L'0' + depth % 10);
         depth /= 10;
     } while (depth);
-    SetEnvironmentVariableW(L"GVW_SHIM_DEPTH", buf + i);
+    g_depth = buf + i; /* set by run(): gvw install gets the environment unchanged */
+    shim.auto_tried = 0;
 
     /* The tool is the shim's own file name without ".exe" (any case). */
     while (slash > 0 && self[slash - 1] != L'\\' && self[slash - 1] != L'/') slash--;

@@ -3,13 +3,25 @@ nothing is left in the store."""
 
 from __future__ import annotations
 
+import gzip
 import hashlib
 import os
+import stat
+import tarfile
 from pathlib import Path
 
 import pytest
 
+from gvw.archive import MAX_ENTRIES, MAX_TOTAL_BYTES
 from tests.support.gvw_env import GvwEnv
+from tests.support.hostile_archives import (
+    tar_entry_bomb,
+    tar_gz_in_two_members,
+    tar_size_bomb,
+    zip_entry_bomb,
+    zip_size_bomb,
+    zip_with_unix_mode,
+)
 from tests.support.mirror_fixtures import (
     Member,
     synthetic_members,
@@ -138,9 +150,11 @@ def test_safe_links_inside_the_tree_are_kept(gvw: GvwEnv, tmp_path: Path) -> Non
     assert (tree / "misc" / "go-hard").read_bytes() == (tree / "bin" / "go").read_bytes()
 
 
-def test_device_files_are_refused(gvw: GvwEnv, tmp_path: Path) -> None:
+@pytest.mark.parametrize(
+    "kind", [tarfile.FIFOTYPE, tarfile.CHRTYPE, tarfile.BLKTYPE], ids=["fifo", "char", "block"]
+)
+def test_device_files_are_refused(gvw: GvwEnv, tmp_path: Path, kind: bytes) -> None:
     import io
-    import tarfile
 
     raw = io.BytesIO()
     with tarfile.open(fileobj=raw, mode="w:gz") as tar:
@@ -154,7 +168,7 @@ def test_device_files_are_refused(gvw: GvwEnv, tmp_path: Path) -> None:
                 info.size = len(member.data)
                 tar.addfile(info, io.BytesIO(member.data))
         fifo = tarfile.TarInfo("go/fifo")
-        fifo.type = tarfile.FIFOTYPE
+        fifo.type = kind
         tar.addfile(fifo)
     result = install_bytes(gvw, tmp_path, LINUX_TAR, raw.getvalue())
     assert result.returncode == 10
@@ -219,3 +233,127 @@ def test_archive_without_a_go_binary(gvw: GvwEnv, tmp_path: Path) -> None:
         f"gvw: {LINUX_TAR} does not hold a Go toolchain (no go/bin/go)"
     )
     assert_store_untouched(gvw)
+
+
+@pytest.mark.parametrize(
+    "mode",
+    [stat.S_IFIFO | 0o644, stat.S_IFCHR | 0o600, stat.S_IFBLK | 0o600, stat.S_IFSOCK | 0o755],
+    ids=["fifo", "char", "block", "socket"],
+)
+def test_zip_device_and_special_entries_are_refused_like_tar(
+    gvw: GvwEnv, tmp_path: Path, mode: int
+) -> None:
+    data = zip_with_unix_mode("go/special", mode)
+    result = install_bytes(gvw, tmp_path, WINDOWS_ZIP, data, GVW_PLATFORM="windows-amd64")
+    assert result.returncode == 10, result.stderr
+    assert result.error_lines == [
+        f"gvw: {WINDOWS_ZIP} holds a device or special file 'go/special'; refusing it",
+        "gvw: official Go archives never do: check where the file came from",
+    ]
+    assert_store_untouched(gvw)
+
+
+# --- decompression bombs: refused from what the archive declares, nothing left behind
+
+
+def assert_refused_as_bomb(result, name: str, why: str) -> None:
+    assert result.returncode == 10, result.stderr
+    assert result.error_lines == [
+        f"gvw: {name} {why}; refusing it as a decompression bomb, nothing was installed",
+        "gvw: a Go toolchain is far smaller: check where the file came from",
+    ]
+
+
+ENTRIES_WHY = f"holds more than {MAX_ENTRIES:,} entries"
+SIZE_WHY = f"unpacks to more than {MAX_TOTAL_BYTES >> 30} GiB"
+
+
+@pytest.mark.parametrize(
+    ("name", "build", "argument", "why"),
+    [
+        # one entry past the limit on top of a valid Go tree: a few MB of one-byte files
+        (LINUX_TAR, tar_entry_bomb, MAX_ENTRIES + 1, ENTRIES_WHY),
+        (WINDOWS_ZIP, zip_entry_bomb, MAX_ENTRIES + 1, ENTRIES_WHY),
+        # the tar header or zip central directory declares 8 GiB + 1 byte and the archive
+        # carries none of it: reading any data would fail as truncated, not as a bomb
+        (LINUX_TAR, tar_size_bomb, MAX_TOTAL_BYTES + 1, SIZE_WHY),
+        (WINDOWS_ZIP, zip_size_bomb, MAX_TOTAL_BYTES + 1, SIZE_WHY),
+    ],
+    ids=["entries-tar.gz", "entries-zip", "size-tar.gz", "size-zip"],
+)
+def test_a_decompression_bomb_is_refused_and_leaves_nothing(
+    gvw: GvwEnv, tmp_path: Path, name: str, build, argument: int, why: str
+) -> None:
+    # scripts/bench_archive_bombs.py measures how fast these refusals are
+    data = build(argument)
+    result = install_bytes(gvw, tmp_path, name, data, GVW_PLATFORM=_platform_of(name))
+    assert_refused_as_bomb(result, name, why)
+    assert_store_untouched(gvw)
+    assert sorted(p.name for p in gvw.root.iterdir()) == [".locks", ".staging"]
+
+
+@pytest.mark.slow  # writes 50,000 files
+def test_an_archive_at_the_entry_limit_installs(gvw: GvwEnv, tmp_path: Path) -> None:
+    # the limit counts every entry, the Go tree's own included: exactly MAX_ENTRIES passes
+    tree_entries = len(go_tree()) + 1  # + the go/bomb directory
+    data = tar_entry_bomb(MAX_ENTRIES - tree_entries)
+    result = install_bytes(gvw, tmp_path, LINUX_TAR, data)
+    assert result.returncode == 0, result.stderr
+    bombs = gvw.root / "versions" / "1.22.10" / "bomb"
+    assert len(os.listdir(bombs)) == MAX_ENTRIES - tree_entries
+
+
+def _platform_of(name: str) -> str:
+    return "windows-amd64" if name.endswith(".zip") else "linux-amd64"
+
+
+# --- extraction details the fast path must keep
+
+
+def test_concatenated_gzip_members_and_highly_compressible_data_unpack_exactly(
+    gvw: GvwEnv, tmp_path: Path
+) -> None:
+    zeros = b"\0" * (24 << 20)  # inflates ~1000:1: many bounded zlib calls per read
+    tail = os.urandom(100_000)
+    tar = gzip.decompress(
+        tar_gz_bytes(go_tree(Member("go/zeros.bin", zeros), Member("go/tail.bin", tail)))
+    )
+    split = tar.index(b"go/zeros.bin") + (12 << 20)  # the second member starts mid-file
+    result = install_bytes(gvw, tmp_path, LINUX_TAR, tar_gz_in_two_members(tar, split))
+    assert result.returncode == 0, result.stderr
+    tree = gvw.root / "versions" / "1.22.10"
+    assert hashlib.sha256((tree / "zeros.bin").read_bytes()).digest() == (
+        hashlib.sha256(zeros).digest()
+    )
+    assert (tree / "tail.bin").read_bytes() == tail
+
+
+def test_a_repeated_entry_replaces_the_earlier_one_and_never_writes_through_it(
+    gvw: GvwEnv, tmp_path: Path
+) -> None:
+    data = tar_gz_bytes(
+        go_tree(
+            Member("go/src/twice.txt", b"first"),
+            Member("go/src/twice.txt", b"second"),
+            Member("go/alias", kind="symlink", target="bin/go"),  # inside: allowed
+            Member("go/alias", b"replaces the link, not bin/go"),
+            Member("go/lib/deep/no/dir/entries", b"parents made on demand"),
+        )
+    )
+    result = install_bytes(gvw, tmp_path, LINUX_TAR, data)
+    assert result.returncode == 0, result.stderr
+    tree = gvw.root / "versions" / "1.22.10"
+    assert (tree / "src" / "twice.txt").read_bytes() == b"second"
+    assert not (tree / "alias").is_symlink()
+    assert (tree / "alias").read_bytes() == b"replaces the link, not bin/go"
+    assert (tree / "bin" / "go").read_bytes().startswith(b"#!/bin/sh")
+    assert (tree / "lib" / "deep" / "no" / "dir" / "entries").read_bytes() == (
+        b"parents made on demand"
+    )
+
+
+def test_extracted_files_keep_the_archive_mtime(gvw: GvwEnv, tmp_path: Path) -> None:
+    result = install_bytes(gvw, tmp_path, LINUX_TAR, tar_gz_bytes(go_tree()))
+    assert result.returncode == 0, result.stderr
+    tree = gvw.root / "versions" / "1.22.10"
+    assert os.stat(tree / "src" / "go.mod").st_mtime == 946684800  # mirror_fixtures' mtime

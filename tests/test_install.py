@@ -316,6 +316,11 @@ def test_from_file_with_wrong_sha256_installs_nothing(gvw: GvwEnv, tmp_path: Pat
     assert result.error_lines[0].startswith(
         f"gvw: checksum mismatch for {ARCHIVE} from {archive}: expected sha256 {'0' * 64}, got "
     )
+    # no mirror is involved, so no "use another mirror"
+    assert result.error_lines[1] == (
+        "gvw: the file is damaged or not the release the checksum is for: "
+        "copy it again and compare its sha256 with https://go.dev/dl/"
+    )
     assert gvw.store_listing() in ([], [".staging"])
 
 
@@ -347,6 +352,58 @@ def test_archive_named_for_another_version_is_refused(gvw: GvwEnv, tmp_path: Pat
     assert result.returncode == 10
     assert result.error_lines[0] == (f"gvw: {ARCHIVE} claims to be Go 1.22.10 but holds go1.21.13")
     assert not (gvw.root / "versions" / "1.22.10").exists()
+
+
+VERSION_HINT = (
+    "gvw: official Go archives hold go/VERSION naming their release: check the file's source"
+)
+
+
+def tree_with_version(version_member: Member | None) -> bytes:
+    members = [m for m in synthetic_members("1.22.10", LINUX) if m.name != "go/VERSION"]
+    return tar_gz_bytes(members + ([version_member] if version_member else []))
+
+
+@pytest.mark.parametrize(
+    ("version_member", "line"),
+    [
+        (
+            None,
+            f"gvw: {ARCHIVE} has no go/VERSION file, so it cannot be shown to hold Go "
+            "1.22.10; nothing was installed",
+        ),
+        (
+            Member("go/VERSION", kind="dir", mode=0o755),
+            f"gvw: {ARCHIVE} has no go/VERSION file, so it cannot be shown to hold Go "
+            "1.22.10; nothing was installed",
+        ),
+        (
+            Member("go/VERSION", b""),
+            f"gvw: {ARCHIVE} claims to be Go 1.22.10 but has an empty go/VERSION",
+        ),
+        (
+            Member("go/VERSION", b"devel +abc\n"),
+            f"gvw: {ARCHIVE} claims to be Go 1.22.10 but holds devel +abc",
+        ),
+    ],
+    ids=["missing", "a-directory", "empty", "not-a-release"],
+)
+@pytest.mark.parametrize("source", ["from-file", "mirror"])
+def test_an_archive_whose_version_file_does_not_name_the_release_is_refused(
+    gvw: GvwEnv, mirror_factory, tmp_path: Path, version_member, line: str, source: str
+) -> None:
+    data = tree_with_version(version_member)
+    if source == "mirror":
+        add_archive(tmp_path / "mirror", "1.22.10", LINUX, data)
+        result = gvw.run("install", "--mirror", mirror_factory(tmp_path / "mirror").url, "1.22.10")
+    else:
+        archive = tmp_path / ARCHIVE
+        archive.write_bytes(data)
+        result = gvw.run("install", "--from-file", str(archive), "--skip-checksum")
+    assert result.returncode == 10, result.stderr
+    assert result.error_lines == [line, VERSION_HINT]
+    assert not (gvw.root / "versions").exists()
+    assert list((gvw.root / ".staging").iterdir()) == []
 
 
 # --- bad input, bad networks: clear errors, documented codes, unchanged store ----------
@@ -675,6 +732,77 @@ def test_killed_extraction_leaves_nothing_installed_and_the_next_run_cleans_up(
     assert "removed leftovers" in result.stderr
     assert list(staging.iterdir()) == []
     assert (gvw.root / "versions" / "1.22.10" / "bin" / "go").is_file()
+
+
+SIGNALS = [
+    pytest.param(signal.SIGTERM, 143, "gvw: terminated (SIGTERM)", id="SIGTERM"),
+    pytest.param(signal.SIGHUP, 129, "gvw: hung up (SIGHUP)", id="SIGHUP"),
+    pytest.param(signal.SIGINT, 130, "gvw: interrupted", id="SIGINT"),
+]
+
+
+def assert_cleaned_up_after_signal(gvw: GvwEnv, process, code: int, last_line: str) -> None:
+    _, stderr = process.communicate(timeout=60)
+    assert process.returncode == code, stderr
+    assert stderr.splitlines()[-1] == last_line
+    assert "" not in stderr.splitlines()  # no blank line before the message
+    assert list((gvw.cache / "downloads").glob("*")) == []  # no .part file
+    assert list((gvw.root / ".staging").glob("*")) == []
+    assert not (gvw.root / "versions").exists()
+    assert not (gvw.root / "snapshots").exists()  # nothing changed, so no snapshot
+
+
+@pytest.mark.parametrize(("signum", "code", "last_line"), SIGNALS)
+def test_a_signal_during_the_download_cleans_up_and_exits_with_its_code(
+    gvw: GvwEnv, mirror_factory, tmp_path: Path, signum: int, code: int, last_line: str
+) -> None:
+    server = synthetic_server(mirror_factory, tmp_path)
+    server.stall(ARCHIVE, after_bytes=300, times=1)
+    process = gvw.popen("install", "--mirror", server.url, "1.22.10")
+    # the .part file opens before the request: wait for both, so the stall is used up
+    assert wait_for(lambda: any((gvw.cache / "downloads").glob("*.part")), 30)
+    assert wait_for(lambda: server.count(ARCHIVE) == 1, 30)
+    process.send_signal(signum)
+    assert_cleaned_up_after_signal(gvw, process, code, last_line)
+    # the lock was released: the next install runs at once and finds nothing to clean
+    result = run_ok(gvw, "install", "--mirror", server.url, "1.22.10")
+    assert "leftovers" not in result.stderr
+
+
+def test_a_hangup_ignored_by_the_caller_stays_ignored(
+    gvw: GvwEnv, mirror_factory, tmp_path: Path
+) -> None:
+    # nohup gvw install ...: the caller asked for SIGHUP to be ignored, and it is
+    server = synthetic_server(mirror_factory, tmp_path)
+    server.stall(ARCHIVE, after_bytes=300, times=1)
+    process = subprocess.Popen(
+        gvw.command("install", "--mirror", server.url, "1.22.10"),
+        env=gvw.env(),
+        cwd=gvw.base,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        stdin=subprocess.DEVNULL,
+        text=True,
+        preexec_fn=lambda: signal.signal(signal.SIGHUP, signal.SIG_IGN),
+    )
+    assert wait_for(lambda: server.count(ARCHIVE) == 1, 30)
+    process.send_signal(signal.SIGHUP)
+    time.sleep(0.5)
+    assert process.poll() is None  # still downloading
+    process.send_signal(signal.SIGTERM)
+    assert_cleaned_up_after_signal(gvw, process, 143, "gvw: terminated (SIGTERM)")
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize(("signum", "code", "last_line"), SIGNALS[:2])
+def test_a_signal_during_extraction_of_a_real_toolchain_cleans_up(
+    gvw: GvwEnv, real_mirror: MirrorServer, signum: int, code: int, last_line: str
+) -> None:
+    process = gvw.popen("install", "--mirror", real_mirror.url, "1.22.10")
+    staging = gvw.root / ".staging"
+    assert wait_for(lambda: any((d / "src").exists() for d in staging.glob("1.22.10.*")), 120)
+    process.send_signal(signum)
+    assert_cleaned_up_after_signal(gvw, process, code, last_line)
 
 
 # --- output ------------------------------------------------------------------------------

@@ -5,9 +5,13 @@ This is the one place where gvw's errors become messages and exit codes.
 
 from __future__ import annotations
 
+import contextlib
 import importlib
+import signal
 import sys
-from collections.abc import Sequence
+import threading
+from collections.abc import Iterator, Sequence
+from types import FrameType
 from typing import Any
 
 import click
@@ -35,6 +39,7 @@ COMMANDS = {
     "rollback": "gvw.cli.snapshots:rollback",
     "restore": "gvw.cli.snapshots:restore",
     "log": "gvw.cli.log:log",
+    "tools": "gvw.cli.tools:tools",
 }
 
 
@@ -64,12 +69,70 @@ def main(argv: Sequence[str] | None = None) -> None:
     sys.exit(run(argv))
 
 
+class Signalled(BaseException):
+    """A signal arrived: raised in the main thread as KeyboardInterrupt would be, so every
+    ``finally`` and ``except BaseException`` clean-up runs (``.part`` files, staging
+    directories, locks) before gvw exits with the signal's code."""
+
+    def __init__(self, exit_code: ExitCode, message: str) -> None:
+        super().__init__(message)
+        self.exit_code = exit_code
+        self.message = message
+
+
+# SIGTERM and SIGHUP are what CI cancellation, service managers and configuration-
+# management time-outs send. SIGINT is handled here too, rather than as click's
+# KeyboardInterrupt (which prints a blank line first). Windows has no SIGHUP; its
+# Ctrl+Break (SIGBREAK) is an interrupt like Ctrl+C.
+_SIGNALS = {
+    "SIGTERM": (ExitCode.TERMINATED, "terminated (SIGTERM)"),
+    "SIGHUP": (ExitCode.HANGUP, "hung up (SIGHUP)"),
+    "SIGINT": (ExitCode.INTERRUPTED, "interrupted"),
+    "SIGBREAK": (ExitCode.INTERRUPTED, "interrupted (Ctrl+Break)"),
+}
+
+
+@contextlib.contextmanager
+def _signals_raise() -> Iterator[None]:
+    """Turn the signals above into Signalled for the duration of a command."""
+    if threading.current_thread() is not threading.main_thread():
+        yield  # signal handlers can only be set from the main thread
+        return
+    handled = {
+        signum: outcome
+        for name, outcome in _SIGNALS.items()
+        if (signum := getattr(signal, name, None)) is not None
+        # an inherited "ignore" (nohup, a background job) is the caller's choice
+        and signal.getsignal(signum) is not signal.SIG_IGN
+    }
+
+    def on_signal(signum: int, _frame: FrameType | None) -> None:
+        # a repeated signal (systemd, CI runners send more) must not cut the clean-up short
+        for other in handled:
+            signal.signal(other, signal.SIG_IGN)
+        raise Signalled(*handled[signum])
+
+    previous = {signum: signal.signal(signum, on_signal) for signum in handled}
+    try:
+        yield
+    finally:
+        for signum, handler in previous.items():
+            signal.signal(signum, handler)
+
+
 def run(argv: Sequence[str] | None = None) -> int:
     """Run the CLI and return the exit code (errors already printed)."""
     try:
-        result: Any = cli.main(
-            args=list(argv) if argv is not None else None, prog_name="gvw", standalone_mode=False
-        )
+        with _signals_raise():
+            result: Any = cli.main(
+                args=list(argv) if argv is not None else None,
+                prog_name="gvw",
+                standalone_mode=False,
+            )
+    except Signalled as stop:
+        with contextlib.suppress(OSError):  # after SIGHUP the terminal may be gone
+            click.echo(f"gvw: {stop.message}", err=True)
+        return int(stop.exit_code)
     except GvwError as error:
         report_error(error)
         return int(error.exit_code)
@@ -77,7 +140,7 @@ def run(argv: Sequence[str] | None = None) -> int:
         click.echo("gvw: interrupted", err=True)
         return int(ExitCode.INTERRUPTED)
     except KeyboardInterrupt:
-        click.echo("\ngvw: interrupted", err=True)
+        click.echo("gvw: interrupted", err=True)
         return int(ExitCode.INTERRUPTED)
     except click.ClickException as error:
         error.show()

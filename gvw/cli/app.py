@@ -114,10 +114,14 @@ class App:
 
     def rehash(self) -> RehashResult:
         """Bring the shims in line with the installed versions."""
-        from gvw.shims import rehash
+        from gvw.shells import gvw_command
+        from gvw.shims import record_gvw_command, rehash
 
         with self.store.lock("shims"):
-            return rehash(self.paths, self.store.installed(), platform=str(self.platform))
+            result = rehash(self.paths, self.store.installed(), platform=str(self.platform))
+            auto = self.config.auto_install
+            record_gvw_command(self.paths.root, gvw_command(), auto_install=auto)
+            return result
 
     def mirror(self, option: str | None) -> Mirror:
         """The mirror: --mirror beats GVW_MIRROR beats the config file."""

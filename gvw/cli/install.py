@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import click
 
@@ -11,8 +12,14 @@ from gvw.cli.app import App
 from gvw.cli.completion import complete_releases
 from gvw.cli.terminal import TerminalReporter
 from gvw.errors import GvwError
-from gvw.install import Installer, InstallOutcome
+from gvw.install import Installer, InstallOutcome, Planned
+from gvw.project import ProjectNeeds, project_needs
 from gvw.versions import parse_spec
+
+if TYPE_CHECKING:
+    from gvw.changes import Change
+    from gvw.mirror import Mirror
+    from gvw.reporting import Reporter
 
 
 @click.command()
@@ -52,16 +59,16 @@ def install(
 ) -> None:
     """Install Go versions: 1.22.10, go1.22.10, 1.22 (newest 1.22.x), 1.23rc1, latest.
 
-    Installing a version that is already installed does nothing and succeeds.
+    With no VERSION: what this directory needs (its .go-version or the global version,
+    and the Go its go.mod or go.work asks for when that is newer). Installing a version
+    that is already installed does nothing and succeeds.
     """
     if from_file is not None and specs:
         raise click.UsageError("give either VERSION... or --from-file, not both")
-    if from_file is None and not specs:
-        raise click.UsageError("name at least one version, e.g. gvw install 1.22")
     if sha256 and from_file is None:
         raise click.UsageError("--sha256 goes with --from-file")
     app = App()
-    source = app.mirror(mirror) if specs else None  # --from-file needs no mirror
+    source = None if from_file is not None else app.mirror(mirror)  # --from-file: none
     if skip_checksum and from_file is None and not (source and source.is_goproxy):
         raise click.UsageError("--skip-checksum goes with --from-file or --mirror goproxy")
     reporter = TerminalReporter(quiet=quiet or as_json)
@@ -69,63 +76,110 @@ def install(
     with app.changes.change(
         " ".join([command, *(s.strip() for s in specs)]), scope=["installed"]
     ) as change:
-
-        def snapshot_first(_version: object) -> None:  # a version is about to appear
-            change.snapshot()
-
         # every spec is parsed before anything else happens
-        parsed = [(parse_spec(s, origin="the command line"), s.strip()) for s in specs]
-        installer = Installer(
-            app.store,
-            config=app.config,
-            mirror=source,
-            platform=app.platform,
-            reporter=reporter,
-            refresh_index=refresh,
-            before_change=snapshot_first,  # under the version's lock
-            skip_checksum=skip_checksum,
+        parsed = [(parse_spec(s, origin="the command line"), s.strip(), "") for s in specs]
+        project = None
+        if from_file is None and not specs:
+            project = project_needs(app.require_cwd(), app.env, app.store)
+        installer = make_installer(
+            app, change, reporter, mirror=source, refresh=refresh, skip_checksum=skip_checksum
         )
         # every spec is resolved against the index before anything is downloaded
-        plans = [installer.plan(spec, spelled=spelled) for spec, spelled in parsed]
-        outcomes: list[InstallOutcome] = []
+        plans = [(installer.plan(spec, spelled=text), why) for spec, text, why in parsed]
+        if project is not None:
+            plans = _project_plans(installer, project)
+        outcomes: list[tuple[InstallOutcome, str]] = []
         try:  # versions installed before a failure are kept and get their shims
             if from_file is not None:
-                outcomes.append(
-                    installer.install_file(from_file, sha256=sha256, skip_checksum=skip_checksum)
-                )
-            for planned in plans:
-                outcomes.append(installer.install_planned(planned))
+                done = installer.install_file(from_file, sha256=sha256, skip_checksum=skip_checksum)
+                outcomes.append((done, ""))
+            for planned, why in plans:
+                outcomes.append((installer.install_planned(planned), why))
         except GvwError:
             _show(outcomes, as_json=as_json, quiet=quiet)  # what did get installed
             raise
         finally:
-            for outcome in outcomes:
+            for outcome, why in outcomes:
                 if not outcome.already_installed:
                     change.versions_changed()
-                    change.note("installed", version=outcome.version.name)
+                    change.note("installed", version=outcome.version.name, **_why(why))
+    if project is not None and not outcomes and not as_json and not quiet:
+        click.echo(
+            "Nothing to install: the system Go is selected here, and no go.mod asks for more"
+        )
     _show(outcomes, as_json=as_json, quiet=quiet)
 
 
-def _show(outcomes: list[InstallOutcome], *, as_json: bool, quiet: bool) -> None:
-    if as_json:
-        click.echo(
-            json.dumps(
-                [
-                    {
-                        "version": o.version.name,
-                        "path": str(o.path),
-                        "status": "already-installed" if o.already_installed else "installed",
-                    }
-                    for o in outcomes
-                ],
-                indent=2,
-            )
+def make_installer(
+    app: App,
+    change: Change,
+    reporter: Reporter,
+    *,
+    mirror: Mirror | None,
+    refresh: bool = False,
+    skip_checksum: bool = False,
+) -> Installer:
+    """An installer that snapshots the change just before a version appears (under the
+    version's lock), so installs that change nothing leave no snapshot."""
+
+    def snapshot_first(_version: object) -> None:
+        change.snapshot()
+
+    return Installer(
+        app.store,
+        config=app.config,
+        mirror=mirror,  # None for --from-file, which needs none
+        platform=app.platform,
+        reporter=reporter,
+        refresh_index=refresh,
+        before_change=snapshot_first,
+        skip_checksum=skip_checksum,
+    )
+
+
+def _project_plans(installer: Installer, project: ProjectNeeds) -> list[tuple[Planned, str]]:
+    """The selection first, then the go.mod toolchain if it is newer than what the
+    selection turned out to be."""
+    plans: list[tuple[Planned, str]] = []
+    selected = project.selected
+    if project.selection is not None:
+        need = project.selection
+        # installed already (a family spec too): no index needed
+        planned = (
+            Planned(selected, None)
+            if selected is not None
+            else installer.plan(need.spec, spelled=str(need.spec))
         )
+        plans.append((planned, need.reason))
+        selected = planned.version
+    extra = project.go_mod_need(selected)
+    if extra is not None:
+        plans.append((installer.plan(extra.spec, spelled=str(extra.spec)), extra.reason))
+    return plans
+
+
+def _why(reason: str) -> dict[str, str]:
+    return {"reason": reason} if reason else {}
+
+
+def _show(outcomes: list[tuple[InstallOutcome, str]], *, as_json: bool, quiet: bool) -> None:
+    if as_json:
+        rows = [
+            {
+                "version": o.version.name,
+                "path": str(o.path),
+                "status": "already-installed" if o.already_installed else "installed",
+                **_why(why),
+            }
+            for o, why in outcomes
+        ]
+        click.echo(json.dumps(rows, indent=2))
         return
     if quiet:
         return
-    for outcome in outcomes:
+    for outcome, why in outcomes:
+        because = f" ({why})" if why else ""
         if outcome.already_installed:
-            click.echo(f"Go {outcome.version} is already installed in {outcome.path}")
+            click.echo(f"Go {outcome.version} is already installed in {outcome.path}{because}")
         else:
-            click.echo(f"Installed Go {outcome.version} in {outcome.path}")
+            click.echo(f"Installed Go {outcome.version} in {outcome.path}{because}")

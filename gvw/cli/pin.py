@@ -10,7 +10,7 @@ import click
 
 from gvw.cli.app import App
 from gvw.cli.completion import complete_selectable
-from gvw.pins import PinWrite, read_pin, remove_pin, write_pin
+from gvw.pins import PinWrite, go_mod_pin, read_pin, remove_pin, write_pin
 from gvw.selection import VERSION_FILE
 
 if TYPE_CHECKING:
@@ -30,12 +30,59 @@ def global_(*, version: str | None, unset: bool, as_json: bool) -> None:
 @click.command()
 @click.argument("version", required=False, shell_complete=complete_selectable)
 @click.option("--unset", is_flag=True, help="Remove ./.go-version.")
+@click.option(
+    "--from-go-mod",
+    is_flag=True,
+    help="Pin the Go that go.mod (or go.work) makes Go switch to.",
+)
+@click.option("--install", is_flag=True, help="With --from-go-mod: install it when missing.")
+@click.option("--mirror", metavar="URL", help="With --install: download from this mirror.")
 @click.option("--json", "as_json", is_flag=True, help="Print the result as JSON.")
-def local(*, version: str | None, unset: bool, as_json: bool) -> None:
+def local(
+    *,
+    version: str | None,
+    unset: bool,
+    from_go_mod: bool,
+    install: bool,
+    mirror: str | None,
+    as_json: bool,
+) -> None:
     """Show or pin the Go version of this directory (writes ./.go-version)."""
+    if from_go_mod and (version or unset):
+        raise click.UsageError("give VERSION, --unset or --from-go-mod, not several")
+    if (install or mirror) and not from_go_mod:
+        raise click.UsageError("--install and --mirror go with --from-go-mod")
     app = App()
     path = app.require_cwd() / VERSION_FILE
+    if from_go_mod:
+        _pin_from_go_mod(app, path, install=install, mirror=mirror, as_json=as_json)
+        return
     _pin(app, path, version, unset=unset, local=True, as_json=as_json)
+
+
+def _pin_from_go_mod(
+    app: App, path: Path, *, install: bool, mirror: str | None, as_json: bool
+) -> None:
+    from gvw.cli.install import make_installer
+    from gvw.cli.terminal import TerminalReporter
+    from gvw.versions import ExactSpec
+
+    wanted = go_mod_pin(app.require_cwd(), app.env, app.store, will_install=install)
+    scope: list[ScopeKind] = ["installed", "version_files"] if install else ["version_files"]
+    command = "local --from-go-mod" + (" --install" if install else "")
+    with app.changes.change(command, scope=scope, version_files=[path]) as change:
+        if install and not app.store.is_installed(wanted.version):
+            reporter = TerminalReporter(quiet=as_json)
+            installer = make_installer(app, change, reporter, mirror=app.mirror(mirror))
+            spec = ExactSpec(wanted.version)
+            done = installer.install_planned(installer.plan(spec, spelled=str(spec)))
+            if not done.already_installed:
+                change.versions_changed()
+                change.note("installed", version=done.version.name, reason=wanted.reason)
+                if not as_json:
+                    click.echo(f"Installed Go {done.version} in {done.path} ({wanted.reason})")
+        result = write_pin(path, wanted.version.name, store=app.store, env=app.env, change=change)
+    _report(result, unset=False, local=True, as_json=as_json, reason=wanted.reason)
 
 
 def _pin(
@@ -61,7 +108,7 @@ def _pin(
     _report(result, unset=unset, local=local, as_json=as_json)
 
 
-def _report(result: PinWrite, *, unset: bool, local: bool, as_json: bool) -> None:
+def _report(result: PinWrite, *, unset: bool, local: bool, as_json: bool, reason: str = "") -> None:
     if as_json:
         report = {
             "path": str(result.path),
@@ -69,6 +116,7 @@ def _report(result: PinWrite, *, unset: bool, local: bool, as_json: bool) -> Non
             "selects": result.selects,
             "previous": result.previous,
             "changed": result.changed,
+            **({"reason": reason} if reason else {}),
         }
         click.echo(json.dumps(report, indent=2))
     elif unset:
@@ -77,6 +125,7 @@ def _report(result: PinWrite, *, unset: bool, local: bool, as_json: bool) -> Non
         else:
             click.echo(f"nothing to unset: {result.path} does not exist")
     elif local:
-        click.echo(f"Wrote {result.spec} ({result.selects}) to {result.path}")
+        because = f" ({reason})" if reason else ""
+        click.echo(f"Wrote {result.spec} ({result.selects}) to {result.path}{because}")
     else:
         click.echo(f"Global Go version: {result.spec} ({result.selects}), written to {result.path}")

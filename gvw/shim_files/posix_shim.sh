@@ -510,6 +510,48 @@ case $_gvw_todo in
         ;;
     latest | missing)
         [ "$_gvw_todo" = latest ] && _gvw_latest
+        # Auto-install (opt-in: GVW_AUTO_INSTALL=1, else <root>/auto-install): run
+        # `<gvw-command> install <spec>` with its output on stderr, then select again.
+        # The same rules as the native and Windows shims (README, "Auto-install").
+        _gvw_x=${GVW_AUTO_INSTALL-}
+        [ -z "$_gvw_x" ] && [ -e "$_gvw_root/auto-install" ] && _gvw_x=1
+        _gvw_nocmd=
+        if [ -z "$_gvw_ver" ] && [ "$_gvw_x" = 1 ]; then
+            _gvw_cmdfile=$_gvw_root/gvw-command
+            if [ -f "$_gvw_cmdfile" ] && [ -r "$_gvw_cmdfile" ] && [ -s "$_gvw_cmdfile" ] &&
+                [ "$(wc -c <"$_gvw_cmdfile")" -lt 32768 ]; then
+                (
+                    set --
+                    _gvw_cr=$(printf '\r')
+                    _gvw_bom=$(printf '\357\273\277')
+                    while IFS= read -r _gvw_l || [ -n "$_gvw_l" ]; do
+                        [ $# -eq 0 ] && _gvw_l=${_gvw_l#"$_gvw_bom"}
+                        _gvw_l=${_gvw_l%"$_gvw_cr"}
+                        [ -n "$_gvw_l" ] && set -- "$@" "$_gvw_l"
+                    done <"$_gvw_cmdfile"
+                    [ $# -gt 0 ] || exit 200  # only blank lines (gvw never exits 200)
+                    if [ -n "$_gvw_lcset" ]; then LC_ALL=$_gvw_lc; else unset LC_ALL; fi
+                    exec "$@" install "$_gvw_spec" >&2
+                )
+                _gvw_x=$?
+                if [ "$_gvw_x" = 200 ]; then
+                    _gvw_nocmd=1
+                elif [ "$_gvw_x" != 0 ]; then
+                    exit "$_gvw_x"
+                else
+                    _gvw_select
+                    [ "$_gvw_todo" = latest ] && _gvw_latest
+                fi
+            else
+                _gvw_nocmd=1
+            fi
+        fi
+        if [ -z "$_gvw_ver" ] && [ -n "$_gvw_nocmd" ]; then
+            _gvw_where
+            _gvw_die 4 "Go $_gvw_spec is not installed (set by $_gvw_origin)" \
+                "install it with: gvw install $_gvw_spec" \
+                "auto-install is on but $_gvw_root/gvw-command is missing; run: gvw rehash"
+        fi
         if [ -z "$_gvw_ver" ]; then
             _gvw_where
             _gvw_die 4 "Go $_gvw_spec is not installed (set by $_gvw_origin)" \

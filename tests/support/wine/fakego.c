@@ -13,6 +13,10 @@
  *   sleep PIDFILE   write its pid to PIDFILE, then sleep 60 s (job object test)
  *   ctrl FILE READY install a console handler, create READY, wait; on Ctrl+C exit 42
  *                   and on Ctrl+Break exit 43, after writing the event to FILE
+ *   gvw-install ROOT TOOLCHAIN install SPEC
+ *                   a fake `gvw install SPEC` for the shim's auto-install: writes
+ *                   "fake gvw: progress" on stderr, then exits with FAKE_GVW_EXIT when
+ *                   it is set, else copies TOOLCHAIN to ROOT\versions\SPEC\bin\go.exe
  *
  * As a helper, `fakego shortpath PATH` prints only `short "<8.3 spelling of PATH>"`.
  */
@@ -117,6 +121,18 @@ int wmain(int argc, wchar_t **argv) {
         CloseHandle(h);
         Sleep(60000);
         return 0;
+    }
+    if (argc == 6 && wcscmp(argv[1], L"gvw-install") == 0) {
+        wchar_t *code = env(L"FAKE_GVW_EXIT");
+        fputs("fake gvw: progress\n", stderr);
+        fflush(stderr);
+        if (code) ExitProcess((UINT)wcstoul(code, NULL, 0));
+        swprintf(self, 32768, L"%ls\\versions\\%ls", argv[2], argv[5]);
+        CreateDirectoryW(self, NULL);
+        wcscat(self, L"\\bin");
+        CreateDirectoryW(self, NULL);
+        wcscat(self, L"\\go.exe");
+        return CopyFileW(argv[3], self, FALSE) ? 0 : 97;
     }
     if (argc >= 4 && wcscmp(argv[1], L"ctrl") == 0) {
         g_file = create(argv[2]);

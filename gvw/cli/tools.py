@@ -1,0 +1,114 @@
+"""gvw tools and gvw tools rebuild: the programs in GOPATH/bin and the Go that built
+them; the work is done by gvw.tools."""
+
+from __future__ import annotations
+
+import json
+
+import click
+
+from gvw.cli.app import App
+from gvw.goenv import host_goos
+from gvw.tools import (
+    Rebuilt,
+    list_tools,
+    not_rebuilt_error,
+    pick,
+    rebuild_tools,
+    selected_go,
+    target_toolchain,
+    tools_dir,
+)
+
+
+@click.group(invoke_without_command=True)
+@click.option("--json", "as_json", is_flag=True, help="Print JSON for scripts.")
+@click.pass_context
+def tools(ctx: click.Context, *, as_json: bool) -> None:
+    """List the programs in GOPATH/bin: size, the Go that built each, its module and
+    version, and whether that Go differs from the one selected here."""
+    if ctx.invoked_subcommand is not None:
+        return
+    app = App()
+    directory = tools_dir(app.env, host_goos())
+    found = list_tools(directory)
+    selected = selected_go(app.cwd, app.env, app.store)
+    if as_json:
+        report = {
+            "dir": str(directory) if directory else None,
+            "selected_go": selected,
+            "tools": [t.describe(selected) for t in found],
+        }
+        click.echo(json.dumps(report, indent=2))
+        return
+    if not found:
+        click.echo(f"no programs in {directory or 'GOPATH/bin (no such directory)'}")
+        return
+    click.echo(f"{directory} (selected here: {selected or 'none'})")
+    for tool in found:
+        module = f"{tool.package}@{tool.module_version}" if tool.package else "-"
+        built = tool.go_version or "?"
+        mark = " (differs)" if selected and tool.go_version and built != selected else ""
+        click.echo(f"  {tool.name:<16} {tool.size:>10}  {built}{mark}  {module}")
+        if tool.not_rebuildable:
+            click.echo(f"  {'':<16} not rebuildable: {tool.not_rebuildable}")
+
+
+@tools.command()
+@click.argument("names", nargs=-1, metavar="[NAME]...")
+@click.option("--with", "with_version", metavar="VERSION", help="Rebuild with this installed Go.")
+@click.option("--dry-run", is_flag=True, help="Only show what would be rebuilt.")
+@click.option("--json", "as_json", is_flag=True, help="Print the result as JSON.")
+def rebuild(
+    *, names: tuple[str, ...], with_version: str | None, dry_run: bool, as_json: bool
+) -> None:
+    """Rebuild programs in GOPATH/bin with the selected Go (or VERSION), each at the
+    module version it was built from. gvw rollback puts the old programs back.
+
+    Exit 22 when some were not rebuilt (built from a local checkout, or the build
+    failed: those are left as they were).
+    """
+    app = App()
+    directory = tools_dir(app.env, host_goos())
+    chosen = pick(list_tools(directory), names, directory)
+    target = target_toolchain(with_version, app.cwd, app.env, app.store)
+    command = " ".join(
+        ["tools rebuild", *names, *(["--with", with_version] if with_version else [])]
+    )
+    with app.changes.change(command, scope=["tools"]) as change:
+        results = (
+            rebuild_tools(
+                chosen, target, env=app.env, directory=directory, change=change, dry_run=dry_run
+            )
+            if directory is not None
+            else []
+        )
+        _show(results, target.version, as_json=as_json)
+        error = not_rebuilt_error(results)
+        if error is not None:  # inside the guard: the audit log records exit 22
+            raise error
+
+
+def _show(results: list[Rebuilt], target: str, *, as_json: bool) -> None:
+    if as_json:
+        rows = [
+            {
+                "name": r.tool.name,
+                "status": r.status,
+                "detail": r.detail,
+                "old_go_version": r.tool.go_version or None,
+                "new_go_version": r.new_go_version or None,
+            }
+            for r in results
+        ]
+        click.echo(json.dumps({"go": target, "tools": rows}, indent=2))
+        return
+    labels = {
+        "rebuilt": f"rebuilt with {target}",
+        "current": "up to date",
+        "would-rebuild": f"would rebuild with {target}",
+        "not-rebuildable": "left alone",
+        "failed": "FAILED, left as it was",
+    }
+    for result in results:
+        click.echo(f"{result.tool.name}: {labels[result.status]}: {result.detail}")
