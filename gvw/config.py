@@ -38,6 +38,24 @@ class Config:
     auto_install: bool = False  # shims install a missing selected version (opt-in)
 
 
+# how a message names the type of a TOML value ("must be a number, not a string")
+_KIND_NAMES: dict[type, str] = {
+    str: "a string",
+    int: "a whole number",
+    float: "a number",
+    bool: "true or false",
+    list: "a list",
+    dict: "a table",
+}
+
+
+def _kind_of(value: object) -> str:
+    for kind in (bool, str, int, float, list, dict):  # bool first: it is also an int
+        if isinstance(value, kind):
+            return _KIND_NAMES[kind]
+    return f"a {type(value).__name__}"  # TOML dates and times
+
+
 # setting name -> environment variable that overrides it
 ENV_OVERRIDES = {
     "mirror": "GVW_MIRROR",
@@ -98,7 +116,7 @@ def _validated(
             value = float(value)
         if not isinstance(value, expected) or (isinstance(value, bool) and expected is not bool):
             raise ConfigError(
-                f"{where} must be a {expected.__name__}, not {type(value).__name__}",
+                f"{where} must be {_KIND_NAMES[expected]}, not {_kind_of(value)}",
                 hint=f"fix {origin.removeprefix('config file ')}",
             )
         if expected in (int, float) and (not math.isfinite(value) or value < 0):

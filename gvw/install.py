@@ -32,8 +32,8 @@ from gvw.errors import (
 )
 from gvw.fsutil import remove_tree, store_error, unlink_quietly
 from gvw.goproxy.install import install_from_proxy, proxy_releases
-from gvw.index import Release, ReleaseFile, is_sha256
-from gvw.mirror import Mirror, load_index
+from gvw.index import Release, ReleaseFile, ReleaseIndex, is_sha256
+from gvw.mirror import Mirror, load_store_index, notice_plain_http
 from gvw.platforms import Platform
 from gvw.reporting import Reporter
 from gvw.store import InstallMetadata, Store
@@ -89,7 +89,7 @@ class Installer:
         # called (under the version's lock) just before a new version becomes visible:
         # the install command snapshots there, so installs that change nothing leave none
         self.before_change = before_change
-        self._releases: list[Release] | None = None
+        self._index: ReleaseIndex | None = None
         self.skip_checksum = skip_checksum  # goproxy mirrors: install without the database
 
     @property
@@ -99,19 +99,14 @@ class Installer:
 
     # --- the index
 
-    def releases(self) -> list[Release]:
-        if self._releases is None and self.mirror.is_goproxy:
-            self._releases = proxy_releases(self)
-        if self._releases is None:
-            self._releases = load_index(
-                self.mirror,
-                cache_dir=self.store.paths.index_cache,
-                max_age_seconds=self.config.index_cache_seconds,
-                timeout=self.config.timeout_seconds,
-                reporter=self.reporter,
-                refresh=self.refresh_index,
+    def index(self) -> ReleaseIndex:
+        if self._index is None and self.mirror.is_goproxy:
+            self._index = ReleaseIndex(proxy_releases(self), [], self.mirror.url)
+        if self._index is None:
+            self._index = load_store_index(
+                self.mirror, self.store, self.config, self.reporter, refresh=self.refresh_index
             )
-        return self._releases
+        return self._index
 
     def resolve(self, spec: Spec, *, spelled: str) -> tuple[Release, ReleaseFile]:
         """The release and archive that ``spec`` names on this mirror and platform."""
@@ -120,7 +115,7 @@ class Installer:
                 '"system" is the Go found on PATH; gvw cannot install it',
                 hint="name a version, e.g. gvw install 1.22",
             )
-        releases = self.releases()
+        releases = self.index().releases
         installable = {r.version: r for r in releases if r.archive_for(self.platform)}
         if isinstance(spec, ExactSpec):
             chosen = installable.get(spec.version)
@@ -128,6 +123,7 @@ class Installer:
             stable = [v for v, r in installable.items() if r.stable]
             chosen_version = newest_matching(spec, stable)
             chosen = installable.get(chosen_version) if chosen_version else None
+        self.index().check(spec, chosen.version if chosen else None, self.platform, self.reporter)
         if chosen is None:
             # say "for linux-arm64" when the release exists but not for this platform
             exists = isinstance(spec, ExactSpec) and any(
@@ -259,6 +255,8 @@ class Installer:
                 if self.mirror.is_local:
                     _copy_local(Path(location), sink)
                 else:
+                    if self.mirror.is_plain_http and not self.index().fetched:
+                        notice_plain_http(self.mirror, self.reporter)  # not said yet
                     http.stream(location, sink, timeout=self.config.timeout_seconds)
             # a longer file is left to the checksum, which names both hashes
             if archive.size is not None and size < archive.size:

@@ -18,6 +18,10 @@ class Progress(Protocol):
 class Reporter(Protocol):
     def warn(self, message: str) -> None: ...
 
+    # a warning about something the user chose knowingly (a plain-http mirror): shown
+    # as a warning, but --quiet silences it
+    def notice(self, message: str) -> None: ...
+
     def info(self, message: str) -> None: ...
 
     def progress(self, label: str, total: int | None, *, unit: str) -> Progress: ...
@@ -39,6 +43,9 @@ class SilentReporter:
         self.messages: list[str] = []
 
     def warn(self, message: str) -> None:
+        self.warnings.append(message)
+
+    def notice(self, message: str) -> None:
         self.warnings.append(message)
 
     def info(self, message: str) -> None:

@@ -619,7 +619,7 @@ def test_config_with_wrong_types(gvw: GvwEnv) -> None:
     result = gvw.run("install", "1.22")
     assert result.returncode == 13
     assert result.error_lines[0] == (
-        f"gvw: 'timeout_seconds' in config file {gvw.config} must be a float, not str"
+        f"gvw: 'timeout_seconds' in config file {gvw.config} must be a number, not a string"
     )
 
 

@@ -420,7 +420,6 @@ def powershell_init(root: str, *, windows: bool, gvw: tuple[str, ...] = ("gvw",)
         root=root,
         shims=root + join + "shims",
         windows=windows,
-        commands=("doctor", "global", "init", "local", "setup", "shell"),
         gvw=gvw,
     )
     return get_shell("powershell").init_script(context)
@@ -433,7 +432,7 @@ def test_powershell_script_parses_and_names_the_exact_paths(root: str) -> None:
     assert script.isascii()
     values = ps.assignments(script)
     assert [ps.literal_value(n) for n in values["$shims"]] == [root + "\\shims"]
-    assert [ps.literal_value(n) for n in values["$versions"]] == [root + "\\versions"] * 2
+    assert [ps.literal_value(n) for n in values["$versions"]] == [root + "\\versions"]
     assert ps.literal_value(values["$pin"][-1]) == root + "\\version"
 
 
@@ -442,9 +441,10 @@ def test_powershell_script_from_the_cli_parses_for_an_awkward_root(awkward: GvwE
     assert ps.syntax_errors(script) == []
     values = ps.assignments(script)
     assert [ps.literal_value(n) for n in values["$shims"]] == [str(awkward.root / "shims")]
-    # the completer offers every subcommand
-    for name in ("doctor", "init", "install", "setup", "shell", "uninstall"):
-        assert f"'{name}'" in script
+    # the completer asks gvw itself, by the same path as the wrapper (tests/test_completion.py)
+    assert [ps.literal_value(n) for n in values["$exe"]] == [
+        ps.literal_value(values["$exe"][0])
+    ] * 2
 
 
 def test_powershell_script_touches_only_path_prompt_gvw_and_completion() -> None:
@@ -556,13 +556,14 @@ def test_the_wrapper_runs_gvw_by_its_absolute_path() -> None:
         script = powershell_init(root, windows=True, gvw=(exe,))
         assert ps.syntax_errors(script) == [] and script.isascii()
         values = ps.assignments(script)
-        assert [ps.literal_value(n) for n in values["$exe"]] == [exe]
-        assert [ps.text(n) for n in values["$first"]] == ["@()"]
+        # the wrapper and the completer
+        assert [ps.literal_value(n) for n in values["$exe"]] == [exe] * 2
+        assert [ps.text(n) for n in values["$first"]] == ["@()"] * 2
     script = powershell_init(
         WINDOWS_ROOTS[0], windows=True, gvw=("C:\\Python\\python.exe", "-m", "gvw")
     )
     values = ps.assignments(script)
-    assert [ps.text(n) for n in values["$first"]] == ["@('-m', 'gvw')"]
+    assert [ps.text(n) for n in values["$first"]] == ["@('-m', 'gvw')"] * 2
     assert "& $exe @first shell --shell powershell @rest" in script
     assert "& $exe @first @args" in script
     assert "Get-Command" not in script
@@ -693,6 +694,6 @@ def test_a_path_holding_a_placeholder_is_not_substituted_again() -> None:
     script = powershell_init(root, windows=True, gvw=(root + "\\@EXE@.exe",))
     values = ps.assignments(script)
     assert [ps.literal_value(n) for n in values["$shims"]] == [root + "\\shims"]
-    assert [ps.literal_value(n) for n in values["$exe"]] == [root + "\\@EXE@.exe"]
+    assert [ps.literal_value(n) for n in values["$exe"]] == [root + "\\@EXE@.exe"] * 2
     context = InitContext(shell="bash", root="/@GVW@", shims="/@GVW@/shims", windows=False)
     assert "_gvw_shims='/@GVW@/shims'" in get_shell("bash").init_script(context)

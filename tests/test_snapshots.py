@@ -656,14 +656,16 @@ def test_damaged_or_hostile_snapshot_is_refused_whole_and_skipped_in_the_listing
         assert result.stderr_lines[0] == f"gvw: snapshot {bad} was taken on darwin; this is linux"
         return
     assert result.stderr_lines[0].startswith(f"gvw: snapshot {bad}.toml is damaged: {problem}")
-    assert result.stderr_lines[1] == (
-        f"gvw: restore another snapshot (see: gvw snapshots), or delete {path}"
-    )
+    assert result.stderr_lines[1] == f"gvw: set it aside with: gvw snapshots discard {bad}"
+    assert path.exists()
     assert store.store_listing() == before  # nothing applied, no snapshot taken
     assert (project / ".go-version").read_text() == "1.21\n"
     listed = store.run("snapshots")
     assert listed.returncode == 0
-    assert listed.stderr_lines[0].startswith(f"gvw: warning: skipping snapshot {bad}.toml is")
+    assert listed.stderr_lines[0].startswith(f"gvw: warning: snapshot {bad}.toml is damaged")
+    assert listed.stderr_lines[0].endswith(
+        f"(skipped; set it aside with: gvw snapshots discard {bad})"
+    )
     assert bad not in listed.stdout
     assert len(listed.stdout.splitlines()) == 3  # header, the two good ones
     assert (tmp_path / "evil").exists() is False
@@ -691,10 +693,10 @@ def test_truncated_or_garbled_snapshot_files(
     listed = store.run("snapshots")
     assert listed.returncode == 0
     assert listed.stderr_lines[0].startswith(
-        f"gvw: warning: skipping snapshot {newest}.toml is damaged: {problem}"
+        f"gvw: warning: snapshot {newest}.toml is damaged: {problem}"
     )
-    assert listed.stderr_lines[1] == (
-        "gvw: warning: skipping notes.toml is not named like a snapshot (ignored)"
+    assert (
+        listed.stderr_lines[1] == "gvw: warning: notes.toml is not named like a snapshot (ignored)"
     )
     assert len(listed.stdout.splitlines()) == 2
     # the damaged one may have been the last change: rollback says so instead of guessing

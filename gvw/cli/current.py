@@ -7,6 +7,7 @@ import json
 import click
 
 from gvw.cli.app import App
+from gvw.cli.completion import complete_tools
 from gvw.selection import find_selection, launcher_version, resolve, resolve_tool
 
 
@@ -39,8 +40,9 @@ def current(*, as_json: bool) -> None:
 
 
 @click.command()
-@click.argument("tool", default="go")
-def which(*, tool: str) -> None:
+@click.argument("tool", default="go", shell_complete=complete_tools)
+@click.option("--json", "as_json", is_flag=True, help="Print JSON for scripts.")
+def which(*, tool: str, as_json: bool) -> None:
     """Print the full path of the program a shim named TOOL would run here.
 
     TOOL is go, gofmt or a launcher name such as go1.22.10.
@@ -50,5 +52,16 @@ def which(*, tool: str) -> None:
             f"{tool!r} is not a shim: expected go, gofmt or go<version>", param_hint="TOOL"
         )
     app = App()
-    path, _ = resolve_tool(tool, app.cwd, app.env, app.store)
+    path, resolved = resolve_tool(tool, app.cwd, app.env, app.store)
+    if as_json:
+        selection = resolved.selection
+        report = {
+            "tool": tool,
+            "path": str(path),
+            "version": resolved.version.name if resolved.version else "system",
+            "spec": str(selection.spec) if selection else None,
+            "origin": selection.origin if selection else None,
+        }
+        click.echo(json.dumps(report, indent=2))
+        return
     click.echo(str(path))

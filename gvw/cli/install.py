@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING
 import click
 
 from gvw.cli.app import App
+from gvw.cli.completion import complete_releases
 from gvw.cli.terminal import TerminalReporter
 from gvw.errors import GvwError
 from gvw.install import Installer, InstallOutcome, Planned
@@ -22,7 +23,7 @@ if TYPE_CHECKING:
 
 
 @click.command()
-@click.argument("specs", nargs=-1, metavar="[VERSION]...")
+@click.argument("specs", nargs=-1, metavar="[VERSION]...", shell_complete=complete_releases)
 @click.option(
     "--mirror",
     metavar="URL",

@@ -39,6 +39,11 @@ def list_installed(*, as_json: bool) -> None:
             )
         )
         return
+    if not installed:  # on stderr: stdout stays a list, empty here
+        TerminalReporter().info(
+            "no Go version is installed yet; install one with: gvw install latest "
+            "(see what exists with: gvw list-remote)"
+        )
     for version in installed:
         click.echo(f"{'*' if version == selected else ' '} {version}")
 
@@ -69,9 +74,11 @@ def list_remote(
     )
     wanted = (prefix or "").strip().removeprefix("go")
     installed = set(app.store.installed())
+    releases = installer.index().releases
+    installer.index().warn(installer.reporter)
     rows = [
         (release, archive)
-        for release in installer.releases()
+        for release in releases
         if (show_all or release.stable)
         and (archive := release.archive_for(app.platform)) is not None
         and _matches(release.version, wanted)

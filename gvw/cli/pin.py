@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING
 import click
 
 from gvw.cli.app import App
+from gvw.cli.completion import complete_selectable
 from gvw.pins import PinWrite, go_mod_pin, read_pin, remove_pin, write_pin
 from gvw.selection import VERSION_FILE
 
@@ -17,7 +18,7 @@ if TYPE_CHECKING:
 
 
 @click.command("global")
-@click.argument("version", required=False)
+@click.argument("version", required=False, shell_complete=complete_selectable)
 @click.option("--unset", is_flag=True, help="Remove the global selection.")
 @click.option("--json", "as_json", is_flag=True, help="Print the result as JSON.")
 def global_(*, version: str | None, unset: bool, as_json: bool) -> None:
@@ -27,7 +28,7 @@ def global_(*, version: str | None, unset: bool, as_json: bool) -> None:
 
 
 @click.command()
-@click.argument("version", required=False)
+@click.argument("version", required=False, shell_complete=complete_selectable)
 @click.option("--unset", is_flag=True, help="Remove ./.go-version.")
 @click.option(
     "--from-go-mod",

@@ -9,12 +9,15 @@ import subprocess
 import click
 
 from gvw.cli.app import App
+from gvw.cli.completion import complete_exec
 from gvw.errors import GvwError
 from gvw.selection import find_selection, resolve
 
 
 @click.command("exec", context_settings={"ignore_unknown_options": True})
-@click.argument("command", nargs=-1, required=True, type=click.UNPROCESSED)
+@click.argument(
+    "command", nargs=-1, required=True, type=click.UNPROCESSED, shell_complete=complete_exec
+)
 def exec_(*, command: tuple[str, ...]) -> int:
     """Run COMMAND with the selected Go first on PATH and GOROOT set.
 

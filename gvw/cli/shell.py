@@ -11,6 +11,7 @@ import sys
 
 import click
 
+from gvw.cli.completion import complete_selectable
 from gvw.errors import GvwError, NotInstalledError
 from gvw.shells import SHELL_NAMES, InitContext, command_for, get_shell, gvw_command, msys_path
 
@@ -51,18 +52,11 @@ def init(*, shell_name: str) -> None:
         root=root,
         shims=shims,
         windows=windows,
-        commands=_command_names(),
         completion=_completion_source(shell.name),
         env=dict(os.environ),
         gvw=command_for(shell.name, gvw_command(), windows=windows),
     )
     _emit(shell.init_script(context))
-
-
-def _command_names() -> tuple[str, ...]:
-    from gvw.cli import COMMANDS
-
-    return tuple(sorted(COMMANDS))
 
 
 def _completion_source(shell_name: str) -> str:
@@ -97,18 +91,8 @@ def _help(ctx: click.Context, _param: click.Parameter, value: bool) -> None:
     ctx.exit()
 
 
-def _complete_versions(ctx: click.Context, param: click.Parameter, incomplete: str) -> list[str]:
-    from gvw.paths import Paths
-
-    try:
-        names = sorted(p.name for p in Paths.from_env(os.environ).versions.iterdir())
-    except OSError:
-        names = []
-    return [n for n in ["latest", "system", *names] if n.startswith(incomplete)]
-
-
 @click.command("shell", add_help_option=False)
-@click.argument("version", required=False, shell_complete=_complete_versions)
+@click.argument("version", required=False, shell_complete=complete_selectable)
 @click.option("--unset", is_flag=True, help=f"Remove this session's version ({ENV_VAR}).")
 @click.option(
     "--shell",

@@ -11,7 +11,9 @@ from datetime import datetime
 import click
 
 from gvw.cli.app import App
+from gvw.cli.completion import complete_snapshot_ids
 from gvw.cli.terminal import TerminalReporter
+from gvw.errors import SnapshotError
 from gvw.snapshots.apply import Plan
 from gvw.snapshots.diff import diff
 from gvw.snapshots.display import Change, file_text, profile_text, shown, tool_text
@@ -24,7 +26,8 @@ from gvw.snapshots.service import RestoreOptions, RestoreResult
 @click.option("--json", "as_json", is_flag=True, help="Print JSON for scripts.")
 @click.pass_context
 def snapshots(ctx: click.Context, *, as_json: bool) -> None:
-    """List snapshots, newest first; see one with `show`, compare with `diff`.
+    """List snapshots, newest first; see one with `show`, compare with `diff`, set a
+    damaged one aside with `discard`.
 
     gvw takes a snapshot before every command that changes something (install,
     uninstall, global, local, setup, restore, rollback).
@@ -35,7 +38,7 @@ def snapshots(ctx: click.Context, *, as_json: bool) -> None:
     found, problems = app.snapshots.repo.load_all()
     reporter = TerminalReporter()
     for problem in problems:
-        reporter.warn(f"skipping {problem.message}")
+        reporter.warn(problem.message + (f" (skipped; {problem.hint})" if problem.hint else ""))
     if as_json:
         rows = [
             {
@@ -61,7 +64,7 @@ def snapshots(ctx: click.Context, *, as_json: bool) -> None:
 
 
 @snapshots.command()
-@click.argument("snapshot_id", metavar="ID")
+@click.argument("snapshot_id", metavar="ID", shell_complete=complete_snapshot_ids)
 @click.option("--json", "as_json", is_flag=True, help="Print JSON for scripts.")
 def show(*, snapshot_id: str, as_json: bool) -> None:
     """Show everything one snapshot holds (ID may be a unique prefix)."""
@@ -76,8 +79,8 @@ def show(*, snapshot_id: str, as_json: bool) -> None:
 
 
 @snapshots.command("diff")
-@click.argument("first", metavar="ID")
-@click.argument("second", metavar="[ID]", required=False)
+@click.argument("first", metavar="ID", shell_complete=complete_snapshot_ids)
+@click.argument("second", metavar="[ID]", required=False, shell_complete=complete_snapshot_ids)
 @click.option("--json", "as_json", is_flag=True, help="Print JSON for scripts.")
 def diff_(*, first: str, second: str | None, as_json: bool) -> None:
     """Show what changed from snapshot ID to another one, or to now."""
@@ -98,8 +101,31 @@ def diff_(*, first: str, second: str | None, as_json: bool) -> None:
         click.echo("no differences")
 
 
+@snapshots.command()
+@click.argument("snapshot_id", metavar="ID", shell_complete=complete_snapshot_ids)
+def discard(*, snapshot_id: str) -> None:
+    """Set a damaged snapshot aside (into snapshots/damaged/), so that gvw rollback
+    goes past it. Readable snapshots are kept: retention removes those."""
+    app = App()
+    repo = app.snapshots.repo
+    found = repo.resolve(snapshot_id)
+    try:
+        repo.load(found)
+    except SnapshotError as damage:
+        reason = damage.message
+    else:
+        raise SnapshotError(
+            f"snapshot {found} is not damaged; nothing was changed",
+            hint="discard sets only damaged snapshots aside (see them with: gvw snapshots)",
+        )
+    with app.changes.change(f"snapshots discard {found}", scope=[]) as change:
+        moved = repo.set_aside(found)
+        change.note("snapshot_discarded", id=found, path=str(moved), reason=reason)
+    click.echo(f"Moved damaged snapshot {found} to {moved}")
+
+
 @click.command()
-@click.argument("snapshot_id", metavar="ID")
+@click.argument("snapshot_id", metavar="ID", shell_complete=complete_snapshot_ids)
 @click.option("--mirror", metavar="URL", help="Where to download versions the trash lacks.")
 @click.option("--dry-run", is_flag=True, help="Only say what would change.")
 @click.option("-q", "--quiet", is_flag=True, help="No progress bars.")

@@ -25,6 +25,10 @@ class TerminalReporter:
     def warn(self, message: str) -> None:
         print(f"gvw: warning: {redact(message)}", file=self.stream)
 
+    def notice(self, message: str) -> None:
+        if not self.quiet:
+            self.warn(message)
+
     def info(self, message: str) -> None:
         if not self.quiet:
             print(f"gvw: {redact(message)}", file=self.stream)

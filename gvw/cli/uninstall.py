@@ -5,13 +5,16 @@ from __future__ import annotations
 import click
 
 from gvw.cli.app import App
+from gvw.cli.completion import complete_installed
 from gvw.cli.terminal import TerminalReporter
 from gvw.removal import refuse_in_use, uninstall_targets
 from gvw.removal import uninstall as remove_versions
 
 
 @click.command()
-@click.argument("versions", nargs=-1, required=True, metavar="VERSION...")
+@click.argument(
+    "versions", nargs=-1, required=True, metavar="VERSION...", shell_complete=complete_installed
+)
 @click.option("--force", is_flag=True, help="Also remove the global or selected version.")
 def uninstall(*, versions: tuple[str, ...], force: bool) -> None:
     """Remove installed Go versions (exact names, as gvw list shows them).

@@ -48,7 +48,6 @@ class InitContext:
     root: str  # the store root
     shims: str  # <root>/shims
     windows: bool  # the host is Windows (PowerShell and cmd paths use backslashes)
-    commands: tuple[str, ...] = ()  # gvw's subcommands, for PowerShell completion
     completion: str = ""  # click's completion script for bash and zsh
     env: Mapping[str, str] = field(default_factory=dict)  # for cmd's %VARIABLE% prefixes
     # how the scripts run gvw: an absolute program path and its first arguments

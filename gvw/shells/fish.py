@@ -40,6 +40,7 @@ end
 
 # Completions through click's bash protocol ("type,value" lines, the same since click
 # 8.0): click's own fish script is broken in click 8.4.0-8.4.1 (pallets/click#3502).
+# --keep-order (fish 3.0+): gvw's order, e.g. snapshot ids newest first.
 _COMPLETION = """
 # Completions.
 function __gvw_complete
@@ -60,7 +61,7 @@ function __gvw_complete
         end
     end
 end
-complete --command gvw --no-files --arguments '(__gvw_complete)'
+complete --command gvw --no-files --keep-order --arguments '(__gvw_complete)'
 """
 
 

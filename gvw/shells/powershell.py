@@ -169,32 +169,42 @@ function global:prompt {
     return $original
 }
 
-# Completions: subcommands, and installed versions after global, local, shell, uninstall.
+# Completions through click's protocol, as bash uses it: gvw reads the words before the
+# cursor from COMP_WORDS and COMP_CWORD and prints "type,value" lines. The variables are
+# set for that one run of gvw and put back as they were.
 Register-ArgumentCompleter -Native -CommandName 'gvw' -ScriptBlock {
     param($wordToComplete, $commandAst, $cursorPosition)
-    $words = @($commandAst.CommandElements | ForEach-Object { $_.Extent.Text })
-    $position = $words.Count
-    if ($wordToComplete) {
-        $position -= 1
+    $words = @($commandAst.CommandElements |
+        Where-Object { $_.Extent.StartOffset -lt $cursorPosition } |
+        ForEach-Object { $_.Extent.Text })
+    if (-not $wordToComplete) {
+        $words += ''
     }
-    if ($position -le 1) {
-        $candidates = @(@COMMANDS@)
+    $protocol = @{
+        '_GVW_COMPLETE' = 'bash_complete'
+        'COMP_WORDS' = $words -join ' '
+        'COMP_CWORD' = [string]($words.Count - 1)
     }
-    elseif ($words[1] -in @('global', 'local', 'shell', 'uninstall')) {
-        $versions = @VERSIONS@
-        $candidates = @('latest', 'system')
-        if ([IO.Directory]::Exists($versions)) {
-            foreach ($path in [IO.Directory]::GetDirectories($versions)) {
-                $candidates += [IO.Path]::GetFileName($path)
-            }
+    $saved = @{}
+    foreach ($name in $protocol.Keys) {
+        $saved[$name] = [Environment]::GetEnvironmentVariable($name)
+        [Environment]::SetEnvironmentVariable($name, $protocol[$name])
+    }
+    try {
+        $exe = @EXE@
+        $first = @(@FIRST_ARGS@)
+        $lines = @(& $exe @first 2>$null)
+    }
+    finally {
+        foreach ($name in $saved.Keys) {
+            [Environment]::SetEnvironmentVariable($name, $saved[$name])
         }
     }
-    else {
-        return
-    }
-    foreach ($name in $candidates) {
-        if ($name.StartsWith("$wordToComplete", [StringComparison]::OrdinalIgnoreCase)) {
-            [Management.Automation.CompletionResult]::new($name, $name, 'ParameterValue', $name)
+    # "file" and "dir" items offer nothing here: PowerShell then completes paths itself
+    foreach ($line in $lines) {
+        $kind, $value = "$line".Split([char[]]',', 2)
+        if ($kind -eq 'plain' -and $value) {
+            [Management.Automation.CompletionResult]::new($value, $value, 'ParameterValue', $value)
         }
     }
 }
@@ -246,7 +256,6 @@ def _init_script(ctx: InitContext) -> str:
         SHIMS=quote(ctx.shims),
         GLOBAL_FILE=quote(ctx.global_file),
         VERSIONS=quote(ctx.versions),
-        COMMANDS=", ".join(quote(c) for c in ctx.commands),
         EXE=_exe(ctx.gvw),
         FIRST_ARGS=", ".join(quote(word) for word in ctx.gvw[1:]),
     )

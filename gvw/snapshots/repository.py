@@ -25,6 +25,7 @@ from gvw.snapshots.fileformat import ID_RE, MAX_FILE_BYTES, Invalid, parse, to_t
 from gvw.snapshots.model import SHA256_RE, ScopeKind, Snapshot, State
 
 SUFFIX = ".toml"
+DAMAGED_DIR = "damaged"  # snapshots set aside by `gvw snapshots discard`
 ID_FORMAT = "%Y%m%d-%H%M%S-%f"
 
 
@@ -85,19 +86,21 @@ class SnapshotRepository:
         """A whole, checked snapshot; a damaged one raises SnapshotError naming the file."""
         path = self.path_of(snapshot_id)
         try:
+            if not path.is_file():  # a directory (or worse) under a snapshot's name
+                exists = os.path.lexists(path)
+                raise Invalid("it is not a regular file") if exists else FileNotFoundError
             raw = path.read_bytes()
+            return parse(raw, expected_id=snapshot_id)
         except FileNotFoundError:
             raise SnapshotError(
                 f"no snapshot {snapshot_id}", hint="see the snapshots with: gvw snapshots"
             ) from None
         except OSError as exc:
             raise store_error(exc, "read", path) from exc
-        try:
-            return parse(raw, expected_id=snapshot_id)
         except Invalid as problem:
             raise SnapshotError(
                 f"snapshot {path.name} is damaged: {problem}",
-                hint=f"restore another snapshot (see: gvw snapshots), or delete {path}",
+                hint=f"set it aside with: gvw snapshots discard {snapshot_id}",
             ) from None
 
     def load_all(self) -> tuple[list[Snapshot], list[SnapshotError]]:
@@ -187,8 +190,32 @@ class SnapshotRepository:
             with contextlib.suppress(OSError):
                 tmp.unlink()
 
+    def set_aside(self, snapshot_id: str) -> Path:
+        """Move a snapshot into ``damaged/`` (one rename: it is here or there, never
+        half-moved), under a name no earlier discard took; returns where it went."""
+        source = self.path_of(snapshot_id)
+        aside = self.directory / DAMAGED_DIR
+        try:
+            aside.mkdir(exist_ok=True)
+            for attempt in range(1000):
+                target = aside / (
+                    source.name if attempt == 0 else f"{snapshot_id}.{attempt}{SUFFIX}"
+                )
+                if not os.path.lexists(target):
+                    rename(source, target)
+                    return target
+        except OSError as exc:
+            raise store_error(exc, "move aside", source) from exc
+        raise SnapshotError(
+            f"{aside} holds too many copies of {source.name}", hint=f"empty {aside}"
+        )
+
     def delete(self, snapshot_id: str) -> None:
-        remove_file(self.path_of(snapshot_id))
+        path = self.path_of(snapshot_id)
+        if path.is_dir() and not path.is_symlink():  # not gvw's to delete: out of the way
+            self.set_aside(snapshot_id)
+            return
+        remove_file(path)
 
     # --- blobs
 
