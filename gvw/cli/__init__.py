@@ -35,6 +35,10 @@ COMMANDS = {
     "rollback": "gvw.cli.snapshots:rollback",
     "restore": "gvw.cli.snapshots:restore",
     "log": "gvw.cli.log:log",
+    "apply": "gvw.cli.apply:apply",
+    "lock": "gvw.cli.lock:lock",
+    "facts": "gvw.cli.facts:facts",
+    "mirror": "gvw.cli.mirror:mirror",
 }
 
 
