@@ -93,7 +93,7 @@ def load_index(
             f"mirror {mirror.url} uses plain http: downloads can be tampered with "
             "in transit; use https:// if the mirror supports it"
         )
-    cache_file = cache_dir / (hashlib.sha256(mirror.url.encode()).hexdigest()[:24] + ".json")
+    cache_file = _cache_file(mirror, cache_dir)
     cached = _read_cache(cache_file)
     if cached is not None and not refresh:
         data, fetched_at = cached
@@ -118,6 +118,22 @@ def load_index(
     except GvwError as exc:  # a cache we cannot write is not worth failing for
         reporter.warn(f"could not cache the index: {exc.message}")
     return releases
+
+
+def cached_releases(mirror: Mirror, *, cache_dir: Path) -> list[Release] | None:
+    """The releases a ``file://`` mirror lists, or a remote mirror's cached index of
+    any age; None when there is none. Never uses the network (gvw facts)."""
+    try:
+        if mirror.is_local:
+            return parse_index(_read_local(Path(mirror.index_location), mirror), source="")
+        cached = _read_cache(_cache_file(mirror, cache_dir))
+        return parse_index(cached[0], source="") if cached else None
+    except GvwError:
+        return None
+
+
+def _cache_file(mirror: Mirror, cache_dir: Path) -> Path:
+    return cache_dir / (hashlib.sha256(mirror.url.encode()).hexdigest()[:24] + ".json")
 
 
 def _read_local(path: Path, mirror: Mirror) -> bytes:
