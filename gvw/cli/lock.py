@@ -58,7 +58,9 @@ def lock(
         refresh=refresh,
     )
     path = output or manifest.default_lock()
-    result = resolve_lock(manifest, releases, chosen, path=path)
+    result = resolve_lock(
+        manifest.specs, releases, chosen, path=path, origin=f"go.versions in {manifest_file}"
+    )
     write_lock(result, manifest=manifest)
     if as_json:
         archives = {

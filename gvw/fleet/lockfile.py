@@ -83,13 +83,19 @@ class Lock:
 
 
 def resolve_lock(
-    manifest: Manifest, releases: Sequence[Release], platforms: Sequence[Platform], *, path: Path
+    specs: Sequence[tuple[str, Spec]],
+    releases: Sequence[Release],
+    platforms: Sequence[Platform],
+    *,
+    path: Path,
+    origin: str,
 ) -> Lock:
-    """Resolve each spec to the newest release that has an archive for every platform."""
-    specs: dict[str, str] = {}
+    """Resolve each spec to the newest release that has an archive for every platform;
+    ``origin`` says where the specs came from, for the error."""
+    specs_out: dict[str, str] = {}
     archives: dict[str, dict[str, LockedArchive]] = {}
-    for spelled, spec in manifest.specs:
-        complete = {r.version: r for r in releases if all(r.archive_for(p) for p in platforms)}
+    complete = {r.version: r for r in releases if all(r.archive_for(p) for p in platforms)}
+    for spelled, spec in specs:
         if isinstance(spec, ExactSpec):
             version = spec.version if spec.version in complete else None
         else:
@@ -97,11 +103,10 @@ def resolve_lock(
         if version is None:
             wanted = ", ".join(str(p) for p in platforms)
             raise NoSuchReleaseError(
-                f"no Go release matches {spelled} (go.versions in {manifest.path}) "
-                f"with archives for {wanted}",
+                f"no Go release matches {spelled} ({origin}) with archives for {wanted}",
                 hint="see what exists with: gvw list-remote --all",
             )
-        specs[str(spec)] = version.name
+        specs_out[str(spec)] = version.name
         for platform in platforms:
             file = complete[version].archive_for(platform)
             assert file is not None
@@ -113,7 +118,7 @@ def resolve_lock(
             archives.setdefault(version.name, {})[str(platform)] = LockedArchive(
                 file.filename, file.size, file.sha256
             )
-    return Lock(path, specs, archives)
+    return Lock(path, specs_out, archives)
 
 
 def write_lock(lock: Lock, *, manifest: Manifest) -> None:
