@@ -100,7 +100,10 @@ def parse_manifest(document: dict[str, Any], *, path: Path) -> Manifest:
     mirror = None
     if "mirror" in go:
         text = _text(where, "go.mirror", go["mirror"])
-        mirror = Mirror.parse(text, origin=f"go.mirror in {where}")
+        try:
+            mirror = Mirror.parse(text, origin=f"go.mirror in {where}")
+        except GvwError as exc:
+            raise ConfigError(exc.message, hint=_fix(where)) from None
     lock = None
     if "lock" in go:
         lock = path.parent / _text(where, "go.lock", go["lock"])

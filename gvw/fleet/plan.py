@@ -140,15 +140,16 @@ def _global_text(store: Store) -> str | None:
 def _refuse_pruning_global(plan: Plan, store: Store) -> None:
     if plan.global_new is not None or plan.global_old is None:
         return
-    with contextlib.suppress(GvwError):
+    selected = None
+    with contextlib.suppress(GvwError):  # a broken pin selects nothing that prune could take
         spec = read_version_file(store.paths.global_file).spec
         selected = newest_matching(spec, store.installed())
-        if selected in plan.prunes:
-            raise InUseError(
-                f"prune would move Go {selected}, the global version (set by "
-                f"{store.paths.global_file}), to the trash; nothing was changed",
-                hint='add global = "VERSION" to the manifest, or name that version in it',
-            )
+    if selected in plan.prunes:
+        raise InUseError(
+            f"prune would move Go {selected}, the global version (set by "
+            f"{store.paths.global_file}), to the trash; nothing was changed",
+            hint='add global = "VERSION" to the manifest, or name that version in it',
+        )
 
 
 def _state(installed: Collection[GoVersion], global_version: str | None) -> dict[str, Any]:
