@@ -66,3 +66,24 @@ def test_a_download_that_fails_its_checksum_leaves_no_index(
     assert "it was not added to the mirror" in result.stderr
     assert not (offline / "index.json").exists()
     assert not (offline / "go1.22.10.linux-amd64.tar.gz").exists()
+
+
+def test_from_lock_takes_the_locked_archives_and_checksums(
+    gvw: GvwEnv, mirror_factory, tmp_path: Path
+) -> None:
+    digests = write_synthetic_mirror(tmp_path / "src", ("1.21.13", "1.22.10"))
+    source = mirror_factory(tmp_path / "src")
+    manifest = tmp_path / "fleet.toml"
+    manifest.write_text('[go]\nversions = ["1.22"]\n', encoding="utf-8")
+    args = ["--platform", "linux-amd64", "--platform", "windows-amd64"]
+    run_ok(gvw, "lock", str(manifest), "--mirror", source.url, *args)
+    offline = tmp_path / "offline"
+    lock = str(tmp_path / "fleet.lock.toml")
+    run_ok(gvw, "mirror", "create", str(offline), "--from-lock", lock, "--mirror", source.url)
+    names = ["go1.22.10.linux-amd64.tar.gz", "go1.22.10.windows-amd64.zip"]
+    assert sorted(p.name for p in offline.glob("go*[pz]")) == names
+    for name in names:
+        assert (offline / f"{name}.sha256").read_text().strip() == digests[name]
+    installed = run_ok(gvw, "apply", str(manifest), "--locked", "--mirror", offline.as_uri(),
+                       env={"GVW_PLATFORM": "linux-amd64"})  # fmt: skip
+    assert "done: install Go 1.22.10" in installed.stdout
