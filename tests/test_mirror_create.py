@@ -10,6 +10,7 @@ import pytest
 
 from tests.support.gvw_env import GvwEnv, run_ok
 from tests.support.mirror_fixtures import add_archive, write_synthetic_mirror
+from tests.support.mirror_server import wait_for
 
 pytestmark = pytest.mark.slow
 
@@ -87,3 +88,27 @@ def test_from_lock_takes_the_locked_archives_and_checksums(
     installed = run_ok(gvw, "apply", str(manifest), "--locked", "--mirror", offline.as_uri(),
                        env={"GVW_PLATFORM": "linux-amd64"})  # fmt: skip
     assert "done: install Go 1.22.10" in installed.stdout
+
+
+def test_a_killed_run_leaves_the_previous_mirror_and_the_next_run_completes_it(
+    gvw: GvwEnv, mirror_factory, tmp_path: Path
+) -> None:
+    write_synthetic_mirror(tmp_path / "src", ("1.21.13", "1.22.10"), ["linux-amd64"])
+    source = mirror_factory(tmp_path / "src")
+    offline = tmp_path / "offline"
+    args = ["--mirror", source.url, "--platform", "linux-amd64"]
+    run_ok(gvw, "mirror", "create", str(offline), "1.21.13", *args)
+    index_before = (offline / "index.json").read_bytes()
+    name = "go1.22.10.linux-amd64.tar.gz"
+    source.stall(name, after_bytes=100)  # until the server stops
+    running = gvw.popen("mirror", "create", str(offline), "1.22.10", *args)
+    assert wait_for(lambda: list((offline / ".gvw-partial").glob("*.part")), timeout=30)
+    running.kill()
+    running.communicate(timeout=30)
+    assert (offline / "index.json").read_bytes() == index_before
+    assert not (offline / name).exists() and not (offline / f"{name}.sha256").exists()
+    source.clear_faults()
+    run_ok(gvw, "mirror", "create", str(offline), "1.22.10", *args)
+    assert not (offline / ".gvw-partial").exists()
+    index = json.loads((offline / "index.json").read_text())
+    assert [r["version"] for r in index] == ["go1.22.10", "go1.21.13"]
