@@ -4,4 +4,5 @@ pytest_plugins = [
     "tests.support.mirror_fixtures",
     "tests.support.gvw_env",
     "tests.support.goproxy_fixtures",
+    "tests.support.sshd",
 ]

@@ -40,6 +40,10 @@ COMMANDS = {
     "restore": "gvw.cli.snapshots:restore",
     "log": "gvw.cli.log:log",
     "tools": "gvw.cli.tools:tools",
+    "apply": "gvw.cli.apply:apply",
+    "lock": "gvw.cli.lock:lock",
+    "facts": "gvw.cli.facts:facts",
+    "mirror": "gvw.cli.mirror:mirror",
 }
 
 

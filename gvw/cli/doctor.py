@@ -3,11 +3,15 @@
 from __future__ import annotations
 
 import json
+from typing import TYPE_CHECKING
 
 import click
 
 from gvw.cli.app import App
 from gvw.errors import ExitCode
+
+if TYPE_CHECKING:
+    from gvw.doctor import Machine
 
 
 @click.command()
@@ -20,22 +24,8 @@ def doctor(*, as_json: bool) -> int:
     well, 16 when a problem was found.
     """
     from gvw import doctor as checks
-    from gvw.goenv import host_goos
-    from gvw.registry import user_environment
-    from gvw.winenv import machine_environment
 
-    app = App()
-    windows = host_goos() == "windows"
-    machine = checks.Machine(
-        env=app.env,
-        cwd=app.require_cwd(),
-        store=app.store,
-        windows=windows,
-        shim_platform=str(app.platform),
-        user_registry=user_environment() if windows else None,
-        machine_registry=machine_environment() if windows else None,
-    )
-    findings = checks.run(machine)
+    findings = checks.run(machine_of(App()))
     problems = [f for f in findings if not f.ok]
     if as_json:
         click.echo(
@@ -57,3 +47,22 @@ def doctor(*, as_json: bool) -> int:
                 click.echo(f"{'':<8} fix: {finding.fix}")
         click.echo(f"{len(problems)} problem(s) found" if problems else "No problems found.")
     return int(ExitCode.PROBLEMS_FOUND if problems else ExitCode.OK)
+
+
+def machine_of(app: App) -> Machine:
+    """This machine as the doctor's checks see it (gvw facts reports them too)."""
+    from gvw.doctor import Machine
+    from gvw.goenv import host_goos
+    from gvw.registry import user_environment
+    from gvw.winenv import machine_environment
+
+    windows = host_goos() == "windows"
+    return Machine(
+        env=app.env,
+        cwd=app.require_cwd(),
+        store=app.store,
+        windows=windows,
+        shim_platform=str(app.platform),
+        user_registry=user_environment() if windows else None,
+        machine_registry=machine_environment() if windows else None,
+    )

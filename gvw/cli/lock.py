@@ -1,0 +1,73 @@
+"""gvw lock: resolve a fleet manifest to exact archives and checksums per platform."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import click
+
+from gvw.cli.app import App
+from gvw.cli.terminal import TerminalReporter
+
+
+@click.command()
+@click.argument("manifest_file", metavar="MANIFEST", type=click.Path(path_type=Path))
+@click.option(
+    "--platform",
+    "platforms",
+    multiple=True,
+    metavar="OS-ARCH",
+    help="Lock archives for this platform (repeatable; default: this machine's).",
+)
+@click.option("--output", type=click.Path(path_type=Path), help="Write here, not to go.lock.")
+@click.option("--mirror", metavar="URL", help="Resolve against this mirror (beats go.mirror).")
+@click.option("--refresh", is_flag=True, help="Fetch the download index even if cached.")
+@click.option("--json", "as_json", is_flag=True, help="Print the lock as JSON.")
+def lock(
+    *,
+    manifest_file: Path,
+    platforms: tuple[str, ...],
+    output: Path | None,
+    mirror: str | None,
+    refresh: bool,
+    as_json: bool,
+) -> None:
+    """Write the lock file of MANIFEST: each spec's release and, per platform, the
+    archive's name, size and sha256 (for gvw apply --locked).
+
+    The file is go.lock in the manifest, else <manifest>.lock.toml beside it.
+    """
+    from gvw.fleet.lockfile import resolve_lock, write_lock
+    from gvw.fleet.manifest import load_manifest
+    from gvw.mirror import load_index
+    from gvw.platforms import host_platform
+
+    app = App()
+    manifest = load_manifest(manifest_file)
+    chosen = [host_platform({"GVW_PLATFORM": p}) for p in dict.fromkeys(platforms)] or [
+        app.platform
+    ]
+    source = app.mirror(mirror) if mirror else manifest.mirror or app.mirror(None)
+    releases = load_index(
+        source,
+        cache_dir=app.paths.index_cache,
+        max_age_seconds=app.config.index_cache_seconds,
+        timeout=app.config.timeout_seconds,
+        reporter=TerminalReporter(),
+        refresh=refresh,
+    ).releases
+    path = output or manifest.default_lock()
+    result = resolve_lock(
+        manifest.specs, releases, chosen, path=path, origin=f"go.versions in {manifest_file}"
+    )
+    write_lock(result, manifest=manifest)
+    if as_json:
+        archives = {
+            v: {p: a.__dict__ for p, a in per.items()} for v, per in result.archives.items()
+        }
+        click.echo(json.dumps({"path": str(path), "specs": result.specs, "archives": archives}))
+        return
+    for spec, version in result.specs.items():
+        click.echo(f"{spec} -> {version}")
+    click.echo(f"Wrote {path} ({', '.join(str(p) for p in chosen)})")

@@ -1,0 +1,88 @@
+"""gvw mirror create: write an offline mirror (go.dev/dl layout) for air-gapped machines."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import click
+
+from gvw.cli.app import App
+from gvw.cli.terminal import TerminalReporter
+
+
+@click.group()
+def mirror() -> None:
+    """Offline mirrors for machines without internet."""
+
+
+@mirror.command()
+@click.argument("directory", type=click.Path(file_okay=False, path_type=Path))
+@click.argument("specs", nargs=-1, metavar="[VERSION]...")
+@click.option(
+    "--platform",
+    "platforms",
+    multiple=True,
+    metavar="OS-ARCH",
+    help="Archives for this platform (repeatable; default: this machine's).",
+)
+@click.option(
+    "--from-lock",
+    "from_lock",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="Take the archives and checksums from this lock file (gvw lock).",
+)
+@click.option("--mirror", "source_url", metavar="URL", help="Download from this mirror.")
+@click.option("--refresh", is_flag=True, help="Fetch the download index even if cached.")
+@click.option("-q", "--quiet", is_flag=True, help="No progress bars or messages.")
+def create(
+    *,
+    directory: Path,
+    specs: tuple[str, ...],
+    platforms: tuple[str, ...],
+    from_lock: Path | None,
+    source_url: str | None,
+    refresh: bool,
+    quiet: bool,
+) -> None:
+    """Download (verified) the archives of VERSION... for each --platform into
+    DIRECTORY, with index.json and <file>.sha256: use it as --mirror file://DIRECTORY
+    or serve it with any web server. Re-running adds to it without downloading again.
+    """
+    from gvw.fleet.lockfile import load_lock, resolve_lock
+    from gvw.fleet.mirror_create import create_mirror
+    from gvw.mirror import load_index
+    from gvw.platforms import host_platform
+    from gvw.versions import parse_spec
+
+    if bool(specs) == bool(from_lock):
+        raise click.UsageError("give VERSION... or --from-lock LOCK (one of them)")
+    if from_lock and platforms:
+        raise click.UsageError("--from-lock takes its platforms from the lock file")
+    app = App()
+    reporter = TerminalReporter(quiet=quiet)
+    source = app.mirror(source_url)
+    if from_lock is not None:
+        lock = load_lock(from_lock, manifest=Path("MANIFEST"))
+    else:
+        parsed = [(s.strip(), parse_spec(s, origin="the command line")) for s in specs]
+        chosen = [host_platform({"GVW_PLATFORM": p}) for p in dict.fromkeys(platforms)]
+        releases = load_index(
+            source,
+            cache_dir=app.paths.index_cache,
+            max_age_seconds=app.config.index_cache_seconds,
+            timeout=app.config.timeout_seconds,
+            reporter=reporter,
+            refresh=refresh,
+        ).releases
+        lock = resolve_lock(
+            parsed, releases, chosen or [app.platform], path=directory, origin="the command line"
+        )
+    result = create_mirror(
+        directory, lock, source=source, timeout=app.config.timeout_seconds, reporter=reporter
+    )
+    if not quiet:
+        for name in result.downloaded:
+            click.echo(f"added {name}")
+        for name in result.kept:
+            click.echo(f"already there: {name}")
+        click.echo(f"Mirror ready: --mirror {directory.absolute().as_uri()}")

@@ -1,0 +1,7 @@
+"""Fleets: what a configuration-management engine drives on each machine.
+
+``manifest`` reads and checks the TOML manifest, ``plan`` compares it with the store,
+``apply`` carries the plan out through the change guard, ``lockfile`` pins exact
+archives per platform, ``mirror_create`` writes offline mirrors and ``facts`` describes
+one host for an inventory.
+"""

@@ -1,0 +1,188 @@
+"""The lock file: every manifest spec resolved to one release, and per platform the
+archive's file name, size and sha256.
+
+    lock_version = 1
+    manifest = "gvw.toml"
+
+    [specs]
+    "1.22" = "1.22.10"
+
+    [archives."1.22.10".linux-amd64]
+    filename = "go1.22.10.linux-amd64.tar.gz"
+    size = 68988925
+    sha256 = "..."
+
+``gvw apply --locked`` installs exactly these archives and checks them against these
+checksums, whatever a mirror's index says: a fleet neither drifts between patch
+releases nor trusts a compromised mirror.
+"""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import tomli_w
+
+from gvw.errors import ConfigError, NoSuchReleaseError
+from gvw.fleet.manifest import Manifest
+from gvw.fsutil import atomic_write_text
+from gvw.index import Release, ReleaseFile, is_sha256
+from gvw.platforms import Platform
+from gvw.versions import ExactSpec, GoVersion, Spec, newest_matching, parse_release_name
+
+if sys.version_info >= (3, 11):
+    import tomllib
+else:  # pragma: no cover
+    import tomli as tomllib
+
+LOCK_VERSION = 1
+
+
+@dataclass(frozen=True)
+class LockedArchive:
+    filename: str
+    size: int
+    sha256: str
+
+    def release_file(self, platform: Platform) -> ReleaseFile:
+        """As an index entry: the Installer then checks the locked sha256, not the index's."""
+        return ReleaseFile(
+            self.filename, platform.goos, platform.goarch, "archive", self.sha256, self.size
+        )
+
+
+@dataclass(frozen=True)
+class Lock:
+    path: Path
+    specs: dict[str, str]  # spec as the manifest means it -> exact version name
+    archives: dict[str, dict[str, LockedArchive]]  # version -> platform -> archive
+
+    def version_for(self, spec: Spec) -> GoVersion:
+        name = self.specs.get(str(spec))
+        version = parse_release_name(name) if name else None
+        if version is None:
+            raise ConfigError(
+                f"the lock file {self.path} has no release for {spec}",
+                hint=f"the manifest changed since it was locked; run: gvw lock MANIFEST "
+                f"(it writes {self.path.name})",
+            )
+        return version
+
+    def archive_for(self, version: GoVersion, platform: Platform) -> LockedArchive:
+        archive = self.archives.get(version.name, {}).get(str(platform))
+        if archive is None:
+            raise ConfigError(
+                f"the lock file {self.path} has no {platform} archive of Go {version.name}",
+                hint=f"lock that platform too: gvw lock MANIFEST --platform {platform}",
+            )
+        return archive
+
+
+def resolve_lock(
+    specs: Sequence[tuple[str, Spec]],
+    releases: Sequence[Release],
+    platforms: Sequence[Platform],
+    *,
+    path: Path,
+    origin: str,
+) -> Lock:
+    """Resolve each spec to the newest release that has an archive for every platform;
+    ``origin`` says where the specs came from, for the error."""
+    specs_out: dict[str, str] = {}
+    archives: dict[str, dict[str, LockedArchive]] = {}
+    complete = {r.version: r for r in releases if all(r.archive_for(p) for p in platforms)}
+    for spelled, spec in specs:
+        if isinstance(spec, ExactSpec):
+            version = spec.version if spec.version in complete else None
+        else:
+            version = newest_matching(spec, [v for v, r in complete.items() if r.stable])
+        if version is None:
+            wanted = ", ".join(str(p) for p in platforms)
+            raise NoSuchReleaseError(
+                f"no Go release matches {spelled} ({origin}) with archives for {wanted}",
+                hint="see what exists with: gvw list-remote --all",
+            )
+        specs_out[str(spec)] = version.name
+        for platform in platforms:
+            file = complete[version].archive_for(platform)
+            assert file is not None
+            if file.sha256 is None or file.size is None:
+                raise NoSuchReleaseError(
+                    f"the index lists no sha256 or size for {file.filename}: it cannot be locked",
+                    hint="use a mirror whose index has checksums (go.dev/dl does)",
+                )
+            archives.setdefault(version.name, {})[str(platform)] = LockedArchive(
+                file.filename, file.size, file.sha256
+            )
+    return Lock(path, specs_out, archives)
+
+
+def write_lock(lock: Lock, *, manifest: Manifest) -> None:
+    document: dict[str, Any] = {
+        "lock_version": LOCK_VERSION,
+        "manifest": manifest.path.name,
+        "specs": lock.specs,
+        "archives": {
+            version: {platform: a.__dict__ for platform, a in sorted(per.items())}
+            for version, per in sorted(lock.archives.items())
+        },
+    }
+    header = (
+        f"# Written by gvw lock from {manifest.path.name}; edit the manifest, not this file.\n"
+        "# gvw apply --locked installs exactly these archives with exactly these checksums.\n"
+    )
+    atomic_write_text(lock.path, header + tomli_w.dumps(document))
+
+
+def load_lock(path: Path, *, manifest: Path) -> Lock:
+    where = str(path)
+    fix = f"write it with: gvw lock {manifest}"
+    try:
+        document = tomllib.loads(path.read_text("utf-8-sig"))
+    except OSError as exc:
+        raise ConfigError(f"cannot read the lock file {where}: {exc.strerror}", hint=fix) from exc
+    except (UnicodeDecodeError, tomllib.TOMLDecodeError) as exc:
+        raise _bad(where, f"is not valid TOML ({exc})", fix) from None
+    if document.get("lock_version") != LOCK_VERSION:
+        found = document.get("lock_version")
+        raise _bad(where, f"lock_version = {found!r} (expected {LOCK_VERSION})", fix)
+    specs = document.get("specs")
+    if not isinstance(specs, dict) or not all(
+        isinstance(v, str) and parse_release_name(v) for v in specs.values()
+    ):
+        raise _bad(where, "specs must map each spec to an exact release", fix)
+    raw = document.get("archives")
+    if not isinstance(raw, dict):
+        raise _bad(where, "has no [archives] table", fix)
+    archives: dict[str, dict[str, LockedArchive]] = {}
+    for version, per in raw.items():
+        for platform, entry in (per if isinstance(per, dict) else {}).items():
+            archives.setdefault(version, {})[platform] = _archive(where, version, platform, entry)
+    if not all(parse_release_name(v) for v in archives):
+        raise _bad(where, "archives must be keyed by exact releases", fix)
+    return Lock(path, dict(specs), archives)
+
+
+def _archive(where: str, version: str, platform: str, entry: object) -> LockedArchive:
+    key = f"archives.{version}.{platform}"
+    fix = "write it again with: gvw lock MANIFEST"
+    if not isinstance(entry, dict):
+        raise _bad(where, f"{key} is not a table", fix)
+    filename, size, sha256 = entry.get("filename"), entry.get("size"), entry.get("sha256")
+    if not isinstance(filename, str) or not filename.startswith(f"go{version}."):
+        raise _bad(where, f"{key}.filename = {filename!r} is not an archive of Go {version}", fix)
+    if "/" in filename or "\\" in filename or ".." in filename:
+        raise _bad(where, f"{key}.filename = {filename!r} is not a plain file name", fix)
+    if not isinstance(size, int) or isinstance(size, bool) or size < 0:
+        raise _bad(where, f"{key}.size = {size!r} is not a size in bytes", fix)
+    if not isinstance(sha256, str) or not is_sha256(sha256):
+        raise _bad(where, f"{key}.sha256 = {sha256!r} is not a sha256", fix)
+    return LockedArchive(filename, size, sha256.lower())
+
+
+def _bad(where: str, what: str, fix: str) -> ConfigError:
+    return ConfigError(f"the lock file {where}: {what}", hint=fix)

@@ -1,0 +1,160 @@
+"""``gvw mirror create``: an offline mirror in go.dev/dl's layout (``index.json``, the
+archives, ``<file>.sha256``), usable as a ``file://`` mirror or from any static server.
+
+Each archive is downloaded into ``.gvw-partial/``, checked against its sha256 (the
+lock's, else the source index's), and only then renamed into place; ``index.json`` is
+written last, atomically. A killed run therefore leaves either the old mirror or the
+new one, never an index naming an archive that is not complete. Archives already there
+with the right checksum are not downloaded again.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from gvw import http
+from gvw.errors import ChecksumError, StoreError
+from gvw.fleet.lockfile import Lock
+from gvw.fsutil import atomic_write_bytes, atomic_write_text, remove_tree, rename, store_error
+from gvw.mirror import FILE_INDEX_NAME, Mirror
+from gvw.reporting import Reporter
+from gvw.versions import parse_release_name
+
+PARTIAL_DIR = ".gvw-partial"
+
+
+@dataclass
+class MirrorResult:
+    directory: Path
+    downloaded: list[str] = field(default_factory=list)
+    kept: list[str] = field(default_factory=list)
+
+
+def create_mirror(
+    directory: Path, lock: Lock, *, source: Mirror, timeout: float, reporter: Reporter
+) -> MirrorResult:
+    result = MirrorResult(directory)
+    partial = directory / PARTIAL_DIR
+    try:
+        if partial.exists():
+            remove_tree(partial)  # what a killed run left
+        partial.mkdir(parents=True)
+    except OSError as exc:
+        raise store_error(exc, "prepare", partial) from exc
+    entries: list[dict[str, Any]] = []
+    for version, per_platform in sorted(lock.archives.items()):
+        for platform, archive in sorted(per_platform.items()):
+            target = directory / archive.filename
+            if target.is_file() and _sha256(target) == archive.sha256:
+                result.kept.append(archive.filename)
+            else:
+                _download(
+                    source, archive.filename, archive.sha256, partial, target, timeout, reporter
+                )
+                result.downloaded.append(archive.filename)
+            atomic_write_text(directory / f"{archive.filename}.sha256", archive.sha256 + "\n")
+            goos, goarch = platform.split("-", 1)
+            entries.append(
+                {
+                    "filename": archive.filename,
+                    "os": goos,
+                    "arch": goarch,
+                    "version": f"go{version}",
+                    "sha256": archive.sha256,
+                    "size": archive.size,
+                    "kind": "archive",
+                }
+            )
+    index = _merged_index(directory / FILE_INDEX_NAME, entries)
+    atomic_write_bytes(directory / FILE_INDEX_NAME, json.dumps(index, indent=1).encode())
+    remove_tree(partial)
+    return result
+
+
+def _download(
+    source: Mirror,
+    filename: str,
+    expected: str,
+    partial: Path,
+    target: Path,
+    timeout: float,
+    reporter: Reporter,
+) -> None:
+    part = partial / f"{filename}.part"
+    location = source.file_location(filename)
+    digest = hashlib.sha256()
+    progress = reporter.progress(f"Downloading {filename}", None, unit="bytes")
+    try:
+        with open(part, "wb") as out:
+
+            def sink(chunk: bytes) -> None:
+                out.write(chunk)
+                digest.update(chunk)
+                progress.advance(len(chunk))
+
+            if source.is_local:
+                with open(location, "rb") as handle:
+                    for block in iter(lambda: handle.read(1 << 20), b""):
+                        sink(block)
+            else:
+                http.stream(location, sink, timeout=timeout)
+    except OSError as exc:
+        raise StoreError(
+            f"cannot copy {location} into {partial}: {exc.strerror}",
+            hint=f"check the source mirror {source.url} (set by {source.origin})",
+        ) from exc
+    finally:
+        progress.close()
+    actual = digest.hexdigest()
+    if actual != expected:
+        part.unlink()
+        raise ChecksumError(
+            f"checksum mismatch for {filename} from {location}: expected sha256 {expected}, "
+            f"got {actual}; it was not added to the mirror",
+            hint="the source is damaged or was tampered with; try again or use another mirror",
+        )
+    try:
+        rename(part, target)
+    except OSError as exc:
+        raise store_error(exc, "move into place", target) from exc
+
+
+def _merged_index(path: Path, entries: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """The mirror's index with ``entries`` added (replacing entries of the same file)."""
+    releases: dict[str, list[dict[str, Any]]] = {}
+    try:
+        existing = json.loads(path.read_text("utf-8"))
+    except (OSError, ValueError):
+        existing = []
+    for release in existing if isinstance(existing, list) else []:
+        if isinstance(release, dict) and isinstance(release.get("files"), list):
+            releases.setdefault(str(release.get("version")), []).extend(release["files"])
+    for entry in entries:
+        files = releases.setdefault(entry["version"], [])
+        files[:] = [f for f in files if f.get("filename") != entry["filename"]]
+        files.append(entry)
+    ordered = sorted(
+        (name for name in releases if parse_release_name(name) is not None),
+        key=lambda name: parse_release_name(name),  # type: ignore[arg-type,return-value]
+        reverse=True,
+    )
+    return [
+        {
+            "version": name,
+            "stable": not parse_release_name(name).is_prerelease,  # type: ignore[union-attr]
+            "files": sorted(releases[name], key=lambda f: str(f.get("filename"))),
+        }
+        for name in ordered
+    ]
+
+
+def _sha256(path: Path) -> str:
+    digest = hashlib.sha256()
+    with open(path, "rb") as handle:
+        for block in iter(lambda: handle.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()

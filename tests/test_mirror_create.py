@@ -1,0 +1,114 @@
+"""gvw mirror create: an offline mirror for two platforms, installed from with the
+source server stopped; re-runs add without downloading; a failed run leaves no index."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from tests.support.gvw_env import GvwEnv, run_ok
+from tests.support.mirror_fixtures import add_archive, write_synthetic_mirror
+from tests.support.mirror_server import wait_for
+
+pytestmark = pytest.mark.slow
+
+
+def test_mirror_for_two_platforms_installs_offline_and_reruns_download_nothing(
+    gvw: GvwEnv, mirror_factory, real_mirror_dir: Path, tmp_path: Path
+) -> None:
+    source = mirror_factory(real_mirror_dir)
+    offline = tmp_path / "offline mirror"
+    args = ["--mirror", source.url, "--platform", "linux-amd64", "--platform", "windows-amd64"]
+    run_ok(gvw, "mirror", "create", str(offline), "1.22", *args)
+    names = ["go1.22.10.linux-amd64.tar.gz", "go1.22.10.windows-amd64.zip"]
+    for name in names:
+        assert (offline / name).read_bytes() == (real_mirror_dir / name).read_bytes()
+        assert (offline / f"{name}.sha256").read_text().split()[0] == (
+            real_mirror_dir / f"{name}.sha256"
+        ).read_text().split()[0]
+    index = json.loads((offline / "index.json").read_text())
+    assert [r["version"] for r in index] == ["go1.22.10"]
+    assert sorted(f["filename"] for f in index[0]["files"]) == names
+    assert sorted(p.name for p in offline.iterdir()) == sorted(
+        [*names, *(n + ".sha256" for n in names), "index.json"]
+    )
+
+    source.clear_log()
+    again = run_ok(gvw, "mirror", "create", str(offline), "1.21.13", "1.22", *args)
+    assert f"already there: {names[0]}" in again.stdout
+    assert source.count(f"/dl/{names[0]}") == 0
+    assert source.count("/dl/go1.21.13.linux-amd64.tar.gz") == 1
+    index = json.loads((offline / "index.json").read_text())
+    assert [r["version"] for r in index] == ["go1.22.10", "go1.21.13"]
+
+    source.stop()
+    url = offline.as_uri()
+    run_ok(gvw, "install", "--mirror", url, "1.21", "1.22")
+    for platform_env in ({}, {"GVW_PLATFORM": "windows-amd64", "GVW_ROOT": str(tmp_path / "w")}):
+        run_ok(gvw, "install", "--mirror", url, "1.22.10", env=platform_env)
+    assert (tmp_path / "w" / "versions" / "1.22.10" / "bin" / "go.exe").is_file()
+    assert (gvw.root / "versions" / "1.21.13" / "bin" / "go").is_file()
+
+
+def test_a_download_that_fails_its_checksum_leaves_no_index(
+    gvw: GvwEnv, mirror_factory, tmp_path: Path
+) -> None:
+    write_synthetic_mirror(tmp_path / "src", ("1.22.10",), ["linux-amd64"])
+    add_archive(tmp_path / "src", "1.22.10", "linux-amd64", b"tampered", index_sha256="0" * 64)
+    source = mirror_factory(tmp_path / "src")
+    offline = tmp_path / "offline"
+    result = gvw.run(
+        "mirror", "create", str(offline), "1.22.10", "--mirror", source.url,
+        "--platform", "linux-amd64",
+    )  # fmt: skip
+    assert result.returncode == 9, result.stderr
+    assert "it was not added to the mirror" in result.stderr
+    assert not (offline / "index.json").exists()
+    assert not (offline / "go1.22.10.linux-amd64.tar.gz").exists()
+
+
+def test_from_lock_takes_the_locked_archives_and_checksums(
+    gvw: GvwEnv, mirror_factory, tmp_path: Path
+) -> None:
+    digests = write_synthetic_mirror(tmp_path / "src", ("1.21.13", "1.22.10"))
+    source = mirror_factory(tmp_path / "src")
+    manifest = tmp_path / "fleet.toml"
+    manifest.write_text('[go]\nversions = ["1.22"]\n', encoding="utf-8")
+    args = ["--platform", "linux-amd64", "--platform", "windows-amd64"]
+    run_ok(gvw, "lock", str(manifest), "--mirror", source.url, *args)
+    offline = tmp_path / "offline"
+    lock = str(tmp_path / "fleet.lock.toml")
+    run_ok(gvw, "mirror", "create", str(offline), "--from-lock", lock, "--mirror", source.url)
+    names = ["go1.22.10.linux-amd64.tar.gz", "go1.22.10.windows-amd64.zip"]
+    assert sorted(p.name for p in offline.glob("go*[pz]")) == names
+    for name in names:
+        assert (offline / f"{name}.sha256").read_text().strip() == digests[name]
+    installed = run_ok(gvw, "apply", str(manifest), "--locked", "--mirror", offline.as_uri(),
+                       env={"GVW_PLATFORM": "linux-amd64"})  # fmt: skip
+    assert "done: install Go 1.22.10" in installed.stdout
+
+
+def test_a_killed_run_leaves_the_previous_mirror_and_the_next_run_completes_it(
+    gvw: GvwEnv, mirror_factory, tmp_path: Path
+) -> None:
+    write_synthetic_mirror(tmp_path / "src", ("1.21.13", "1.22.10"), ["linux-amd64"])
+    source = mirror_factory(tmp_path / "src")
+    offline = tmp_path / "offline"
+    args = ["--mirror", source.url, "--platform", "linux-amd64"]
+    run_ok(gvw, "mirror", "create", str(offline), "1.21.13", *args)
+    index_before = (offline / "index.json").read_bytes()
+    name = "go1.22.10.linux-amd64.tar.gz"
+    source.stall(name, after_bytes=100)  # until the server stops
+    running = gvw.popen("mirror", "create", str(offline), "1.22.10", *args)
+    assert wait_for(lambda: list((offline / ".gvw-partial").glob("*.part")), timeout=30)
+    running.kill()
+    running.communicate(timeout=30)
+    assert (offline / "index.json").read_bytes() == index_before
+    assert not (offline / name).exists() and not (offline / f"{name}.sha256").exists()
+    source.clear_faults()
+    run_ok(gvw, "mirror", "create", str(offline), "1.22.10", *args)
+    assert not (offline / ".gvw-partial").exists()
+    index = json.loads((offline / "index.json").read_text())
+    assert [r["version"] for r in index] == ["go1.22.10", "go1.21.13"]
