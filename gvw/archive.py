@@ -32,22 +32,33 @@ _DRIVE_RE = re.compile(r"^[A-Za-z]:")
 _COPY_CHUNK = 1 << 20
 
 
+# called with each written file's relative path; returns where its bytes go as well
+FileSink = Callable[[str], Callable[[bytes], None]]
+
+
 def extract_archive(
-    archive: Path, target: Path, *, name: str, reporter: Reporter, label: str
+    archive: Path,
+    target: Path,
+    *,
+    name: str,
+    reporter: Reporter,
+    label: str,
+    sink: FileSink | None = None,
 ) -> None:
     """Extract the ``go/`` tree of ``archive`` into the empty directory ``target``.
 
     ``name`` is the archive's real file name (the download may be a ``.part`` file):
     it decides the format and names the archive in errors. Raises ArchiveError for
     corrupt or hostile archives; the caller removes ``target`` on failure.
+    ``sink`` sees every regular file's bytes as they are written (the install manifest).
     """
     shown = name
     name = name.lower()
     try:
         if name.endswith(".zip"):
-            _Extractor(target, archive, shown).extract_zip(reporter, label)
+            _Extractor(target, archive, shown, sink).extract_zip(reporter, label)
         elif name.endswith((".tar.gz", ".tgz")):
-            _Extractor(target, archive, shown).extract_tar(reporter, label)
+            _Extractor(target, archive, shown, sink).extract_tar(reporter, label)
         else:
             raise ArchiveError(
                 f"{shown} is neither a .tar.gz nor a .zip archive",
@@ -136,8 +147,9 @@ class _GunzipThread:
 
 
 class _Extractor:
-    def __init__(self, target: Path, archive: Path, shown: str) -> None:
+    def __init__(self, target: Path, archive: Path, shown: str, sink: FileSink | None) -> None:
         self.root = long_path(target)
+        self.sink = sink
         self.archive = archive
         self.shown = shown  # the name errors use
         self.links: set[str] = set()  # relative paths of links created so far
@@ -280,6 +292,7 @@ class _Extractor:
         perm = 0o755 if mode & 0o111 else 0o644
         if os.path.lexists(path):
             os.unlink(path)  # a repeated entry replaces the file, never writes through it
+        feed = self.sink(rel) if self.sink is not None else None
         fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_BINARY", 0), perm)
         with os.fdopen(fd, "wb") as out:
             while True:
@@ -287,6 +300,8 @@ class _Extractor:
                 if not chunk:
                     break
                 out.write(chunk)
+                if feed is not None:
+                    feed(chunk)
         os.utime(path, (mtime, mtime))
 
     def _symlink(self, rel: str, target: str, name: str) -> None:

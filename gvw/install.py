@@ -298,10 +298,21 @@ class Installer:
     def _install_verified(
         self, version: GoVersion, archive: Path, *, name: str, source: str, sha256: str
     ) -> InstallOutcome:
+        from gvw.manifest import Collector, write_manifest
+
         staging = self.store.new_staging_dir(version)
         try:
-            extract_archive(archive, staging, name=name, reporter=self.reporter, label="Extracting")
+            digests = Collector()  # hashed while extracting: the manifest gvw verify checks
+            extract_archive(
+                archive,
+                staging,
+                name=name,
+                reporter=self.reporter,
+                label="Extracting",
+                sink=digests.file,
+            )
             _check_version_file(staging, version, name)
+            write_manifest(staging, digests.manifest(staging))
             meta = InstallMetadata(version.name, source, sha256, time.time())
             if self.before_change is not None:
                 self.before_change(version)

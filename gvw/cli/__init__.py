@@ -35,6 +35,7 @@ COMMANDS = {
     "rollback": "gvw.cli.snapshots:rollback",
     "restore": "gvw.cli.snapshots:restore",
     "log": "gvw.cli.log:log",
+    "verify": "gvw.cli.verify:verify",
 }
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
+from typing import Any
 
 import click
 
@@ -36,6 +37,7 @@ from gvw.versions import parse_spec
 )
 @click.option("--refresh", is_flag=True, help="Fetch the download index even if cached.")
 @click.option("-q", "--quiet", is_flag=True, help="No progress bars or messages.")
+@click.option("--verify", "verify", is_flag=True, help="Run gvw verify on the versions after.")
 @click.option("--json", "as_json", is_flag=True, help="Print the result as JSON.")
 def install(
     *,
@@ -46,6 +48,7 @@ def install(
     skip_checksum: bool,
     refresh: bool,
     quiet: bool,
+    verify: bool,
     as_json: bool,
 ) -> None:
     """Install Go versions: 1.22.10, go1.22.10, 1.22 (newest 1.22.x), 1.23rc1, latest.
@@ -97,24 +100,38 @@ def install(
                 if not outcome.already_installed:
                     change.versions_changed()
                     change.note("installed", version=outcome.version.name)
-    _show(outcomes, as_json=as_json, quiet=quiet)
+    if not verify:
+        _show(outcomes, as_json=as_json, quiet=quiet)
+        return
+    from gvw.cli.verify import show, verify_versions
+    from gvw.verify import require_ok
+
+    reports = verify_versions(app, [o.version for o in outcomes], clean_cache=False)
+    _show(outcomes, as_json=as_json, quiet=quiet, verified=[r.as_json() for r in reports])
+    if not as_json:
+        show(reports, as_json=False)
+    require_ok(reports)
 
 
-def _show(outcomes: list[InstallOutcome], *, as_json: bool, quiet: bool) -> None:
+def _show(
+    outcomes: list[InstallOutcome],
+    *,
+    as_json: bool,
+    quiet: bool,
+    verified: list[dict[str, Any]] | None = None,
+) -> None:
     if as_json:
-        click.echo(
-            json.dumps(
-                [
-                    {
-                        "version": o.version.name,
-                        "path": str(o.path),
-                        "status": "already-installed" if o.already_installed else "installed",
-                    }
-                    for o in outcomes
-                ],
-                indent=2,
-            )
-        )
+        rows: list[dict[str, Any]] = [
+            {
+                "version": o.version.name,
+                "path": str(o.path),
+                "status": "already-installed" if o.already_installed else "installed",
+            }
+            for o in outcomes
+        ]
+        for row, report in zip(rows, verified or []):  # --verify: gvw verify --json's entry
+            row["verify"] = report
+        click.echo(json.dumps(rows, indent=2))
         return
     if quiet:
         return
