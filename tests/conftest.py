@@ -3,4 +3,5 @@
 pytest_plugins = [
     "tests.support.mirror_fixtures",
     "tests.support.gvw_env",
+    "tests.support.patch_mirror",
 ]

@@ -36,6 +36,7 @@ COMMANDS = {
     "restore": "gvw.cli.snapshots:restore",
     "log": "gvw.cli.log:log",
     "verify": "gvw.cli.verify:verify",
+    "try": "gvw.cli.try_:try_",
     "upgrade": "gvw.cli.upgrade:upgrade",
 }
 
