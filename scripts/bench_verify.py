@@ -7,7 +7,8 @@ Each round, interleaved and with the files in the page cache for all of them:
 `sha256sum` over every file of the tree (one process, the files given by xargs), the
 integrity pass with gvw's default threads, and the same pass with one thread. Prints
 the medians and the ratios; `gvw verify` as a whole adds the function checks (a few
-seconds for a hello-world build with a warm build cache).
+seconds for a hello-world build with a warm build cache). Then what the manifest costs
+an install: extracting the archive with and without hashing on the way, interleaved.
 
     python scripts/bench_verify.py [--rounds N]
 """
@@ -68,6 +69,7 @@ def main() -> None:
             results["sha256sum"].append(timed(sha256sum))
             results["verify"].append(timed(lambda: verify(workers)))
             results["verify-1"].append(timed(lambda: verify(1)))
+        extract = extraction_rounds(mirror / f"go{VERSION}.linux-amd64.tar.gz", Path(temp), rounds)
     medians = {name: statistics.median(times) for name, times in results.items()}
     size = sum(int(e.get("size", 0)) for e in manifest.values()) / 1e6
     print(f"tree: Go {VERSION}, {len(manifest)} files, {size:.0f} MB; {rounds} rounds, medians")
@@ -76,6 +78,34 @@ def main() -> None:
     print(f"gvw integrity, 1 thread      {medians['verify-1']:.3f} s")
     print(f"ratio gvw / sha256sum        {medians['verify'] / medians['sha256sum']:.2f}")
     print(f"ratio {workers} threads / 1 thread   {medians['verify'] / medians['verify-1']:.2f}")
+    plain, hashed = statistics.median(extract["plain"]), statistics.median(extract["manifest"])
+    print(f"extract without manifest     {plain:.3f} s")
+    print(f"extract with manifest        {hashed:.3f} s")
+    print(f"ratio with / without         {hashed / plain:.2f}")
+
+
+def extraction_rounds(archive: Path, temp: Path, rounds: int) -> dict[str, list[float]]:
+    from gvw.archive import extract_archive
+    from gvw.fsutil import remove_tree
+    from gvw.manifest import Collector
+    from gvw.reporting import SilentReporter
+
+    times: dict[str, list[float]] = {"plain": [], "manifest": []}
+    for number in range(rounds):
+        for mode, found in times.items():
+            target = temp / f"extract-{mode}-{number}"
+            target.mkdir()
+            started = time.perf_counter()
+            digests = Collector()
+            sink = digests.file if mode == "manifest" else None
+            extract_archive(
+                archive, target, name=archive.name, reporter=SilentReporter(), label="", sink=sink
+            )
+            if mode == "manifest":
+                digests.manifest(target)
+            found.append(time.perf_counter() - started)
+            remove_tree(target)
+    return times
 
 
 if __name__ == "__main__":
