@@ -162,3 +162,22 @@ def test_gvw_go_version_in_the_environment_is_refused(store: GvwEnv) -> None:
         result.error_lines[-1] == "gvw: unset it first: gvw shell --unset (or unset GVW_GO_VERSION)"
     )
     assert (project / ".go-version").read_bytes() == PIN
+
+
+def test_run_replaces_the_checks_and_json_reports_the_upgrade(store: GvwEnv) -> None:
+    project = _project(store.base, PASSING_TEST, pin=b"go1.25.4\n")
+    result = store.run("upgrade", "--run", "go vet ./...", "--json", cwd=project)
+    assert result.returncode == 0, result.stderr
+    report = json.loads(result.stdout)
+    assert (report["current"], report["target"], report["upgraded"], report["pin_changed"]) == (
+        OLD,
+        NEW,
+        True,
+        True,
+    )
+    assert report["verify"]["ok"] is True
+    assert [(r["version"], r["command"], r["exit_code"]) for r in report["runs"]] == [
+        (OLD, ["go", "vet", "./..."], 0),
+        (NEW, ["go", "vet", "./..."], 0),
+    ]
+    assert (project / ".go-version").read_bytes() == b"go1.25.5\n"  # the prefix stays
