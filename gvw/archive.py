@@ -18,7 +18,7 @@ import zipfile
 import zlib
 from collections.abc import Iterator
 from pathlib import Path
-from typing import IO
+from typing import IO, Callable
 
 from gvw.errors import ArchiveError
 from gvw.fsutil import IS_WINDOWS, long_path, store_error
@@ -41,22 +41,33 @@ _UTIME_ON_FD = os.utime in os.supports_fd  # not on Windows
 _SPECIAL_FILE_MODES = (stat.S_IFCHR, stat.S_IFBLK, stat.S_IFIFO, stat.S_IFSOCK)
 
 
+# called with each written file's relative path; returns where its bytes go as well
+FileSink = Callable[[str], Callable[[bytes], None]]
+
+
 def extract_archive(
-    archive: Path, target: Path, *, name: str, reporter: Reporter, label: str
+    archive: Path,
+    target: Path,
+    *,
+    name: str,
+    reporter: Reporter,
+    label: str,
+    sink: FileSink | None = None,
 ) -> None:
     """Extract the ``go/`` tree of ``archive`` into the empty directory ``target``.
 
     ``name`` is the archive's real file name (the download may be a ``.part`` file):
     it decides the format and names the archive in errors. Raises ArchiveError for
     corrupt or hostile archives; the caller removes ``target`` on failure.
+    ``sink`` sees every regular file's bytes as they are written (the install manifest).
     """
     shown = name
     name = name.lower()
     with _archive_errors(shown, target):
         if name.endswith(".zip"):
-            _Extractor(target, archive, shown).extract_zip(reporter, label)
+            _Extractor(target, archive, shown, sink).extract_zip(reporter, label)
         elif name.endswith((".tar.gz", ".tgz")):
-            _Extractor(target, archive, shown).extract_tar(reporter, label)
+            _Extractor(target, archive, shown, sink).extract_tar(reporter, label)
         else:
             raise ArchiveError(
                 f"{shown} is neither a .tar.gz nor a .zip archive",
@@ -94,9 +105,18 @@ def _archive_errors(shown: str, target: Path) -> Iterator[None]:
 
 
 class _Extractor:
-    def __init__(self, target: Path, archive: Path, shown: str, *, top: str = TOP_DIR) -> None:
+    def __init__(
+        self,
+        target: Path,
+        archive: Path,
+        shown: str,
+        sink: FileSink | None = None,
+        *,
+        top: str = TOP_DIR,
+    ) -> None:
         self.root = long_path(target)
         self.top = top.split("/")  # every entry must sit below it
+        self.sink = sink  # where each written file's bytes go as well (the manifest)
         self.archive = archive
         self.shown = shown  # the name errors use
         self.links: set[str] = set()  # relative paths of links created so far
@@ -278,6 +298,7 @@ class _Extractor:
         except FileExistsError:
             os.unlink(path)  # a repeated entry replaces the file, never writes through it
             fd = os.open(path, _CREATE_FLAGS, perm)
+        feed = self.sink(rel) if self.sink is not None else None
         try:
             # unbuffered writes on the descriptor: no file object, no isatty or lseek
             remaining = size
@@ -286,6 +307,8 @@ class _Extractor:
                 if not chunk:
                     break  # tarfile and zipfile raise on a short entry themselves
                 remaining -= len(chunk)
+                if feed is not None:
+                    feed(chunk)
                 view = memoryview(chunk)
                 while view:
                     view = view[os.write(fd, view) :]

@@ -17,7 +17,7 @@ import time
 import uuid
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Callable
+from typing import TYPE_CHECKING, Callable
 
 from gvw import http
 from gvw.archive import check_version_file, extract_archive
@@ -45,6 +45,9 @@ from gvw.versions import (
     newest_matching,
     parse_release_name,
 )
+
+if TYPE_CHECKING:
+    from gvw.manifest import Collector
 
 _ARCHIVE_NAME_RE = re.compile(
     r"^go(?P<version>[0-9]+\.[0-9]+(?:\.[0-9]+)?(?:(?:beta|rc)[0-9]+)?)"
@@ -312,10 +315,23 @@ class Installer:
     def _install_verified(
         self, version: GoVersion, archive: Path, *, name: str, source: str, sha256: str
     ) -> InstallOutcome:
-        def fill(staging: Path) -> None:
-            extract_archive(archive, staging, name=name, reporter=self.reporter, label="Extracting")
+        from gvw.manifest import Collector
 
-        return self.install_tree(version, fill, source=source, sha256=sha256, name=name)
+        digests = Collector()  # hashed while extracting: the manifest gvw verify checks
+
+        def fill(staging: Path) -> None:
+            extract_archive(
+                archive,
+                staging,
+                name=name,
+                reporter=self.reporter,
+                label="Extracting",
+                sink=digests.file,
+            )
+
+        return self.install_tree(
+            version, fill, source=source, sha256=sha256, name=name, digests=digests
+        )
 
     def install_tree(
         self,
@@ -325,13 +341,19 @@ class Installer:
         source: str,
         sha256: str,
         name: str | None = None,
+        digests: Collector | None = None,
     ) -> InstallOutcome:
-        """Stage the verified tree ``fill`` writes into an empty directory, check it
-        and move it into place: the one path every kind of source ends in."""
+        """Stage the verified tree ``fill`` writes into an empty directory, check it,
+        record its manifest (``digests`` saw the bytes as they were written; files it
+        did not see are hashed from disk) and move it into place: the one path every
+        kind of source ends in."""
+        from gvw.manifest import Collector, write_manifest
+
         staging = self.store.new_staging_dir(version)
         try:
             fill(staging)
             check_version_file(staging, version, name or source)
+            write_manifest(staging, (digests or Collector()).manifest(staging))
             meta = InstallMetadata(version.name, source, sha256, time.time())
             if self.before_change is not None:
                 self.before_change(version)

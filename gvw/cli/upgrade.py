@@ -1,0 +1,205 @@
+"""gvw upgrade: install a newer Go, verify it, run the checks, then change the pin."""
+
+from __future__ import annotations
+
+import json
+import shlex
+from typing import TYPE_CHECKING, Any
+
+import click
+
+from gvw.cli.app import App
+from gvw.cli.runs import CACHE_NOTE, show_runs
+from gvw.cli.terminal import TerminalReporter
+from gvw.errors import ExitCode
+
+if TYPE_CHECKING:
+    from gvw.changes import Change
+    from gvw.install import Installer
+    from gvw.snapshots.model import ScopeKind
+    from gvw.upgrade import Checks, Pin, UpgradePlan, UpgradeResult
+
+
+@click.command()
+@click.argument("spec", required=False, metavar="[SPEC]")
+@click.option("--check", is_flag=True, help="Only say whether an upgrade is available (exit 19).")
+@click.option("--global", "use_global", is_flag=True, help="Upgrade the global version.")
+@click.option("--run", "run_", multiple=True, metavar="CMD", help="A check to run (repeatable).")
+@click.option("--no-test", is_flag=True, help="Run no checks (verification still runs).")
+@click.option("--mirror", metavar="URL", help="Download from this mirror.")
+@click.option("--refresh", is_flag=True, help="Fetch the download index even if cached.")
+@click.option("-q", "--quiet", is_flag=True, help="No progress bars or messages.")
+@click.option("--json", "as_json", is_flag=True, help="Print the result as JSON.")
+def upgrade(
+    *,
+    spec: str | None,
+    check: bool,
+    use_global: bool,
+    run_: tuple[str, ...],
+    no_test: bool,
+    mirror: str | None,
+    refresh: bool,
+    quiet: bool,
+    as_json: bool,
+) -> int:
+    """Upgrade the Go pinned here (nearest .go-version, else the global file) to SPEC
+    (1.26, latest, 1.25.5), by default the newest patch release of its family.
+
+    Installs the target, verifies it, runs the checks (default in a Go module:
+    go build ./... and go test ./...) under the current version and the target, and
+    only when all pass under the target changes the version word of the pin. Any
+    failure leaves the pin as it was (exit 17 verification, 20 checks). gvw rollback
+    puts the old pin back.
+    """
+    from gvw.install import Installer
+    from gvw.upgrade import find_pin, plan_upgrade
+
+    if no_test and run_:
+        raise click.UsageError("give either --run CMD or --no-test, not both")
+    app = App()
+    reporter = TerminalReporter(quiet=quiet or as_json)
+    pin = find_pin(app.cwd, app.env, app.paths, use_global=use_global)
+    installer = Installer(
+        app.store,
+        config=app.config,
+        mirror=app.mirror(mirror),
+        platform=app.platform,
+        reporter=reporter,
+        refresh_index=refresh,
+    )
+    plan = plan_upgrade(pin, app.store, installer, spec)
+    if check or not plan.upgrade_available:
+        _show_plan(plan, as_json=as_json)
+        return int(ExitCode.UPGRADE_AVAILABLE if check and plan.upgrade_available else 0)
+    checks = None if no_test else _checks(app, run_, reporter)
+    scope: list[ScopeKind] = ["installed", "version_files" if pin.kind == "local" else "global"]
+    files = [pin.path] if pin.kind == "local" else []
+    command = " ".join(["upgrade", *([spec.strip()] if spec else []), *_flags(use_global)])
+    with app.changes.change(command, scope=scope, version_files=files) as change:
+        result = _upgrade(app, plan, installer, change, checks, reporter, as_json=as_json)
+    _show_result(result, as_json=as_json)
+    return 0
+
+
+def _upgrade(
+    app: App,
+    plan: UpgradePlan,
+    installer: Installer,
+    change: Change,
+    checks: Checks | None,
+    reporter: TerminalReporter,
+    *,
+    as_json: bool,
+) -> UpgradeResult:
+    from gvw.cli.verify import show
+    from gvw.upgrade import UpgradeChecksFailed, UpgradeResult, UpgradeVerifyFailed, run_upgrade
+    from gvw.verify import verify_version
+
+    def snapshot_first(_version: object) -> None:  # a version is about to appear
+        change.snapshot()
+
+    installer.before_change = snapshot_first
+    try:
+        return run_upgrade(
+            plan,
+            installer=installer,
+            change=change,
+            verify=lambda v, tree: verify_version(v, tree, platform=app.platform, env=app.env),
+            checks=checks,
+            reporter=reporter,
+            # --rebuild-tools: pass `gvw tools rebuild` here as after_switch (and add
+            # "tools" to the scope), so programs in GOPATH/bin follow the new Go
+            after_switch=None,
+        )
+    except UpgradeVerifyFailed as failed:
+        if as_json:
+            _show_result(UpgradeResult(plan, verified=failed.report), as_json=True, failed=True)
+        else:
+            show([failed.report], as_json=False)
+        raise
+    except UpgradeChecksFailed as failed:
+        _show_result(UpgradeResult(plan, runs=failed.runs), as_json=as_json, failed=True)
+        raise
+
+
+def _checks(app: App, commands: tuple[str, ...], reporter: TerminalReporter) -> Checks | None:
+    from gvw.errors import UsageError
+    from gvw.trying import default_commands, new_log_dir
+    from gvw.upgrade import Checks
+
+    cwd = app.require_cwd()
+    if commands:
+        parsed = [tuple(shlex.split(c)) for c in commands]
+        if not all(parsed):
+            raise click.UsageError("--run needs a command, e.g. --run 'go test ./...'")
+    else:
+        try:
+            parsed = default_commands(cwd)
+        except UsageError:
+            reporter.warn(f"{cwd} is not in a Go module: no checks run (name them with --run)")
+            return None
+    return Checks(parsed, cwd, app.env, new_log_dir(app.paths.cache))
+
+
+def _flags(use_global: bool) -> list[str]:
+    return ["--global"] if use_global else []
+
+
+def _plan_json(plan: UpgradePlan) -> dict[str, Any]:
+    return {
+        "current": plan.current.name if plan.current else None,
+        "target": plan.target.name,
+        "upgrade_available": plan.upgrade_available,
+        "pin": str(plan.pin.path),
+        "pin_kind": plan.pin.kind,
+        "pin_spec": plan.pin.word,
+        "new_pin_spec": plan.new_word,
+    }
+
+
+def _show_plan(plan: UpgradePlan, *, as_json: bool) -> None:
+    if as_json:
+        click.echo(json.dumps(_plan_json(plan), indent=2))
+        return
+    current = f"Go {plan.current}" if plan.current else "no installed version"
+    where = _pin_text(plan.pin)
+    if not plan.upgrade_available:
+        click.echo(f"{where} selects Go {plan.target}, the newest release: nothing to do")
+        return
+    click.echo(f"{where} selects {current}; Go {plan.target} is available")
+    if plan.new_word is None:
+        click.echo(f"  {plan.pin.word} follows patch releases: the upgrade only installs it")
+    else:
+        flag = " --global" if plan.pin.kind == "global" else ""
+        click.echo(f"  gvw upgrade{flag} would change {plan.pin.word} to {plan.new_word}")
+
+
+def _show_result(result: UpgradeResult, *, as_json: bool, failed: bool = False) -> None:
+    plan = result.plan
+    if as_json:
+        data = _plan_json(plan)
+        data["upgraded"] = not failed
+        data["pin_changed"] = bool(result.pin_write and result.pin_write.changed)
+        data["verify"] = result.verified.as_json() if result.verified else None
+        data["runs"] = [run.as_json() for run in result.runs]
+        click.echo(json.dumps(data, indent=2))
+        return
+    show_runs(result.runs)
+    if result.runs:
+        click.echo(f"({CACHE_NOTE})")
+    if failed:
+        return
+    if result.pin_write is not None and result.pin_write.changed:
+        click.echo(
+            f"Upgraded {_pin_text(plan.pin)}: {plan.pin.word} -> {plan.new_word} "
+            f"(Go {plan.current or '-'} -> Go {plan.target}); undo with: gvw rollback"
+        )
+    else:
+        click.echo(
+            f"Installed and verified Go {plan.target}; {_pin_text(plan.pin)} says "
+            f"{plan.pin.word}, which follows patch releases and now selects it"
+        )
+
+
+def _pin_text(pin: Pin) -> str:
+    return f"{pin.path}" if pin.kind == "local" else f"the global version ({pin.path})"

@@ -1,0 +1,83 @@
+"""gvw verify: check that installed toolchains are intact and work."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Sequence
+
+import click
+
+from gvw.cli.app import App
+from gvw.errors import NotInstalledError
+from gvw.selection import find_selection, resolve
+from gvw.verify import VersionReport, require_ok, verify_version
+from gvw.versions import GoVersion, newest_matching, parse_spec
+
+
+@click.command()
+@click.argument("specs", nargs=-1, metavar="[VERSION]...")
+@click.option("--all", "all_", is_flag=True, help="Verify every installed version.")
+@click.option("--clean-cache", is_flag=True, help="Build with a temporary GOCACHE.")
+@click.option("--json", "as_json", is_flag=True, help="Print one entry per check as JSON.")
+def verify(*, specs: tuple[str, ...], all_: bool, clean_cache: bool, as_json: bool) -> None:
+    """Check installed Go versions (default: the one selected here).
+
+    Integrity: every file against the manifest recorded at install time (missing,
+    changed and extra files by path). Function: `go version`, `go env GOROOT` and a
+    hello-world build, with GOROOT, GOFLAGS and the go env file ignored and
+    GOTOOLCHAIN=local. Exit code 17 when any check fails.
+    """
+    if all_ and specs:
+        raise click.UsageError("give either VERSION... or --all, not both")
+    app = App()
+    versions = app.store.installed() if all_ else _chosen(app, specs)
+    if all_ and not versions:
+        raise NotInstalledError("no Go version is installed", hint="gvw install 1.22")
+    reports = verify_versions(app, versions, clean_cache=clean_cache)
+    show(reports, as_json=as_json)
+    require_ok(reports)
+
+
+def verify_versions(
+    app: App, versions: Sequence[GoVersion], *, clean_cache: bool
+) -> list[VersionReport]:
+    return [
+        verify_version(
+            v, app.store.require(v), platform=app.platform, env=app.env, clean_cache=clean_cache
+        )
+        for v in versions
+    ]
+
+
+def show(reports: Sequence[VersionReport], *, as_json: bool) -> None:
+    if as_json:
+        click.echo(json.dumps([r.as_json() for r in reports], indent=2))
+        return
+    for report in reports:
+        click.echo(f"Go {report.version} ({report.path}): {'ok' if report.ok else 'FAILED'}")
+        for check in report.checks:
+            click.echo(f"  {'ok  ' if check.ok else 'FAIL'}  {check.name}: {check.message}")
+            for kind in ("missing", "changed", "extra"):
+                for path in check.details.get(kind, []):
+                    click.echo(f"          {kind}: {path}")
+
+
+def _chosen(app: App, specs: Sequence[str]) -> list[GoVersion]:
+    if not specs:
+        resolved = resolve(find_selection(app.cwd, app.env, app.paths), app.store, app.env)
+        if resolved.version is None:
+            raise NotInstalledError(
+                f"the Go selected here is the system Go ({resolved.system_go}), not gvw's",
+                hint="name an installed version: gvw verify 1.22",
+            )
+        return [resolved.version]
+    installed = app.store.installed()
+    chosen = []
+    for text in specs:
+        version = newest_matching(parse_spec(text, origin="the command line"), installed)
+        if version is None:
+            raise NotInstalledError(
+                f"Go {text.strip()} is not installed", hint=f"gvw install {text.strip()}"
+            )
+        chosen.append(version)
+    return chosen
