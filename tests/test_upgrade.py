@@ -181,3 +181,50 @@ def test_run_replaces_the_checks_and_json_reports_the_upgrade(store: GvwEnv) -> 
         (NEW, ["go", "vet", "./..."], 0),
     ]
     assert (project / ".go-version").read_bytes() == b"go1.25.5\n"  # the prefix stays
+
+
+def test_rebuild_tools_rebuilds_gopath_bin_with_the_new_go_and_rollback_restores_them(
+    store: GvwEnv, tmp_path: Path
+) -> None:
+    import hashlib
+    import subprocess
+
+    from tests.support.goproxy_dir import greeting_tool
+
+    proxy = tmp_path / "proxy"
+    greeting_tool(proxy)
+    store.extra_env.update(
+        GOPATH=str(tmp_path / "gopath"),
+        GOPROXY=proxy.as_uri(),
+        GONOSUMDB="example.com",  # the proxy's module is not in the checksum database
+        GOFLAGS="-modcacherw",
+        CGO_ENABLED="0",
+    )
+    go_old = store.root / "versions" / OLD / "bin" / "go"
+    subprocess.run(
+        [str(go_old), "install", "example.com/greet/cmd/greet@v1.0.0"],
+        env=store.env({"GOTOOLCHAIN": "local"}),
+        check=True,
+        capture_output=True,
+    )
+    greet = tmp_path / "gopath" / "bin" / "greet"
+    before = hashlib.sha256(greet.read_bytes()).hexdigest()
+    project = _project(store.base, PASSING_TEST, pin=b"1.25.4\n")
+    result = store.run("upgrade", "--no-test", "--rebuild-tools", "--json", cwd=project)
+    assert result.returncode == 0, result.stderr
+    report = json.loads(result.stdout)
+    assert report["pin_changed"] is True
+    assert [(t["name"], t["status"], t["new_go_version"]) for t in report["tools"]] == [
+        ("greet", "rebuilt", f"go{NEW}")
+    ]
+    built = subprocess.run(
+        [str(go_old), "version", str(greet)], capture_output=True, text=True, check=True
+    )
+    assert built.stdout.strip().endswith(f"go{NEW}")
+    (entry,) = [e for e in store.audit_entries() if e["command"].startswith("upgrade")]
+    assert entry["command"] == "upgrade --rebuild-tools"
+    snapshot = json.loads(run_ok(store, "snapshots", "show", entry["snapshot"], "--json").stdout)
+    assert "tools" in snapshot["scope"]
+    run_ok(store, "rollback")
+    assert (project / ".go-version").read_bytes() == b"1.25.4\n"
+    assert hashlib.sha256(greet.read_bytes()).hexdigest() == before  # the old program is back

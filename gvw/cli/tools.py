@@ -83,25 +83,28 @@ def rebuild(
             if directory is not None
             else []
         )
-        _show(results, target.version, as_json=as_json)
+        show_rebuilt(results, target.version, as_json=as_json)
         error = not_rebuilt_error(results)
         if error is not None:  # inside the guard: the audit log records exit 22
             raise error
 
 
-def _show(results: list[Rebuilt], target: str, *, as_json: bool) -> None:
+def rebuilt_rows(results: list[Rebuilt]) -> list[dict[str, str | None]]:
+    return [
+        {
+            "name": r.tool.name,
+            "status": r.status,
+            "detail": r.detail,
+            "old_go_version": r.tool.go_version or None,
+            "new_go_version": r.new_go_version or None,
+        }
+        for r in results
+    ]
+
+
+def show_rebuilt(results: list[Rebuilt], target: str, *, as_json: bool) -> None:
     if as_json:
-        rows = [
-            {
-                "name": r.tool.name,
-                "status": r.status,
-                "detail": r.detail,
-                "old_go_version": r.tool.go_version or None,
-                "new_go_version": r.new_go_version or None,
-            }
-            for r in results
-        ]
-        click.echo(json.dumps({"go": target, "tools": rows}, indent=2))
+        click.echo(json.dumps({"go": target, "tools": rebuilt_rows(results)}, indent=2))
         return
     labels = {
         "rebuilt": f"rebuilt with {target}",

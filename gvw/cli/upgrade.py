@@ -17,7 +17,9 @@ if TYPE_CHECKING:
     from gvw.changes import Change
     from gvw.install import Installer
     from gvw.snapshots.model import ScopeKind
-    from gvw.upgrade import Checks, Pin, UpgradePlan, UpgradeResult
+    from gvw.tools import Rebuilt
+    from gvw.upgrade import AfterSwitch, Checks, Pin, UpgradePlan, UpgradeResult
+    from gvw.versions import GoVersion
 
 
 @click.command()
@@ -26,6 +28,12 @@ if TYPE_CHECKING:
 @click.option("--global", "use_global", is_flag=True, help="Upgrade the global version.")
 @click.option("--run", "run_", multiple=True, metavar="CMD", help="A check to run (repeatable).")
 @click.option("--no-test", is_flag=True, help="Run no checks (verification still runs).")
+@click.option(
+    "--rebuild-tools",
+    is_flag=True,
+    help="After switching, rebuild the programs in GOPATH/bin with the new Go "
+    "(as gvw tools rebuild; exit 22 when some were not rebuilt).",
+)
 @click.option("--mirror", metavar="URL", help="Download from this mirror.")
 @click.option("--refresh", is_flag=True, help="Fetch the download index even if cached.")
 @click.option("-q", "--quiet", is_flag=True, help="No progress bars or messages.")
@@ -37,6 +45,7 @@ def upgrade(
     use_global: bool,
     run_: tuple[str, ...],
     no_test: bool,
+    rebuild_tools: bool,
     mirror: str | None,
     refresh: bool,
     quiet: bool,
@@ -73,12 +82,45 @@ def upgrade(
         return int(ExitCode.UPGRADE_AVAILABLE if check and plan.upgrade_available else 0)
     checks = None if no_test else _checks(app, run_, reporter)
     scope: list[ScopeKind] = ["installed", "version_files" if pin.kind == "local" else "global"]
+    scope += ["tools"] if rebuild_tools else []
     files = [pin.path] if pin.kind == "local" else []
-    command = " ".join(["upgrade", *([spec.strip()] if spec else []), *_flags(use_global)])
+    flags = [*_flags(use_global), *(["--rebuild-tools"] if rebuild_tools else [])]
+    command = " ".join(["upgrade", *([spec.strip()] if spec else []), *flags])
+    rebuilt: list[Rebuilt] = []
     with app.changes.change(command, scope=scope, version_files=files) as change:
-        result = _upgrade(app, plan, installer, change, checks, reporter, as_json=as_json)
-    _show_result(result, as_json=as_json)
+        after = _tools_rebuilder(app, rebuilt) if rebuild_tools else None
+        result = _upgrade(app, plan, installer, change, checks, reporter, after, as_json=as_json)
+        _show_result(result, as_json=as_json, tools=rebuilt if rebuild_tools else None)
+        if rebuild_tools:
+            from gvw.cli.tools import show_rebuilt
+            from gvw.tools import not_rebuilt_error
+
+            if not as_json:
+                show_rebuilt(rebuilt, f"go{plan.target.name}", as_json=False)
+            error = not_rebuilt_error(rebuilt)
+            if error is not None:  # the upgrade stands; the audit log records exit 22
+                raise error
     return 0
+
+
+def _tools_rebuilder(app: App, into: list[Rebuilt]) -> AfterSwitch:
+    """``--rebuild-tools``: after the pin changed, rebuild GOPATH/bin's programs with
+    the new Go (as ``gvw tools rebuild --with NEW``), keeping the results in ``into``."""
+    from gvw.goenv import host_goos
+    from gvw.tools import list_tools, rebuild_tools, target_toolchain, tools_dir
+
+    def rebuild(change: Change, _old: object, new: GoVersion) -> None:
+        directory = tools_dir(app.env, host_goos())
+        if directory is None:
+            return
+        target = target_toolchain(new.name, app.cwd, app.env, app.store)
+        into.extend(
+            rebuild_tools(
+                list_tools(directory), target, env=app.env, directory=directory, change=change
+            )
+        )
+
+    return rebuild
 
 
 def _upgrade(
@@ -88,6 +130,7 @@ def _upgrade(
     change: Change,
     checks: Checks | None,
     reporter: TerminalReporter,
+    after_switch: AfterSwitch | None,
     *,
     as_json: bool,
 ) -> UpgradeResult:
@@ -107,9 +150,7 @@ def _upgrade(
             verify=lambda v, tree: verify_version(v, tree, platform=app.platform, env=app.env),
             checks=checks,
             reporter=reporter,
-            # --rebuild-tools: pass `gvw tools rebuild` here as after_switch (and add
-            # "tools" to the scope), so programs in GOPATH/bin follow the new Go
-            after_switch=None,
+            after_switch=after_switch,  # --rebuild-tools
         )
     except UpgradeVerifyFailed as failed:
         if as_json:
@@ -174,7 +215,13 @@ def _show_plan(plan: UpgradePlan, *, as_json: bool) -> None:
         click.echo(f"  gvw upgrade{flag} would change {plan.pin.word} to {plan.new_word}")
 
 
-def _show_result(result: UpgradeResult, *, as_json: bool, failed: bool = False) -> None:
+def _show_result(
+    result: UpgradeResult,
+    *,
+    as_json: bool,
+    failed: bool = False,
+    tools: list[Rebuilt] | None = None,
+) -> None:
     plan = result.plan
     if as_json:
         data = _plan_json(plan)
@@ -182,6 +229,10 @@ def _show_result(result: UpgradeResult, *, as_json: bool, failed: bool = False) 
         data["pin_changed"] = bool(result.pin_write and result.pin_write.changed)
         data["verify"] = result.verified.as_json() if result.verified else None
         data["runs"] = [run.as_json() for run in result.runs]
+        if tools is not None:  # --rebuild-tools, as gvw tools rebuild --json lists them
+            from gvw.cli.tools import rebuilt_rows
+
+            data["tools"] = rebuilt_rows(tools)
         click.echo(json.dumps(data, indent=2))
         return
     show_runs(result.runs)
