@@ -18,7 +18,7 @@ from dataclasses import dataclass
 from importlib import resources
 from pathlib import Path
 
-from gvw.fsutil import atomic_write_bytes, rename, store_error
+from gvw.fsutil import atomic_write_bytes, remove_file, rename, store_error
 from gvw.paths import Paths
 from gvw.versions import GoVersion
 
@@ -132,13 +132,8 @@ def _keep(path: Path, data: bytes | None) -> None:
         return
     if data is not None:
         atomic_write_bytes(path, data)
-        return
-    try:
-        path.unlink()
-    except FileNotFoundError:
-        pass
-    except OSError as exc:
-        raise store_error(exc, "remove", path) from exc
+    else:
+        remove_file(path)
 
 
 def stale_shims(paths: Paths, installed: list[GoVersion], *, platform: str) -> list[str]:

@@ -78,7 +78,7 @@ def test_rehash_records_how_to_run_gvw(store: tuple[GvwEnv, MirrorServer, Path])
     bad = gvw.run("rehash")
     assert (bad.returncode, bad.error_lines[0]) == (
         13,
-        f"gvw: 'auto_install' in config file {gvw.config} must be a bool, not str",
+        f"gvw: 'auto_install' in config file {gvw.config} must be true or false, not a string",
     )
 
 

@@ -17,6 +17,7 @@ from pathlib import Path
 from typing import Any
 
 from gvw import http
+from gvw.checksums import hash_file
 from gvw.errors import ChecksumError, StoreError
 from gvw.fleet.lockfile import Lock
 from gvw.fsutil import atomic_write_bytes, atomic_write_text, remove_tree, rename, store_error
@@ -49,7 +50,7 @@ def create_mirror(
     for version, per_platform in sorted(lock.archives.items()):
         for platform, archive in sorted(per_platform.items()):
             target = directory / archive.filename
-            if target.is_file() and _sha256(target) == archive.sha256:
+            if target.is_file() and hash_file(target) == archive.sha256:
                 result.kept.append(archive.filename)
             else:
                 _download(
@@ -150,11 +151,3 @@ def _merged_index(path: Path, entries: list[dict[str, Any]]) -> list[dict[str, A
         }
         for name in ordered
     ]
-
-
-def _sha256(path: Path) -> str:
-    digest = hashlib.sha256()
-    with open(path, "rb") as handle:
-        for block in iter(lambda: handle.read(1 << 20), b""):
-            digest.update(block)
-    return digest.hexdigest()
