@@ -24,6 +24,7 @@ import os
 import stat
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Callable
 
 INSTALLED = ("1.20", "1.20.14", "1.21.0", "1.21.13", "1.21rc2", "1.22.10", "1.22rc1", "1.23rc1")
 EXPECTED_HINT = "gvw: expected a version such as 1.22.10, 1.22, latest or system"
@@ -80,6 +81,46 @@ def make_specials(world: Path, special: dict[str, str]) -> None:
             os.symlink("dir-target", path)
         else:
             raise ValueError(f"unknown special file kind {kind!r}")
+
+
+# lay_out's hooks: put a fake toolchain program (version, tool name) or a shim at a path
+ToolWriter = Callable[[Path, str, str], None]
+ShimWriter = Callable[[Path], None]
+
+
+def lay_out(
+    world: Path,
+    case: Case,
+    *,
+    toolchain: ToolWriter,
+    shim: ShimWriter | None,
+    exe: str = "",
+) -> Path:
+    """Build the case's world (described above) in ``world``; returns the directory the
+    case runs in. Each runner says only how its platform writes a fake toolchain and a
+    shim (``exe``: the programs' suffix, ``.exe`` on Windows): the world is the same
+    for the Python resolver (no shims), the POSIX and native shims and the Windows one.
+    The fake system go is made only when ``case.system_go``."""
+    root = world / "root"
+    for version in case.installed:
+        for tool in ("go", "gofmt"):
+            toolchain(root / "versions" / version / "bin" / f"{tool}{exe}", version, tool)
+    (root / "shims").mkdir(parents=True, exist_ok=True)
+    if shim is not None:
+        for name in {"go", "gofmt", case.tool} | {f"go{v}" for v in case.installed}:
+            shim(root / "shims" / f"{name}{exe}")
+    (world / "sys").mkdir(exist_ok=True)
+    if case.system_go:
+        for tool in ("go", "gofmt"):
+            toolchain(world / "sys" / f"{tool}{exe}", "system", tool)
+    for relative, content in case.files.items():
+        path = world.joinpath(*relative.split("/"))
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_bytes(content)
+    make_specials(world, case.special)
+    cwd = world.joinpath(*case.cwd.split("/"))
+    cwd.mkdir(parents=True, exist_ok=True)
+    return cwd
 
 
 def _pin(path: str, content: bytes) -> dict[str, bytes]:

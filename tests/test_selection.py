@@ -14,33 +14,21 @@ import pytest
 from gvw.errors import GvwError, InvalidVersionError
 from gvw.paths import Paths
 from gvw.selection import find_selection, read_global_file
-from tests.selection_cases import CASES, Case, broken_pin_lines, make_specials
-from tests.support.gvw_env import GvwEnv, write_files
+from tests.selection_cases import CASES, Case, broken_pin_lines, lay_out
+from tests.support.gvw_env import GvwEnv
 from tests.support.posix_world import UNPRIVILEGED_ID, open_to_everyone
 
 PYTHON_CASES = [case for case in CASES if not case.shim_only]
 
 
 def build_world(world: Path, case: Case) -> tuple[Path, dict[str, str]]:
-    root = world / "root"
-    for version in case.installed:
-        for tool in ("go", "gofmt"):
-            exe = root / "versions" / version / "bin" / tool
-            exe.parent.mkdir(parents=True, exist_ok=True)
-            exe.write_text(f"#!/bin/sh\necho {version} {tool}\n")
-            exe.chmod(0o755)
-    (root / "shims").mkdir(parents=True, exist_ok=True)
-    system = world / "sys"
-    system.mkdir()
-    if case.system_go:
-        for tool in ("go", "gofmt"):
-            (system / tool).write_text("#!/bin/sh\necho system\n")
-            (system / tool).chmod(0o755)
-    write_files(world, case.files)
-    make_specials(world, case.special)
-    cwd = world / case.cwd
-    cwd.mkdir(parents=True, exist_ok=True)
-    env = {"GVW_ROOT": str(root), "PATH": str(system), **case.env}
+    def toolchain(path: Path, version: str, tool: str) -> None:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(f"#!/bin/sh\necho {version} {tool}\n")
+        path.chmod(0o755)
+
+    cwd = lay_out(world, case, toolchain=toolchain, shim=None)
+    env = {"GVW_ROOT": str(world / "root"), "PATH": str(world / "sys"), **case.env}
     return cwd, env
 
 

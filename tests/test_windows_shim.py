@@ -21,7 +21,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.selection_cases import CASES, Case, make_specials
+from tests.selection_cases import CASES, Case, lay_out
 from tests.support.wine import (
     MINGW_GCC,
     SYSTEM_PATH,
@@ -129,25 +129,14 @@ class CaseRun:
 
 def build_world(world: Path, case: Case, fakego: Path) -> Job:
     """The case's world (see tests/selection_cases.py) and the job that runs it."""
-    root = world / "root"
-    shims = root / "shims"
-    shims.mkdir(parents=True)
-    for version in case.installed:
-        for tool in ("go.exe", "gofmt.exe"):
-            _link(fakego, root / "versions" / version / "bin" / tool)
-    for name in {"go", "gofmt", case.tool} | {f"go{v}" for v in case.installed}:
-        _link(SHIM, shims / f"{name}.exe")
-    system = world / "sys"
-    system.mkdir()
-    if case.system_go:
-        _link(fakego, system / "go.exe")
-        _link(fakego, system / "gofmt.exe")
-    for relative, content in case.files.items():
-        path = world / relative
-        path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_bytes(content)
-    make_specials(world, case.special)
-    (world / case.cwd).mkdir(parents=True, exist_ok=True)
+    lay_out(
+        world,
+        case,
+        toolchain=lambda path, _version, _tool: _link(fakego, path),
+        shim=lambda path: _link(SHIM, path),
+        exe=".exe",
+    )
+    shims, system = world / "root" / "shims", world / "sys"
     env: dict[str, str | None] = {
         "GVW_ROOT": None,
         "GVW_GO_VERSION": None,

@@ -25,7 +25,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-from tests.selection_cases import Case, make_specials
+from tests.selection_cases import Case, lay_out
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
 POSIX_SHIM = REPO_ROOT / "gvw" / "shim_files" / "posix_shim.sh"
@@ -220,13 +220,15 @@ def write_files(world: World, files: Mapping[str, bytes]) -> None:
 
 
 def build_case_world(base: Path, case: Case, program: Path = POSIX_SHIM) -> World:
-    """The world of one shared selection case, with its shim (``case.tool``) installed."""
-    world = build_world(base, case.installed, program=program)
-    if not (world.shims / case.tool).exists():
-        install_shim(world.shims, case.tool, program)
-    write_files(world, case.files)
-    make_specials(world.path, case.special)
-    (world.path / case.cwd).mkdir(parents=True, exist_ok=True)
+    """The world of one shared selection case (tests/selection_cases.py ``lay_out``),
+    with this shim ``program`` and the tools the POSIX runner puts on PATH."""
+    world = build_world(base, program=program)  # shims and tools; the store below
+    lay_out(
+        world.path,
+        case,
+        toolchain=lambda path, version, tool: write_fake_tool(path, version, tool),
+        shim=lambda path: install_shim(path.parent, path.name, program),
+    )
     return world
 
 
