@@ -120,6 +120,7 @@ class _Extractor:
         self.archive = archive
         self.shown = shown  # the name errors use
         self.links: set[str] = set()  # relative paths of links created so far
+        self.link_keys: set[str] = set()  # the same, case-folded
         self.dirs: set[str] = {""}  # relative paths of directories known to exist
         self.total = 0
         self.entries = 0
@@ -220,8 +221,10 @@ class _Extractor:
         if not rel:
             return None
         if self.links:
-            for prefix in _prefixes(rel):
-                if prefix in self.links:
+            # case-folded: on a case-insensitive filesystem (macOS, Windows) go/s/A/x
+            # would be written through the link go/s/a
+            for prefix in _prefixes(rel.casefold()):
+                if prefix in self.link_keys:
                     self._refuse(name, "would be written through a link")
         return rel
 
@@ -334,6 +337,13 @@ class _Extractor:
             os.unlink(path)
         os.symlink(target, path)
         self.links.add(rel)
+        self.link_keys.add(rel.casefold())
+        # a chain (go/s/b -> .., then go/s/a -> b/../..) passes the textual check: see
+        # where the link leads now, before any later entry could be written through it
+        real = os.path.realpath(path)
+        root = os.path.realpath(self.root)
+        if real != root and not real.startswith(root + os.sep):
+            self._refuse(name, f"is a link to {target!r}, which leads outside the target")
 
     def _hardlink(self, rel: str, target: str, name: str) -> None:
         source_rel = self._relative(target)

@@ -93,6 +93,8 @@ class AuditLog:
         for path in self.files():
             try:
                 lines = path.read_bytes().splitlines()
+            except FileNotFoundError:  # rotated away since it was listed: read on
+                continue
             except OSError as exc:
                 raise StoreError(f"cannot read the audit log {path}: {exc.strerror}") from exc
             for raw in reversed(lines):

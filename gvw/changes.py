@@ -23,7 +23,6 @@ is given here, once per command; ``gvw rollback`` of its snapshot puts back only
 
 from __future__ import annotations
 
-import contextlib
 import getpass
 import os
 import socket
@@ -152,11 +151,18 @@ class Changes:
         try:
             yield change
         except BaseException as error:
-            with contextlib.suppress(GvwError, OSError):
+            try:  # what did change before the failure still gets its shims
                 self._finish(change)
+            except (GvwError, OSError) as also:
+                shown = also.message if isinstance(also, GvwError) else str(also)
+                self.reporter.warn(f"the shims were not brought up to date: {shown}")
             self._log(change, error)
             raise
-        self._finish(change)
+        try:
+            self._finish(change)
+        except BaseException as error:  # the change happened; its record says how it ended
+            self._log(change, error)
+            raise
         self._log(change, None)
 
     def _finish(self, change: Change) -> None:

@@ -35,6 +35,7 @@ from gvw.goproxy.install import install_from_proxy, proxy_releases
 from gvw.index import Release, ReleaseFile, ReleaseIndex, is_sha256
 from gvw.mirror import Mirror, load_store_index, notice_plain_http
 from gvw.platforms import Platform
+from gvw.redaction import redact
 from gvw.reporting import Reporter
 from gvw.store import InstallMetadata, Store
 from gvw.versions import (
@@ -354,7 +355,8 @@ class Installer:
             fill(staging)
             check_version_file(staging, version, name or source)
             write_manifest(staging, (digests or Collector()).manifest(staging))
-            meta = InstallMetadata(version.name, source, sha256, time.time())
+            # a mirror's user:token is never written into the store (gvw facts shows it)
+            meta = InstallMetadata(version.name, redact(source), sha256, time.time())
             if self.before_change is not None:
                 self.before_change(version)
             path = self.store.commit_staging(staging, version, meta)

@@ -16,7 +16,6 @@ import hashlib
 import json
 import os
 from collections.abc import Callable, Iterator, Mapping
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -122,6 +121,8 @@ def check_tree(tree: Path, files: Mapping[str, Entry], *, workers: int | None = 
             result.changed.append(rel)  # a size that differs needs no hashing
         else:
             to_hash.append((rel, path, entry))
+    from concurrent.futures import ThreadPoolExecutor  # only gvw verify needs threads
+
     with ThreadPoolExecutor(max_workers=workers or default_workers()) as pool:
         digests = pool.map(lambda item: _hash_or_none(item[1]), to_hash, chunksize=16)
         for (rel, _path, entry), digest in zip(to_hash, digests):

@@ -20,6 +20,7 @@ from gvw.errors import (
     InvalidVersionError,
     NotInstalledError,
     NoVersionSelectedError,
+    StoreError,
     UsageError,
 )
 from gvw.fsutil import atomic_write_bytes, atomic_write_text, store_error
@@ -118,9 +119,13 @@ def _holds(path: Path, text: str) -> bool:
         return False
 
 
-def replace_pin_word(path: Path, word: str, *, change: Change) -> PinWrite:
+def replace_pin_word(
+    path: Path, word: str, *, change: Change, expected: str | None = None
+) -> PinWrite:
     """Change only the version word of the pin in ``path`` (``gvw upgrade``): the
-    comments, other lines, line endings and a BOM stay byte for byte as they were."""
+    comments, other lines, line endings and a BOM stay byte for byte as they were.
+    ``expected``: the word the file held when the upgrade began; a pin changed since
+    (by hand, by another gvw) is the user's newer choice and is not overwritten."""
     try:
         data = path.read_bytes()
     except OSError as exc:
@@ -129,6 +134,12 @@ def replace_pin_word(path: Path, word: str, *, change: Change) -> PinWrite:
     if start < 0:
         raise InvalidVersionError(f"no Go version in {path}", hint=EXPECTED_HINT)
     previous = data[start:end].decode("utf-8", "surrogateescape")
+    if expected is not None and previous != expected:
+        raise StoreError(
+            f"{path} changed while the upgrade ran (it said {expected}, now {previous}); "
+            "it was left as it is",
+            hint="run gvw upgrade again",
+        )
     new = data[:start] + word.encode("utf-8") + data[end:]
     if new == data:
         return PinWrite(path, word, word, previous, changed=False)

@@ -166,8 +166,43 @@ def run_upgrade(
     if not outcome.already_installed:
         change.versions_changed()
         change.note("installed", version=target.name)
-    keep = _kept_hint(plan, installed_now=not outcome.already_installed)
-    result.verified = verify(target, outcome.path)
+    # a family pin (1.25) selects a newly installed patch at once: if it fails, it must
+    # not stay where every go run would pick it up (verify -> try -> switch)
+    withdraw = (
+        not outcome.already_installed
+        and plan.new_word is None
+        and plan.pin.spec != ExactSpec(target)
+    )
+    keep = _kept_hint(plan, installed_now=not outcome.already_installed, withdrawn=withdraw)
+    try:
+        _verify_and_check(plan, result, installer, verify, checks, reporter, outcome.path, keep)
+    except (UpgradeVerifyFailed, UpgradeChecksFailed):
+        if withdraw:
+            with installer.store.install_lock(target):
+                installer.store.remove(target)
+            change.note("uninstalled", version=target.name, why="failed the upgrade")
+        raise
+    if plan.new_word is not None:
+        result.pin_write = replace_pin_word(
+            plan.pin.path, plan.new_word, change=change, expected=plan.pin.word
+        )
+    if after_switch is not None:
+        after_switch(change, plan.current, target)
+    return result
+
+
+def _verify_and_check(
+    plan: UpgradePlan,
+    result: UpgradeResult,
+    installer: Installer,
+    verify: Verifier,
+    checks: Checks | None,
+    reporter: Reporter,
+    root: Path,
+    keep: str,
+) -> None:
+    target = plan.target
+    result.verified = verify(target, root)
     if not result.verified.ok:
         failed = ", ".join(c.name for c in result.verified.checks if not c.ok)
         raise UpgradeVerifyFailed(
@@ -176,7 +211,7 @@ def run_upgrade(
             report=result.verified,
         )
     if checks is not None:
-        result.runs = _run_checks(plan, checks, outcome.path, installer.store, reporter)
+        result.runs = _run_checks(plan, checks, root, installer.store, reporter)
         failures = [r for r in result.runs if r.toolchain.role == "candidate" and not r.ok]
         if failures:
             first = failures[0]
@@ -186,11 +221,6 @@ def run_upgrade(
                 hint=f"full log: {first.log}; {keep}",
                 runs=result.runs,
             )
-    if plan.new_word is not None:
-        result.pin_write = replace_pin_word(plan.pin.path, plan.new_word, change=change)
-    if after_switch is not None:
-        after_switch(change, plan.current, target)
-    return result
 
 
 def _run_checks(
@@ -219,12 +249,15 @@ def _before(runs: Sequence[Run], failed: Run) -> str:
 
 
 def _pin_kept(plan: UpgradePlan) -> str:
-    if plan.new_word is None and plan.pin.spec != ExactSpec(plan.target):
-        return f"{plan.pin.path} ({plan.pin.word}) now selects Go {plan.target.name}"
     return f"{plan.pin.path} still says {plan.pin.word}"
 
 
-def _kept_hint(plan: UpgradePlan, *, installed_now: bool) -> str:
+def _kept_hint(plan: UpgradePlan, *, installed_now: bool, withdrawn: bool) -> str:
+    if withdrawn:
+        return (
+            f"Go {plan.target.name} was moved to the trash, since {plan.pin.word} would "
+            f"select it; install it again with: gvw install {plan.target.name}"
+        )
     what = "was installed and stays" if installed_now else "stays installed"
     return f"Go {plan.target.name} {what}; remove it with: gvw uninstall {plan.target.name}"
 

@@ -119,10 +119,29 @@ def test_a_chain_of_links_that_leads_outside_is_refused(gvw: GvwEnv, tmp_path: P
             Member("go/s", kind="dir", mode=0o755),
             Member("go/s/up", kind="symlink", target=".."),
             Member("go/s/out", kind="symlink", target="up/.."),
+            Member("go/s/out/planted", data=b"written outside"),  # refused before this
         )
     )
     result = install_bytes(gvw, tmp_path, LINUX_TAR, data)
-    assert_refused(result, "go/s/out", "is a link that leads outside the target")
+    assert_refused(result, "go/s/out", "is a link to 'up/..', which leads outside the target")
+    assert_store_untouched(gvw)
+    assert not list(tmp_path.rglob("planted"))
+
+
+def test_writing_through_a_link_in_another_letter_case_is_refused(
+    gvw: GvwEnv, tmp_path: Path
+) -> None:
+    # on a case-insensitive filesystem (macOS, Windows) go/d/A/x is go/d/a/x: through the link
+    data = tar_gz_bytes(
+        go_tree(
+            Member("go/d", kind="dir", mode=0o755),
+            Member("go/e", kind="dir", mode=0o755),
+            Member("go/d/a", kind="symlink", target="../e"),
+            Member("go/d/A/x", data=b"through the link"),
+        )
+    )
+    result = install_bytes(gvw, tmp_path, LINUX_TAR, data)
+    assert_refused(result, "go/d/A/x", "would be written through a link")
     assert_store_untouched(gvw)
 
 

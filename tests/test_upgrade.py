@@ -228,3 +228,21 @@ def test_rebuild_tools_rebuilds_gopath_bin_with_the_new_go_and_rollback_restores
     run_ok(store, "rollback")
     assert (project / ".go-version").read_bytes() == b"1.25.4\n"
     assert hashlib.sha256(greet.read_bytes()).hexdigest() == before  # the old program is back
+
+
+def test_a_family_pin_whose_new_patch_fails_the_checks_does_not_start_using_it(
+    store: GvwEnv,
+) -> None:
+    # a pin of 1.25 would select 1.25.5 as soon as it is installed: a failing patch must
+    # not stay where every go run picks it up
+    project = _project(store.base, FAILING_UNDER_NEW, pin=b"1.25\n")
+    result = store.run("upgrade", cwd=project)
+    assert result.returncode == ExitCode.CHECKS_FAILED, result.stderr
+    assert (project / ".go-version").read_bytes() == b"1.25\n"
+    assert (
+        f"Go {NEW} was moved to the trash, since 1.25 would select it; "
+        f"install it again with: gvw install {NEW}" in result.error_lines[-1]
+    ), result.stderr
+    assert not (store.root / "versions" / NEW).exists()
+    assert run_ok(store, "current", cwd=project).stdout.startswith(OLD)
+    assert not (store.root / "shims" / f"go{NEW}").exists()  # the shims followed

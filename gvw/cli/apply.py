@@ -12,6 +12,7 @@ import click
 from gvw.cli.app import App
 from gvw.cli.terminal import TerminalReporter
 from gvw.errors import ExitCode
+from gvw.redaction import redact
 from gvw.reporting import Progress
 from gvw.versions import parse_installed_name
 
@@ -93,7 +94,7 @@ def apply(
             "snapshot": snapshot_id,
             "warnings": warnings,
         }
-        click.echo(json.dumps(report, indent=2))
+        click.echo(json.dumps(redact(report), indent=2))  # no mirror user:token on stdout
     else:
         _describe(plan.actions(), check=check, manifest=manifest_file, quiet=quiet)
         if show_diff:

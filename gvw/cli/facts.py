@@ -52,7 +52,9 @@ def facts(*, as_json: bool, refresh: bool, mirror: str | None) -> None:
         releases=releases,
     )
     if as_json:
-        click.echo(json.dumps(found, indent=2))
+        from gvw.redaction import redact
+
+        click.echo(json.dumps(redact(found), indent=2))
         return
     click.echo(f"gvw {found['gvw_version']} on {found['platform']}, store {found['root']}")
     for item in found["installed"]:

@@ -170,7 +170,10 @@ def _checks(app: App, commands: tuple[str, ...], reporter: TerminalReporter) -> 
 
     cwd = app.require_cwd()
     if commands:
-        parsed = [tuple(shlex.split(c)) for c in commands]
+        try:
+            parsed = [tuple(shlex.split(c)) for c in commands]
+        except ValueError as exc:  # unbalanced quotes
+            raise click.BadParameter(f"{exc} in {commands!r}", param_hint="--run") from None
         if not all(parsed):
             raise click.UsageError("--run needs a command, e.g. --run 'go test ./...'")
     else:

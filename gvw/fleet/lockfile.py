@@ -172,6 +172,9 @@ def _archive(where: str, version: str, platform: str, entry: object) -> LockedAr
     fix = "write it again with: gvw lock MANIFEST"
     if not isinstance(entry, dict):
         raise _bad(where, f"{key} is not a table", fix)
+    goos, _, goarch = platform.partition("-")
+    if not (goos.isalnum() and goarch.isalnum()):
+        raise _bad(where, f"{key}: {platform!r} is not a platform such as linux-amd64", fix)
     filename, size, sha256 = entry.get("filename"), entry.get("size"), entry.get("sha256")
     if not isinstance(filename, str) or not filename.startswith(f"go{version}."):
         raise _bad(where, f"{key}.filename = {filename!r} is not an archive of Go {version}", fix)

@@ -89,7 +89,7 @@ def main():
         argument_spec=dict(
             versions=dict(type="list", elements="str"),
             prune=dict(type="bool", default=False),
-            mirror=dict(type="str"),
+            mirror=dict(type="str", no_log=True),  # may carry user:token
             lock=dict(type="path"),
             manifest=dict(type="path"),
             gvw_root=dict(type="path"),
