@@ -12,7 +12,6 @@ from __future__ import annotations
 import contextlib
 import hashlib
 import os
-import re
 import time
 import uuid
 from dataclasses import dataclass
@@ -21,7 +20,7 @@ from typing import TYPE_CHECKING, Callable
 
 from gvw import http
 from gvw.archive import check_version_file, extract_archive
-from gvw.checksums import expected_for_file, hash_file, mismatch_error
+from gvw.checksums import expected_for_file, mismatch_error
 from gvw.config import Config
 from gvw.errors import (
     ArchiveError,
@@ -33,6 +32,7 @@ from gvw.errors import (
 from gvw.fsutil import remove_tree, store_error, unlink_quietly
 from gvw.goproxy.install import install_from_proxy, proxy_releases
 from gvw.index import Release, ReleaseFile, ReleaseIndex, is_sha256
+from gvw.local_archive import archive_version, private_copy
 from gvw.mirror import Mirror, load_store_index, notice_plain_http
 from gvw.platforms import Platform
 from gvw.redaction import redact
@@ -44,16 +44,10 @@ from gvw.versions import (
     Spec,
     SystemSpec,
     newest_matching,
-    parse_release_name,
 )
 
 if TYPE_CHECKING:
     from gvw.manifest import Collector
-
-_ARCHIVE_NAME_RE = re.compile(
-    r"^go(?P<version>[0-9]+\.[0-9]+(?:\.[0-9]+)?(?:(?:beta|rc)[0-9]+)?)"
-    r"\.(?P<os>[a-z0-9]+)-(?P<arch>[a-z0-9]+)\.(?:tar\.gz|zip)$"
-)
 
 
 @dataclass(frozen=True)
@@ -183,41 +177,46 @@ class Installer:
         self, archive: Path, *, sha256: str | None, skip_checksum: bool
     ) -> InstallOutcome:
         """Install a local archive (offline machines); the version comes from its name."""
-        match = _ARCHIVE_NAME_RE.match(archive.name)
-        parsed = parse_release_name(match["version"]) if match else None
-        if match is None or parsed is None:
-            raise InvalidVersionError(
-                f"cannot tell the Go version from the file name {archive.name!r}",
-                hint="keep the official name, e.g. go1.22.10.windows-amd64.zip",
-            )
-        version = parsed
+        version = archive_version(archive.name)
         if not archive.is_file():
             raise ArchiveError(f"{archive} does not exist or is not a file")
         with self.store.install_lock(version):
             if self.store.is_installed(version):
                 return self._already(version)
-            self.store.clean_staging(version)
+            self._clean_leftovers(version, archive.name)
             expected = None if skip_checksum else expected_for_file(archive, sha256)
-            actual = hash_file(archive)
-            if expected is not None and actual != expected:
-                # no mirror is involved: another mirror is no remedy
-                raise mismatch_error(
-                    archive.name,
-                    str(archive),
-                    expected,
-                    actual,
-                    hint="the file is damaged or not the release the checksum is for: "
-                    "copy it again and compare its sha256 with https://go.dev/dl/",
+            # hash a private copy and extract that same copy: a file on a share that
+            # changes between the two reads must not be installed as verified
+            copy, actual = private_copy(archive, self.store.paths.downloads)
+            try:
+                return self._install_checked_file(
+                    version, archive, copy, expected=expected, actual=actual
                 )
-            if expected is None:
-                self.reporter.warn(f"installing {archive.name} without checksum verification")
-            return self._install_verified(
-                version,
-                archive,
-                name=archive.name,
-                source=str(archive.absolute()),
-                sha256=actual if expected else "",
+            finally:
+                unlink_quietly(copy)
+
+    def _install_checked_file(
+        self, version: GoVersion, archive: Path, copy: Path, *, expected: str | None, actual: str
+    ) -> InstallOutcome:
+        if expected is not None and actual != expected:
+            # no mirror is involved: another mirror is no remedy
+            raise mismatch_error(
+                archive.name,
+                str(archive),
+                expected,
+                actual,
+                hint="the file is damaged or not the release the checksum is for: "
+                "copy it again and compare its sha256 with https://go.dev/dl/",
             )
+        if expected is None:
+            self.reporter.warn(f"installing {archive.name} without checksum verification")
+        return self._install_verified(
+            version,
+            copy,
+            name=archive.name,
+            source=str(archive.absolute()),
+            sha256=actual if expected else "",
+        )
 
     def _already(self, version: GoVersion) -> InstallOutcome:
         return InstallOutcome(version, self.store.paths.version_dir(version.name), True)

@@ -250,7 +250,11 @@ class Store:
             if index >= keep or (max_age and now - _trash_time(entry) > max_age)
         ]
         for entry in doomed:
-            self.purge(entry)
+            # under the version's lock: a rollback moving this entry back into versions/
+            # (untrash, same lock) never finds it half deleted
+            with self.lock(_install_lock_name(entry_version(entry))):
+                if entry.exists():
+                    self.purge(entry)
         return doomed
 
 
