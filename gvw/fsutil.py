@@ -76,6 +76,20 @@ def atomic_write_bytes(path: Path, data: bytes, *, mode: int | None = None) -> N
         raise
 
 
+@contextlib.contextmanager
+def partial_file(path: Path, action: str) -> Iterator[None]:
+    """Remove the partly written file ``path`` when the block fails, however it fails
+    (Ctrl+C, a signal too); an OSError becomes a StoreError naming ``action``."""
+    try:
+        yield
+    except OSError as exc:
+        unlink_quietly(path)
+        raise store_error(exc, action, path) from exc
+    except BaseException:
+        unlink_quietly(path)
+        raise
+
+
 def atomic_write_text(path: Path, text: str) -> None:
     atomic_write_bytes(path, text.encode("utf-8"))
 

@@ -29,7 +29,7 @@ from gvw.errors import (
     NetworkError,
     NoSuchReleaseError,
 )
-from gvw.fsutil import remove_tree, store_error, unlink_quietly
+from gvw.fsutil import partial_file, remove_tree, store_error, unlink_quietly
 from gvw.goproxy.install import install_from_proxy, proxy_releases
 from gvw.index import Release, ReleaseFile, ReleaseIndex, is_sha256
 from gvw.local_archive import archive_version, private_copy
@@ -245,8 +245,14 @@ class Installer:
         )
         digest = hashlib.sha256()
         size = 0
+        if self.mirror.is_local and not Path(location).exists():
+            progress.close()
+            raise NoSuchReleaseError(
+                f"{location} is listed in the mirror's index but missing",
+                hint=f"fix the mirror directory {self.mirror.directory}",
+            )
         try:
-            with open(part, "wb") as out:
+            with partial_file(part, "download to"), open(part, "wb") as out:
 
                 def sink(chunk: bytes) -> None:
                     nonlocal size
@@ -261,26 +267,12 @@ class Installer:
                     if self.mirror.is_plain_http and not self.index().fetched:
                         notice_plain_http(self.mirror, self.reporter)  # not said yet
                     http.stream(location, sink, timeout=self.config.timeout_seconds)
-            # a longer file is left to the checksum, which names both hashes
-            if archive.size is not None and size < archive.size:
-                raise NetworkError(
-                    f"the download of {location} was cut short: {size} of {archive.size} bytes",
-                    hint="try again",
-                )
-        except FileNotFoundError as exc:
-            unlink_quietly(part)
-            if self.mirror.is_local and not Path(location).exists():
-                raise NoSuchReleaseError(
-                    f"{location} is listed in the mirror's index but missing",
-                    hint=f"fix the mirror directory {self.mirror.directory}",
-                ) from exc
-            raise store_error(exc, "download to", part) from exc
-        except OSError as exc:
-            unlink_quietly(part)
-            raise store_error(exc, "download to", part) from exc
-        except BaseException:
-            unlink_quietly(part)
-            raise
+                # a longer file is left to the checksum, which names both hashes
+                if archive.size is not None and size < archive.size:
+                    raise NetworkError(
+                        f"the download of {location} was cut short: {size} of {archive.size} bytes",
+                        hint="try again",
+                    )
         finally:
             progress.close()
         return part, digest.hexdigest()

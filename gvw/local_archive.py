@@ -11,7 +11,7 @@ import uuid
 from pathlib import Path
 
 from gvw.errors import InvalidVersionError
-from gvw.fsutil import store_error, unlink_quietly
+from gvw.fsutil import partial_file
 from gvw.versions import GoVersion, parse_release_name
 
 _ARCHIVE_NAME_RE = re.compile(
@@ -38,16 +38,10 @@ def private_copy(archive: Path, downloads: Path) -> tuple[Path, str]:
     returns the copy and its sha256 (the caller removes the copy)."""
     part = downloads / f"{archive.name}.{os.getpid()}.{uuid.uuid4().hex[:8]}.part"
     digest = hashlib.sha256()
-    try:
+    with partial_file(part, "copy the archive to"):
         downloads.mkdir(parents=True, exist_ok=True)
         with open(archive, "rb") as source, open(part, "wb") as out:
             for block in iter(lambda: source.read(_CHUNK), b""):
                 out.write(block)
                 digest.update(block)
-    except OSError as exc:
-        unlink_quietly(part)
-        raise store_error(exc, "copy the archive to", part) from exc
-    except BaseException:
-        unlink_quietly(part)
-        raise
     return part, digest.hexdigest()

@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from gvw.errors import ArchiveError, ChecksumError
-from gvw.fsutil import store_error, unlink_quietly
+from gvw.fsutil import partial_file, store_error, unlink_quietly
 from gvw.goproxy.modzip import MODULE, extract_module_zip, zip_hash
 from gvw.goproxy.source import ProxySource, list_releases, proxy_source, stream, toolchain_url
 from gvw.goproxy.verify import Vouched, vouched_hash
@@ -98,39 +98,32 @@ def _download(
         raise store_error(exc, "create", downloads) from exc
     part = downloads / f"{modver}.zip.{os.getpid()}.{uuid.uuid4().hex[:8]}.part"
     digest = hashlib.sha256()
-    try:
-        with open(part, "wb") as out:
+    with partial_file(part, "download to"), open(part, "wb") as out:
 
-            def fetch(proxy: str) -> str:
-                nonlocal digest
-                out.seek(0)
-                out.truncate()  # a proxy that failed half-way left bytes behind
-                digest = hashlib.sha256()
-                url = toolchain_url(proxy, f"{modver}.zip")
-                progress = reporter.progress(f"Downloading {modver}.zip", None, unit="bytes")
+        def fetch(proxy: str) -> str:
+            nonlocal digest
+            out.seek(0)
+            out.truncate()  # a proxy that failed half-way left bytes behind
+            digest = hashlib.sha256()
+            url = toolchain_url(proxy, f"{modver}.zip")
+            progress = reporter.progress(f"Downloading {modver}.zip", None, unit="bytes")
 
-                def sink(chunk: bytes) -> None:
-                    if out.tell() + len(chunk) > MAX_ZIP_BYTES:
-                        raise ArchiveError(
-                            f"{url} sends more than {MAX_ZIP_BYTES >> 20} MiB, more than Go "
-                            "accepts for a module zip; refusing it",
-                            hint="check the proxy: a Go toolchain module is about 100 MB",
-                        )
-                    out.write(chunk)
-                    digest.update(chunk)
-                    progress.advance(len(chunk))
+            def sink(chunk: bytes) -> None:
+                if out.tell() + len(chunk) > MAX_ZIP_BYTES:
+                    raise ArchiveError(
+                        f"{url} sends more than {MAX_ZIP_BYTES >> 20} MiB, more than Go "
+                        "accepts for a module zip; refusing it",
+                        hint="check the proxy: a Go toolchain module is about 100 MB",
+                    )
+                out.write(chunk)
+                digest.update(chunk)
+                progress.advance(len(chunk))
 
-                try:
-                    stream(url, sink, timeout=source.timeout)
-                finally:
-                    progress.close()
-                return url
+            try:
+                stream(url, sink, timeout=source.timeout)
+            finally:
+                progress.close()
+            return url
 
-            url, _proxy = source.try_proxies(fetch, what=f"downloading {MODULE}@{modver}")
-    except OSError as exc:
-        unlink_quietly(part)
-        raise store_error(exc, "download to", part) from exc
-    except BaseException:
-        unlink_quietly(part)
-        raise
+        url, _proxy = source.try_proxies(fetch, what=f"downloading {MODULE}@{modver}")
     return part, url, digest.hexdigest()
