@@ -16,7 +16,6 @@ from __future__ import annotations
 
 import contextlib
 import os
-import stat
 import subprocess
 import tempfile
 from collections.abc import Mapping, Sequence
@@ -28,13 +27,12 @@ from gvw.errors import GvwError, NotInstalledError, UsageError
 from gvw.fsutil import remove_tree, replace, store_error
 from gvw.goenv import go_bin_dir, go_env_file, parse_go_env
 from gvw.snapshots.buildinfo import BuildInfo, read_build_info
-from gvw.snapshots.model import valid_tool_name
+from gvw.snapshots.capture import program_entries
 
 if TYPE_CHECKING:
     from gvw.changes import Change
     from gvw.store import Store
 
-MAX_TOOL_BYTES = 1 << 30  # as snapshots: bigger files are not programs gvw keeps
 BUILD_TIMEOUT_SECONDS = 1800.0
 _MAX_ERROR_CHARS = 2000
 
@@ -133,20 +131,9 @@ def list_tools(directory: Path | None) -> list[ToolInfo]:
     """The programs in ``directory`` (regular files with plain names, not hidden)."""
     if directory is None:
         return []
-    try:
-        entries = sorted(os.scandir(directory), key=lambda e: e.name)
-    except (FileNotFoundError, NotADirectoryError):
-        return []
-    except OSError as exc:
-        raise store_error(exc, "read", directory) from exc
     tools = []
-    for entry in entries:
-        if entry.name.startswith(".") or not valid_tool_name(entry.name):
-            continue
+    for entry, _info in program_entries(directory):
         try:
-            info = entry.stat(follow_symlinks=False)
-            if not stat.S_ISREG(info.st_mode) or info.st_size > MAX_TOOL_BYTES:
-                continue
             data = Path(entry.path).read_bytes()
         except OSError:
             continue

@@ -147,17 +147,16 @@ def read_profile(path: Path) -> ProfileFile:
     return ProfileFile(str(path), Recorded.PRESENT, data)
 
 
-def inventory(bin_dir: Path, blobs: Path, cache_file: Path) -> tuple[Tool, ...]:
-    """The programs in ``bin_dir``, each kept under ``blobs/<sha256>``."""
+def program_entries(bin_dir: Path) -> list[tuple[os.DirEntry[str], os.stat_result]]:
+    """The programs in a GOPATH/bin directory, by name: regular files with plain,
+    not hidden names, at most MAX_TOOL_BYTES (snapshots and ``gvw tools`` alike)."""
     try:
         entries = sorted(os.scandir(bin_dir), key=lambda e: e.name)
     except (FileNotFoundError, NotADirectoryError):
-        return ()
+        return []
     except OSError as exc:
         raise store_error(exc, "read", bin_dir) from exc
-    cache = _load_cache(cache_file, bin_dir)
-    fresh: dict[str, Any] = {}
-    tools = []
+    found = []
     for entry in entries:
         if entry.name.startswith(".") or not valid_tool_name(entry.name):
             continue
@@ -165,8 +164,20 @@ def inventory(bin_dir: Path, blobs: Path, cache_file: Path) -> tuple[Tool, ...]:
             info = entry.stat(follow_symlinks=False)
         except OSError:
             continue
-        if not stat.S_ISREG(info.st_mode) or info.st_size > MAX_TOOL_BYTES:
-            continue
+        if stat.S_ISREG(info.st_mode) and info.st_size <= MAX_TOOL_BYTES:
+            found.append((entry, info))
+    return found
+
+
+def inventory(bin_dir: Path, blobs: Path, cache_file: Path) -> tuple[Tool, ...]:
+    """The programs in ``bin_dir``, each kept under ``blobs/<sha256>``."""
+    programs = program_entries(bin_dir)
+    if not programs:
+        return ()
+    cache = _load_cache(cache_file, bin_dir)
+    fresh: dict[str, Any] = {}
+    tools = []
+    for entry, info in programs:
         identity = [info.st_size, info.st_mtime_ns, info.st_ctime_ns, info.st_ino]
         known = cache.get(entry.name)
         tool = None
