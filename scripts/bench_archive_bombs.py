@@ -29,7 +29,7 @@ from typing import Callable
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 
-from gvw.archive import MAX_ENTRIES, MAX_TOTAL_BYTES  # noqa: E402
+from gvw.install.archive import MAX_ENTRIES, MAX_TOTAL_BYTES  # noqa: E402
 from tests.support.hostile_archives import (  # noqa: E402
     tar_entry_bomb,
     tar_size_bomb,

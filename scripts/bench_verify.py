@@ -40,7 +40,7 @@ def main() -> None:
     parser.add_argument("--rounds", type=int, default=7)
     rounds = parser.parse_args().rounds
 
-    from gvw.manifest import check_tree, default_workers, read_manifest
+    from gvw.install.tree_manifest import check_tree, default_workers, read_manifest
     from scripts.build_mirror import PATCH_VERSIONS, build_mirror, cache_dir
 
     mirror = build_mirror(cache_dir() / "mirror-patch", PATCH_VERSIONS, ["linux-amd64"])
@@ -85,10 +85,10 @@ def main() -> None:
 
 
 def extraction_rounds(archive: Path, temp: Path, rounds: int) -> dict[str, list[float]]:
-    from gvw.archive import extract_archive
-    from gvw.fsutil import remove_tree
-    from gvw.manifest import Collector
-    from gvw.reporting import SilentReporter
+    from gvw.base.fsutil import remove_tree
+    from gvw.base.reporting import SilentReporter
+    from gvw.install.archive import extract_archive
+    from gvw.install.tree_manifest import Collector
 
     times: dict[str, list[float]] = {"plain": [], "manifest": []}
     for number in range(rounds):

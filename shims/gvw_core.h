@@ -13,7 +13,7 @@
 
 #include <stddef.h>
 
-/* Exit codes shared with gvw (gvw/errors.py, README "Exit codes"). */
+/* Exit codes shared with gvw (gvw/base/errors.py, README "Exit codes"). */
 #define EXIT_ERROR 1
 #define EXIT_INVALID_VERSION 3
 #define EXIT_NOT_INSTALLED 4

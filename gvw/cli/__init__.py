@@ -1,6 +1,10 @@
 """The command line: a click group whose commands are imported only when run.
 
-This is the one place where gvw's errors become messages and exit codes.
+This is the one place where gvw's errors become messages and exit codes. Each command
+is a short file that parses options, calls the layers below (``gvw.fleet``,
+``gvw.workflows``, ``gvw.history``, ``gvw.install``...) and prints what they return.
+
+May import: every other package of gvw; nothing imports it (but ``gvw.__main__``).
 """
 
 from __future__ import annotations
@@ -17,7 +21,7 @@ from typing import Any
 import click
 
 from gvw import __version__
-from gvw.errors import ExitCode, GvwError
+from gvw.base.errors import ExitCode, GvwError
 
 # command name -> "module:attribute"; imported on first use so start-up stays fast
 COMMANDS = {
@@ -162,7 +166,7 @@ def run(argv: Sequence[str] | None = None) -> int:
 
 
 def report_error(error: GvwError) -> None:
-    from gvw.redaction import redact  # a mirror's user:token never reaches the terminal
+    from gvw.base.redaction import redact  # a mirror's user:token never reaches the terminal
 
     click.echo(f"gvw: {redact(error.message)}", err=True)
     if error.hint:

@@ -13,18 +13,18 @@ from functools import cached_property
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from gvw.config import Config, load_config
-from gvw.errors import StoreError
-from gvw.paths import Paths
-from gvw.platforms import Platform, host_platform
-from gvw.store import Store
+from gvw.base.config import Config, load_config
+from gvw.base.errors import StoreError
+from gvw.base.paths import Paths
+from gvw.base.platforms import Platform, host_platform
+from gvw.store.version_store import Store
 
 if TYPE_CHECKING:
-    from gvw.audit import AuditLog
-    from gvw.changes import Changes
-    from gvw.mirror import Mirror
-    from gvw.shims import RehashResult
-    from gvw.snapshots.service import Snapshots
+    from gvw.history.audit import AuditLog
+    from gvw.history.changes import Changes
+    from gvw.history.snapshots.service import Snapshots
+    from gvw.install.mirror import Mirror
+    from gvw.store.shims import RehashResult
 
 
 class App:
@@ -79,15 +79,15 @@ class App:
 
     @cached_property
     def snapshots(self) -> Snapshots:
-        from gvw.registry import user_environment
-        from gvw.snapshots.service import Snapshots
+        from gvw.history.snapshots.service import Snapshots
+        from gvw.host.windows_registry import user_environment
 
         return Snapshots(self.store, self.env, self.config, registry=user_environment())
 
     @cached_property
     def audit_log(self) -> AuditLog:
-        from gvw.audit import AuditLog
-        from gvw.fsutil import exclusive_lock
+        from gvw.base.fsutil import exclusive_lock
+        from gvw.history.audit import AuditLog
 
         return AuditLog(
             self.paths.log,
@@ -99,8 +99,8 @@ class App:
     @cached_property
     def changes(self) -> Changes:
         """The guard every state-changing command runs its change in."""
-        from gvw.changes import Changes, Invocation
         from gvw.cli.terminal import TerminalReporter
+        from gvw.history.changes import Changes, Invocation
 
         return Changes(
             take_snapshot=lambda *args, **kwargs: self.snapshots.take(*args, **kwargs),
@@ -115,8 +115,8 @@ class App:
 
     def rehash(self) -> RehashResult:
         """Bring the shims in line with the installed versions."""
-        from gvw.shells import gvw_command
-        from gvw.shims import record_gvw_command, rehash
+        from gvw.host.shells import gvw_command
+        from gvw.store.shims import record_gvw_command, rehash
 
         with self.store.lock("shims"):
             result = rehash(self.paths, self.store.installed(), platform=str(self.platform))
@@ -130,13 +130,13 @@ class App:
         if mirror.is_goproxy:  # the proxies and database Go's own settings name
             from dataclasses import replace
 
-            from gvw.goproxy.settings import resolve_go_settings
+            from gvw.install.goproxy.settings import resolve_go_settings
 
             mirror = replace(mirror, go_settings=resolve_go_settings(self.env))
         return mirror
 
     def _spelled_mirror(self, option: str | None) -> Mirror:
-        from gvw.mirror import Mirror
+        from gvw.install.mirror import Mirror
 
         if option:
             return Mirror.parse(option, origin="--mirror")

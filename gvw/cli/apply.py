@@ -9,12 +9,12 @@ from typing import Any
 
 import click
 
+from gvw.base.errors import ExitCode
+from gvw.base.redaction import redact
+from gvw.base.reporting import Progress
+from gvw.base.versions import parse_installed_name
 from gvw.cli.app import App
 from gvw.cli.terminal import TerminalReporter
-from gvw.errors import ExitCode
-from gvw.redaction import redact
-from gvw.reporting import Progress
-from gvw.versions import parse_installed_name
 
 
 @click.command()
@@ -44,10 +44,10 @@ def apply(
     line), 21 with --check when something would change.
     """
     from gvw.fleet.apply import apply_lock, carry_out
+    from gvw.fleet.desired_state import load_manifest
     from gvw.fleet.lockfile import load_lock
-    from gvw.fleet.manifest import load_manifest
     from gvw.fleet.plan import make_plan
-    from gvw.install import Installer
+    from gvw.install.installer import Installer
 
     app = App()
     reporter = RecordingReporter(TerminalReporter(quiet=quiet or as_json), show=not as_json)

@@ -29,8 +29,8 @@ def _quietly(function: Callable[[App, click.Context], Iterable[str]]) -> Complet
     def complete(
         ctx: click.Context, _param: click.Parameter, incomplete: str
     ) -> list[CompletionItem]:
+        from gvw.base.errors import GvwError
         from gvw.cli.app import App
-        from gvw.errors import GvwError
 
         try:
             return _offer(function(App(), ctx), incomplete)
@@ -79,7 +79,7 @@ def complete_releases(app: App, ctx: click.Context) -> Iterable[str]:
     """What the cached index offers for this platform (install), newest first: latest,
     the families, then every release. Never the network: without a cached index, only
     ``latest``."""
-    from gvw.mirror import cached_index
+    from gvw.install.mirror import cached_index
 
     index = cached_index(app.mirror(ctx.params.get("mirror")), cache_dir=app.paths.index_cache)
     releases = [r for r in (index.releases if index else []) if r.archive_for(app.platform)]
@@ -90,6 +90,6 @@ def complete_releases(app: App, ctx: click.Context) -> Iterable[str]:
 @_quietly
 def complete_snapshot_ids(app: App, _ctx: click.Context) -> Iterable[str]:
     """Snapshot ids, newest first (snapshots show/diff/discard, restore)."""
-    from gvw.snapshots.repository import SnapshotRepository
+    from gvw.history.snapshots.repository import SnapshotRepository
 
     return list(reversed(SnapshotRepository(app.paths.snapshots).ids()))

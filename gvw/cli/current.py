@@ -8,7 +8,7 @@ import click
 
 from gvw.cli.app import App
 from gvw.cli.completion import complete_tools
-from gvw.selection import find_selection, launcher_version, resolve, resolve_tool
+from gvw.selection.resolver import find_selection, launcher_version, resolve, resolve_tool
 
 
 @click.command()

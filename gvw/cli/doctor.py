@@ -7,11 +7,11 @@ from typing import TYPE_CHECKING
 
 import click
 
+from gvw.base.errors import ExitCode
 from gvw.cli.app import App
-from gvw.errors import ExitCode
 
 if TYPE_CHECKING:
-    from gvw.doctor import Machine
+    from gvw.workflows.doctor import Machine
 
 
 @click.command()
@@ -23,7 +23,7 @@ def doctor(*, as_json: bool) -> int:
     One line per check; each problem is followed by its fix. Exit code 0 when all is
     well, 16 when a problem was found.
     """
-    from gvw import doctor as checks
+    from gvw.workflows import doctor as checks
 
     findings = checks.run(machine_of(App()))
     problems = [f for f in findings if not f.ok]
@@ -51,10 +51,10 @@ def doctor(*, as_json: bool) -> int:
 
 def machine_of(app: App) -> Machine:
     """This machine as the doctor's checks see it (gvw facts reports them too)."""
-    from gvw.doctor import Machine
-    from gvw.goenv import host_goos
-    from gvw.registry import user_environment
-    from gvw.winenv import machine_environment
+    from gvw.host.goenv import host_goos
+    from gvw.host.windows_registry import user_environment
+    from gvw.host.winenv import machine_environment
+    from gvw.workflows.doctor import Machine
 
     windows = host_goos() == "windows"
     return Machine(

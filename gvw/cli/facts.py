@@ -10,7 +10,7 @@ import click
 from gvw.cli.app import App
 
 if TYPE_CHECKING:
-    from gvw.index import Release
+    from gvw.install.release_index import Release
 
 
 @click.command()
@@ -24,11 +24,11 @@ def facts(*, as_json: bool, refresh: bool, mirror: str | None) -> None:
 
     Uses no network unless --refresh is given.
     """
-    from gvw import doctor
     from gvw.cli.doctor import machine_of
     from gvw.cli.terminal import TerminalReporter
     from gvw.fleet.facts import gather
-    from gvw.mirror import cached_index, load_index
+    from gvw.install.mirror import cached_index, load_index
+    from gvw.workflows import doctor
 
     app = App()
     source = app.mirror(mirror)
@@ -52,7 +52,7 @@ def facts(*, as_json: bool, refresh: bool, mirror: str | None) -> None:
         releases=releases,
     )
     if as_json:
-        from gvw.redaction import redact
+        from gvw.base.redaction import redact
 
         click.echo(json.dumps(redact(found), indent=2))
         return

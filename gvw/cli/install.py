@@ -8,18 +8,18 @@ from typing import TYPE_CHECKING, Any
 
 import click
 
+from gvw.base.errors import GvwError
+from gvw.base.versions import parse_spec
 from gvw.cli.app import App
 from gvw.cli.completion import complete_releases
 from gvw.cli.terminal import TerminalReporter
-from gvw.errors import GvwError
-from gvw.install import Installer, InstallOutcome, Planned
-from gvw.project import ProjectNeeds, project_needs
-from gvw.versions import parse_spec
+from gvw.install.installer import Installer, InstallOutcome, Planned
+from gvw.workflows.project import ProjectNeeds, project_needs
 
 if TYPE_CHECKING:
-    from gvw.changes import Change
-    from gvw.mirror import Mirror
-    from gvw.reporting import Reporter
+    from gvw.base.reporting import Reporter
+    from gvw.history.changes import Change
+    from gvw.install.mirror import Mirror
 
 
 @click.command()
@@ -113,7 +113,7 @@ def install(
         _show(outcomes, as_json=as_json, quiet=quiet)
         return
     from gvw.cli.verify import show, verify_versions
-    from gvw.verify import require_ok
+    from gvw.workflows.verify import require_ok
 
     reports = verify_versions(app, [o.version for o, _ in outcomes], clean_cache=False)
     _show(outcomes, as_json=as_json, quiet=quiet, verified=[r.as_json() for r in reports])

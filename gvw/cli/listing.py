@@ -7,11 +7,11 @@ import json
 
 import click
 
+from gvw.base.errors import GvwError
+from gvw.base.versions import GoVersion
 from gvw.cli.app import App
 from gvw.cli.terminal import TerminalReporter
-from gvw.errors import GvwError
-from gvw.selection import find_selection, resolve
-from gvw.versions import GoVersion
+from gvw.selection.resolver import find_selection, resolve
 
 
 @click.command("list")
@@ -61,7 +61,7 @@ def list_remote(
 
     PREFIX limits the list, e.g. 1.22 for every 1.22.x.
     """
-    from gvw.install import Installer  # tarfile, threading: only for the remote list
+    from gvw.install.installer import Installer  # tarfile, threading: only for the remote list
 
     app = App()
     installer = Installer(

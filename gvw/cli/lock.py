@@ -38,10 +38,10 @@ def lock(
 
     The file is go.lock in the manifest, else <manifest>.lock.toml beside it.
     """
+    from gvw.base.platforms import host_platform
+    from gvw.fleet.desired_state import load_manifest
     from gvw.fleet.lockfile import resolve_lock, write_lock
-    from gvw.fleet.manifest import load_manifest
-    from gvw.mirror import load_index
-    from gvw.platforms import host_platform
+    from gvw.install.mirror import load_index
 
     app = App()
     manifest = load_manifest(manifest_file)

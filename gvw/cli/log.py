@@ -8,8 +8,8 @@ from typing import Any
 
 import click
 
-from gvw.audit import entry_time, parse_since
 from gvw.cli.app import App
+from gvw.history.audit import entry_time, parse_since
 
 
 @click.command("log")

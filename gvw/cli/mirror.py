@@ -48,11 +48,11 @@ def create(
     DIRECTORY, with index.json and <file>.sha256: use it as --mirror file://DIRECTORY
     or serve it with any web server. Re-running adds to it without downloading again.
     """
+    from gvw.base.platforms import host_platform
+    from gvw.base.versions import parse_spec
     from gvw.fleet.lockfile import load_lock, resolve_lock
     from gvw.fleet.mirror_create import create_mirror
-    from gvw.mirror import load_index
-    from gvw.platforms import host_platform
-    from gvw.versions import parse_spec
+    from gvw.install.mirror import load_index
 
     if bool(specs) == bool(from_lock):
         raise click.UsageError("give VERSION... or --from-lock LOCK (one of them)")

@@ -10,11 +10,11 @@ import click
 
 from gvw.cli.app import App
 from gvw.cli.completion import complete_selectable
-from gvw.pins import PinWrite, go_mod_pin, read_pin, remove_pin, write_pin
-from gvw.selection import VERSION_FILE
+from gvw.selection.resolver import VERSION_FILE
+from gvw.workflows.pins import PinWrite, go_mod_pin, read_pin, remove_pin, write_pin
 
 if TYPE_CHECKING:
-    from gvw.snapshots.model import ScopeKind
+    from gvw.history.snapshots.model import ScopeKind
 
 
 @click.command("global")
@@ -63,9 +63,9 @@ def local(
 def _pin_from_go_mod(
     app: App, path: Path, *, install: bool, mirror: str | None, as_json: bool
 ) -> None:
+    from gvw.base.versions import ExactSpec
     from gvw.cli.install import make_installer
     from gvw.cli.terminal import TerminalReporter
-    from gvw.versions import ExactSpec
 
     wanted = go_mod_pin(app.require_cwd(), app.env, app.store, will_install=install)
     scope: list[ScopeKind] = ["installed", "version_files"] if install else ["version_files"]

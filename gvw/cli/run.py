@@ -8,10 +8,10 @@ import subprocess
 
 import click
 
+from gvw.base.errors import GvwError
 from gvw.cli.app import App
 from gvw.cli.completion import complete_exec
-from gvw.errors import GvwError
-from gvw.selection import find_selection, resolve
+from gvw.selection.resolver import find_selection, resolve
 
 
 @click.command("exec", context_settings={"ignore_unknown_options": True})

@@ -6,7 +6,7 @@ from collections.abc import Sequence
 
 import click
 
-from gvw.trying import Run
+from gvw.workflows.trying import Run
 
 CACHE_NOTE = (
     "a version's first run fills its build cache, so its time includes that; "

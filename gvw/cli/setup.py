@@ -8,10 +8,10 @@ from pathlib import Path
 
 import click
 
+from gvw.base.errors import GvwError
 from gvw.cli.app import App
-from gvw.errors import GvwError
-from gvw.goenv import host_goos
-from gvw.shells import SETUP_SHELLS
+from gvw.host.goenv import host_goos
+from gvw.host.shells import SETUP_SHELLS
 
 
 @click.command()
@@ -32,9 +32,9 @@ def setup(*, shells: tuple[str, ...], undo: bool, as_json: bool) -> None:
 
     The line runs this gvw by its absolute path, so it works when gvw is not on PATH
     (a venv, pip install --user)."""
-    from gvw.registry import user_environment
-    from gvw.shells import gvw_command
-    from gvw.shells.setup import plan
+    from gvw.host.shells import gvw_command
+    from gvw.host.shells.setup import plan
+    from gvw.host.windows_registry import user_environment
 
     app = App()
     windows = host_goos() == "windows"

@@ -11,11 +11,11 @@ import sys
 
 import click
 
+from gvw.base.errors import GvwError, NotInstalledError
 from gvw.cli.completion import complete_selectable
-from gvw.errors import GvwError, NotInstalledError
-from gvw.shells import SHELL_NAMES, InitContext, command_for, get_shell, gvw_command, msys_path
+from gvw.host.shells import SHELL_NAMES, InitContext, command_for, get_shell, gvw_command, msys_path
 
-# gvw.selection.ENV_VAR, not imported from there: that pulls in the store, and gvw init
+# gvw.selection.resolver.ENV_VAR, not imported from there: that pulls in the store, and gvw init
 # runs at every shell start
 ENV_VAR = "GVW_GO_VERSION"
 
@@ -39,7 +39,7 @@ PATH (gvw setup writes the profile line with that path too).
 @click.command("init", help=_INIT_HELP)
 @click.argument("shell_name", metavar="SHELL", type=click.Choice(SHELL_NAMES))
 def init(*, shell_name: str) -> None:
-    from gvw.paths import Paths
+    from gvw.base.paths import Paths
 
     shell = get_shell(shell_name)
     paths = Paths.from_env(os.environ)
@@ -62,7 +62,7 @@ def init(*, shell_name: str) -> None:
 def _completion_source(shell_name: str) -> str:
     """click's completion script (the output of ``_GVW_COMPLETE=bash_source gvw``),
     made here instead of in another gvw process at every shell start."""
-    if shell_name not in ("bash", "zsh"):  # fish has its own (gvw.shells.fish)
+    if shell_name not in ("bash", "zsh"):  # fish has its own (gvw.host.shells.fish)
         return ""
     from click.shell_completion import get_completion_class
 
@@ -141,7 +141,7 @@ def shell(*, version: str | None, unset: bool, shell_name: str | None) -> None:
 def _validated(version: str) -> str:
     """The spec as `gvw local` would write it; fails as `gvw local` does."""
     from gvw.cli.app import App
-    from gvw.selection import check_choice
+    from gvw.selection.resolver import check_choice
 
     app = App()
     spec, _selects = check_choice(version, app.store, app.env)

@@ -1,5 +1,5 @@
 """gvw snapshots (list, show, diff), gvw restore and gvw rollback: options and output;
-the work is done by gvw.snapshots.service."""
+the work is done by gvw.history.snapshots.service."""
 
 from __future__ import annotations
 
@@ -10,16 +10,16 @@ from datetime import datetime
 
 import click
 
+from gvw.base.errors import SnapshotError
 from gvw.cli.app import App
 from gvw.cli.completion import complete_snapshot_ids
 from gvw.cli.terminal import TerminalReporter
-from gvw.errors import SnapshotError
-from gvw.snapshots.apply import Plan
-from gvw.snapshots.diff import diff
-from gvw.snapshots.display import Change, file_text, profile_text, shown, tool_text
-from gvw.snapshots.fileformat import as_dict
-from gvw.snapshots.model import Snapshot, State
-from gvw.snapshots.service import RestoreOptions, RestoreResult
+from gvw.history.snapshots.apply import Plan
+from gvw.history.snapshots.diff import diff
+from gvw.history.snapshots.display import Change, describe, local_time, shown, summary
+from gvw.history.snapshots.fileformat import as_dict
+from gvw.history.snapshots.model import Snapshot
+from gvw.history.snapshots.service import RestoreOptions, RestoreResult
 
 
 @click.group(invoke_without_command=True)
@@ -226,7 +226,7 @@ def _print_env_commands(env: Mapping[str, str | None]) -> None:
 
 def shell_commands(env: Mapping[str, str | None], *, powershell: bool) -> list[str]:
     """Commands that set ``env`` back: POSIX sh, or PowerShell on Windows."""
-    from gvw.shells import get_shell
+    from gvw.host.shells import get_shell
 
     shell = get_shell("powershell" if powershell else "bash")
     return [
@@ -235,61 +235,6 @@ def shell_commands(env: Mapping[str, str | None], *, powershell: bool) -> list[s
         else shell.set_env(name, value)
         for name, value in env.items()
     ]
-
-
-# --- presentation --------------------------------------------------------------------
-
-
-def local_time(snapshot: Snapshot) -> str:
-    return snapshot.created.astimezone().strftime("%Y-%m-%d %H:%M:%S")
-
-
-def summary(state: State) -> str:
-    """One line: the global selection, the installed versions, how many tools."""
-    recorded = state.global_file
-    parts = [f"global {file_text(recorded)}" if recorded.present else "no global"]
-    parts.append("Go " + ", ".join(state.installed) if state.installed else "no Go installed")
-    count = len(state.tools)
-    parts.append(f"{count} tool{'' if count == 1 else 's'}")
-    return "; ".join(parts)
-
-
-def describe(snapshot: Snapshot) -> list[str]:
-    state = snapshot.state
-    lines = [
-        f"Snapshot {snapshot.id}",
-        f"taken:        {local_time(snapshot)} (before: gvw {shown(snapshot.command)})",
-        f"global:       {file_text(state.global_file)}",
-        f"installed:    {', '.join(state.installed) or '(none)'}",
-    ]
-    for version_file in state.version_files:
-        lines.append(f".go-version:  {shown(version_file.path)}: {file_text(version_file)}")
-    for profile in state.profile_files:
-        lines.append(f"profile:      {shown(profile.path)}: {profile_text(profile)}")
-    if state.go_env_file is not None:
-        lines.append(f"go env file:  {shown(state.go_env_file.path)} ({state.go_env_file.state})")
-        lines += [f"  {shown(line)}" for line in state.go_env_file.content.splitlines() if line]
-    lines.append(f"GOPATH/bin:   {shown(state.tools_dir) or '(none)'}")
-    width = max((len(shown(t.name)) for t in state.tools), default=0)
-    for tool in state.tools:
-        lines.append(f"  {shown(tool.name):<{width}}  {tool.size:>10} bytes  {tool_text(tool)}")
-    if state.registry is not None:
-        lines.append("registry:     HKCU\\Environment")
-        for name, value in state.registry.items():
-            lines.append(f"  {shown(name)} = {shown(value.value)} ({value.kind})")
-    lines.append("environment:")
-    for name, text in state.process_env.items():
-        lines.append(f"  {name}={shown(text)}")
-    lines.append(f"scope:        {scope_text(snapshot)}")
-    return lines
-
-
-def scope_text(snapshot: Snapshot) -> str:
-    """What gvw rollback of ``snapshot`` puts back, in words."""
-    if snapshot.scope is None:
-        return "everything (gvw rollback and gvw restore put back all of the above)"
-    kinds = ", ".join(snapshot.scope) or "nothing"
-    return f"{kinds} (what gvw rollback puts back; gvw restore, all of the above)"
 
 
 def _iso(value: object) -> str:

@@ -11,8 +11,8 @@ import sys
 import time
 from typing import TextIO
 
-from gvw.redaction import redact
-from gvw.reporting import Progress
+from gvw.base.redaction import redact
+from gvw.base.reporting import Progress
 
 _REDRAW_SECONDS = 0.1
 

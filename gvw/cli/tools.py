@@ -1,5 +1,5 @@
 """gvw tools and gvw tools rebuild: the programs in GOPATH/bin and the Go that built
-them; the work is done by gvw.tools."""
+them; the work is done by gvw.workflows.tools."""
 
 from __future__ import annotations
 
@@ -8,8 +8,8 @@ import json
 import click
 
 from gvw.cli.app import App
-from gvw.goenv import host_goos
-from gvw.tools import (
+from gvw.host.goenv import host_goos
+from gvw.workflows.tools import (
     Rebuilt,
     list_tools,
     not_rebuilt_error,

@@ -7,15 +7,15 @@ from typing import TYPE_CHECKING
 
 import click
 
+from gvw.base.errors import NotInstalledError, RegressionError
+from gvw.base.versions import GoVersion, newest_matching, parse_spec
 from gvw.cli.app import App
 from gvw.cli.runs import CACHE_NOTE, show_runs
 from gvw.cli.terminal import TerminalReporter
-from gvw.errors import NotInstalledError, RegressionError
-from gvw.selection import find_selection, resolve
-from gvw.versions import GoVersion, newest_matching, parse_spec
+from gvw.selection.resolver import find_selection, resolve
 
 if TYPE_CHECKING:
-    from gvw.trying import Toolchain
+    from gvw.workflows.trying import Toolchain
 
 
 @click.command("try", context_settings={"ignore_unknown_options": True})
@@ -44,7 +44,7 @@ def try_(
     set; logs go to the cache directory. Exit 18 when a command that passes with the
     current version fails with VERSION.
     """
-    from gvw.trying import (
+    from gvw.workflows.trying import (
         Toolchain,
         default_commands,
         go_mod_note,
@@ -102,7 +102,7 @@ def try_(
 
 
 def _current(app: App) -> Toolchain:
-    from gvw.trying import Toolchain
+    from gvw.workflows.trying import Toolchain
 
     resolved = resolve(find_selection(app.cwd, app.env, app.paths), app.store, app.env)
     return Toolchain("current", resolved.version, resolved.goroot)
@@ -120,7 +120,7 @@ def _candidate(
             f"Go {text.strip()} is not installed",
             hint=f"install it first, or let try do it: gvw try {text.strip()} --install",
         )
-    from gvw.install import Installer
+    from gvw.install.installer import Installer
 
     with app.changes.change(f"install {text.strip()}", scope=["installed"]) as change:
 

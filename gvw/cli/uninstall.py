@@ -7,8 +7,8 @@ import click
 from gvw.cli.app import App
 from gvw.cli.completion import complete_installed
 from gvw.cli.terminal import TerminalReporter
-from gvw.removal import refuse_in_use, uninstall_targets
-from gvw.removal import uninstall as remove_versions
+from gvw.workflows.removal import refuse_in_use, uninstall_targets
+from gvw.workflows.removal import uninstall as remove_versions
 
 
 @click.command()

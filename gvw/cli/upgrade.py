@@ -8,18 +8,18 @@ from typing import TYPE_CHECKING, Any
 
 import click
 
+from gvw.base.errors import ExitCode
 from gvw.cli.app import App
 from gvw.cli.runs import CACHE_NOTE, show_runs
 from gvw.cli.terminal import TerminalReporter
-from gvw.errors import ExitCode
 
 if TYPE_CHECKING:
-    from gvw.changes import Change
-    from gvw.install import Installer
-    from gvw.snapshots.model import ScopeKind
-    from gvw.tools import Rebuilt
-    from gvw.upgrade import AfterSwitch, Checks, Pin, UpgradePlan, UpgradeResult
-    from gvw.versions import GoVersion
+    from gvw.base.versions import GoVersion
+    from gvw.history.changes import Change
+    from gvw.history.snapshots.model import ScopeKind
+    from gvw.install.installer import Installer
+    from gvw.workflows.tools import Rebuilt
+    from gvw.workflows.upgrade import AfterSwitch, Checks, Pin, UpgradePlan, UpgradeResult
 
 
 @click.command()
@@ -60,8 +60,8 @@ def upgrade(
     failure leaves the pin as it was (exit 17 verification, 20 checks). gvw rollback
     puts the old pin back.
     """
-    from gvw.install import Installer
-    from gvw.upgrade import find_pin, plan_upgrade
+    from gvw.install.installer import Installer
+    from gvw.workflows.upgrade import find_pin, plan_upgrade
 
     if no_test and run_:
         raise click.UsageError("give either --run CMD or --no-test, not both")
@@ -93,7 +93,7 @@ def upgrade(
         _show_result(result, as_json=as_json, tools=rebuilt if rebuild_tools else None)
         if rebuild_tools:
             from gvw.cli.tools import show_rebuilt
-            from gvw.tools import not_rebuilt_error
+            from gvw.workflows.tools import not_rebuilt_error
 
             if not as_json:
                 show_rebuilt(rebuilt, f"go{plan.target.name}", as_json=False)
@@ -106,8 +106,8 @@ def upgrade(
 def _tools_rebuilder(app: App, into: list[Rebuilt]) -> AfterSwitch:
     """``--rebuild-tools``: after the pin changed, rebuild GOPATH/bin's programs with
     the new Go (as ``gvw tools rebuild --with NEW``), keeping the results in ``into``."""
-    from gvw.goenv import host_goos
-    from gvw.tools import list_tools, rebuild_tools, target_toolchain, tools_dir
+    from gvw.host.goenv import host_goos
+    from gvw.workflows.tools import list_tools, rebuild_tools, target_toolchain, tools_dir
 
     def rebuild(change: Change, _old: object, new: GoVersion) -> None:
         directory = tools_dir(app.env, host_goos())
@@ -135,8 +135,13 @@ def _upgrade(
     as_json: bool,
 ) -> UpgradeResult:
     from gvw.cli.verify import show
-    from gvw.upgrade import UpgradeChecksFailed, UpgradeResult, UpgradeVerifyFailed, run_upgrade
-    from gvw.verify import verify_version
+    from gvw.workflows.upgrade import (
+        UpgradeChecksFailed,
+        UpgradeResult,
+        UpgradeVerifyFailed,
+        run_upgrade,
+    )
+    from gvw.workflows.verify import verify_version
 
     def snapshot_first(_version: object) -> None:  # a version is about to appear
         change.snapshot()
@@ -164,9 +169,9 @@ def _upgrade(
 
 
 def _checks(app: App, commands: tuple[str, ...], reporter: TerminalReporter) -> Checks | None:
-    from gvw.errors import UsageError
-    from gvw.trying import default_commands, new_log_dir
-    from gvw.upgrade import Checks
+    from gvw.base.errors import UsageError
+    from gvw.workflows.trying import default_commands, new_log_dir
+    from gvw.workflows.upgrade import Checks
 
     cwd = app.require_cwd()
     if commands:

@@ -7,11 +7,11 @@ from collections.abc import Sequence
 
 import click
 
+from gvw.base.errors import NotInstalledError
+from gvw.base.versions import GoVersion, newest_matching, parse_spec
 from gvw.cli.app import App
-from gvw.errors import NotInstalledError
-from gvw.selection import find_selection, resolve
-from gvw.verify import VersionReport, require_ok, verify_version
-from gvw.versions import GoVersion, newest_matching, parse_spec
+from gvw.selection.resolver import find_selection, resolve
+from gvw.workflows.verify import VersionReport, require_ok, verify_version
 
 
 @click.command()

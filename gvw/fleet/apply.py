@@ -13,11 +13,11 @@ from __future__ import annotations
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 
-from gvw.changes import Change
 from gvw.fleet.plan import Plan
-from gvw.install import Installer
-from gvw.pins import write_pin
-from gvw.store import Store
+from gvw.history.changes import Change
+from gvw.install.installer import Installer
+from gvw.store.version_store import Store
+from gvw.workflows.pins import write_pin
 
 
 @contextmanager

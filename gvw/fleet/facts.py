@@ -12,13 +12,13 @@ from collections.abc import Sequence
 from typing import Any
 
 from gvw import __version__
-from gvw.doctor import Finding
-from gvw.errors import GvwError
-from gvw.index import Release
-from gvw.platforms import Platform
-from gvw.selection import read_version_file
-from gvw.store import Store
-from gvw.versions import GoVersion
+from gvw.base.errors import GvwError
+from gvw.base.platforms import Platform
+from gvw.base.versions import GoVersion
+from gvw.install.release_index import Release
+from gvw.selection.resolver import read_version_file
+from gvw.store.version_store import Store
+from gvw.workflows.doctor import Finding
 
 
 def gather(

@@ -27,12 +27,12 @@ from typing import Any
 
 import tomli_w
 
-from gvw.errors import ConfigError, NoSuchReleaseError
-from gvw.fleet.manifest import Manifest
-from gvw.fsutil import atomic_write_text
-from gvw.index import Release, ReleaseFile, is_sha256
-from gvw.platforms import Platform
-from gvw.versions import ExactSpec, GoVersion, Spec, newest_matching, parse_release_name
+from gvw.base.errors import ConfigError, NoSuchReleaseError
+from gvw.base.fsutil import atomic_write_text
+from gvw.base.platforms import Platform
+from gvw.base.versions import ExactSpec, GoVersion, Spec, newest_matching, parse_release_name
+from gvw.fleet.desired_state import Manifest
+from gvw.install.release_index import Release, ReleaseFile, is_sha256
 
 if sys.version_info >= (3, 11):
     import tomllib

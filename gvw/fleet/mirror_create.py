@@ -16,14 +16,14 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from gvw import http
-from gvw.checksums import hash_file
-from gvw.errors import ChecksumError, StoreError
+from gvw.base import http
+from gvw.base.errors import ChecksumError, StoreError
+from gvw.base.fsutil import atomic_write_bytes, atomic_write_text, remove_tree, rename, store_error
+from gvw.base.reporting import Reporter
+from gvw.base.versions import parse_release_name
 from gvw.fleet.lockfile import Lock
-from gvw.fsutil import atomic_write_bytes, atomic_write_text, remove_tree, rename, store_error
-from gvw.mirror import FILE_INDEX_NAME, Mirror
-from gvw.reporting import Reporter
-from gvw.versions import parse_release_name
+from gvw.install.checksums import hash_file
+from gvw.install.mirror import FILE_INDEX_NAME, Mirror
 
 PARTIAL_DIR = ".gvw-partial"
 

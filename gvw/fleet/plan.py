@@ -14,13 +14,13 @@ from collections.abc import Collection
 from dataclasses import dataclass, field
 from typing import Any
 
-from gvw.errors import ConfigError, GvwError, InUseError
+from gvw.base.errors import ConfigError, GvwError, InUseError
+from gvw.base.versions import ExactSpec, GoVersion, Spec, newest_matching
+from gvw.fleet.desired_state import Manifest
 from gvw.fleet.lockfile import Lock
-from gvw.fleet.manifest import Manifest
-from gvw.install import Installer, Planned
-from gvw.selection import read_version_file
-from gvw.store import Store
-from gvw.versions import ExactSpec, GoVersion, Spec, newest_matching
+from gvw.install.installer import Installer, Planned
+from gvw.selection.resolver import read_version_file
+from gvw.store.version_store import Store
 
 
 @dataclass

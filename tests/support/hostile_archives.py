@@ -4,7 +4,7 @@ Generated in memory, fast, and without the disk the archive claims to need: a si
 declares more than 8 GiB in its tar header or zip central directory and carries none of
 it, so refusing it before any data is read is what a test can see. Each archive starts
 with a valid minimal Go tree (``go/VERSION``, ``go/bin/go``...) so that nothing but the
-bomb is wrong with it. Used by tests/test_archive.py and scripts/bench_archive_bombs.py.
+bomb is wrong with it. Used by tests/install/test_archive.py and scripts/bench_archive_bombs.py.
 """
 
 from __future__ import annotations

@@ -1,12 +1,13 @@
 """In-memory stand-ins for the Windows registry environments (HKCU and HKLM), so the
-logic over gvw.registry.UserEnvironment and gvw.winenv.MachineEnvironment runs here."""
+logic over gvw.host.windows_registry.UserEnvironment and
+gvw.host.winenv.MachineEnvironment runs here."""
 
 from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 
-from gvw.registry import RegistryValue
+from gvw.host.windows_registry import RegistryValue
 
 
 @dataclass

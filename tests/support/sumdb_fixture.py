@@ -3,7 +3,7 @@ sumdb server (golang.org/x/mod/sumdb): ``lookup/<module>@<version>``, ``latest``
 ``tile/8/<level>/<index>[.p/<width>]``, signed with an ed25519 key of its own.
 
 This is written from Go's formats, independently of gvw's verifier (gvw/sumdb), and
-checked against the real go command (tests/test_goproxy_go.py), so a mistake shared by
+checked against the real go command (tests/install/test_goproxy_go.py), so a mistake shared by
 both would still be caught.
 """
 

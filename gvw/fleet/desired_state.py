@@ -1,0 +1,151 @@
+"""The fleet manifest (TOML): which Go versions a machine should have.
+
+    [go]
+    versions = ["1.21.13", "1.22"]   # exact releases or family specs
+    global = "1.22"                  # optional: one of the versions
+    prune = false                    # true: installed versions not named here go
+    mirror = "https://mirror.corp.example/golang/"   # optional
+    lock = "go.lock.toml"            # optional, relative to the manifest
+
+Everything is checked before anything changes; each error names the file, the key
+and the value, so the person fixing it knows where to look.
+"""
+
+from __future__ import annotations
+
+import sys
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from gvw.base.errors import ConfigError, GvwError
+from gvw.base.versions import ExactSpec, LatestSpec, Spec, SystemSpec, newest_matching, parse_spec
+from gvw.install.mirror import Mirror
+
+if sys.version_info >= (3, 11):
+    import tomllib
+else:  # pragma: no cover
+    import tomli as tomllib
+
+_KEYS = {"versions", "global", "prune", "mirror", "lock"}
+MAX_MANIFEST_BYTES = 1 << 20
+
+
+@dataclass(frozen=True)
+class Manifest:
+    path: Path
+    specs: tuple[tuple[str, Spec], ...]  # (as written, parsed), in manifest order
+    global_spec: tuple[str, Spec] | None
+    prune: bool
+    mirror: Mirror | None
+    lock: Path | None  # absolute; None when the manifest names none
+
+    def default_lock(self) -> Path:
+        """Where ``gvw lock`` writes when the manifest names no lock file."""
+        stem = (
+            self.path.name[: -len(".toml")] if self.path.name.endswith(".toml") else self.path.name
+        )
+        return self.lock or self.path.with_name(f"{stem}.lock.toml")
+
+
+def load_manifest(path: Path) -> Manifest:
+    where = str(path)
+    try:
+        with open(path, "rb") as handle:
+            raw = handle.read(MAX_MANIFEST_BYTES + 1)
+    except OSError as exc:
+        raise ConfigError(
+            f"cannot read the manifest {where}: {exc.strerror}",
+            hint="give the path of a TOML manifest: gvw apply FILE",
+        ) from exc
+    if len(raw) > MAX_MANIFEST_BYTES:
+        raise ConfigError(f"the manifest {where} is larger than {MAX_MANIFEST_BYTES} bytes")
+    try:
+        document = tomllib.loads(raw.decode("utf-8-sig"))
+    except (UnicodeDecodeError, tomllib.TOMLDecodeError) as exc:
+        raise ConfigError(
+            f"the manifest {where} is not valid TOML: {exc}", hint=_fix(where)
+        ) from None
+    return parse_manifest(document, path=path)
+
+
+def parse_manifest(document: dict[str, Any], *, path: Path) -> Manifest:
+    where = str(path)
+    extra = sorted(set(document) - {"go"})
+    if extra:
+        raise _bad(where, extra[0], document[extra[0]], "only a [go] table is allowed")
+    go = document.get("go")
+    if not isinstance(go, dict):
+        raise _bad(where, "go", go, "a [go] table with versions = [...] is required")
+    unknown = sorted(set(go) - _KEYS)
+    if unknown:
+        known = ", ".join(sorted(_KEYS))
+        raise _bad(where, f"go.{unknown[0]}", go[unknown[0]], f"unknown key (known: {known})")
+    versions = go.get("versions")
+    if not isinstance(versions, list) or not versions:
+        raise _bad(where, "go.versions", versions, "a non-empty list of version strings")
+    specs = tuple(
+        (_text(where, f"go.versions[{i}]", v), _spec(where, f"go.versions[{i}]", v))
+        for i, v in enumerate(versions)
+    )
+    global_spec = None
+    if "global" in go:
+        text = _text(where, "go.global", go["global"])
+        global_spec = (text, _spec(where, "go.global", text))
+        if not _listed(global_spec[1], [s for _, s in specs]):
+            raise _bad(where, "go.global", text, "must be one of go.versions (or a release of one)")
+    prune = go.get("prune", False)
+    if not isinstance(prune, bool):
+        raise _bad(where, "go.prune", prune, "true or false")
+    mirror = None
+    if "mirror" in go:
+        text = _text(where, "go.mirror", go["mirror"])
+        try:
+            mirror = Mirror.parse(text, origin=f"go.mirror in {where}")
+        except GvwError as exc:
+            raise ConfigError(exc.message, hint=_fix(where)) from None
+    lock = None
+    if "lock" in go:
+        lock = path.parent / _text(where, "go.lock", go["lock"])
+    return Manifest(path, specs, global_spec, prune, mirror, lock)
+
+
+def _listed(wanted: Spec, specs: list[Spec]) -> bool:
+    """``global`` names a versions entry, or an exact release one of them can select."""
+    if any(str(wanted) == str(s) for s in specs):
+        return True
+    return isinstance(wanted, ExactSpec) and any(
+        newest_matching(s, [wanted.version]) == wanted.version for s in specs
+    )
+
+
+def _text(where: str, key: str, value: object) -> str:
+    if not isinstance(value, str) or not value.strip():
+        raise _bad(where, key, value, "a non-empty string")
+    return value.strip()
+
+
+def _spec(where: str, key: str, value: object) -> Spec:
+    text = _text(where, key, value)
+    try:
+        spec = parse_spec(text, origin=f"{key} in {where}")
+    except GvwError as exc:
+        raise ConfigError(exc.message, hint=_fix(where)) from None
+    if isinstance(spec, SystemSpec):
+        raise _bad(where, key, text, '"system" is not a version gvw installs')
+    if isinstance(spec, LatestSpec):
+        # "latest" drifts with every Go release: a fleet would change under its owner
+        raise _bad(where, key, text, "name a release or a family such as 1.22, not latest")
+    return spec
+
+
+def _bad(where: str, key: str, value: object, expected: str) -> ConfigError:
+    if value is None:
+        shown = "(missing)"
+    else:
+        shown = repr(value) if not isinstance(value, (dict, list)) else type(value).__name__
+    return ConfigError(f"{where}: {key} = {shown}: {expected}", hint=_fix(where))
+
+
+def _fix(where: str) -> str:
+    return f"fix {where}, then check it with: gvw apply {where} --check"

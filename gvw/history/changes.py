@@ -1,0 +1,206 @@
+"""The one guard around every command that changes persistent state.
+
+Every state-changing command (install, uninstall, global, local, setup, restore,
+rollback, and those built on them) runs its change inside :meth:`Changes.change`::
+
+    with app.changes.change("global 1.22", scope=["global"]) as change:
+        ...                      # checks first: nothing changed yet, no snapshot
+        change.snapshot()        # just before the first real change; once, lazily
+        ...                      # the change itself
+        change.note("global", old="1.21.13", new="1.22")  # what changed, for the log
+        change.versions_changed()                        # versions came or went
+
+On the way out, whatever the outcome: the shims are rehashed when installed versions
+changed (what did get installed before a failure gets its shims), old trash is pruned
+by the retention rule, and one audit-log entry is written (:mod:`gvw.history.audit`) when
+anything was snapshotted or changed, or the command failed. A successful command that
+turned out to change nothing (an install of an installed version) leaves neither a
+snapshot nor a log entry.
+
+The scope (the kinds of state a command may change, :data:`gvw.history.snapshots.model.SCOPES`)
+is given here, once per command; ``gvw rollback`` of its snapshot puts back only those.
+"""
+
+from __future__ import annotations
+
+import getpass
+import os
+import socket
+from collections.abc import Callable, Collection, Iterator, Mapping, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from gvw import __version__
+from gvw.base.errors import ExitCode, GvwError
+from gvw.base.reporting import Reporter
+from gvw.history.audit import AuditLog, utc_now
+
+if TYPE_CHECKING:
+    from gvw.history.snapshots.model import ScopeKind, Snapshot
+
+# Snapshots.take: (command, scope=..., version_files=..., profile_files=..., protect=...)
+TakeSnapshot = Callable[..., "Snapshot"]
+
+
+@dataclass(frozen=True)
+class Invocation:
+    """Who ran what, where: the context of every audit entry."""
+
+    argv: Sequence[str]
+    cwd: Path | None
+
+    def describe(self) -> dict[str, Any]:
+        return {
+            "user": _user(),
+            "host": socket.gethostname(),
+            "pid": os.getpid(),
+            "gvw_version": __version__,
+            "argv": ["gvw", *self.argv],
+            "cwd": str(self.cwd) if self.cwd is not None else None,
+        }
+
+
+@dataclass
+class Change:
+    """One command's change in progress."""
+
+    command: str
+    scope: tuple[ScopeKind, ...]
+    _take: TakeSnapshot
+    version_files: tuple[Path, ...] = ()
+    profile_files: tuple[Path, ...] = ()
+    taken: Snapshot | None = None  # the snapshot of the state before the change
+    changes: list[dict[str, Any]] = field(default_factory=list)
+    versions_did_change: bool = False
+
+    def snapshot(
+        self,
+        *,
+        command: str | None = None,
+        scope: Collection[ScopeKind] | None = None,
+        version_files: Collection[Path] | None = None,
+        profile_files: Collection[Path] | None = None,
+        protect: Collection[str] = (),
+    ) -> Snapshot:
+        """Snapshot the state before the change, once (later calls return the same one).
+        A restore names its scope and files here, once it knows what it will change."""
+        if self.taken is None:
+            self.command = command or self.command
+            self.scope = tuple(scope) if scope is not None else self.scope
+            self.taken = self._take(
+                self.command,
+                scope=self.scope,
+                version_files=list(self.version_files if version_files is None else version_files),
+                profile_files=list(self.profile_files if profile_files is None else profile_files),
+                protect=protect,
+            )
+        return self.taken
+
+    @property
+    def snapshot_id(self) -> str | None:
+        return self.taken.id if self.taken is not None else None
+
+    def note(self, kind: str, **details: Any) -> None:
+        """Record one thing that changed (for the audit log), e.g.
+        ``note("installed", version="1.22.10")``."""
+        self.changes.append({"kind": kind, **details})
+
+    def versions_changed(self) -> None:
+        """Installed versions came or went: the shims follow when the change ends."""
+        self.versions_did_change = True
+
+
+class Changes:
+    """Builds the guard for one process; the pieces come from the CLI's ``App``."""
+
+    def __init__(
+        self,
+        *,
+        take_snapshot: TakeSnapshot,
+        rehash: Callable[[], object],
+        prune_trash: Callable[[], object],
+        audit: AuditLog,
+        invocation: Invocation,
+        reporter: Reporter,
+    ) -> None:
+        self._take = take_snapshot
+        self._rehash = rehash
+        self._prune_trash = prune_trash
+        self.audit = audit
+        self.invocation = invocation
+        self.reporter = reporter
+
+    @contextmanager
+    def change(
+        self,
+        command: str,
+        *,
+        scope: Collection[ScopeKind],
+        version_files: Collection[Path] = (),
+        profile_files: Collection[Path] = (),
+    ) -> Iterator[Change]:
+        change = Change(
+            command,
+            tuple(scope),
+            self._take,
+            version_files=tuple(version_files),
+            profile_files=tuple(profile_files),
+        )
+        try:
+            yield change
+        except BaseException as error:
+            try:  # what did change before the failure still gets its shims
+                self._finish(change)
+            except (GvwError, OSError) as also:
+                shown = also.message if isinstance(also, GvwError) else str(also)
+                self.reporter.warn(f"the shims were not brought up to date: {shown}")
+            self._log(change, error)
+            raise
+        try:
+            self._finish(change)
+        except BaseException as error:  # the change happened; its record says how it ended
+            self._log(change, error)
+            raise
+        self._log(change, None)
+
+    def _finish(self, change: Change) -> None:
+        if not change.versions_did_change:
+            return
+        self._rehash()
+        try:  # the change is done: old trash that cannot go now goes next time
+            self._prune_trash()
+        except GvwError as exc:
+            self.reporter.warn(f"could not empty old trash: {exc.message}")
+
+    def _log(self, change: Change, error: BaseException | None) -> None:
+        if error is None and change.snapshot_id is None and not change.changes:
+            return  # nothing happened: nothing to audit
+        entry: dict[str, Any] = {"time": utc_now(), **self.invocation.describe()}
+        entry.update(command=change.command, outcome=_outcome(error))
+        entry.update(snapshot=change.snapshot_id, changes=change.changes)
+        try:
+            self.audit.append(entry)
+        except GvwError as exc:  # the change itself stands; say the record is missing
+            self.reporter.warn(f"the audit log was not written: {exc.message}")
+
+
+def _outcome(error: BaseException | None) -> Mapping[str, Any]:
+    if error is None:
+        return {"status": "ok", "exit_code": 0}
+    if isinstance(error, GvwError):
+        return {"status": "error", "exit_code": int(error.exit_code), "message": error.message}
+    if isinstance(error, KeyboardInterrupt):
+        return {"status": "interrupted", "exit_code": int(ExitCode.INTERRUPTED)}
+    code = getattr(error, "exit_code", None)  # a signal turned into an exception, click's
+    if isinstance(code, int):
+        return {"status": "interrupted" if code >= 128 else "error", "exit_code": code}
+    return {"status": "error", "exit_code": int(ExitCode.ERROR), "message": str(error)[:500]}
+
+
+def _user() -> str:
+    try:
+        return getpass.getuser()
+    except (KeyError, OSError, ImportError):  # no such user in the password database
+        return str(os.getuid()) if hasattr(os, "getuid") else "?"

@@ -1,0 +1,188 @@
+"""``gvw verify``: is an installed toolchain intact, and does it work?
+
+Integrity compares the tree with the manifest written at install time
+(:mod:`gvw.install.tree_manifest`). The function checks run the toolchain itself in a clean
+environment, so that nothing of the user's setup can make a broken toolchain look good
+or a good one look broken: no GOROOT (the toolchain finds its own), GOTOOLCHAIN=local
+(Go may not switch to another toolchain), GOFLAGS and the go env file ignored
+(GOENV=off), no GOOS/GOARCH (the program must run here), GOWORK=off.
+"""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import tempfile
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from gvw.base.errors import VerifyError
+from gvw.base.platforms import Platform
+from gvw.base.versions import GoVersion
+from gvw.install.tree_manifest import check_tree, read_manifest
+
+RUN_TIMEOUT_SECONDS = 600  # a cold build cache builds the runtime first
+HELLO_LINE = "hello from gvw verify"
+# where Go keeps things between runs: kept, so verify uses the user's caches
+_KEPT_GO_VARS = frozenset({"GOCACHE", "GOPATH", "GOMODCACHE", "GOTMPDIR"})
+
+
+@dataclass
+class Check:
+    name: str  # "integrity", "go version", "go env GOROOT", "hello world"
+    ok: bool
+    message: str
+    details: dict[str, Any] = field(default_factory=dict)
+
+    def as_json(self) -> dict[str, Any]:
+        return {"check": self.name, "ok": self.ok, "message": self.message, **self.details}
+
+
+@dataclass
+class VersionReport:
+    version: str
+    path: Path
+    checks: list[Check]
+
+    @property
+    def ok(self) -> bool:
+        return all(check.ok for check in self.checks)
+
+    def as_json(self) -> dict[str, Any]:
+        return {
+            "version": self.version,
+            "path": str(self.path),
+            "ok": self.ok,
+            "checks": [check.as_json() for check in self.checks],
+        }
+
+
+def verify_version(
+    version: GoVersion,
+    tree: Path,
+    *,
+    platform: Platform,
+    env: Mapping[str, str],
+    clean_cache: bool = False,
+    workers: int | None = None,
+) -> VersionReport:
+    """Every check of one installed version; failures are reported, not raised."""
+    checks = [integrity(version, tree, workers=workers)]
+    run_env = clean_env(env)
+    with tempfile.TemporaryDirectory(prefix="gvw-verify-") as temp:
+        if clean_cache:
+            run_env["GOCACHE"] = os.path.join(temp, "gocache")
+        go = str(tree / "bin" / ("go.exe" if platform.goos == "windows" else "go"))
+        checks.append(_go_version(go, version, platform, run_env))
+        checks.append(_go_root(go, tree, run_env))
+        checks.append(_hello_world(go, version, Path(temp), run_env, platform))
+    return VersionReport(version.name, tree, checks)
+
+
+def integrity(version: GoVersion, tree: Path, *, workers: int | None = None) -> Check:
+    manifest = read_manifest(tree)
+    if manifest is None:
+        return Check(
+            "integrity",
+            False,
+            f"Go {version.name} has no manifest (installed before gvw recorded one), so "
+            f"its files cannot be checked; reinstall it to get one: "
+            f"gvw uninstall --force {version.name} && gvw install {version.name}",
+            {"status": "no-manifest"},
+        )
+    result = check_tree(tree, manifest, workers=workers)
+    lists = {"missing": result.missing, "changed": result.changed, "extra": result.extra}
+    details: dict[str, Any] = {"status": "ok" if result.ok else "damaged", "files": result.files}
+    details.update(lists)
+    if result.ok:
+        return Check("integrity", True, f"all {result.files} files match the manifest", details)
+    counts = ", ".join(f"{len(paths)} {kind}" for kind, paths in lists.items() if paths)
+    return Check("integrity", False, f"the tree differs from its manifest: {counts}", details)
+
+
+def clean_env(env: Mapping[str, str]) -> dict[str, str]:
+    """The environment the function checks run the toolchain in (see the module doc)."""
+    clean = {
+        key: value
+        for key, value in env.items()
+        if not (key.startswith(("GO", "CGO_")) and key not in _KEPT_GO_VARS)
+        and not key.startswith("GVW_")
+    }
+    clean.update(GOTOOLCHAIN="local", GOENV="off", GOWORK="off")
+    return clean
+
+
+def _run(command: list[str], env: Mapping[str, str], cwd: Path | None = None) -> tuple[int, str]:
+    try:
+        done = subprocess.run(
+            command,
+            env=dict(env),
+            cwd=cwd,
+            stdin=subprocess.DEVNULL,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.STDOUT,
+            timeout=RUN_TIMEOUT_SECONDS,
+        )
+    except subprocess.TimeoutExpired:
+        return -1, f"timed out after {RUN_TIMEOUT_SECONDS} s"
+    except OSError as exc:
+        return -1, f"cannot run {command[0]}: {exc.strerror or exc}"
+    return done.returncode, done.stdout.decode("utf-8", "replace").strip()
+
+
+def _go_version(go: str, version: GoVersion, platform: Platform, env: Mapping[str, str]) -> Check:
+    expected = f"go version go{version.name} {platform.goos}/{platform.goarch}"
+    code, output = _run([go, "version"], env)
+    # builds with experiments append " X:name"; the first four words are the release
+    ok = code == 0 and output.split()[:4] == expected.split()
+    message = f"reports {output!r}" if ok else f"expected {expected!r}, got {output!r}"
+    return Check("go version", ok, message, {"expected": expected, "actual": output})
+
+
+def _go_root(go: str, tree: Path, env: Mapping[str, str]) -> Check:
+    code, output = _run([go, "env", "GOROOT"], env)
+    ok = code == 0 and _same_path(output, tree)
+    message = f"is {output}" if ok else f"expected {tree}, got {output!r}"
+    return Check("go env GOROOT", ok, message, {"expected": str(tree), "actual": output})
+
+
+def _hello_world(
+    go: str, version: GoVersion, temp: Path, env: Mapping[str, str], platform: Platform
+) -> Check:
+    module = temp / "hello"
+    module.mkdir()
+    # a go line no newer than the toolchain, or GOTOOLCHAIN=local refuses to build
+    (module / "go.mod").write_text(f"module hello\n\ngo {version.major}.{version.minor}\n")
+    # println needs only the runtime: a cold build cache builds in seconds, not minutes
+    (module / "main.go").write_text(f'package main\n\nfunc main() {{ println("{HELLO_LINE}") }}\n')
+    program = str(temp / ("hello-program" + (".exe" if platform.goos == "windows" else "")))
+    code, output = _run([go, "build", "-o", program, "."], env, cwd=module)
+    if code != 0:
+        return Check("hello world", False, f"go build failed: {output}", {"output": output})
+    code, output = _run([program], env, cwd=module)
+    ok = code == 0 and output == HELLO_LINE
+    message = "built and ran" if ok else f"expected {HELLO_LINE!r}, got {output!r} (exit {code})"
+    return Check("hello world", ok, message, {"output": output})
+
+
+def _same_path(text: str, tree: Path) -> bool:
+    try:
+        return os.path.samefile(text, tree)
+    except OSError:
+        return False
+
+
+def require_ok(reports: list[VersionReport]) -> None:
+    """Raise the verify error when any version failed a check."""
+    failed = [r for r in reports if not r.ok]
+    if not failed:
+        return
+    what = "; ".join(
+        f"Go {r.version}: " + ", ".join(c.name for c in r.checks if not c.ok) for r in failed
+    )
+    raise VerifyError(
+        f"verification failed for {what}",
+        hint="reinstall a damaged version: gvw uninstall --force VERSION && gvw install VERSION",
+    )

@@ -1,0 +1,380 @@
+"""Hostile and broken archives are refused through the real install path, and
+nothing is left in the store."""
+
+from __future__ import annotations
+
+import gzip
+import hashlib
+import os
+import stat
+import tarfile
+from pathlib import Path
+
+import pytest
+
+from gvw.install.archive import MAX_ENTRIES, MAX_TOTAL_BYTES
+from tests.support.gvw_env import GvwEnv
+from tests.support.hostile_archives import (
+    tar_entry_bomb,
+    tar_gz_in_two_members,
+    tar_size_bomb,
+    zip_entry_bomb,
+    zip_size_bomb,
+    zip_with_unix_mode,
+)
+from tests.support.mirror_fixtures import (
+    Member,
+    synthetic_members,
+    tar_gz_bytes,
+    zip_bytes,
+)
+
+LINUX_TAR = "go1.22.10.linux-amd64.tar.gz"
+WINDOWS_ZIP = "go1.22.10.windows-amd64.zip"
+
+
+def install_bytes(gvw: GvwEnv, tmp_path: Path, name: str, data: bytes, **env: str):
+    archive = tmp_path / "incoming" / name
+    archive.parent.mkdir(exist_ok=True)
+    archive.write_bytes(data)
+    digest = hashlib.sha256(data).hexdigest()
+    return gvw.run("install", "--from-file", str(archive), "--sha256", digest, env=env)
+
+
+def go_tree(*extra: Member) -> list[Member]:
+    return synthetic_members("1.22.10", "linux-amd64") + list(extra)
+
+
+def assert_refused(result, entry: str, why: str, name: str = LINUX_TAR) -> None:
+    assert result.returncode == 10, result.stderr
+    assert result.error_lines == [
+        f"gvw: {name} holds an entry {entry!r} that {why}; nothing was installed",
+        "gvw: official Go archives never do: check where the file came from",
+    ]
+
+
+def assert_store_untouched(gvw: GvwEnv, outside: Path | None = None) -> None:
+    assert not (gvw.root / "versions").exists()
+    assert list((gvw.root / ".staging").iterdir()) == []
+    if outside is not None:
+        assert not outside.exists()
+
+
+@pytest.mark.parametrize(
+    ("entry", "why"),
+    [
+        ("/tmp/gvw-evil", "has an absolute or non-portable path"),
+        ("go/../../gvw-evil", "climbs out of the target with '..'"),
+        ("go/bin/..\\..\\evil", "has an absolute or non-portable path"),
+        ("C:/evil", "has an absolute or non-portable path"),
+        ("elsewhere/file", "is outside the go/ directory"),
+    ],
+)
+def test_entries_that_escape_are_refused(gvw: GvwEnv, tmp_path: Path, entry: str, why: str):
+    data = tar_gz_bytes(go_tree(Member(entry, b"evil")))
+    assert_refused(install_bytes(gvw, tmp_path, LINUX_TAR, data), entry, why)
+    assert_store_untouched(gvw)
+
+
+def test_symlink_pointing_outside_is_refused(gvw: GvwEnv, tmp_path: Path) -> None:
+    data = tar_gz_bytes(go_tree(Member("go/escape", kind="symlink", target="../../..")))
+    assert_refused(
+        install_bytes(gvw, tmp_path, LINUX_TAR, data),
+        "go/escape",
+        "is a link to '../../..', outside the target",
+    )
+    assert_store_untouched(gvw)
+
+
+def test_absolute_symlink_is_refused(gvw: GvwEnv, tmp_path: Path) -> None:
+    data = tar_gz_bytes(go_tree(Member("go/etc", kind="symlink", target="/etc")))
+    assert_refused(
+        install_bytes(gvw, tmp_path, LINUX_TAR, data),
+        "go/etc",
+        "is a link to '/etc', outside the target",
+    )
+
+
+def test_writing_through_a_symlink_is_refused(gvw: GvwEnv, tmp_path: Path) -> None:
+    outside = tmp_path / "victim"
+    data = tar_gz_bytes(
+        go_tree(
+            Member("go/link", kind="symlink", target="src"),  # inside: allowed by itself
+            Member("go/link/file", b"x"),
+        )
+    )
+    assert_refused(
+        install_bytes(gvw, tmp_path, LINUX_TAR, data),
+        "go/link/file",
+        "would be written through a link",
+    )
+    assert_store_untouched(gvw, outside)
+
+
+def test_a_chain_of_links_that_leads_outside_is_refused(gvw: GvwEnv, tmp_path: Path) -> None:
+    # each link looks harmless on its own: s/up -> .. (the top), s/out -> up/.. (lexically
+    # s/, really the parent of the target)
+    data = tar_gz_bytes(
+        go_tree(
+            Member("go/s", kind="dir", mode=0o755),
+            Member("go/s/up", kind="symlink", target=".."),
+            Member("go/s/out", kind="symlink", target="up/.."),
+            Member("go/s/out/planted", data=b"written outside"),  # refused before this
+        )
+    )
+    result = install_bytes(gvw, tmp_path, LINUX_TAR, data)
+    assert_refused(result, "go/s/out", "is a link to 'up/..', which leads outside the target")
+    assert_store_untouched(gvw)
+    assert not list(tmp_path.rglob("planted"))
+
+
+def test_writing_through_a_link_in_another_letter_case_is_refused(
+    gvw: GvwEnv, tmp_path: Path
+) -> None:
+    # on a case-insensitive filesystem (macOS, Windows) go/d/A/x is go/d/a/x: through the link
+    data = tar_gz_bytes(
+        go_tree(
+            Member("go/d", kind="dir", mode=0o755),
+            Member("go/e", kind="dir", mode=0o755),
+            Member("go/d/a", kind="symlink", target="../e"),
+            Member("go/d/A/x", data=b"through the link"),
+        )
+    )
+    result = install_bytes(gvw, tmp_path, LINUX_TAR, data)
+    assert_refused(result, "go/d/A/x", "would be written through a link")
+    assert_store_untouched(gvw)
+
+
+def test_hard_link_to_a_file_outside_is_refused(gvw: GvwEnv, tmp_path: Path) -> None:
+    data = tar_gz_bytes(go_tree(Member("go/passwd", kind="hardlink", target="/etc/passwd")))
+    assert_refused(
+        install_bytes(gvw, tmp_path, LINUX_TAR, data),
+        "/etc/passwd",
+        "has an absolute or non-portable path",
+    )
+
+
+def test_safe_links_inside_the_tree_are_kept(gvw: GvwEnv, tmp_path: Path) -> None:
+    data = tar_gz_bytes(
+        go_tree(
+            Member("go/misc", kind="dir", mode=0o755),
+            Member("go/misc/gofmt-link", kind="symlink", target="../bin/gofmt"),
+            Member("go/misc/go-hard", kind="hardlink", target="go/bin/go"),
+        )
+    )
+    result = install_bytes(gvw, tmp_path, LINUX_TAR, data)
+    assert result.returncode == 0, result.stderr
+    tree = gvw.root / "versions" / "1.22.10"
+    assert os.readlink(tree / "misc" / "gofmt-link") == "../bin/gofmt"
+    assert (tree / "misc" / "go-hard").read_bytes() == (tree / "bin" / "go").read_bytes()
+
+
+@pytest.mark.parametrize(
+    "kind", [tarfile.FIFOTYPE, tarfile.CHRTYPE, tarfile.BLKTYPE], ids=["fifo", "char", "block"]
+)
+def test_device_files_are_refused(gvw: GvwEnv, tmp_path: Path, kind: bytes) -> None:
+    import io
+
+    raw = io.BytesIO()
+    with tarfile.open(fileobj=raw, mode="w:gz") as tar:
+        for member in go_tree():
+            info = tarfile.TarInfo(member.name)
+            info.mode = member.mode
+            if member.kind == "dir":
+                info.type = tarfile.DIRTYPE
+                tar.addfile(info)
+            else:
+                info.size = len(member.data)
+                tar.addfile(info, io.BytesIO(member.data))
+        fifo = tarfile.TarInfo("go/fifo")
+        fifo.type = kind
+        tar.addfile(fifo)
+    result = install_bytes(gvw, tmp_path, LINUX_TAR, raw.getvalue())
+    assert result.returncode == 10
+    assert result.error_lines[0] == (
+        f"gvw: {LINUX_TAR} holds a device or special file 'go/fifo'; refusing it"
+    )
+    assert_store_untouched(gvw)
+
+
+def test_zip_entries_that_escape_are_refused(gvw: GvwEnv, tmp_path: Path) -> None:
+    members = [*synthetic_members("1.22.10", "windows-amd64"), Member("go/../evil.exe", b"MZ")]
+    result = install_bytes(
+        gvw, tmp_path, WINDOWS_ZIP, zip_bytes(members), GVW_PLATFORM="windows-amd64"
+    )
+    assert_refused(result, "go/../evil.exe", "climbs out of the target with '..'", WINDOWS_ZIP)
+    assert_store_untouched(gvw)
+
+
+def test_zip_symlinks_are_refused(gvw: GvwEnv, tmp_path: Path) -> None:
+    members = [
+        *synthetic_members("1.22.10", "windows-amd64"),
+        Member("go/link", kind="symlink", target="../.."),
+    ]
+    result = install_bytes(gvw, tmp_path, WINDOWS_ZIP, zip_bytes(members))
+    assert result.returncode == 10
+    assert result.error_lines[0] == (
+        f"gvw: {WINDOWS_ZIP} holds a symbolic link 'go/link'; links in zip archives are refused"
+    )
+
+
+def test_zip_install_keeps_unix_executable_bits(gvw: GvwEnv, tmp_path: Path) -> None:
+    members = synthetic_members("1.22.10", "windows-amd64")
+    result = install_bytes(gvw, tmp_path, WINDOWS_ZIP, zip_bytes(members))
+    assert result.returncode == 0, result.stderr
+    tree = gvw.root / "versions" / "1.22.10"
+    assert os.access(tree / "bin" / "go.exe", os.X_OK)
+    assert not os.access(tree / "VERSION", os.X_OK)
+
+
+@pytest.mark.parametrize(
+    ("name", "data"),
+    [
+        (LINUX_TAR, b"\x1f\x8b\x08\x00 definitely not gzip"),
+        (LINUX_TAR, tar_gz_bytes(synthetic_members("1.22.10", "linux-amd64"))[:-40]),
+        (WINDOWS_ZIP, b"PK\x03\x04 broken zip"),
+    ],
+    ids=["bad-gzip", "truncated-gzip", "bad-zip"],
+)
+def test_corrupt_archives(gvw: GvwEnv, tmp_path: Path, name: str, data: bytes) -> None:
+    result = install_bytes(gvw, tmp_path, name, data)
+    assert result.returncode == 10
+    assert result.error_lines[0].startswith(f"gvw: {name} is corrupt or truncated (")
+    assert result.error_lines[1] == "gvw: download it again"
+    assert_store_untouched(gvw)
+
+
+def test_archive_without_a_go_binary(gvw: GvwEnv, tmp_path: Path) -> None:
+    data = tar_gz_bytes([Member("go", kind="dir", mode=0o755), Member("go/README", b"hi")])
+    result = install_bytes(gvw, tmp_path, LINUX_TAR, data)
+    assert result.returncode == 10
+    assert result.error_lines[0] == (
+        f"gvw: {LINUX_TAR} does not hold a Go toolchain (no go/bin/go)"
+    )
+    assert_store_untouched(gvw)
+
+
+@pytest.mark.parametrize(
+    "mode",
+    [stat.S_IFIFO | 0o644, stat.S_IFCHR | 0o600, stat.S_IFBLK | 0o600, stat.S_IFSOCK | 0o755],
+    ids=["fifo", "char", "block", "socket"],
+)
+def test_zip_device_and_special_entries_are_refused_like_tar(
+    gvw: GvwEnv, tmp_path: Path, mode: int
+) -> None:
+    data = zip_with_unix_mode("go/special", mode)
+    result = install_bytes(gvw, tmp_path, WINDOWS_ZIP, data, GVW_PLATFORM="windows-amd64")
+    assert result.returncode == 10, result.stderr
+    assert result.error_lines == [
+        f"gvw: {WINDOWS_ZIP} holds a device or special file 'go/special'; refusing it",
+        "gvw: official Go archives never do: check where the file came from",
+    ]
+    assert_store_untouched(gvw)
+
+
+# --- decompression bombs: refused from what the archive declares, nothing left behind
+
+
+def assert_refused_as_bomb(result, name: str, why: str) -> None:
+    assert result.returncode == 10, result.stderr
+    assert result.error_lines == [
+        f"gvw: {name} {why}; refusing it as a decompression bomb, nothing was installed",
+        "gvw: a Go toolchain is far smaller: check where the file came from",
+    ]
+
+
+ENTRIES_WHY = f"holds more than {MAX_ENTRIES:,} entries"
+SIZE_WHY = f"unpacks to more than {MAX_TOTAL_BYTES >> 30} GiB"
+
+
+@pytest.mark.parametrize(
+    ("name", "build", "argument", "why"),
+    [
+        # one entry past the limit on top of a valid Go tree: a few MB of one-byte files
+        (LINUX_TAR, tar_entry_bomb, MAX_ENTRIES + 1, ENTRIES_WHY),
+        (WINDOWS_ZIP, zip_entry_bomb, MAX_ENTRIES + 1, ENTRIES_WHY),
+        # the tar header or zip central directory declares 8 GiB + 1 byte and the archive
+        # carries none of it: reading any data would fail as truncated, not as a bomb
+        (LINUX_TAR, tar_size_bomb, MAX_TOTAL_BYTES + 1, SIZE_WHY),
+        (WINDOWS_ZIP, zip_size_bomb, MAX_TOTAL_BYTES + 1, SIZE_WHY),
+    ],
+    ids=["entries-tar.gz", "entries-zip", "size-tar.gz", "size-zip"],
+)
+def test_a_decompression_bomb_is_refused_and_leaves_nothing(
+    gvw: GvwEnv, tmp_path: Path, name: str, build, argument: int, why: str
+) -> None:
+    # scripts/bench_archive_bombs.py measures how fast these refusals are
+    data = build(argument)
+    result = install_bytes(gvw, tmp_path, name, data, GVW_PLATFORM=_platform_of(name))
+    assert_refused_as_bomb(result, name, why)
+    assert_store_untouched(gvw)
+    # nothing but locks, an empty staging area and the audit log's record of the refusal
+    assert sorted(p.name for p in gvw.root.iterdir()) == [".locks", ".staging", "log"]
+    assert list((gvw.root / ".staging").iterdir()) == []
+
+
+@pytest.mark.slow  # writes 50,000 files
+def test_an_archive_at_the_entry_limit_installs(gvw: GvwEnv, tmp_path: Path) -> None:
+    # the limit counts every entry, the Go tree's own included: exactly MAX_ENTRIES passes
+    tree_entries = len(go_tree()) + 1  # + the go/bomb directory
+    data = tar_entry_bomb(MAX_ENTRIES - tree_entries)
+    result = install_bytes(gvw, tmp_path, LINUX_TAR, data)
+    assert result.returncode == 0, result.stderr
+    bombs = gvw.root / "versions" / "1.22.10" / "bomb"
+    assert len(os.listdir(bombs)) == MAX_ENTRIES - tree_entries
+
+
+def _platform_of(name: str) -> str:
+    return "windows-amd64" if name.endswith(".zip") else "linux-amd64"
+
+
+# --- extraction details the fast path must keep
+
+
+def test_concatenated_gzip_members_and_highly_compressible_data_unpack_exactly(
+    gvw: GvwEnv, tmp_path: Path
+) -> None:
+    zeros = b"\0" * (24 << 20)  # inflates ~1000:1: many bounded zlib calls per read
+    tail = os.urandom(100_000)
+    tar = gzip.decompress(
+        tar_gz_bytes(go_tree(Member("go/zeros.bin", zeros), Member("go/tail.bin", tail)))
+    )
+    split = tar.index(b"go/zeros.bin") + (12 << 20)  # the second member starts mid-file
+    result = install_bytes(gvw, tmp_path, LINUX_TAR, tar_gz_in_two_members(tar, split))
+    assert result.returncode == 0, result.stderr
+    tree = gvw.root / "versions" / "1.22.10"
+    assert hashlib.sha256((tree / "zeros.bin").read_bytes()).digest() == (
+        hashlib.sha256(zeros).digest()
+    )
+    assert (tree / "tail.bin").read_bytes() == tail
+
+
+def test_a_repeated_entry_replaces_the_earlier_one_and_never_writes_through_it(
+    gvw: GvwEnv, tmp_path: Path
+) -> None:
+    data = tar_gz_bytes(
+        go_tree(
+            Member("go/src/twice.txt", b"first"),
+            Member("go/src/twice.txt", b"second"),
+            Member("go/alias", kind="symlink", target="bin/go"),  # inside: allowed
+            Member("go/alias", b"replaces the link, not bin/go"),
+            Member("go/lib/deep/no/dir/entries", b"parents made on demand"),
+        )
+    )
+    result = install_bytes(gvw, tmp_path, LINUX_TAR, data)
+    assert result.returncode == 0, result.stderr
+    tree = gvw.root / "versions" / "1.22.10"
+    assert (tree / "src" / "twice.txt").read_bytes() == b"second"
+    assert not (tree / "alias").is_symlink()
+    assert (tree / "alias").read_bytes() == b"replaces the link, not bin/go"
+    assert (tree / "bin" / "go").read_bytes().startswith(b"#!/bin/sh")
+    assert (tree / "lib" / "deep" / "no" / "dir" / "entries").read_bytes() == (
+        b"parents made on demand"
+    )
+
+
+def test_extracted_files_keep_the_archive_mtime(gvw: GvwEnv, tmp_path: Path) -> None:
+    result = install_bytes(gvw, tmp_path, LINUX_TAR, tar_gz_bytes(go_tree()))
+    assert result.returncode == 0, result.stderr
+    tree = gvw.root / "versions" / "1.22.10"
+    assert os.stat(tree / "src" / "go.mod").st_mtime == 946684800  # mirror_fixtures' mtime
