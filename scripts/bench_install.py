@@ -4,7 +4,7 @@
 Both fetch go1.22.10.linux-amd64.tar.gz (~70 MB) from the same local mirror server on
 127.0.0.1, interleaved, into fresh directories each round; gvw also fetches the index,
 verifies the sha256 and moves the tree into place, as it does for a user. Prints both
-medians and the median ratio (the README quotes it; the goal is <= 1.5, the aim 1.1).
+medians and the median ratio (docs/dev/benchmarks.md quotes it; the goal is <= 1.5, the aim 1.1).
 
     python scripts/bench_install.py [--rounds N]
 """

@@ -9,7 +9,7 @@ this platform's native shim (gvw/shim_files/native_shim-<os>-<arch>); a second s
 ``.go-version`` sits 12 directories above the working directory, so every shim call
 walks 12 levels up. Then ``go version`` runs N times each way, interleaved (the order
 alternates every round), after a warm-up, and the medians and their ratios to the
-direct call are printed in a form the README can quote. The one-line ``#!/bin/sh``
+direct call are printed in a form docs/dev/benchmarks.md can quote. The one-line ``#!/bin/sh``
 wrapper (``exec .../go "$@"``) is the floor any shell-script shim pays for starting the
 shell; the native shim's floor is one process start (it execs, no fork).
 

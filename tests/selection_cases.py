@@ -2,7 +2,7 @@
 
 The Python resolver (`gvw current`), the POSIX shim and the Windows shim (under Wine)
 each have a runner that builds the case's world in a temporary directory, runs, and
-compares with the expectation. The rules are in the README ("Version selection").
+compares with the expectation. The rules are in docs/selection.md.
 
 A world is a directory holding:
 - ``root/``: the gvw store (``root/versions/<v>/`` for each installed version,

@@ -5,7 +5,7 @@ an exit code. Every error carries what failed, where the bad value came from, an
 (when there is one) the command that fixes it.
 
 The exit codes are part of the interface (scripts and the shims rely on them) and are
-documented in the README. Codes 3-6 are shared with the native shims.
+documented in docs/exit-codes.md. Codes 3-6 are shared with the native shims.
 """
 
 from __future__ import annotations

@@ -6,7 +6,7 @@ Canonical names are Go's release names without the ``go`` prefix (``1.21.13``,
 
 A *spec* is what a user writes (command line, ``.go-version``, ``GVW_GO_VERSION``):
 an exact version, a family prefix (``1.22``), ``latest`` or ``system``. The grammar is
-shared with the native shims; see the README ("Version specs").
+shared with the native shims; see docs/selection.md ("Version specs").
 """
 
 from __future__ import annotations

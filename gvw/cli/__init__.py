@@ -72,7 +72,7 @@ class LazyGroup(click.Group):
 def cli() -> None:
     """gvw: install Go toolchains side by side and pick one per directory.
 
-    Exit codes are listed in the README.
+    Exit codes are listed in docs/exit-codes.md.
     """
 
 

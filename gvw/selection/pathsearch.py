@@ -3,7 +3,7 @@ and a file in a directory or one of its parents.
 
 One implementation, used by the resolver (``gvw current``, ``which``, ``exec``) and by
 ``gvw doctor``, so the two cannot disagree about which ``go`` runs. The rules are the
-shims' (README, "What the shims do"):
+shims' (docs/selection.md, "What the shims do"):
 
 - POSIX (``shim_files/posix_shim.sh``): PATH is split on ``:``; an empty entry is the
   current directory and relative entries are relative to it; a candidate is a regular

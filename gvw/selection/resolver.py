@@ -3,7 +3,7 @@
 Small steps, each usable on its own (as in rbenv): find the version file, read its
 first word, decide the spec and where it came from, resolve the spec against the
 installed versions, and find the binary. Inputs (cwd, environment, paths) are
-arguments; nothing is read from globals. The rules are in the README.
+arguments; nothing is read from globals. The rules are in docs/selection.md.
 """
 
 from __future__ import annotations

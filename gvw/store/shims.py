@@ -23,7 +23,7 @@ from gvw.base.paths import Paths
 from gvw.base.versions import GoVersion
 
 POSIX_SHIM = "posix_shim.sh"
-# In the store root, for a shim that finds its version missing (see the README,
+# In the store root, for a shim that finds its version missing (see docs/selection.md,
 # "Auto-install"): how to run gvw, one argument per line, and whether to install.
 GVW_COMMAND_FILE = "gvw-command"
 AUTO_INSTALL_FILE = "auto-install"

@@ -1,6 +1,6 @@
 """The download index through the real CLI and a real HTTP mirror on 127.0.0.1: bad
 entries are named (exit 11 when they are the release asked for, a warning otherwise),
-a bad index is never cached, the plain-http notice follows the README's rule, and
+a bad index is never cached, the plain-http notice follows docs/installing.md, and
 concurrent installs fetch the index once."""
 
 from __future__ import annotations

@@ -1,4 +1,4 @@
-"""Auto-install in the native shim (issue 11 item 2; README "Auto-install").
+"""Auto-install in the native shim (issue 11 item 2; docs/selection.md "Auto-install").
 
 A shim that finds the selected version missing runs ``<root>/gvw-command``'s arguments
 followed by ``install <spec>`` when ``GVW_AUTO_INSTALL=1`` (or, with the variable empty

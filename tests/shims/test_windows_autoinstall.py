@@ -1,4 +1,4 @@
-"""Auto-install in the Windows shim, under Wine (issue 11 item 2; README "Auto-install").
+"""Auto-install in the Windows shim, under Wine (issue 11 item 2; docs/selection.md "Auto-install").
 
 The "gvw" of ``<root>\\gvw-command`` is the Windows-side fake toolchain in its
 ``gvw-install`` mode (tests/support/wine/fakego.c): it prints its usual report (its

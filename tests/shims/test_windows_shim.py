@@ -336,7 +336,7 @@ def test_the_shims_directory_on_path_is_recognised_in_any_spelling(
 def test_the_version_file_is_found_from_the_physical_directory(
     wine: Wine, store: Store, tmp_path: Path
 ) -> None:
-    # cwd is a symlink into the project: walking up follows the real path (README)
+    # cwd is a symlink into the project: walking up follows the real path (docs/selection.md)
     project = tmp_path / "project"
     (project / "sub").mkdir(parents=True)
     (project / ".go-version").write_bytes(b"1.21.13\n")

@@ -27,7 +27,7 @@ UNSAFE = '%^="'
 
 _SCRIPT = """\
 @rem gvw shell integration for cmd.exe, printed by `gvw init cmd`.
-@rem Save it to a file and run that file from AutoRun (see the gvw README).
+@rem Save it to a file and run that file from AutoRun (see gvw's docs/shells-and-windows.md).
 @rem The shims first on PATH: drop every entry equal to them, then prepend them.
 @set "gvw_shims=@SHIMS@"
 @set "gvw_path=;%PATH%;"
