@@ -14,6 +14,7 @@ from __future__ import annotations
 import hashlib
 from dataclasses import dataclass
 
+from gvw.base.sanitize import printable
 from gvw.history.snapshots.model import FileState, ProfileFile, Recorded, Snapshot, State, Tool
 from gvw.host.windows_registry import RegistryValue
 
@@ -38,8 +39,7 @@ class Change:
 
 def shown(text: str, limit: int = MAX_SHOWN) -> str:
     """Printable on a terminal: control characters become ``?``; long text is cut."""
-    clean = "".join(c if c.isprintable() else "?" for c in text)
-    return clean if len(clean) <= limit else clean[: limit - 3] + "..."
+    return printable(text, limit)
 
 
 def file_text(state: FileState) -> str:
