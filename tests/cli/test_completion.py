@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 
 from tests.support import powershell as ps
-from tests.support.gvw_env import GvwEnv, run_ok
+from tests.support.gvw_env import REPO, GvwEnv, run_ok
 from tests.support.mirror_fixtures import write_synthetic_mirror
 from tests.support.mirror_server import MirrorServer
 
@@ -126,11 +126,11 @@ def test_a_broken_store_or_config_offers_nothing_instead_of_failing(gvw: GvwEnv)
 
 
 def test_bash_zsh_and_fish_scripts_call_the_protocol_by_gvws_own_path(gvw: GvwEnv) -> None:
-    python = sys.executable
+    words = f"'{sys.executable}' -I '{REPO / 'gvw' / '__main__.py'}'"
     calls = {
-        "bash": f"_GVW_COMPLETE=bash_complete '{python}' -m gvw)",
-        "zsh": f"_GVW_COMPLETE=zsh_complete '{python}' -m gvw)",
-        "fish": f"_GVW_COMPLETE=bash_complete '{python}' -m gvw)",
+        "bash": f"_GVW_COMPLETE=bash_complete {words})",
+        "zsh": f"_GVW_COMPLETE=zsh_complete {words})",
+        "fish": f"_GVW_COMPLETE=bash_complete {words})",
     }
     for shell, call in calls.items():
         script = run_ok(gvw, "init", shell).stdout
@@ -175,7 +175,8 @@ def test_powershell_completer_calls_the_protocol_and_puts_the_variables_back(
     assert body.index("finally{") < body.rindex("$saved[$name])")
     # gvw by the same program and first arguments as the wrapper function
     assert [ps.literal_value(n) for n in values["$exe"]] == [sys.executable]
-    assert [ps.text(n) for n in values["$first"]] == ["@('-m', 'gvw')"]
+    main = REPO / "gvw" / "__main__.py"
+    assert [ps.text(n) for n in values["$first"]] == [f"@('-I', '{main}')"]
     # only "plain" items become completions; "file" leaves paths to PowerShell
     assert "$kind-eq'plain'" in body
 

@@ -29,14 +29,15 @@ else:  # pragma: no cover
 
 BEGIN = "# >>> gvw >>> added by `gvw setup`; `gvw setup --undo` removes it"
 END = "# <<< gvw <<<"
-# No gvw on this PATH: `python -m gvw` (how these tests run it) then writes profile lines
-# that run `<python> -m gvw`, by its absolute path.
+# The profile lines run gvw's interpreter in isolated mode on the package's __main__.py,
+# by absolute paths, whatever PATH holds (gvw_command).
 NO_GVW_PATH = "/usr/bin:/bin"
 PYTHON = os.path.abspath(sys.executable)
+MAIN = str(REPO / "gvw" / "__main__.py")
 LINE = {
-    "bash": f'eval "$({quote(PYTHON)} -m gvw init bash)"',
-    "zsh": f'eval "$({quote(PYTHON)} -m gvw init zsh)"',
-    "fish": f"{fish_quote(PYTHON)} -m gvw init fish | source",
+    "bash": f'eval "$({quote(PYTHON)} -I {quote(MAIN)} init bash)"',
+    "zsh": f'eval "$({quote(PYTHON)} -I {quote(MAIN)} init zsh)"',
+    "fish": f"{fish_quote(PYTHON)} -I {fish_quote(MAIN)} init fish | source",
 }
 
 
@@ -109,7 +110,7 @@ def test_setup_follows_shell_zdotdir_and_xdg_config_home(
     assert LINE["zsh"] in (zdotdir / ".zshrc").read_text()
     ps_profile = config / "powershell" / "profile.ps1"
     assert (
-        f"& '{PYTHON}' -m gvw init powershell | Out-String | Invoke-Expression"
+        f"& '{PYTHON}' -I '{MAIN}' init powershell | Out-String | Invoke-Expression"
         in ps_profile.read_text()
     )
 
@@ -193,13 +194,17 @@ def test_a_new_shell_after_setup_works_without_gvw_on_path(
     if shutil.which(shell) is None and not os.environ.get("CI"):
         pytest.skip(f"{shell} is not installed")
     launcher = make_launcher(tmp_path / INSTALL_DIRS[where] / "bin")
+    # gvw's package under the awkward directory too, off the interpreter's own path (as
+    # a --user or PYTHONPATH install): the profile line names both, quoted
+    packages = tmp_path / INSTALL_DIRS[where] / "site-packages"
+    shutil.copytree(REPO / "gvw", packages / "gvw", ignore=shutil.ignore_patterns("__pycache__"))
     mirror = tmp_path / "mirror"
     write_synthetic_mirror(mirror, ["1.21.13", "1.22.10"], ["linux-amd64"])
     env = {
         **gvw.env(),
         "HOME": str(home),
         "PATH": NO_GVW_PATH,
-        "PYTHONPATH": str(REPO),
+        "PYTHONPATH": str(packages),
         "LC_ALL": "C.UTF-8",
         "GVW_MIRROR": mirror.as_uri(),
     }
@@ -221,10 +226,11 @@ def test_a_new_shell_after_setup_works_without_gvw_on_path(
         "zsh": home / ".zshrc",
         "fish": home / ".config" / "fish" / "conf.d" / "gvw.fish",
     }[shell]
+    main = str(packages / "gvw" / "__main__.py")
     line = (
-        f"{fish_quote(str(launcher))} init fish | source"
+        f"{fish_quote(PYTHON)} -I {fish_quote(main)} init fish | source"
         if shell == "fish"
-        else f'eval "$({quote(str(launcher))} init {shell})"'
+        else f'eval "$({quote(PYTHON)} -I {quote(main)} init {shell})"'
     )
     assert out.splitlines()[0] == f"added `{line}` to {profile}"
     assert profile.read_text(encoding="utf-8") == f"{BEGIN}\n{line}\n{END}\n"

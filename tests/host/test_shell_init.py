@@ -550,7 +550,7 @@ def test_the_prompt_reads_at_most_4096_bytes_of_a_version_file() -> None:
 
 def test_the_wrapper_runs_gvw_by_its_absolute_path() -> None:
     """The gvw function runs the program gvw init was run as (gvw need not be on PATH),
-    spelled exactly, and `-m gvw` when that is how it runs."""
+    spelled exactly, with its arguments (the interpreter's -I and gvw's __main__.py)."""
     for root in WINDOWS_ROOTS:
         exe = root + "\\venv\\Scripts\\gvw.exe"
         script = powershell_init(root, windows=True, gvw=(exe,))
@@ -560,10 +560,10 @@ def test_the_wrapper_runs_gvw_by_its_absolute_path() -> None:
         assert [ps.literal_value(n) for n in values["$exe"]] == [exe] * 2
         assert [ps.text(n) for n in values["$first"]] == ["@()"] * 2
     script = powershell_init(
-        WINDOWS_ROOTS[0], windows=True, gvw=("C:\\Python\\python.exe", "-m", "gvw")
+        WINDOWS_ROOTS[0], windows=True, gvw=("C:\\Python\\python.exe", "-I", "C:\\g\\__main__.py")
     )
     values = ps.assignments(script)
-    assert [ps.text(n) for n in values["$first"]] == ["@('-m', 'gvw')"] * 2
+    assert [ps.text(n) for n in values["$first"]] == ["@('-I', 'C:\\g\\__main__.py')"] * 2
     assert "& $exe @first shell --shell powershell @rest" in script
     assert "& $exe @first @args" in script
     assert "Get-Command" not in script
@@ -588,69 +588,43 @@ def test_the_powershell_profile_line_runs_the_exact_path(root: str) -> None:
 # ------------------------------------------------------------- which gvw to run
 
 
-def test_gvw_command_prefers_the_running_console_script(tmp_path: Path) -> None:
-    script = make_launcher(tmp_path / "a b" / "bin")
-    never = tmp_path / "other" / "gvw"
-
-    def which(name: str) -> str:
-        return str(never)
-
-    assert gvw_command(str(script), executable="/py", which=which, windows=False) == (str(script),)
-    # run by a relative path: made absolute against the current directory
-    relative = os.path.relpath(script)
-    assert gvw_command(relative, executable="/py", which=which, windows=False) == (str(script),)
-    # python -m gvw, or a program that is not gvw's entry point: gvw on PATH, else -m
-    main = str(REPO / "gvw" / "__main__.py")
-    assert gvw_command(main, executable="/py", which=which, windows=False) == (str(never),)
-    assert gvw_command(main, executable="/py/bin/python3", which=lambda _: None, windows=False) == (
+def test_gvw_command_is_the_interpreter_in_isolated_mode_and_the_packages_main() -> None:
+    """Never ``-m gvw`` nor the console script: both run a ``gvw/`` package of the
+    current directory (tests/shims/test_hostile_repository.py shows the attack)."""
+    assert gvw_command("/py/bin/python3", "/site/gvw") == (
         "/py/bin/python3",
-        "-m",
-        "gvw",
+        "-I",
+        os.path.join("/site/gvw", "__main__.py"),
     )
-    # named gvw but not a runnable file (a directory, not executable): not the entry point
-    (tmp_path / "dir" / "gvw").mkdir(parents=True)
-    plain = tmp_path / "plain" / "gvw"
-    plain.parent.mkdir()
-    plain.write_text("")
-    for candidate in (tmp_path / "dir" / "gvw", plain):
-        assert gvw_command(str(candidate), executable="/py", which=which, windows=False) == (
-            str(never),
-        )
-
-
-def test_gvw_command_on_windows_adds_the_exe_that_pips_launcher_drops(tmp_path: Path) -> None:
-    """pip's gvw.exe sets sys.argv[0] to ...\\Scripts\\gvw (no .exe); the file is gvw.exe."""
-    scripts = tmp_path / "Scripts"
-    scripts.mkdir()
-    (scripts / "gvw.exe").write_bytes(b"MZ")
-    found = gvw_command(str(scripts / "gvw"), executable="x", which=lambda _: None, windows=True)
-    assert found == (str(scripts / "gvw.exe"),)
-    assert gvw_command(str(scripts / "GVW.EXE"), executable="x", which=lambda _: None, windows=True)
+    python, flag, main = gvw_command()
+    assert (python, flag) == (os.path.abspath(sys.executable), "-I")
+    assert main == str(REPO / "gvw" / "__main__.py")
 
 
 def test_the_cli_prints_scripts_that_run_the_gvw_it_was_run_as(awkward: GvwEnv) -> None:
-    """gvw init run by its absolute path (and gvw not on PATH): every script runs that
-    path; run as python -m gvw with no gvw on PATH: <python> -m gvw."""
+    """gvw init run by a console script or as python -m gvw (gvw not on PATH): every
+    script runs the interpreter of that gvw in isolated mode, by absolute paths."""
     path = str(awkward.base.parent / "bin")
     env = {**awkward.env(), "PATH": path, "PYTHONPATH": str(REPO)}
     exe = str(launcher(awkward))
-    for shell, quote in (("bash", posix_quote), ("zsh", posix_quote), ("fish", fish_quote)):
-        done = subprocess.run([exe, "init", shell], env=env, capture_output=True, timeout=60)
-        script = done.stdout.decode()
-        assert done.returncode == 0 and f"command {quote(exe)} shell --shell {shell}" in script
-        for bare in (
-            "command gvw shell",
-            'command gvw "$@"',
-            "command gvw $argv",
-            "$+commands[gvw]",
-        ):
-            assert bare not in script
-    done = subprocess.run(
-        [sys.executable, "-m", "gvw", "init", "bash"], env=env, capture_output=True, timeout=60
-    )
-    python = posix_quote(os.path.abspath(sys.executable))
-    assert f"_GVW_COMPLETE=bash_complete {python} -m gvw)" in done.stdout.decode()
-    assert f"command {python} -m gvw shell --shell bash" in done.stdout.decode()
+    python = os.path.abspath(sys.executable)
+    main = str(REPO / "gvw" / "__main__.py")
+    for runs in ([exe], [sys.executable, "-m", "gvw"]):
+        for shell, quote in (("bash", posix_quote), ("zsh", posix_quote), ("fish", fish_quote)):
+            done = subprocess.run([*runs, "init", shell], env=env, capture_output=True, timeout=60)
+            script = done.stdout.decode()
+            words = f"{quote(python)} -I {quote(main)}"
+            assert done.returncode == 0 and f"command {words} shell --shell {shell}" in script
+            if shell != "fish":
+                assert f"_GVW_COMPLETE={shell}_complete {words})" in script
+            for bare in (
+                "command gvw shell",
+                'command gvw "$@"',
+                "command gvw $argv",
+                "$+commands[gvw]",
+                " -m gvw",
+            ):
+                assert bare not in script
 
 
 # ---------------------------------------------------------------------------- cmd
@@ -678,7 +652,14 @@ def test_the_cmd_macro_runs_gvw_by_its_path_where_cmd_can_carry_it() -> None:
         '(\'""%USERPROFILE%\\.gvw $$venv\\Scripts\\gvw.exe" shell --shell cmd $2 $3 $4"\') '
         'do @call %%i) else "%USERPROFILE%\\.gvw $$venv\\Scripts\\gvw.exe" $*'
     )
-    assert '"C:\\Python 3\\python.exe" -m gvw $*' in macro("C:\\Python 3\\python.exe", "-m", "gvw")
+    python, main = (
+        "C:\\Python 3\\python.exe",
+        profile + "\\venv\\Lib\\site-packages\\gvw\\__main__.py",
+    )
+    assert macro(python, "-I", main).endswith(
+        '"C:\\Python 3\\python.exe" -I '
+        '"%USERPROFILE%\\venv\\Lib\\site-packages\\gvw\\__main__.py" $*'
+    )
     # what cmd cannot carry there: the gvw on PATH, as without a path
     for bad in (
         "C:\\P (x86)\\gvw.exe",

@@ -12,7 +12,8 @@ wrapper that runs the code ``gvw shell --shell NAME`` prints, and add completion
 
 gvw itself need not be on PATH (``pip install`` into a venv does not put it there):
 the profile line and the scripts run gvw by the absolute command of the gvw that wrote
-them (:func:`gvw_command`), quoted for each shell; the wrapper keeps the name ``gvw``.
+them (:func:`gvw_command`: the interpreter in isolated mode and the package's
+``__main__.py``), quoted for each shell; the wrapper keeps the name ``gvw``.
 """
 
 from __future__ import annotations
@@ -91,35 +92,19 @@ def get_shell(name: str) -> Shell:
     return shell
 
 
-def gvw_command(
-    argv0: str | None = None,
-    *,
-    executable: str | None = None,
-    which: Callable[[str], str | None] | None = None,
-    windows: bool | None = None,
-) -> tuple[str, ...]:
-    """The command that runs this gvw, as absolute paths: the console script that is
-    running (``sys.argv[0]`` when it is the ``gvw`` entry point), else the ``gvw`` on
-    PATH, else ``<python> -m gvw``. Arguments default to this process's values."""
-    import shutil
+def gvw_command(executable: str | None = None, package: str | None = None) -> tuple[str, ...]:
+    """The command that runs this gvw, immune to the current directory and the
+    environment of the moment: ``<python> -I <gvw package>/__main__.py``, as absolute
+    paths. Neither ``<python> -m gvw`` (which puts the current directory first on
+    sys.path) nor the ``gvw`` console script (whose interpreter honours PYTHONPATH, where
+    an empty entry is the current directory) is: either runs a ``gvw/`` package of
+    whatever repository the shim or the shell happens to be in. Arguments default to
+    this process's interpreter and this package."""
+    import gvw
 
-    argv0 = sys.argv[0] if argv0 is None else argv0
     executable = executable or sys.executable
-    which = which or shutil.which
-    windows = os.name == "nt" if windows is None else windows
-    if argv0:
-        script = os.path.abspath(argv0)
-        name = os.path.basename(script)
-        # pip's Windows launcher sets argv[0] to Scripts\gvw, without .exe
-        stem = re.sub(r"(?i)\.exe$", "", name) if windows else name
-        if (stem.lower() if windows else stem) == "gvw":
-            for candidate in (script, script + ".exe") if windows else (script,):
-                if os.path.isfile(candidate) and (windows or os.access(candidate, os.X_OK)):
-                    return (candidate,)
-    found = which("gvw")
-    if found:
-        return (os.path.abspath(found),)
-    return (os.path.abspath(executable), "-m", "gvw")
+    package = package or os.path.dirname(os.path.abspath(gvw.__file__))
+    return (os.path.abspath(executable), "-I", os.path.join(package, "__main__.py"))
 
 
 def command_for(shell: str, words: Sequence[str], *, windows: bool) -> tuple[str, ...]:

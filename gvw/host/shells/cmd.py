@@ -99,19 +99,24 @@ def quote(text: str) -> str:
 
 
 def gvw_reference(words: Sequence[str], env: Mapping[str, str]) -> str | None:
-    """How the macro runs gvw: the quoted absolute path (under %USERPROFILE% or
-    %LOCALAPPDATA% when it lies there: the batch file is ASCII; cmd expands them when it
-    defines the macro) and plain arguments; None when cmd cannot carry it (the macro
+    """How the macro runs gvw: the program and every path argument (``-I`` and the
+    package's ``__main__.py``) as quoted absolute paths (under %USERPROFILE% or
+    %LOCALAPPDATA% when they lie there: the batch file is ASCII; cmd expands them when it
+    defines the macro), other arguments plain; None when cmd cannot carry it (the macro
     then runs the gvw on PATH)."""
-    program, arguments = words[0], words[1:]
-    if not ntpath.isabs(program) or any(c in _UNSAFE_COMMAND or c < " " for c in program):
-        return None
-    reference = _under_variable(program, env, PREFIX_VARIABLES)
-    plain = all(a.isascii() and a.replace("-", "").isalnum() for a in arguments)  # -m gvw
-    if not reference.isascii() or not plain:
-        return None
+    shown = []
+    for index, word in enumerate(words):
+        if index > 0 and word.isascii() and word.replace("-", "").isalnum():
+            shown.append(word)  # -I
+            continue
+        if not ntpath.isabs(word) or any(c in _UNSAFE_COMMAND or c < " " for c in word):
+            return None
+        reference = _under_variable(word, env, PREFIX_VARIABLES)
+        if not reference.isascii():
+            return None
+        shown.append(f'"{reference}"')
     # $ starts a doskey macro parameter: $$ is a literal $
-    return " ".join([f'"{reference}"', *arguments]).replace("$", "$$")
+    return " ".join(shown).replace("$", "$$")
 
 
 def _init_script(ctx: InitContext) -> str:
