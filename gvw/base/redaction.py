@@ -1,8 +1,24 @@
-"""Keeping credentials out of what gvw prints and logs.
+"""Keeping credentials out of what gvw prints and logs: the one redaction function.
 
 Corporate mirrors and proxies are often given as ``https://user:token@host/``. Every
-error message, warning and audit-log entry goes through :func:`redact`, which replaces
-the user information of each URL in it by ``***``.
+error message, warning, audit-log entry, JSON report, install record and display of a
+snapshot goes through :func:`redact`, which hides:
+
+- the user information of every URL, with or without a scheme: Go reads a GOPROXY
+  entry such as ``alice:TOKEN@host`` as ``https://alice:TOKEN@host``. It ends at the
+  *last* ``@`` before the host (a password may hold ``@``, and Go's url.Parse splits
+  there), so ``http://alice:tok@PART@host/`` shows as ``http://***@host/``. Without a
+  scheme only ``user:password@`` counts (``someone@example.com`` is an address);
+- values of ``name=value`` pairs (query strings, GOFLAGS ``-X`` settings, assignments)
+  whose name holds token, secret, password, passwd, apikey, api_key, credential or
+  signature, or is pwd, auth, sig or key;
+- tokens recognisable by their form: GitHub (``ghp_...``, ``github_pat_...``), GitLab
+  (``glpat-...``), Slack (``xoxb-...``), AWS access key ids (``AKIA...``), and the word
+  after ``Bearer`` or ``Basic``.
+
+What it cannot know is a secret spelled like anything else (a bare password in a value
+of its own); such values are kept only where gvw must restore them (snapshots, private
+to their user) and never written to the audit log.
 """
 
 from __future__ import annotations
@@ -11,15 +27,50 @@ import re
 from collections.abc import Mapping
 from typing import Any
 
-_USERINFO_RE = re.compile(r"(?P<scheme>\b[A-Za-z][A-Za-z0-9+.-]*://)[^/@\s?#]*@")
+MASK = "***"
+
+# scheme://userinfo@ : everything up to the last "@" of the authority (which ends at
+# the first "/", "?", "#" or white space)
+_URL_USERINFO = re.compile(r"(?P<keep>\b[A-Za-z][A-Za-z0-9+.-]*://)[^/?#\s]*@")
+# user:password@host with no scheme (a GOPROXY entry): at the start of the text or of a
+# list entry, the password up to the last "@" before the host
+_BARE_USERINFO = re.compile(
+    r"(?P<keep>(?:^|(?<=[\s,|=(\['\"<])))[^\s/\\?#@:,|=()\[\]'\"<>]+:[^\s/\\?#,|'\"<>]*@"
+    r"(?=[A-Za-z0-9\[])"
+)
+_SECRET_NAME = (
+    r"(?:[A-Za-z0-9_.-]*(?:token|secret|passw(?:or)?d|api_?key|credential|signature)"
+    r"[A-Za-z0-9_.-]*|pwd|auth|sig|key)"
+)
+_SECRET_PAIR = re.compile(rf"(?P<keep>\b{_SECRET_NAME}=)[^\s&;,|'\"]+", re.IGNORECASE)
+_TOKEN_FORMS = re.compile(
+    r"\b(?:gh[pousr]_[A-Za-z0-9]{20,}|github_pat_[A-Za-z0-9_]{20,}|glpat-[A-Za-z0-9_-]{20,}"
+    r"|xox[abposr]-[A-Za-z0-9-]{10,}|AKIA[0-9A-Z]{16})\b"
+)
+_AUTH_SCHEME = re.compile(r"(?P<keep>\b(?:Bearer|Basic)\s+)[A-Za-z0-9._~+/=-]{8,}")
+
+
+def redact_text(text: str) -> str:
+    """``text`` with every credential gvw can recognise replaced by ``***``."""
+    text = _URL_USERINFO.sub(rf"\g<keep>{MASK}@", text)
+    text = _BARE_USERINFO.sub(rf"\g<keep>{MASK}@", text)
+    text = _SECRET_PAIR.sub(rf"\g<keep>{MASK}", text)
+    text = _AUTH_SCHEME.sub(rf"\g<keep>{MASK}", text)
+    return _TOKEN_FORMS.sub(MASK, text)
 
 
 def redact(value: Any) -> Any:
-    """``value`` (text, or lists and mappings of it) with every URL's user info hidden."""
+    """``value`` (text, or lists and mappings of it, keys included) with credentials
+    hidden; other values as they are."""
     if isinstance(value, str):
-        return _USERINFO_RE.sub(r"\g<scheme>***@", value)
+        return redact_text(value)
     if isinstance(value, Mapping):
-        return {str(k): redact(v) for k, v in value.items()}
+        return {redact_text(str(k)): redact(v) for k, v in value.items()}
     if isinstance(value, (list, tuple)):
         return [redact(v) for v in value]
     return value
+
+
+def holds_credentials(text: str) -> bool:
+    """Whether :func:`redact_text` would hide something in ``text``."""
+    return redact_text(text) != text
