@@ -37,6 +37,26 @@ def store_error(exc: OSError, action: str, path: Path | str) -> StoreError:
     return StoreError(f"cannot {action} {path}: {why}", hint=hint)
 
 
+_NEW_FILE_FLAGS = os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_BINARY", 0)
+PRIVATE_DIR_MODE = 0o700
+PRIVATE_FILE_MODE = 0o600
+
+
+def private_directory(path: Path) -> None:
+    """Make ``path`` a directory only its owner can enter: created 0700 (its parents as
+    usual), an existing one with group or other permissions tightened. On Windows the
+    mode bits mean nothing; the store's place in the user profile keeps it private."""
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        try:
+            os.mkdir(path, PRIVATE_DIR_MODE)
+        except FileExistsError:
+            if not IS_WINDOWS and stat.S_IMODE(os.stat(path).st_mode) & 0o077:
+                os.chmod(path, PRIVATE_DIR_MODE)
+    except OSError as exc:
+        raise store_error(exc, "create", path) from exc
+
+
 def temp_sibling(path: Path) -> Path:
     """A unique temporary name next to ``path`` (same directory, same volume)."""
     return path.with_name(f".{path.name}.{os.getpid()}.{uuid.uuid4().hex[:8]}.tmp")
@@ -61,7 +81,10 @@ def atomic_write_bytes(path: Path, data: bytes, *, mode: int | None = None) -> N
         raise store_error(exc, "create", path.parent) from exc
     tmp = temp_sibling(path)
     try:
-        with open(tmp, "wb") as handle:
+        # created with at most ``mode``'s permissions: a private file is never readable
+        # by others, not even for a moment before the chmod
+        fd = os.open(tmp, _NEW_FILE_FLAGS, 0o666 if mode is None else mode)
+        with open(fd, "wb") as handle:
             handle.write(data)
             handle.flush()
             os.fsync(handle.fileno())

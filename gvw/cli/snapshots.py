@@ -11,6 +11,7 @@ from datetime import datetime
 import click
 
 from gvw.base.errors import SnapshotError
+from gvw.base.redaction import holds_credentials, redact
 from gvw.cli.app import App
 from gvw.cli.completion import complete_snapshot_ids
 from gvw.cli.terminal import TerminalReporter
@@ -49,7 +50,7 @@ def snapshots(ctx: click.Context, *, as_json: bool) -> None:
             }
             for s in found
         ]
-        click.echo(json.dumps(rows, indent=2))
+        click.echo(json.dumps(redact(rows), indent=2))
         return
     if not found:
         click.echo("no snapshots yet: gvw takes one before every change")
@@ -72,7 +73,8 @@ def show(*, snapshot_id: str, as_json: bool) -> None:
     repo = app.snapshots.repo
     snapshot = repo.load(repo.resolve(snapshot_id))
     if as_json:
-        click.echo(json.dumps(as_dict(snapshot), indent=2, default=_iso))
+        # the values as recorded, but no credential (the file itself keeps them)
+        click.echo(json.dumps(redact(as_dict(snapshot)), indent=2, default=_iso))
         return
     for line in describe(snapshot):
         click.echo(line)
@@ -225,16 +227,20 @@ def _print_env_commands(env: Mapping[str, str | None]) -> None:
 
 
 def shell_commands(env: Mapping[str, str | None], *, powershell: bool) -> list[str]:
-    """Commands that set ``env`` back: POSIX sh, or PowerShell on Windows."""
+    """Commands that set ``env`` back: POSIX sh, or PowerShell on Windows. A value
+    holding control characters or credentials (never printed) is left to the user."""
     from gvw.host.shells import get_shell
 
     shell = get_shell("powershell" if powershell else "bash")
-    return [
-        f"# {name} holds control characters; set it by hand"
-        if value is not None and not all(c.isprintable() for c in value)
-        else shell.set_env(name, value)
-        for name, value in env.items()
-    ]
+    lines = []
+    for name, value in env.items():
+        if value is not None and not all(c.isprintable() for c in value):
+            lines.append(f"# {name} holds control characters; set it by hand")
+        elif value is not None and holds_credentials(value):
+            lines.append(f"# {name} holds credentials, never shown; set it by hand")
+        else:
+            lines.append(shell.set_env(name, value))
+    return lines
 
 
 def _iso(value: object) -> str:

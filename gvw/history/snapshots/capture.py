@@ -19,7 +19,7 @@ from dataclasses import replace
 from pathlib import Path, PurePath
 from typing import Any
 
-from gvw.base.fsutil import atomic_write_bytes
+from gvw.base.fsutil import PRIVATE_FILE_MODE, atomic_write_bytes
 from gvw.history.snapshots.model import (
     MAX_GO_ENV_FILE,
     MAX_VERSION_FILE,
@@ -169,7 +169,7 @@ def inventory(bin_dir: Path, blobs: Path, cache_file: Path) -> tuple[Tool, ...]:
         tools.append(tool)
     if fresh != cache:
         payload = {"format": _CACHE_FORMAT, "dir": str(bin_dir), "tools": fresh}
-        atomic_write_bytes(cache_file, json.dumps(payload).encode("utf-8"))
+        atomic_write_bytes(cache_file, json.dumps(payload).encode("utf-8"), mode=PRIVATE_FILE_MODE)
     return tuple(tools)
 
 
@@ -180,7 +180,7 @@ def _examine(path: Path, name: str, blobs: Path) -> Tool | None:
         return None  # vanished or unreadable: not something a restore could rely on
     digest = hashlib.sha256(data).hexdigest()
     if not _touch(blobs / digest):
-        atomic_write_bytes(blobs / digest, data)
+        atomic_write_bytes(blobs / digest, data, mode=PRIVATE_FILE_MODE)
     info = read_build_info(data)
     if info is None:
         return Tool(name, len(data), digest)

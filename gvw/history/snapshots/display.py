@@ -14,6 +14,7 @@ from __future__ import annotations
 import hashlib
 from dataclasses import dataclass
 
+from gvw.base.redaction import redact_text
 from gvw.base.sanitize import printable
 from gvw.history.snapshots.model import FileState, ProfileFile, Recorded, Snapshot, State, Tool
 from gvw.host.windows_registry import RegistryValue
@@ -38,8 +39,8 @@ class Change:
 
 
 def shown(text: str, limit: int = MAX_SHOWN) -> str:
-    """Printable on a terminal: control characters become ``?``; long text is cut."""
-    return printable(text, limit)
+    """Safe to show: credentials redacted, control characters ``?``, long text cut."""
+    return printable(redact_text(text), limit)
 
 
 def file_text(state: FileState) -> str:

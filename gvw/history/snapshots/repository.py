@@ -8,6 +8,11 @@ gvw commands that pick the same millisecond never overwrite each other, the lose
 takes the next one. No lock is needed (importing one costs more than a snapshot). A
 killed gvw leaves at most a hidden ``.tmp`` file, which listings ignore and pruning
 removes.
+
+Snapshots keep values a restore must put back, credentials included (a GOPROXY with
+``user:token``, the go env file), so the directory is private to its user: 0700, its
+files 0600, each created that way; a directory of an older gvw is tightened on the next
+write (:meth:`SnapshotRepository.make_private`). Displays redact (``display``).
 """
 
 from __future__ import annotations
@@ -20,7 +25,15 @@ from pathlib import Path
 
 from gvw import __version__
 from gvw.base.errors import SnapshotError
-from gvw.base.fsutil import atomic_write_bytes, remove_file, rename, store_error, temp_sibling
+from gvw.base.fsutil import (
+    PRIVATE_FILE_MODE,
+    atomic_write_bytes,
+    private_directory,
+    remove_file,
+    rename,
+    store_error,
+    temp_sibling,
+)
 from gvw.history.snapshots.fileformat import ID_RE, MAX_FILE_BYTES, Invalid, parse, to_toml
 from gvw.history.snapshots.model import SHA256_RE, ScopeKind, Snapshot, State
 
@@ -60,6 +73,12 @@ class SnapshotRepository:
     @property
     def tool_cache(self) -> Path:
         return self.directory / "tools-cache.json"
+
+    def make_private(self) -> None:
+        """The directory and its blobs only the user can enter (before anything is
+        written into them)."""
+        private_directory(self.directory)
+        private_directory(self.blobs)
 
     def path_of(self, snapshot_id: str) -> Path:
         return self.directory / f"{snapshot_id}{SUFFIX}"
@@ -148,6 +167,7 @@ class SnapshotRepository:
         the kinds of state in ``scope`` (None: any)."""
         moment = (now or datetime.now(timezone.utc)).astimezone(timezone.utc)
         snapshot_id = id_for(moment)
+        self.make_private()
         while True:
             existing = self.ids()
             if existing and snapshot_id <= existing[-1]:
@@ -168,7 +188,8 @@ class SnapshotRepository:
         """Write ``<id>.toml`` unless that name exists (then False: pick another id)."""
         final = self.path_of(snapshot_id)
         tmp = temp_sibling(final)
-        atomic_write_bytes(tmp, data)  # complete and flushed before it gets its name
+        # complete and flushed before it gets its name
+        atomic_write_bytes(tmp, data, mode=PRIVATE_FILE_MODE)
         try:
             if os.name == "nt":
                 rename(tmp, final)  # fails when the name exists
@@ -196,7 +217,7 @@ class SnapshotRepository:
         source = self.path_of(snapshot_id)
         aside = self.directory / DAMAGED_DIR
         try:
-            aside.mkdir(exist_ok=True)
+            private_directory(aside)
             for attempt in range(1000):
                 target = aside / (
                     source.name if attempt == 0 else f"{snapshot_id}.{attempt}{SUFFIX}"

@@ -105,6 +105,7 @@ class Snapshots:
     def capture(
         self, version_files: Iterable[Path] = (), profile_files: Iterable[Path] = ()
     ) -> State:
+        self.repo.make_private()  # a capture keeps programs in its blobs
         return capture_state(
             self.store,
             self.env,
