@@ -8,20 +8,16 @@ the file; command-line options override both (the CLI applies those).
 from __future__ import annotations
 
 import math
-import sys
 from collections.abc import Mapping
 from dataclasses import dataclass, fields, replace
 from pathlib import Path
 from typing import Any
 
+from gvw.base.bounded import InputRefused, parse_toml, read_regular_file
 from gvw.base.errors import ConfigError
 
-if sys.version_info >= (3, 11):
-    import tomllib
-else:  # pragma: no cover - exercised on Python < 3.11
-    import tomli as tomllib
-
 DEFAULT_MIRROR = "https://go.dev/dl/"
+MAX_CONFIG_BYTES = 1 << 20  # a config file is a few lines
 
 
 @dataclass(frozen=True)
@@ -67,19 +63,27 @@ def load_config(config_file: Path, env: Mapping[str, str]) -> Config:
     """Read the config file (missing is fine), then apply environment overrides."""
     values: dict[str, Any] = {}
     try:
-        raw = config_file.read_bytes()
+        raw = read_regular_file(config_file, MAX_CONFIG_BYTES)
     except FileNotFoundError:
         raw = None
     except OSError as exc:
         raise ConfigError(f"cannot read config file {config_file}: {exc.strerror}") from exc
+    except InputRefused as refused:
+        raise ConfigError(
+            f"config file {config_file} {refused.reason}", hint=f"fix or remove {config_file}"
+        ) from None
     if raw is not None:
         try:
-            values = tomllib.loads(raw.decode("utf-8"))
-        except (UnicodeDecodeError, tomllib.TOMLDecodeError) as exc:
+            values = parse_toml(raw.decode("utf-8"))
+        except InputRefused as refused:
+            raise ConfigError(
+                f"config file {config_file} {refused.reason}", hint=f"fix or remove {config_file}"
+            ) from None
+        except ValueError as exc:  # not UTF-8, not TOML
             raise ConfigError(
                 f"config file {config_file} is not valid TOML: {exc}",
                 hint=f"fix or remove {config_file}",
-            ) from exc
+            ) from None
     config = _validated(values, origin=f"config file {config_file}")
     overrides = {name: env[var] for name, var in ENV_OVERRIDES.items() if env.get(var, "").strip()}
     if overrides:

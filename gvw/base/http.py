@@ -13,21 +13,29 @@ from typing import TYPE_CHECKING, Callable
 from urllib.parse import urlsplit
 
 from gvw import __version__
-from gvw.base.errors import NetworkError
+from gvw.base.bounded import size_text
+from gvw.base.errors import GvwError, NetworkError
 
 if TYPE_CHECKING:
     import httpx
 
 CHUNK_SIZE = 1 << 20
-MAX_INDEX_BYTES = 64 << 20
 _NETWORK_HINT = (
     "check the network and the mirror (--mirror URL or GVW_MIRROR), "
     "or install from a file with --from-file"
 )
 
 
-def fetch_bytes(url: str, *, timeout: float, max_bytes: int = MAX_INDEX_BYTES) -> bytes:
-    """GET a small document (the index) into memory."""
+def fetch_bytes(
+    url: str,
+    *,
+    timeout: float,
+    max_bytes: int,
+    too_large: Callable[[str], GvwError] = NetworkError,
+) -> bytes:
+    """GET a small document (an index, a list) into memory: at most ``max_bytes``, the
+    limit a ``file://`` copy of it has too (:mod:`gvw.base.bounded`); a longer body is
+    refused with ``too_large(message)``, never cut."""
     chunks: list[bytes] = []
     received = 0
 
@@ -35,7 +43,7 @@ def fetch_bytes(url: str, *, timeout: float, max_bytes: int = MAX_INDEX_BYTES) -
         nonlocal received
         received += len(chunk)
         if received > max_bytes:
-            raise NetworkError(f"{url} sent more than {max_bytes >> 20} MiB; not an index")
+            raise too_large(f"{url} sent more than {size_text(max_bytes)}; refusing it")
         chunks.append(chunk)
 
     stream(url, keep, timeout=timeout)

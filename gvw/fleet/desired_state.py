@@ -13,19 +13,14 @@ and the value, so the person fixing it knows where to look.
 
 from __future__ import annotations
 
-import sys
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from gvw.base.bounded import InputRefused, parse_toml, read_regular_file
 from gvw.base.errors import ConfigError, GvwError
 from gvw.base.versions import ExactSpec, LatestSpec, Spec, SystemSpec, newest_matching, parse_spec
 from gvw.install.mirror import Mirror
-
-if sys.version_info >= (3, 11):
-    import tomllib
-else:  # pragma: no cover
-    import tomli as tomllib
 
 _KEYS = {"versions", "global", "prune", "mirror", "lock"}
 MAX_MANIFEST_BYTES = 1 << 20
@@ -51,18 +46,16 @@ class Manifest:
 def load_manifest(path: Path) -> Manifest:
     where = str(path)
     try:
-        with open(path, "rb") as handle:
-            raw = handle.read(MAX_MANIFEST_BYTES + 1)
+        raw = read_regular_file(path, MAX_MANIFEST_BYTES)
+        document = parse_toml(raw.decode("utf-8-sig"))
     except OSError as exc:
         raise ConfigError(
             f"cannot read the manifest {where}: {exc.strerror}",
             hint="give the path of a TOML manifest: gvw apply FILE",
         ) from exc
-    if len(raw) > MAX_MANIFEST_BYTES:
-        raise ConfigError(f"the manifest {where} is larger than {MAX_MANIFEST_BYTES} bytes")
-    try:
-        document = tomllib.loads(raw.decode("utf-8-sig"))
-    except (UnicodeDecodeError, tomllib.TOMLDecodeError) as exc:
+    except InputRefused as refused:
+        raise ConfigError(f"the manifest {where} {refused.reason}", hint=_fix(where)) from None
+    except ValueError as exc:  # not UTF-8, not TOML
         raise ConfigError(
             f"the manifest {where} is not valid TOML: {exc}", hint=_fix(where)
         ) from None

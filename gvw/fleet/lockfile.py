@@ -19,7 +19,6 @@ releases nor trusts a compromised mirror.
 
 from __future__ import annotations
 
-import sys
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -27,6 +26,7 @@ from typing import Any
 
 import tomli_w
 
+from gvw.base.bounded import InputRefused, parse_toml, read_regular_file
 from gvw.base.errors import ConfigError, NoSuchReleaseError
 from gvw.base.fsutil import atomic_write_text
 from gvw.base.platforms import Platform
@@ -34,12 +34,9 @@ from gvw.base.versions import ExactSpec, GoVersion, Spec, newest_matching, parse
 from gvw.fleet.desired_state import Manifest
 from gvw.install.release_index import Release, ReleaseFile, is_sha256
 
-if sys.version_info >= (3, 11):
-    import tomllib
-else:  # pragma: no cover
-    import tomli as tomllib
-
 LOCK_VERSION = 1
+# a lock of 100 releases for 20 platforms is about 300 KB
+MAX_LOCK_BYTES = 1 << 20
 
 
 @dataclass(frozen=True)
@@ -142,10 +139,12 @@ def load_lock(path: Path, *, manifest: Path) -> Lock:
     where = str(path)
     fix = f"write it with: gvw lock {manifest}"
     try:
-        document = tomllib.loads(path.read_text("utf-8-sig"))
+        document = parse_toml(read_regular_file(path, MAX_LOCK_BYTES).decode("utf-8-sig"))
     except OSError as exc:
         raise ConfigError(f"cannot read the lock file {where}: {exc.strerror}", hint=fix) from exc
-    except (UnicodeDecodeError, tomllib.TOMLDecodeError) as exc:
+    except InputRefused as refused:
+        raise _bad(where, refused.reason, fix) from None
+    except ValueError as exc:  # not UTF-8, not TOML
         raise _bad(where, f"is not valid TOML ({exc})", fix) from None
     if document.get("lock_version") != LOCK_VERSION:
         found = document.get("lock_version")

@@ -17,13 +17,14 @@ from pathlib import Path
 from typing import Any
 
 from gvw.base import http
+from gvw.base.bounded import parse_json, read_regular_file
 from gvw.base.errors import ChecksumError, StoreError
 from gvw.base.fsutil import atomic_write_bytes, atomic_write_text, remove_tree, rename, store_error
 from gvw.base.reporting import Reporter
 from gvw.base.versions import parse_release_name
 from gvw.fleet.lockfile import Lock
 from gvw.install.checksums import hash_file
-from gvw.install.mirror import FILE_INDEX_NAME, Mirror
+from gvw.install.mirror import FILE_INDEX_NAME, MAX_INDEX_BYTES, Mirror
 
 PARTIAL_DIR = ".gvw-partial"
 
@@ -128,8 +129,8 @@ def _merged_index(path: Path, entries: list[dict[str, Any]]) -> list[dict[str, A
     """The mirror's index with ``entries`` added (replacing entries of the same file)."""
     releases: dict[str, list[dict[str, Any]]] = {}
     try:
-        existing = json.loads(path.read_text("utf-8"))
-    except (OSError, ValueError):
+        existing = parse_json(read_regular_file(path, MAX_INDEX_BYTES))
+    except (OSError, ValueError):  # ValueError: damaged or refused
         existing = []
     for release in existing if isinstance(existing, list) else []:
         if isinstance(release, dict) and isinstance(release.get("files"), list):

@@ -24,6 +24,7 @@ from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
 
+from gvw.base.bounded import parse_json
 from gvw.base.errors import StoreError
 from gvw.base.fsutil import rename, store_error
 from gvw.base.redaction import redact
@@ -100,8 +101,8 @@ class AuditLog:
             for raw in reversed(lines):
                 if not raw.strip():
                     continue
-                try:
-                    entry = json.loads(raw)
+                try:  # ValueError: not JSON, or nested too deep
+                    entry = parse_json(raw)
                 except ValueError:
                     entry = None
                 if isinstance(entry, dict):

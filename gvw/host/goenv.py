@@ -10,11 +10,13 @@ from __future__ import annotations
 from collections.abc import Mapping
 from pathlib import PurePath, PurePosixPath, PureWindowsPath
 
+from gvw.base.bounded import InputRefused, read_regular_file
 from gvw.base.platforms import host_goos as host_goos  # the OS names live in gvw.base.platforms
 
 # Recorded from the process in every snapshot. A restore cannot change the parent
 # shell's variables, so it prints the commands that set them back.
 PROCESS_VARS = ("GOROOT", "GOPATH", "GOBIN", "GOPROXY", "GOFLAGS", "GOTOOLCHAIN", "GOENV", "PATH")
+MAX_GO_ENV_FILE = 1 << 20  # go env -w writes a few lines
 
 
 def _path(text: str, goos: str) -> PurePath:
@@ -55,6 +57,19 @@ def go_env_file(env: Mapping[str, str], goos: str) -> PurePath | None:
         return _path(goenv, goos)
     config = user_config_dir(env, goos)
     return config / "go" / "env" if config else None
+
+
+def read_go_env_file(path: PurePath | None) -> dict[str, str]:
+    """The settings in the go env file ``path``: {} when there is none, it cannot be
+    read (go ignores an unreadable one too), or it is not a regular file of at most
+    MAX_GO_ENV_FILE bytes (a FIFO would hang, /dev/zero never end)."""
+    if path is None:
+        return {}
+    try:
+        data = read_regular_file(str(path), MAX_GO_ENV_FILE)
+    except (OSError, InputRefused):
+        return {}
+    return parse_go_env(data.decode("utf-8", "replace"))
 
 
 def parse_go_env(text: str) -> dict[str, str]:

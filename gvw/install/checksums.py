@@ -6,8 +6,11 @@ from __future__ import annotations
 import hashlib
 from pathlib import Path
 
+from gvw.base.bounded import InputRefused, read_regular_file
 from gvw.base.errors import ChecksumError
 from gvw.install.release_index import is_sha256
+
+MAX_SIDECAR_BYTES = 64 << 10  # "<sha256>  <file name>\n"
 
 
 def mismatch_error(
@@ -35,8 +38,9 @@ def expected_for_file(archive: Path, sha256: str | None) -> str:
         return sha256.strip().lower()
     sidecar = archive.with_name(archive.name + ".sha256")
     try:
-        digest = sidecar.read_text("utf-8", "replace").split()[:1]
-    except OSError:
+        text = read_regular_file(sidecar, MAX_SIDECAR_BYTES).decode("utf-8", "replace")
+        digest = text.split()[:1]
+    except (OSError, InputRefused):  # a FIFO or /dev/zero beside the archive: none
         digest = []
     if digest and is_sha256(digest[0]):
         return digest[0].lower()

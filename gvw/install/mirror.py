@@ -18,7 +18,8 @@ from typing import TYPE_CHECKING, Callable
 from urllib.parse import urlsplit
 
 from gvw.base import http
-from gvw.base.errors import ConfigError, GvwError, NetworkError
+from gvw.base.bounded import InputRefused, read_regular_file
+from gvw.base.errors import BadIndexError, ConfigError, GvwError, NetworkError
 from gvw.base.fileurl import file_url_path
 from gvw.base.fsutil import atomic_write_bytes
 from gvw.base.reporting import Reporter
@@ -31,6 +32,8 @@ if TYPE_CHECKING:
 
 INDEX_QUERY = "?mode=json&include=all"
 FILE_INDEX_NAME = "index.json"
+# go.dev's index with every release is about 2.5 MB (2025); over http or file://
+MAX_INDEX_BYTES = 8 << 20
 
 
 GOPROXY = "goproxy"  # the module proxies Go's own settings name (gvw.install.goproxy)
@@ -158,7 +161,12 @@ def _fetch(mirror: Mirror, cache_file: Path, *, timeout: float, reporter: Report
     if mirror.is_plain_http:
         notice_plain_http(mirror, reporter)
     try:
-        data = http.fetch_bytes(mirror.index_location, timeout=timeout)
+        data = http.fetch_bytes(
+            mirror.index_location,
+            timeout=timeout,
+            max_bytes=MAX_INDEX_BYTES,
+            too_large=_too_large_index,
+        )
     except NetworkError as exc:
         stale = _read_cache(cache_file)
         if stale is None:
@@ -194,18 +202,28 @@ def _cache_key(mirror: Mirror) -> str:
     return hashlib.sha256(mirror.url.encode()).hexdigest()[:24]
 
 
+def _too_large_index(message: str) -> BadIndexError:
+    return BadIndexError(
+        f"the download index: {message}",
+        hint="check the mirror URL: Go's index of every release is a few MB",
+    )
+
+
 def _read_local(path: Path, mirror: Mirror) -> bytes:
     try:
-        return path.read_bytes()
+        return read_regular_file(path, MAX_INDEX_BYTES)
     except OSError as exc:
         raise NetworkError(
             f"cannot read {path} from mirror {mirror.url} (set by {mirror.origin}): {exc.strerror}",
             hint="a file:// mirror is a directory holding index.json beside the archives",
         ) from exc
+    except InputRefused as refused:
+        # the same refusal as an http mirror's (fetch_bytes with _too_large_index)
+        raise _too_large_index(f"{path} {refused.reason}; refusing it") from None
 
 
 def _read_cache(path: Path) -> tuple[bytes, float] | None:
     try:
-        return path.read_bytes(), path.stat().st_mtime
-    except OSError:
+        return read_regular_file(path, MAX_INDEX_BYTES), path.stat().st_mtime
+    except (OSError, InputRefused):
         return None

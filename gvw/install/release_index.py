@@ -15,6 +15,7 @@ import json
 import re
 from dataclasses import dataclass, field
 
+from gvw.base.bounded import InputRefused, parse_json
 from gvw.base.errors import BadIndexError
 from gvw.base.platforms import Platform
 from gvw.base.reporting import Reporter
@@ -157,8 +158,13 @@ def parse_index(data: bytes, *, source: str) -> list[Release]:
 def read_index(data: bytes, *, source: str) -> ReleaseIndex:
     """Parse index JSON into its releases and the problems with its bad entries."""
     try:
-        document = json.loads(data.decode("utf-8-sig"))
-    except (UnicodeDecodeError, ValueError) as exc:
+        document = parse_json(data)
+    except InputRefused as refused:
+        raise BadIndexError(
+            f"the download index from {source} {refused.reason}; refusing it",
+            hint="check the mirror URL: it must serve Go's ?mode=json&include=all index",
+        ) from None
+    except ValueError as exc:  # not UTF-8, not JSON
         raise BadIndexError(
             f"the download index from {source} is not valid JSON ({exc})",
             hint="check the mirror URL (gvw install --mirror URL) or try again later",

@@ -20,11 +20,13 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from gvw.base.bounded import InputRefused, parse_json, read_regular_file
 from gvw.base.errors import StoreError
 from gvw.base.fsutil import atomic_write_bytes
 from gvw.store.version_store import METADATA_NAME
 
 MANIFEST_NAME = "gvw-manifest.json"
+MAX_MANIFEST_BYTES = 32 << 20  # a Go tree's is about 1.5 MB (11,000 files)
 FORMAT = 1
 _BLOCK = 1 << 20
 # gvw's own files in a version directory: not part of the Go tree
@@ -69,13 +71,17 @@ def read_manifest(tree: Path) -> dict[str, Entry] | None:
     wrote manifests). A damaged one is an error: it cannot vouch for anything."""
     path = tree / MANIFEST_NAME
     try:
-        raw = path.read_bytes()
+        raw = read_regular_file(path, MAX_MANIFEST_BYTES)
     except FileNotFoundError:
         return None
     except OSError as exc:
         raise StoreError(f"cannot read {path}: {exc.strerror}") from exc
+    except InputRefused as refused:
+        raise StoreError(
+            f"the manifest {path} {refused.reason}", hint="reinstall the version to get a new one"
+        ) from None
     try:
-        data = json.loads(raw)
+        data = parse_json(raw)
         files = data["files"]
         if data.get("format") != FORMAT or not isinstance(files, dict):
             raise ValueError("unknown format")

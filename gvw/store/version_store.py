@@ -16,7 +16,6 @@ sets no age limit).
 from __future__ import annotations
 
 import os
-import sys
 import time
 import uuid
 from collections.abc import Iterator
@@ -26,17 +25,14 @@ from pathlib import Path
 
 import tomli_w
 
+from gvw.base.bounded import parse_toml, read_regular_file
 from gvw.base.errors import NotInstalledError, StoreError
 from gvw.base.fsutil import atomic_write_bytes, remove_tree, rename, store_error
 from gvw.base.paths import Paths
 from gvw.base.versions import GoVersion, parse_installed_name
 
-if sys.version_info >= (3, 11):
-    import tomllib
-else:  # pragma: no cover
-    import tomli as tomllib
-
 METADATA_NAME = "gvw-install.toml"
+MAX_METADATA_BYTES = 64 << 10  # four short values
 LOCK_TIMEOUT_SECONDS = 30 * 60  # long enough for a slow download by another process
 
 
@@ -81,14 +77,14 @@ class Store:
     def metadata(self, version: GoVersion) -> InstallMetadata | None:
         path = self.paths.version_dir(version.name) / METADATA_NAME
         try:
-            data = tomllib.loads(path.read_text("utf-8"))
+            data = parse_toml(read_regular_file(path, MAX_METADATA_BYTES).decode("utf-8"))
             return InstallMetadata(
                 version=str(data["version"]),
                 source=str(data["source"]),
                 sha256=str(data["sha256"]),
                 installed_at=float(data["installed_at"]),
             )
-        except (OSError, ValueError, KeyError, UnicodeDecodeError):
+        except (OSError, ValueError, KeyError):  # ValueError: not TOML, refused, not UTF-8
             return None  # installed by hand, or damaged: the toolchain itself still works
 
     # --- locks

@@ -220,11 +220,7 @@ def gotoolchain(m: Machine, selected: GoVersion | None = None) -> Iterator[Findi
     goos = "windows" if m.windows else "linux"
     env_file = goenv.go_env_file(m.env, goos)
     if env_file is not None:
-        try:
-            text = Path(str(env_file)).read_text("utf-8", "replace")
-        except OSError:
-            text = ""
-        value = goenv.parse_go_env(text).get("GOTOOLCHAIN", "")
+        value = goenv.read_go_env_file(env_file).get("GOTOOLCHAIN", "")
         if value:
             settings.append((value, f"the go env file {env_file}", "go env -u GOTOOLCHAIN"))
     for value, origin, fix in settings:

@@ -14,6 +14,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
+from gvw.base.bounded import InputRefused, read_regular_file
 from gvw.base.errors import (
     GvwError,
     InvalidVersionError,
@@ -33,6 +34,9 @@ from gvw.selection.resolver import (
 )
 from gvw.store.version_store import Store
 from gvw.workflows.project import GoModRequirement, go_mod_requirement
+
+# a pin gvw rewrites in place (gvw upgrade keeps its other lines); the shims read 4 KiB
+MAX_PIN_BYTES = 1 << 20
 
 
 @dataclass(frozen=True)
@@ -113,9 +117,10 @@ def _first_word(path: Path) -> str | None:
 
 
 def _holds(path: Path, text: str) -> bool:
-    try:
-        return path.read_text("utf-8") == text
-    except (OSError, UnicodeDecodeError):
+    data = text.encode("utf-8")
+    try:  # a longer file (or a FIFO, /dev/zero) does not hold it, and is not read whole
+        return read_regular_file(path, len(data)) == data
+    except (OSError, InputRefused):
         return False
 
 
@@ -127,9 +132,11 @@ def replace_pin_word(
     ``expected``: the word the file held when the upgrade began; a pin changed since
     (by hand, by another gvw) is the user's newer choice and is not overwritten."""
     try:
-        data = path.read_bytes()
+        data = read_regular_file(path, MAX_PIN_BYTES)
     except OSError as exc:
         raise store_error(exc, "read", path) from exc
+    except InputRefused as refused:
+        raise InvalidVersionError(f"{path} {refused.reason}", hint=EXPECTED_HINT) from None
     start, end = _word_span(data)
     if start < 0:
         raise InvalidVersionError(f"no Go version in {path}", hint=EXPECTED_HINT)
@@ -152,8 +159,8 @@ def replace_pin_word(
 def pin_word(path: Path) -> str | None:
     """The version word of a pin as the file spells it (``go1.22.10`` keeps its prefix)."""
     try:
-        data = path.read_bytes()
-    except OSError:
+        data = read_regular_file(path, MAX_PIN_BYTES)
+    except (OSError, InputRefused):
         return None
     start, end = _word_span(data)
     return data[start:end].decode("utf-8", "surrogateescape") if start >= 0 else None

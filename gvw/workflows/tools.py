@@ -27,7 +27,7 @@ from gvw.base.errors import GvwError, NotInstalledError, UsageError
 from gvw.base.fsutil import remove_tree, replace, store_error
 from gvw.host.buildinfo import BuildInfo, read_build_info
 from gvw.host.gobin import program_entries
-from gvw.host.goenv import go_bin_dir, go_env_file, parse_go_env
+from gvw.host.goenv import go_bin_dir, go_env_file, read_go_env_file
 
 if TYPE_CHECKING:
     from gvw.history.changes import Change
@@ -118,11 +118,7 @@ class Rebuilt:
 def tools_dir(env: Mapping[str, str], goos: str) -> Path | None:
     """Where ``go install`` puts programs for this user, None when it has no such
     directory (a relative GOBIN)."""
-    env_file = go_env_file(env, goos)
-    file_values: dict[str, str] = {}
-    if env_file is not None:
-        with contextlib.suppress(OSError):
-            file_values = parse_go_env(Path(env_file).read_text("utf-8", "replace"))
+    file_values = read_go_env_file(go_env_file(env, goos))
     found = go_bin_dir(env, file_values, goos)
     return Path(os.path.normpath(found)) if found is not None and found.is_absolute() else None
 

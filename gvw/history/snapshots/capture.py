@@ -9,7 +9,6 @@ into the blob store once, by content hash, so a restore can put them back.
 
 from __future__ import annotations
 
-import contextlib
 import hashlib
 import json
 import os
@@ -19,10 +18,12 @@ from dataclasses import replace
 from pathlib import Path, PurePath
 from typing import Any
 
+from gvw.base.bounded import InputRefused, parse_json, read_regular_file
 from gvw.base.fsutil import PRIVATE_FILE_MODE, atomic_write_bytes
 from gvw.history.snapshots.model import (
     MAX_GO_ENV_FILE,
     MAX_VERSION_FILE,
+    SHA256_RE,
     FileState,
     ProfileFile,
     Recorded,
@@ -39,6 +40,7 @@ from gvw.host.windows_registry import RegistryValue, UserEnvironment
 from gvw.store.version_store import Store
 
 _CACHE_FORMAT = 1
+MAX_CACHE_BYTES = 16 << 20  # about 300 bytes a program
 
 
 def capture_state(
@@ -117,9 +119,9 @@ def read_file_state(path: Path, limit: int, *, path_text: str | None = None) -> 
         return FileState(shown_path, Recorded.UNRECORDED)
     if not stat.S_ISREG(info.st_mode) or info.st_size > limit:
         return FileState(shown_path, Recorded.UNRECORDED)
-    try:
-        text = path.read_bytes().decode("utf-8")
-    except (OSError, UnicodeDecodeError):
+    try:  # checked again once open: it may have become a FIFO or grown since
+        text = read_regular_file(path, limit).decode("utf-8")
+    except (OSError, ValueError):  # ValueError: refused, or not UTF-8
         return FileState(shown_path, Recorded.UNRECORDED)
     if "\0" in text:
         return FileState(shown_path, Recorded.UNRECORDED)
@@ -137,11 +139,9 @@ def read_profile(path: Path) -> ProfileFile:
         return ProfileFile(str(path), Recorded.UNRECORDED)
     if not stat.S_ISREG(info.st_mode) or info.st_size > MAX_PROFILE_FILE:
         return ProfileFile(str(path), Recorded.UNRECORDED)
-    try:
-        data = path.read_bytes()
-    except OSError:
-        return ProfileFile(str(path), Recorded.UNRECORDED)
-    if len(data) > MAX_PROFILE_FILE:  # grew since lstat
+    try:  # checked again once open: it may have become a FIFO or grown since
+        data = read_regular_file(path, MAX_PROFILE_FILE)
+    except (OSError, InputRefused):
         return ProfileFile(str(path), Recorded.UNRECORDED)
     return ProfileFile(str(path), Recorded.PRESENT, data)
 
@@ -156,11 +156,7 @@ def inventory(bin_dir: Path, blobs: Path, cache_file: Path) -> tuple[Tool, ...]:
     tools = []
     for entry, info in programs:
         identity = [info.st_size, info.st_mtime_ns, info.st_ctime_ns, info.st_ino]
-        known = cache.get(entry.name)
-        tool = None
-        if isinstance(known, dict) and known.get("identity") == identity:
-            with contextlib.suppress(TypeError, KeyError):
-                tool = Tool(**known["tool"])
+        tool = _cached_tool(cache.get(entry.name), entry.name, identity)
         if tool is None or not _touch(blobs / tool.sha256):
             tool = _examine(Path(entry.path), entry.name, blobs)
             if tool is None:
@@ -199,10 +195,32 @@ def _touch(blob: Path) -> bool:
         return False
 
 
+def _cached_tool(known: object, name: str, identity: list[int]) -> Tool | None:
+    """What the cache knows of the program ``name`` whose file identity is ``identity``;
+    None when it knows nothing, the program changed, or the entry is damaged (a damaged
+    cache is only a miss: the program is examined again)."""
+    if not isinstance(known, dict) or known.get("identity") != identity:
+        return None
+    fields = known.get("tool")
+    if not isinstance(fields, dict) or set(fields) != set(Tool.__dataclass_fields__):
+        return None
+    size = fields["size"]
+    texts = [v for k, v in fields.items() if k != "size"]
+    if (
+        fields["name"] != name
+        or not isinstance(size, int)
+        or isinstance(size, bool)
+        or not all(isinstance(v, str) and v.isprintable() for v in texts)
+        or not SHA256_RE.match(fields["sha256"])
+    ):
+        return None
+    return Tool(**fields)
+
+
 def _load_cache(cache_file: Path, bin_dir: Path) -> dict[str, Any]:
     try:
-        data = json.loads(cache_file.read_bytes())
-    except (OSError, ValueError):
+        data = parse_json(read_regular_file(cache_file, MAX_CACHE_BYTES))
+    except (OSError, ValueError):  # ValueError: damaged or refused: a miss
         return {}
     ok = (
         isinstance(data, dict)

@@ -29,11 +29,11 @@ import base64
 import binascii
 import hashlib
 import re
-import sys
 from datetime import datetime, timezone
 from pathlib import PurePath, PurePosixPath, PureWindowsPath
 from typing import Any
 
+from gvw.base.bounded import InputRefused, parse_toml
 from gvw.base.versions import parse_installed_name
 from gvw.history.snapshots.model import (
     MAX_GO_ENV_FILE,
@@ -149,11 +149,6 @@ def profile_text_of(data: bytes) -> str | None:
 
 def parse(raw: bytes, *, expected_id: str) -> Snapshot:
     """Check and read a snapshot file's bytes; raises :class:`Invalid`."""
-    if sys.version_info >= (3, 11):
-        import tomllib
-    else:  # pragma: no cover
-        import tomli as tomllib
-
     if len(raw) > MAX_FILE_BYTES:
         raise Invalid(f"larger than {MAX_FILE_BYTES >> 20} MiB")
     head, _, body = raw.partition(b"\n")
@@ -162,10 +157,12 @@ def parse(raw: bytes, *, expected_id: str) -> Snapshot:
     if head[len(SEAL) :] != hashlib.sha256(body).hexdigest().encode("ascii"):
         raise Invalid("its content does not match its checksum (cut short or edited)")
     try:
-        data = tomllib.loads(body.decode("utf-8"))
+        data = parse_toml(body.decode("utf-8"))
     except UnicodeDecodeError:
         raise Invalid("not UTF-8 text") from None
-    except tomllib.TOMLDecodeError as exc:
+    except InputRefused as refused:  # resealed by a determined hand
+        raise Invalid(f"it {refused.reason}") from None
+    except ValueError as exc:
         raise Invalid(f"not valid TOML ({exc})") from None
     top = Table(data, "")
     if top.number("format") != FORMAT:

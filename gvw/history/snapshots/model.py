@@ -35,11 +35,11 @@ from datetime import datetime
 from enum import Enum
 from typing import Literal, get_args
 
+from gvw.host.goenv import MAX_GO_ENV_FILE as MAX_GO_ENV_FILE
 from gvw.host.goenv import PROCESS_VARS
 from gvw.host.windows_registry import RegistryValue
 
 MAX_VERSION_FILE = 64 << 10
-MAX_GO_ENV_FILE = 1 << 20
 SHA256_RE = re.compile(r"^[0-9a-f]{64}$")
 
 

@@ -24,6 +24,7 @@ from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
 from gvw import __version__
+from gvw.base.bounded import InputRefused, TooLarge, read_regular_file
 from gvw.base.errors import SnapshotError
 from gvw.base.fsutil import (
     PRIVATE_FILE_MODE,
@@ -105,10 +106,16 @@ class SnapshotRepository:
         """A whole, checked snapshot; a damaged one raises SnapshotError naming the file."""
         path = self.path_of(snapshot_id)
         try:
-            if not path.is_file():  # a directory (or worse) under a snapshot's name
-                exists = os.path.lexists(path)
-                raise Invalid("it is not a regular file") if exists else FileNotFoundError
-            raw = path.read_bytes()
+            # a directory, FIFO, device or dangling link under a snapshot's name is
+            # damage, never read
+            try:
+                raw = read_regular_file(path, MAX_FILE_BYTES)
+            except TooLarge as refused:
+                raise Invalid(f"it {refused.reason}") from None
+            except (InputRefused, FileNotFoundError):
+                if os.path.lexists(path):
+                    raise Invalid("it is not a regular file") from None
+                raise FileNotFoundError(path) from None
             return parse(raw, expected_id=snapshot_id)
         except FileNotFoundError:
             raise SnapshotError(

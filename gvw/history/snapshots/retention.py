@@ -17,7 +17,9 @@ from collections.abc import Collection
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
+from gvw.base.bounded import InputRefused, read_regular_file
 from gvw.base.config import Config
+from gvw.history.snapshots.fileformat import MAX_FILE_BYTES
 from gvw.history.snapshots.repository import SnapshotRepository, time_of
 
 _DIGEST_RE = re.compile(rb"[0-9a-f]{64}")
@@ -59,8 +61,9 @@ def collect_blobs(repo: SnapshotRepository) -> list[str]:
     blob it refers to before its snapshot file exists."""
     referenced: set[bytes] = set()
     for snapshot_id in repo.ids():
-        with contextlib.suppress(OSError):
-            referenced.update(_DIGEST_RE.findall(repo.path_of(snapshot_id).read_bytes()))
+        with contextlib.suppress(OSError, InputRefused):
+            raw = read_regular_file(repo.path_of(snapshot_id), MAX_FILE_BYTES)
+            referenced.update(_DIGEST_RE.findall(raw))
     removed = []
     try:
         names = os.listdir(repo.blobs)

@@ -19,12 +19,16 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Callable
 
+from gvw.base.bounded import InputRefused, read_regular_file
 from gvw.base.errors import GvwError
 from gvw.base.fsutil import atomic_write_bytes, store_error
 from gvw.host.shells import command_for, get_shell
 from gvw.host.shells.profiles import MAX_PROFILE_FILE, profile_files, with_block, without_block
 from gvw.host.windows_registry import UserEnvironment
 from gvw.host.winenv import USER_KEY, user_path_change
+
+# read to look for gvw's block; only MAX_PROFILE_FILE is edited, this bounds the read
+_MAX_READ = 64 << 20
 
 
 @dataclass(frozen=True)
@@ -61,11 +65,17 @@ def plan(
 
 def _profile_step(path: Path, line: str, *, undo: bool) -> Step:
     try:
-        data = path.read_bytes()
+        # read whole to tell whether gvw's block is there; larger ones are not edited
+        data = read_regular_file(path, _MAX_READ)
     except FileNotFoundError:
         data = None
     except OSError as exc:
         raise store_error(exc, "read", path) from exc
+    except InputRefused as refused:
+        raise GvwError(
+            f"{path} {refused.reason}: gvw setup does not change it (nothing was changed)",
+            hint=f"add this line to {path} by hand: {line}",
+        ) from None
     # Profiles are edited as text without decoding errors: bytes that are not UTF-8
     # (an ANSI-encoded PowerShell profile) come back unchanged.
     text = data.decode("utf-8", "surrogateescape") if data is not None else ""

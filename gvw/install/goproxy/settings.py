@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from urllib.parse import urlsplit
 
 from gvw.base.errors import ConfigError
-from gvw.host.goenv import go_env_file, host_goos, parse_go_env
+from gvw.host.goenv import go_env_file, host_goos, read_go_env_file
 from gvw.install.sumdb.note import Verifier, parse_verifier
 
 TOOLCHAIN_MODULE = "golang.org/toolchain"
@@ -52,13 +52,7 @@ class GoSettings:
 def resolve_go_settings(env: Mapping[str, str]) -> GoSettings:
     """The settings from ``env`` and the go env file it points at."""
     path = go_env_file(env, host_goos())
-    file_values: dict[str, str] = {}
-    if path is not None:
-        try:
-            with open(path, encoding="utf-8", errors="replace") as handle:
-                file_values = parse_go_env(handle.read())
-        except OSError:
-            pass  # no file is the usual case; go ignores an unreadable one too
+    file_values = read_go_env_file(path)
     values: dict[str, Setting] = {}
     for name in NAMES:
         if env.get(name):

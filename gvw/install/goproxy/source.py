@@ -12,6 +12,13 @@ from dataclasses import dataclass
 from typing import TypeVar
 
 from gvw.base import http
+from gvw.base.bounded import (
+    InputRefused,
+    TooLarge,
+    open_regular_file,
+    read_regular_file,
+    size_text,
+)
 from gvw.base.errors import ConfigError, NetworkError, NoSuchReleaseError
 from gvw.base.fileurl import file_url_path
 from gvw.base.platforms import Platform
@@ -87,17 +94,21 @@ def proxy_source(
 
 
 def read(url: str, *, timeout: float, max_bytes: int = 1 << 20) -> bytes:
-    """A small file from a proxy or database: http(s) or file:// (404 when missing)."""
+    """A small file from a proxy or database: http(s) or file:// (404 when missing),
+    at most ``max_bytes``: a longer one is refused the same way over both, never cut."""
     if not url.lower().startswith("file:"):
         return http.fetch_bytes(url, timeout=timeout, max_bytes=max_bytes)
     path = file_url_path(url)
     try:
-        with open(path, "rb") as handle:
-            return handle.read(max_bytes + 1)[:max_bytes]
+        return read_regular_file(path, max_bytes)
     except FileNotFoundError:
         raise NetworkError(f"{path} does not exist", status=404) from None
     except OSError as exc:
         raise NetworkError(f"cannot read {path}: {exc.strerror}") from exc
+    except TooLarge:  # refused as http.fetch_bytes refuses it
+        raise NetworkError(f"{url} sent more than {size_text(max_bytes)}; refusing it") from None
+    except InputRefused as refused:
+        raise NetworkError(f"{path} {refused.reason}") from None
 
 
 def stream(url: str, sink: Callable[[bytes], None], *, timeout: float) -> None:
@@ -106,11 +117,13 @@ def stream(url: str, sink: Callable[[bytes], None], *, timeout: float) -> None:
         return
     path = file_url_path(url)
     try:
-        with open(path, "rb") as handle:
+        with open_regular_file(path) as handle:
             for block in _blocks(handle.read):
                 sink(block)
     except FileNotFoundError:
         raise NetworkError(f"{path} does not exist", status=404) from None
+    except InputRefused as refused:
+        raise NetworkError(f"{path} {refused.reason}") from None
 
 
 def _blocks(reader: Callable[[int], bytes]) -> Iterator[bytes]:

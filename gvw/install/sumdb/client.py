@@ -19,6 +19,7 @@ from collections.abc import Callable
 from contextlib import AbstractContextManager
 from pathlib import Path
 
+from gvw.base.bounded import InputRefused, read_regular_file
 from gvw.base.errors import GvwError, NetworkError, SumdbError
 from gvw.base.fsutil import atomic_write_bytes
 from gvw.install.sumdb import tlog
@@ -26,6 +27,7 @@ from gvw.install.sumdb.note import Verifier, open_note
 
 # fetches a path below the database's base URL
 Fetch = Callable[[str], bytes]
+MAX_NOTE_BYTES = 64 << 10  # a signed tree head is a few hundred bytes
 
 
 class SumdbClient:
@@ -82,9 +84,14 @@ class SumdbClient:
 
     def _cached(self) -> tuple[tlog.Tree, bytes] | None:
         try:
-            signed = self.latest_file.read_bytes()
+            signed = read_regular_file(self.latest_file, MAX_NOTE_BYTES)
         except OSError:
             return None
+        except InputRefused as refused:
+            raise SumdbError(
+                f"the cached tree head {self.latest_file} {refused.reason}",
+                hint=f"delete {self.latest_file}",
+            ) from None
         source = f"the cached tree head {self.latest_file}"
         try:
             return tlog.parse_tree(
