@@ -9,6 +9,7 @@ refused, nothing is ever written through a link, and executable bits are kept.
 from __future__ import annotations
 
 import contextlib
+import errno
 import os
 import posixpath
 import re
@@ -27,10 +28,24 @@ from gvw.base.versions import GoVersion, parse_release_name
 from gvw.install.gunzip import GunzipReader
 
 TOP_DIR = "go"
-# Decompression-bomb limits. A Go tree is ~210-250 MB in ~10,400 (1.21) to ~10,700
-# (1.22) entries; both limits leave a wide margin for releases to grow.
+# Decompression-bomb limits (docs/security.md#hostile-archives says why these numbers).
+# A Go tree is ~210-250 MB in 10,357 (1.21) to ~11,100 (1.24) entries, growing by ~250
+# a release: 20,000 leaves years of growth, and refusing a bomb at the limit costs about
+# twice a real install's file creation.
 MAX_TOTAL_BYTES = 8 << 30
-MAX_ENTRIES = 50_000
+MAX_ENTRIES = 20_000
+# Entries per compressed byte, checked on the stream (it holds when extraction is fed
+# from the download as it arrives): from the RATIO_FROM-th entry on, every entry must
+# have cost MIN_PACKED_BYTES of the compressed stream on average. A real tree averages
+# ~6,200; its worst possible order (all 1,097 directories, then the smallest files
+# first, gzip -9) ~114 at entry 4,096; one-byte-file bombs ~14.
+RATIO_FROM = 4096
+MIN_PACKED_BYTES = 64
+# Names: real trees go 13 levels deep with names up to 111 bytes; past these a name is
+# refused (exit 10) rather than failing in the filesystem (exit 12) or in a recursion
+MAX_NAME_BYTES = 1024
+MAX_NAME_DEPTH = 64
+MAX_COMPONENT_BYTES = 255
 _DRIVE_RE = re.compile(r"^[A-Za-z]:")
 _COPY_CHUNK = 1 << 20
 # O_EXCL: never open an existing file or a link planted by an earlier entry
@@ -39,6 +54,9 @@ _CREATE_FLAGS = (
 )
 _UTIME_ON_FD = os.utime in os.supports_fd  # not on Windows
 _SPECIAL_FILE_MODES = (stat.S_IFCHR, stat.S_IFBLK, stat.S_IFIFO, stat.S_IFSOCK)
+# what the filesystem says when two entries clash (a file where a directory is, a
+# directory below a file): the archive's fault, not the store's
+_CLASH_ERRNOS = {errno.EEXIST, errno.ENOTDIR, errno.EISDIR, errno.ENOTEMPTY}
 
 
 # called with each written file's relative path; returns where its bytes go as well
@@ -124,20 +142,28 @@ class _Extractor:
         self.dirs: set[str] = {""}  # relative paths of directories known to exist
         self.total = 0
         self.entries = 0
+        self.packed: int | None = None  # compressed bytes read so far (tar.gz only)
 
     # --- formats
 
     def extract_tar(self, reporter: Reporter, label: str) -> None:
         size = self.archive.stat().st_size
         progress = reporter.progress(label, size, unit="bytes")
+        self.packed = 0
+
+        def advance(amount: int) -> None:  # in the inflating thread, ahead of the reader
+            self.packed = (self.packed or 0) + amount
+            progress.advance(amount)
+
         try:
             with open(self.archive, "rb") as raw:
-                gunzip = GunzipReader(raw, progress.advance)
+                gunzip = GunzipReader(raw, advance)
                 try:
                     # "r|": one sequential pass, no seeking, constant memory
                     with tarfile.open(fileobj=gunzip, mode="r|") as tar:  # type: ignore[call-overload]
                         for member in tar:
-                            self._tar_member(tar, member)
+                            with self._clashes(member.name):
+                                self._tar_member(tar, member)
                 finally:
                     gunzip.close()
         finally:
@@ -174,7 +200,8 @@ class _Extractor:
             progress = reporter.progress(label, total, unit="bytes")
             try:
                 for info in infos:
-                    self._zip_member(archive, info)
+                    with self._clashes(info.filename):
+                        self._zip_member(archive, info)
                     progress.advance(info.file_size)
             finally:
                 progress.close()
@@ -204,6 +231,7 @@ class _Extractor:
 
     def _relative(self, name: str) -> str | None:
         """The entry's path below ``go/``, or None for ``go/`` itself; refuses the rest."""
+        self._check_name(name)
         if (
             name.startswith(("/", "\\"))
             or _DRIVE_RE.match(name)
@@ -228,6 +256,35 @@ class _Extractor:
                     self._refuse(name, "would be written through a link")
         return rel
 
+    def _check_name(self, name: str) -> None:
+        """Names no filesystem (or no recursion) should be asked to take."""
+        encoded = name.encode("utf-8", "surrogateescape")
+        parts = encoded.split(b"/")
+        if len(encoded) > MAX_NAME_BYTES:
+            self._refuse(name[:100] + "...", f"is longer than {MAX_NAME_BYTES} bytes")
+        elif len(parts) > MAX_NAME_DEPTH:
+            self._refuse(name[:100] + "...", f"is nested more than {MAX_NAME_DEPTH} levels deep")
+        elif any(len(part) > MAX_COMPONENT_BYTES for part in parts):
+            self._refuse(name, f"has a path element longer than {MAX_COMPONENT_BYTES} bytes")
+
+    @contextlib.contextmanager
+    def _clashes(self, name: str) -> Iterator[None]:
+        """The filesystem's refusal of an entry that clashes with an earlier one, as the
+        archive's fault (exit 10); any other OSError is the store's."""
+        try:
+            yield
+        except OSError as exc:
+            if exc.errno in _CLASH_ERRNOS:
+                self._refuse(name, "clashes with an earlier entry (a file and a directory)")
+            if exc.errno == errno.ENAMETOOLONG:
+                self._refuse(name, "has a name too long for this filesystem")
+            raise
+
+    def _not_over_directory(self, rel: str, name: str) -> None:
+        # unlinking a directory fails differently on each OS (EISDIR, EPERM): refuse first
+        if rel in self.dirs:
+            self._refuse(name, "would replace a directory of an earlier entry")
+
     def _refuse(self, name: str, why: str) -> None:
         raise ArchiveError(
             f"{self.shown} holds an entry {name!r} that {why}; nothing was installed",
@@ -244,14 +301,24 @@ class _Extractor:
         self.entries += 1
         self.total += size
         self._check_limits(self.entries, self.total)
+        packed = self.packed
+        if (
+            packed is not None
+            and self.entries >= RATIO_FROM
+            and packed < MIN_PACKED_BYTES * self.entries
+        ):
+            self._bomb(
+                f"packs {self.entries:,} entries into its first {packed:,} compressed "
+                f"bytes (a Go tree needs more than {MIN_PACKED_BYTES} an entry)"
+            )
 
     def _check_limits(self, entries: int, total: int) -> None:
         if entries > MAX_ENTRIES:
-            why = f"holds more than {MAX_ENTRIES:,} entries"
+            self._bomb(f"holds more than {MAX_ENTRIES:,} entries")
         elif total > MAX_TOTAL_BYTES:
-            why = f"unpacks to more than {MAX_TOTAL_BYTES >> 30} GiB"
-        else:
-            return
+            self._bomb(f"unpacks to more than {MAX_TOTAL_BYTES >> 30} GiB")
+
+    def _bomb(self, why: str) -> None:
         raise ArchiveError(
             f"{self.shown} {why}; refusing it as a decompression bomb, nothing was installed",
             hint="a Go toolchain is far smaller: check where the file came from",
@@ -293,6 +360,7 @@ class _Extractor:
 
     def _write_file(self, rel: str, source: IO[bytes], size: int, mode: int, mtime: float) -> None:
         path = self._path(rel)
+        self._not_over_directory(rel, TOP_DIR + "/" + rel)
         self._parent_dir(rel)
         # Keep executable bits, drop setuid/setgid/sticky and group/world write.
         perm = 0o755 if mode & 0o111 else 0o644
@@ -331,6 +399,9 @@ class _Extractor:
             or (joined == ".." or joined.startswith("../"))
         ):
             self._refuse(name, f"is a link to {target!r}, outside the target")
+        if len(target.encode("utf-8", "surrogateescape")) > MAX_NAME_BYTES:
+            self._refuse(name, f"is a link to a name longer than {MAX_NAME_BYTES} bytes")
+        self._not_over_directory(rel, name)
         path = self._path(rel)
         self._parent_dir(rel)
         if os.path.lexists(path):
@@ -354,6 +425,7 @@ class _Extractor:
         ):
             self._refuse(name, f"is a hard link to {target!r}, which is not a file before it")
         assert source_rel is not None
+        self._not_over_directory(rel, name)
         path = self._path(rel)
         self._parent_dir(rel)
         if os.path.lexists(path):

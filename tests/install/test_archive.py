@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import gzip
 import hashlib
+import io
 import os
 import stat
 import tarfile
@@ -12,7 +13,15 @@ from pathlib import Path
 
 import pytest
 
-from gvw.install.archive import MAX_ENTRIES, MAX_TOTAL_BYTES
+from gvw.install.archive import (
+    MAX_COMPONENT_BYTES,
+    MAX_ENTRIES,
+    MAX_NAME_BYTES,
+    MAX_NAME_DEPTH,
+    MAX_TOTAL_BYTES,
+    MIN_PACKED_BYTES,
+    RATIO_FROM,
+)
 from tests.support.gvw_env import GvwEnv
 from tests.support.hostile_archives import (
     tar_entry_bomb,
@@ -287,11 +296,16 @@ ENTRIES_WHY = f"holds more than {MAX_ENTRIES:,} entries"
 SIZE_WHY = f"unpacks to more than {MAX_TOTAL_BYTES >> 30} GiB"
 
 
+def padded_tar_bomb(entries: int) -> bytes:
+    return tar_entry_bomb(entries, padded=True)
+
+
 @pytest.mark.parametrize(
     ("name", "build", "argument", "why"),
     [
-        # one entry past the limit on top of a valid Go tree: a few MB of one-byte files
-        (LINUX_TAR, tar_entry_bomb, MAX_ENTRIES + 1, ENTRIES_WHY),
+        # one entry past the limit on top of a valid Go tree, each file carrying enough
+        # incompressible bytes to pass the compressed-bytes-per-entry check
+        (LINUX_TAR, padded_tar_bomb, MAX_ENTRIES + 1, ENTRIES_WHY),
         (WINDOWS_ZIP, zip_entry_bomb, MAX_ENTRIES + 1, ENTRIES_WHY),
         # the tar header or zip central directory declares 8 GiB + 1 byte and the archive
         # carries none of it: reading any data would fail as truncated, not as a bomb
@@ -313,11 +327,63 @@ def test_a_decompression_bomb_is_refused_and_leaves_nothing(
     assert list((gvw.root / ".staging").iterdir()) == []
 
 
-@pytest.mark.slow  # writes 50,000 files
+def test_the_3_mb_bomb_of_issue_19_is_refused_at_the_ratio_check_long_before_the_limit(
+    gvw: GvwEnv, tmp_path: Path
+) -> None:
+    """210,000 one-byte files (14 compressed bytes each): refused at entry RATIO_FROM,
+    after at most that many small files, not MAX_ENTRIES (a minute on a busy disk)."""
+    data = tar_entry_bomb(210_000)
+    result = install_bytes(gvw, tmp_path, LINUX_TAR, data)
+    assert result.returncode == 10, result.stderr
+    message = result.error_lines[0]
+    entries, packed = (
+        int(message.split(before)[1].split(after)[0].replace(",", ""))
+        for before, after in ((" packs ", " entries"), (" its first ", " compressed"))
+    )
+    assert message == (
+        f"gvw: {LINUX_TAR} packs {entries:,} entries into its first {packed:,} compressed "
+        f"bytes (a Go tree needs more than {MIN_PACKED_BYTES} an entry); refusing it as a "
+        "decompression bomb, nothing was installed"
+    )
+    # stopped where the check starts, give or take what the inflater read ahead
+    assert RATIO_FROM <= entries <= RATIO_FROM + 512 and packed < MIN_PACKED_BYTES * entries
+    assert_store_untouched(gvw)
+
+
+@pytest.mark.slow  # reads a real Go archive
+def test_a_real_tree_in_its_most_compressible_order_passes_the_ratio_check(
+    gvw: GvwEnv, tmp_path: Path, real_mirror_dir: Path
+) -> None:
+    """A real Go 1.22.10 tree repacked in the densest order any archive of it can have:
+    every directory first, then the smallest files, gzip -9 (its first 4,096 entries
+    cost ~114 compressed bytes each, beside 14 for a bomb). It installs."""
+    dirs, files = [], []
+    with tarfile.open(real_mirror_dir / LINUX_TAR) as real:
+        for member in real:
+            if member.isdir():
+                dirs.append((member, b""))
+            elif member.isreg() and (member.size < 8192 or member.name == "go/bin/go"):
+                extracted = real.extractfile(member)
+                assert extracted is not None
+                files.append((member, extracted.read()))
+    files.sort(key=lambda pair: (pair[0].name == "go/bin/go", pair[0].size))
+    raw = io.BytesIO()
+    with (
+        gzip.GzipFile(fileobj=raw, mode="wb", compresslevel=9, mtime=0) as packed,
+        tarfile.open(fileobj=packed, mode="w|") as tar,
+    ):
+        for member, data in dirs + files:
+            tar.addfile(member, io.BytesIO(data) if member.isreg() else None)
+    assert len(dirs) + len(files) > 2 * RATIO_FROM
+    result = install_bytes(gvw, tmp_path, LINUX_TAR, raw.getvalue())
+    assert result.returncode == 0, result.stderr
+
+
+@pytest.mark.slow  # writes 20,000 files
 def test_an_archive_at_the_entry_limit_installs(gvw: GvwEnv, tmp_path: Path) -> None:
     # the limit counts every entry, the Go tree's own included: exactly MAX_ENTRIES passes
     tree_entries = len(go_tree()) + 1  # + the go/bomb directory
-    data = tar_entry_bomb(MAX_ENTRIES - tree_entries)
+    data = padded_tar_bomb(MAX_ENTRIES - tree_entries)
     result = install_bytes(gvw, tmp_path, LINUX_TAR, data)
     assert result.returncode == 0, result.stderr
     bombs = gvw.root / "versions" / "1.22.10" / "bomb"
@@ -378,3 +444,58 @@ def test_extracted_files_keep_the_archive_mtime(gvw: GvwEnv, tmp_path: Path) -> 
     assert result.returncode == 0, result.stderr
     tree = gvw.root / "versions" / "1.22.10"
     assert os.stat(tree / "src" / "go.mod").st_mtime == 946684800  # mirror_fixtures' mtime
+
+
+# --- malformed archives: the archive's fault (exit 10), never the store's (12)
+
+
+@pytest.mark.parametrize(
+    ("extra", "entry", "why"),
+    [
+        (
+            [Member("go/src/x", kind="dir"), Member("go/src/x", b"a file over it")],
+            "go/src/x",
+            "would replace a directory of an earlier entry",
+        ),
+        (
+            [Member("go/src/y", b"a file"), Member("go/src/y/below", b"under a file")],
+            "go/src/y/below",
+            "clashes with an earlier entry (a file and a directory)",
+        ),
+        (
+            [Member("go/src/y", b"a file"), Member("go/src/y", kind="dir")],
+            "go/src/y",
+            "clashes with an earlier entry (a file and a directory)",
+        ),
+        (
+            [Member("go/src/" + "n" * 300, b"a 300-byte name")],
+            "go/src/" + "n" * 300,
+            f"has a path element longer than {MAX_COMPONENT_BYTES} bytes",
+        ),
+    ],
+    ids=["file over a directory", "directory under a file", "directory over a file", "300 bytes"],
+)
+def test_a_malformed_archive_is_a_bad_archive_not_a_store_error(
+    gvw: GvwEnv, tmp_path: Path, extra: list[Member], entry: str, why: str
+) -> None:
+    result = install_bytes(gvw, tmp_path, LINUX_TAR, tar_gz_bytes(go_tree(*extra)))
+    assert_refused(result, entry, why)
+    assert_store_untouched(gvw)
+
+
+@pytest.mark.parametrize("fmt", ["tar.gz", "zip"])
+def test_an_entry_nested_3000_directories_deep_is_refused(
+    gvw: GvwEnv, tmp_path: Path, fmt: str
+) -> None:
+    deep = "go/" + "d/" * 3000 + "f"
+    build, name = (tar_gz_bytes, LINUX_TAR) if fmt == "tar.gz" else (zip_bytes, WINDOWS_ZIP)
+    platform = "linux-amd64" if fmt == "tar.gz" else "windows-amd64"
+    members = [*synthetic_members("1.22.10", platform), Member(deep, b"deep")]
+    result = install_bytes(gvw, tmp_path, name, build(members), GVW_PLATFORM=platform)
+    assert_refused(result, deep[:100] + "...", f"is longer than {MAX_NAME_BYTES} bytes", name)
+    shallow = "go/" + "d/" * (MAX_NAME_DEPTH + 1) + "f"
+    members[-1] = Member(shallow, b"deep")
+    result = install_bytes(gvw, tmp_path, name, build(members), GVW_PLATFORM=platform)
+    why = f"is nested more than {MAX_NAME_DEPTH} levels deep"
+    assert_refused(result, shallow[:100] + "...", why, name)
+    assert_store_untouched(gvw)

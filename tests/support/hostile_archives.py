@@ -9,6 +9,7 @@ bomb is wrong with it. Used by tests/install/test_archive.py and scripts/bench_a
 
 from __future__ import annotations
 
+import hashlib
 import io
 import struct
 import tarfile
@@ -55,12 +56,17 @@ def _gzip(chunks: list[bytes]) -> bytes:
     return b"".join(out)
 
 
-def tar_entry_bomb(entries: int, platform: str = "linux-amd64") -> bytes:
-    """A tar.gz of a Go tree plus ``entries`` one-byte files in go/bomb/ (a few MB)."""
+def tar_entry_bomb(entries: int, platform: str = "linux-amd64", *, padded: bool = False) -> bytes:
+    """A tar.gz of a Go tree plus ``entries`` one-byte files in go/bomb/ (a few MB).
+    ``padded``: each file holds 96 incompressible bytes instead, so that the archive
+    spends more compressed bytes per entry than gvw's ratio check asks (about 100 a
+    file): only the entry limit stops it."""
     chunks = [_go_tree_tar(platform), _tar_block(_tar_info("go/bomb", kind=tarfile.DIRTYPE))]
     batch: list[bytes] = []
     for i in range(entries):
-        batch.append(_tar_block(_tar_info(f"go/bomb/{i:07d}", size=1), b"x"))
+        seed = i.to_bytes(8, "big")
+        data = hashlib.sha256(seed).digest() + hashlib.sha512(seed).digest() if padded else b"x"
+        batch.append(_tar_block(_tar_info(f"go/bomb/{i:07d}", size=len(data)), data))
         if len(batch) == 4096:
             chunks.append(b"".join(batch))
             batch = []
