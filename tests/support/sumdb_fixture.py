@@ -69,8 +69,12 @@ def hash1(files: Sequence[tuple[str, bytes]]) -> str:
 
 
 def zip_hash1(path: Path) -> str:
+    """dirhash.HashZip: every name, hashed with the last entry of that name (Go opens
+    entries by name; tests/install/test_goproxy_modzip.py checks it against go)."""
     with zipfile.ZipFile(path) as zf:
-        return hash1([(info.filename, zf.read(info)) for info in zf.infolist()])
+        infos = zf.infolist()
+        contents = {info.filename: zf.read(info) for info in infos}
+        return hash1([(info.filename, contents[info.filename]) for info in infos])
 
 
 def go_sum_lines(module: str, version: str, zip_path: Path, mod_data: bytes) -> str:

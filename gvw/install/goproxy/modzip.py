@@ -52,14 +52,18 @@ def hash1(files: list[tuple[str, bytes]]) -> str:
 
 
 def zip_hash(path: Path, *, shown: str) -> str:
-    """The module zip's ``h1:`` hash (dirhash.HashZip), with the archive size limits."""
-    files: list[tuple[str, bytes]] = []
+    """The module zip's ``h1:`` hash as dirhash.HashZip computes it, with the archive size
+    limits: every name in the zip, each hashed with the content of the *last* entry of
+    that name (Go opens the entries by name). A zip with a name twice has Go's hash, and
+    is then refused when unpacked (:func:`check_names`), as Go refuses it."""
+    names: list[str] = []
+    digests: dict[str, bytes] = {}
     total = 0
     try:
         with zipfile.ZipFile(path) as archive:
             for info in archive.infolist():
                 total += info.file_size
-                if "\n" in info.filename or len(files) >= MAX_ENTRIES or total > MAX_TOTAL_BYTES:
+                if "\n" in info.filename or len(names) >= MAX_ENTRIES or total > MAX_TOTAL_BYTES:
                     raise ArchiveError(
                         f"{shown} is not a module zip Go would accept "
                         "(a file name with a newline, or too many or too large files)",
@@ -69,10 +73,39 @@ def zip_hash(path: Path, *, shown: str) -> str:
                 with archive.open(info) as data:
                     for block in iter(lambda: data.read(1 << 20), b""):
                         digest.update(block)
-                files.append((info.filename, digest.digest()))
+                names.append(info.filename)
+                digests[info.filename] = digest.digest()
     except (zipfile.BadZipFile, EOFError, OSError) as exc:
         raise ArchiveError(f"{shown} is corrupt or truncated ({exc})", hint="try again") from None
-    return hash1(files)
+    return hash1([(name, digests[name]) for name in names])
+
+
+def check_names(path: Path, *, shown: str) -> None:
+    """Refuse a module zip Go refuses to unpack (golang.org/x/mod/zip): a name held by
+    two entries ("multiple entries for file"), or two names that differ only in case
+    ("case-insensitive file name collision"), which would be one file on Windows and
+    macOS and leave which content wins to the order of the entries."""
+    seen: dict[str, str] = {}
+    try:
+        with zipfile.ZipFile(path) as archive:
+            names = archive.namelist()
+    except (zipfile.BadZipFile, EOFError, OSError) as exc:
+        raise ArchiveError(f"{shown} is corrupt or truncated ({exc})", hint="try again") from None
+    for name in names:
+        key = name.rstrip("/").casefold()
+        earlier = seen.get(key)
+        if earlier is None:
+            seen[key] = name
+            continue
+        why = (
+            f"holds two entries named {name!r} (multiple entries for a file)"
+            if earlier == name
+            else f"holds {earlier!r} and {name!r}, names that differ only in case"
+        )
+        raise ArchiveError(
+            f"{shown} {why}; Go refuses such a module zip, and so does gvw: nothing was installed",
+            hint="the proxy serves a damaged or altered module; use another proxy",
+        )
 
 
 def extract_module_zip(
@@ -80,6 +113,7 @@ def extract_module_zip(
 ) -> None:
     """Unpack the verified module zip into the empty directory ``target`` as a Go tree."""
     shown = f"{MODULE}@{modver}"
+    check_names(path, shown=shown)
     extract_zip_below(
         path, target, top=shown, name=f"{modver}.zip", reporter=reporter, label="Extracting"
     )
