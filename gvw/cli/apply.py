@@ -21,6 +21,7 @@ from gvw.cli.terminal import TerminalReporter
 from gvw.workflows.health import DEFAULT_TIMEOUT_SECONDS
 
 if TYPE_CHECKING:
+    from gvw.fleet.apply import Verifier
     from gvw.fleet.desired_state import Manifest
     from gvw.fleet.lockfile import Lock
     from gvw.fleet.plan import Plan
@@ -213,9 +214,8 @@ class ApplyRun:
         manifest, lock, installer = self._prepare()
         with apply_lock(app.store):  # plans again once it holds the lock
             self.plan = make_plan(manifest, store=app.store, installer=installer, lock=lock)
-            self.snapshot_id = None
             try:
-                self.verified = carry_out(
+                reports = carry_out(
                     self.plan,
                     store=app.store,
                     installer=installer,
@@ -223,13 +223,14 @@ class ApplyRun:
                     change=change,
                     verify=self._verifier() if verify else None,
                 )
+                self.verified = reports if verify else None
             except ApplyVerifyFailed as failed:
                 self.verified = failed.reports
                 raise
             finally:
                 self.snapshot_id = change.snapshot_id
 
-    def _verifier(self) -> Any:
+    def _verifier(self) -> Verifier:
         from gvw.workflows.verify import verify_version
 
         app = self.app
@@ -271,7 +272,7 @@ class ApplyRun:
     def _undo_after(self, failure: BaseException) -> None:
         """Put back after a failure that is not gvw's own; say so on stderr."""
         try:
-            self.put_back = self._undo(type(failure).__name__)
+            self.put_back = self._undo(getattr(failure, "message", "") or type(failure).__name__)
         except GvwError as also:
             self.reporter.warn(
                 f"putting back what the apply changed failed: {also.message}; "

@@ -124,13 +124,20 @@ def read_document(path: Path) -> HostRow:
     if len(raw) > MAX_DOCUMENT_BYTES:
         return HostRow(fallback, str(path), error=f"larger than {MAX_DOCUMENT_BYTES >> 20} MiB")
     try:
-        document = json.loads(raw.decode("utf-8-sig"))
+        document = json.loads(_decode(raw))
     except (UnicodeDecodeError, ValueError, RecursionError) as exc:
         why = "nested too deeply" if isinstance(exc, RecursionError) else str(exc)
         return HostRow(fallback, str(path), error=f"not JSON: {printable(why, _FIELD_CHARS)}")
     if not isinstance(document, dict):
         return HostRow(fallback, str(path), error="not a gvw facts document (not an object)")
     return _row(document, fallback, str(path))
+
+
+def _decode(raw: bytes) -> str:
+    """UTF-8 (a BOM is ignored), or UTF-16 with a BOM: Windows PowerShell 5.1's ``>``."""
+    if raw.startswith((b"\xff\xfe", b"\xfe\xff")):
+        return raw.decode("utf-16")
+    return raw.decode("utf-8-sig")
 
 
 def _row(document: Mapping[str, Any], fallback: str, source: str) -> HostRow:

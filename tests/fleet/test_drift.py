@@ -76,11 +76,15 @@ def test_the_report_names_each_host_that_differs_and_exits_21(gvw: GvwEnv, tmp_p
     assert json.loads(gvw.run("drift", str(hosts), "--json").stdout) == document
 
 
-def test_a_fleet_in_line_exits_0(gvw: GvwEnv, tmp_path: Path) -> None:
-    write(tmp_path, "a", facts("a", global_="1.22.10", installed=["1.22.10"], actions=[]))
-    result = gvw.run("drift", str(tmp_path / "a.json"))
-    assert result.returncode == 0, result.stderr
-    assert result.stdout.splitlines()[-2] == "all 1 hosts are in line with the manifest"
+def test_a_fleet_in_line_exits_0_whatever_encoding_its_documents_have(
+    gvw: GvwEnv, tmp_path: Path
+) -> None:
+    document = json.dumps(facts("a", global_="1.22.10", installed=["1.22.10"], actions=[]))
+    (tmp_path / "a.json").write_bytes(document.encode("utf-8-sig"))
+    (tmp_path / "b.json").write_bytes(document.replace('"a"', '"b"').encode("utf-16"))
+    result = gvw.run("drift", str(tmp_path / "a.json"), str(tmp_path / "b.json"))
+    assert result.returncode == 0, result.stdout
+    assert result.stdout.splitlines()[-2] == "all 2 hosts are in line with the manifest"
 
 
 def test_known_vulnerabilities_are_shown_when_the_facts_carry_them(
