@@ -317,6 +317,30 @@ def test_a_deleted_current_directory_goes_on_upwards(
     assert parse_report(proc.stdout.decode())["VERSION"] == "1.22.10"
 
 
+def test_a_pin_above_a_deleted_current_directory_is_named_by_its_path(
+    world: World, build: tuple[Path, Shell]
+) -> None:
+    """A deleted directory has no path (getcwd fails); the pin found above it is named
+    by its absolute path, as the sh shim names it, not as ./../.go-version."""
+    gone = world.path / "proj" / "gone"
+    gone.mkdir()
+    (world.path / "proj" / ".go-version").write_bytes(b"bogus\n")
+    proc = subprocess.run(
+        [*REMOVE_CWD_AND_RUN, str(gone), *build[1].command(), str(world.shims / "go")],
+        env=world.base_env(),
+        capture_output=True,
+        timeout=60,
+        check=False,
+    )
+    assert (proc.returncode, _lines(proc.stderr)) == (
+        3,
+        [
+            f'gvw: invalid Go version "bogus" (set by {world.path}/proj/.go-version)',
+            "gvw: expected a version such as 1.22.10, 1.22, latest or system",
+        ],
+    )
+
+
 def test_a_shim_with_another_name_refuses_to_guess(world: World, build: tuple[Path, Shell]) -> None:
     other = install_shim(world.shims, "gox", build[0])
     result = world.run(other, cwd=world.path, env=world.base_env(), shell=build[1])
