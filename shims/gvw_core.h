@@ -462,11 +462,34 @@ static void buf_missing(Buf *b, const Spec *sp, const Selection *sel) {
 
 /* ----------------------------------------------------------------- the shim's name */
 
+static int is_lower_hex(char c) { return is_digit(c) || (c >= 'a' && c <= 'f'); }
+
 /* The shim's file name as gvw wrote it (go, go.exe, go1.22.10), from the last
- * component of its own path (``base``, ``n`` bytes): sets *start and returns the end. */
+ * component of its own path (``base``, ``n`` bytes): sets *start and returns the end.
+ * Issue 20: gvw rehash replaces a shim while it may be starting, and the system then
+ * names the running file in two other ways.
+ * - Linux calls a file that was replaced (renamed over) or removed "NAME (deleted)"
+ *   in /proc/self/exe. No shim name holds a space, so the mark can only be that.
+ * - gvw moves a shim aside as .NAME.old-HEX before it puts the new one in place or
+ *   removes a launcher (gvw/shims.py, _retire: Windows lets a running .exe be renamed
+ *   but not replaced), and the system may report the new name.
+ * argv[0] is no way out: Go's own toolchain switch starts the go1.X.Y launcher with
+ * the argv[0] of the go that switches (src/cmd/go/internal/toolchain/exec.go,
+ * syscall.Exec(exe, os.Args, ...)), and any caller may pass anything there. */
 static size_t shim_file_name(const char *base, size_t n, size_t *start) {
-    (void)base;
+    static const char deleted[] = " (deleted)", aside[] = ".old-";
+    size_t i;
     *start = 0;
+    if (n > sizeof deleted - 1 && has_at(base, n, n - (sizeof deleted - 1), deleted))
+        n -= sizeof deleted - 1;
+    if (n && base[0] == '.') {
+        for (i = n; i > 0 && is_lower_hex(base[i - 1]);) i--;
+        /* at least one hex digit, and a name before the mark */
+        if (i < n && i > sizeof aside && has_at(base, n, i - (sizeof aside - 1), aside)) {
+            *start = 1;
+            n = i - (sizeof aside - 1);
+        }
+    }
     return n;
 }
 

@@ -599,3 +599,9 @@ _gvw_exec "$@"
 #    named .go-version is ignored. The type is tested before the file is opened, so a
 #    FIFO is never opened (that would block until a writer came). The walk costs a
 #    stat and an lstat per level without a .go-version.
+# 6. The shim's name is the last component of $0: for a #! script the kernel hands
+#    sh the path it started, whatever argv[0] the caller gave (Go's toolchain switch
+#    passes its own). gvw replaces a shim by renaming a whole new file over it (issue
+#    20), so sh, which opens that path again, finds a whole shim there, old or new,
+#    and reads on from the one it opened. A launcher gvw removes just as sh starts
+#    cannot be opened at all, and sh says so (its version is being uninstalled).
