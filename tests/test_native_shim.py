@@ -303,18 +303,25 @@ def test_gvw_root_in_any_spelling(build: tuple[Path, Shell], tmp_path: Path, spe
 REMOVE_CWD_AND_RUN = ("/bin/sh", "-c", 'cd "$1" && /bin/rmdir "$1" && shift && exec "$@"', "sh")
 
 
-def test_a_deleted_current_directory_goes_on_upwards(
+def _run_in_a_deleted_directory(
     world: World, build: tuple[Path, Shell]
-) -> None:
+) -> subprocess.CompletedProcess[bytes]:
+    """The go shim, run in proj/gone after that directory was removed."""
     gone = world.path / "proj" / "gone"
     gone.mkdir()
-    proc = subprocess.run(
+    return subprocess.run(
         [*REMOVE_CWD_AND_RUN, str(gone), *build[1].command(), str(world.shims / "go")],
         env=world.base_env(),
         capture_output=True,
         timeout=60,
         check=False,
     )
+
+
+def test_a_deleted_current_directory_goes_on_upwards(
+    world: World, build: tuple[Path, Shell]
+) -> None:
+    proc = _run_in_a_deleted_directory(world, build)
     assert proc.returncode == 0, proc
     assert parse_report(proc.stdout.decode())["VERSION"] == "1.22.10"
 
@@ -324,16 +331,8 @@ def test_a_pin_above_a_deleted_current_directory_is_named_by_its_path(
 ) -> None:
     """A deleted directory has no path (getcwd fails); the pin found above it is named
     by its absolute path, as the sh shim names it, not as ./../.go-version."""
-    gone = world.path / "proj" / "gone"
-    gone.mkdir()
     (world.path / "proj" / ".go-version").write_bytes(b"bogus\n")
-    proc = subprocess.run(
-        [*REMOVE_CWD_AND_RUN, str(gone), *build[1].command(), str(world.shims / "go")],
-        env=world.base_env(),
-        capture_output=True,
-        timeout=60,
-        check=False,
-    )
+    proc = _run_in_a_deleted_directory(world, build)
     assert (proc.returncode, _lines(proc.stderr)) == (
         3,
         [
