@@ -525,7 +525,7 @@ static char *launcher_word(const char *name, size_t n, size_t *len) {
 /* ----------------------------------------------------------------- selection */
 
 static void read_version_file(const char *path, Selection *sel) {
-    char *data = (char *)plat_alloc(VERSION_FILE_MAX);
+    static char data[VERSION_FILE_MAX]; /* read once per call: no allocation on the hot path */
     long got = plat_read_head(path, data, VERSION_FILE_MAX);
     size_t start, len;
     if (got < 0) die_two(EXIT_INVALID_VERSION, "gvw: cannot read version file ", path, HINT_BROKEN);
