@@ -22,11 +22,12 @@ upgrade                   ``installed`` and the pin it moves (``version_files``
 apply                     ``installed``, ``global``
 ========================  ====================================================
 
-The other kind is ``go_env_file``, which only a restore changes. A snapshot without ``scope`` (written before gvw recorded it) counts as all
-of them. In the registry (HKCU\\Environment) gvw records and restores only the values
-gvw and Go use (:func:`restorable_registry_name`): ``registry`` is all of them,
-``user_path`` only ``Path``. The shell's own variables (``process_env``) are never
-changed, only printed as commands to run, for any scope.
+The other kind is ``go_env_file``, which only a restore changes. A snapshot without
+``scope`` (written before gvw recorded it) counts as all of them. In the registry
+(HKCU\\Environment) gvw records and restores only the values gvw and Go use
+(:func:`restorable_registry_name`): ``registry`` is all of them, ``user_path`` only
+``Path``. The shell's own variables (``process_env``) are never changed, only printed as
+commands to run, for any scope.
 """
 
 from __future__ import annotations
