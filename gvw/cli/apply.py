@@ -11,7 +11,7 @@ import click
 
 from gvw.base.errors import ExitCode
 from gvw.base.redaction import redact
-from gvw.base.reporting import Progress
+from gvw.base.reporting import Activity, Progress
 from gvw.base.versions import parse_installed_name
 from gvw.cli.app import App
 from gvw.cli.terminal import TerminalReporter
@@ -126,6 +126,9 @@ class RecordingReporter:
 
     def progress(self, label: str, total: int | None, *, unit: str) -> Progress:
         return self.inner.progress(label, total, unit=unit)
+
+    def activity(self, label: str) -> Activity:
+        return self.inner.activity(label)
 
 
 def _describe(actions: list[dict[str, Any]], *, check: bool, manifest: Path, quiet: bool) -> None:

@@ -67,6 +67,17 @@ class Knowledge:
     def is_supported(self, version: GoVersion) -> bool | None:
         return None if self.supported is None else is_supported(version, self.supported)
 
+    def version_facts(self, version: GoVersion) -> dict[str, Any]:
+        """One release as every JSON report shows it: its known vulnerabilities (with
+        the release that fixes each) and whether Go still supports it; None: unknown."""
+        found = self.vulnerabilities(version)
+        return {
+            "vulnerabilities": None
+            if found is None
+            else [{**a.as_json(), "fixed_in": a.fixed_in(version)} for a in found],
+            "supported": self.is_supported(version),
+        }
+
     def describe(self) -> dict[str, Any]:
         """Where the knowledge comes from and how old it is, for reports."""
         return {
