@@ -94,10 +94,12 @@ class GvwEnv:
         )
         return Result(done.returncode, done.stdout, done.stderr)
 
-    def popen(self, *args: str, env: Mapping[str, str] | None = None) -> subprocess.Popen[str]:
+    def popen(
+        self, *args: str, env: Mapping[str, str] | None = None, cwd: Path | None = None
+    ) -> subprocess.Popen[str]:
         return subprocess.Popen(
             self.command(*args),
-            cwd=self.base,
+            cwd=cwd or self.base,
             env=self.env(env),
             stdout=subprocess.PIPE,
             stderr=subprocess.PIPE,
