@@ -19,10 +19,12 @@ if TYPE_CHECKING:
 @click.option("--mirror", metavar="URL", help="The mirror whose index tells pending patches.")
 def facts(*, as_json: bool, refresh: bool, mirror: str | None) -> None:
     """Show the gvw version, platform, store, installed versions with their archive
-    sha256, the global version, whether the shims are first on PATH, pending patch
-    releases (from a cached index; --refresh fetches it) and the doctor's problems.
+    sha256, known vulnerabilities and whether Go still supports them, the global
+    version, whether the shims are first on PATH, pending patch releases and the
+    doctor's problems.
 
-    Uses no network unless --refresh is given.
+    Uses no network unless --refresh is given (it fetches the download index and the
+    vulnerability database first).
     """
     from gvw.cli.doctor import machine_of
     from gvw.cli.terminal import TerminalReporter
@@ -34,22 +36,26 @@ def facts(*, as_json: bool, refresh: bool, mirror: str | None) -> None:
     source = app.mirror(mirror)
     releases: list[Release] | None
     if refresh:
+        reporter = TerminalReporter()
         releases = load_index(
             source,
             cache_dir=app.paths.index_cache,
             max_age_seconds=0,
             timeout=app.config.timeout_seconds,
-            reporter=TerminalReporter(),
+            reporter=reporter,
             refresh=True,
         ).releases
+        knowledge = app.knowledge(reporter, releases=[r.version for r in releases], force=True)
     else:
-        known = cached_index(source, cache_dir=app.paths.index_cache)
-        releases = known.releases if known is not None else None
+        cached = cached_index(source, cache_dir=app.paths.index_cache)
+        releases = cached.releases if cached is not None else None
+        knowledge = app.known()
     found = gather(
         app.store,
         platform=app.platform,
         findings=doctor.run(machine_of(app)),
         releases=releases,
+        knowledge=knowledge,
     )
     if as_json:
         from gvw.base.redaction import redact
@@ -58,7 +64,12 @@ def facts(*, as_json: bool, refresh: bool, mirror: str | None) -> None:
         return
     click.echo(f"gvw {found['gvw_version']} on {found['platform']}, store {found['root']}")
     for item in found["installed"]:
-        click.echo(f"installed {item['version']}  sha256 {item['sha256'] or '(unverified)'}")
+        line = f"installed {item['version']}  sha256 {item['sha256'] or '(unverified)'}"
+        if item["vulnerabilities"]:
+            line += "  vulnerable: " + ", ".join(v["id"] for v in item["vulnerabilities"])
+        if item["supported"] is False:
+            line += "  unsupported"
+        click.echo(line)
     click.echo(f"global {found['global'] or '(unset)'}")
     click.echo(f"shims first on PATH: {'yes' if found['shims_first_on_path'] else 'no'}")
     pending = found["pending_patches"]

@@ -14,9 +14,10 @@ from __future__ import annotations
 
 import calendar
 import contextlib
-import hashlib
 import json
+import re
 import time
+import zlib
 from collections.abc import Callable, Sequence
 from contextlib import AbstractContextManager
 from dataclasses import dataclass, replace
@@ -28,10 +29,10 @@ from gvw.base.errors import BadIndexError, GvwError, NetworkError
 from gvw.base.fsutil import atomic_write_bytes
 from gvw.base.redaction import redact
 from gvw.base.reporting import Reporter
-from gvw.base.versions import GoVersion
-from gvw.knowledge.osv import Advisory, BadEntry, parse_entry
+from gvw.base.versions import GoVersion, parse_release_name
+from gvw.knowledge.osv import Advisory, BadEntry, parse_entry, point_of
 from gvw.knowledge.support import Family, family_name, is_supported, supported_families
-from gvw.knowledge.vulndb import Database, VulnDB, read_directory, sync
+from gvw.knowledge.vulndb import Database, VulnDB, read_directory
 
 FORMAT = 1
 _TIME = "%Y-%m-%dT%H:%M:%SZ"
@@ -63,6 +64,14 @@ class Knowledge:
         if known is None:
             return None
         return [a for a in known if not a.affects(target)]
+
+    def fix_for(self, version: GoVersion) -> str | None:
+        """The oldest release of ``version``'s line that fixes all its known
+        vulnerabilities; None when one of them has no fix yet (or none are known)."""
+        fixes = [a.fixed_in(version) for a in self.vulnerabilities(version) or []]
+        if not fixes or None in fixes:
+            return None
+        return max(fixes, key=lambda name: point_of(parse_release_name(name or "") or version))
 
     def is_supported(self, version: GoVersion) -> bool | None:
         return None if self.supported is None else is_supported(version, self.supported)
@@ -134,6 +143,8 @@ def refresh_knowledge(
         if known != kept:
             _keep(cache, db, known)
         return known
+    from gvw.knowledge.vulndb import sync  # the network: only when it is needed
+
     try:
         with lock(f"vulndb-{_key(db)}") if lock is not None else contextlib.nullcontext():
             result = sync(db, _copy_dir(cache, db), timeout=timeout)
@@ -162,7 +173,10 @@ def _copy_dir(cache: Path, db: VulnDB) -> Path:
 
 
 def _key(db: VulnDB | None) -> str:
-    return hashlib.sha256((db.url if db else "off").encode()).hexdigest()[:24]
+    """A file name for the database (no hashlib: it loads OpenSSL, and gvw list is
+    hot); the checksum keeps two URLs that read alike apart."""
+    url = db.url if db else "off"
+    return f"{re.sub(r'[^A-Za-z0-9.-]+', '_', url)[:80]}-{zlib.crc32(url.encode()):08x}"
 
 
 def _from_database(db: VulnDB, database: Database, known: Knowledge) -> Knowledge:

@@ -25,7 +25,6 @@ import json
 import os
 import stat
 from collections.abc import Iterable, Mapping
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -172,6 +171,8 @@ def _fetch(db: VulnDB, relative: str, max_bytes: int, timeout: float) -> bytes:
 def _fetch_entries(db: VulnDB, ids: list[str], target: Path, timeout: float) -> list[str]:
     """Fetch and check each entry, then write it into ``target``; entries that are not
     valid are left out and named (the rest of the copy is still good)."""
+    from concurrent.futures import ThreadPoolExecutor
+
     problems: list[str] = []
 
     def fetch_one(entry_id: str) -> tuple[str, bytes | None, str | None]:
