@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import click
 
@@ -15,6 +15,11 @@ from gvw.base.reporting import Activity, Progress
 from gvw.base.versions import parse_installed_name
 from gvw.cli.app import App
 from gvw.cli.terminal import TerminalReporter
+
+if TYPE_CHECKING:
+    from gvw.fleet.desired_state import Manifest
+    from gvw.install.installer import Installer
+    from gvw.knowledge.release_knowledge import Knowledge
 
 
 @click.command()
@@ -54,7 +59,7 @@ def apply(
     command = f"apply {manifest_file}" + (" --locked" if locked else "")
     snapshot_id = None
 
-    def prepare() -> tuple[Any, Any, Installer]:
+    def prepare() -> tuple[Any, Any, Installer, Knowledge | None]:
         manifest = load_manifest(manifest_file)
         use_lock = locked or manifest.lock is not None
         lock = load_lock(manifest.default_lock(), manifest=manifest_file) if use_lock else None
@@ -67,17 +72,27 @@ def apply(
             reporter=reporter,
             refresh_index=refresh,
         )
-        return manifest, lock, installer
+        known = _knowledge(app, manifest, installer, reporter) if manifest.refuse else None
+        return manifest, lock, installer, known
 
     if check:
-        manifest, lock, installer = prepare()
-        plan = make_plan(manifest, store=app.store, installer=installer, lock=lock)
+        manifest, lock, installer, known = prepare()
+        plan = make_plan(manifest, store=app.store, installer=installer, lock=lock, knowledge=known)
     else:
         with app.changes.change(command, scope=["installed", "global"]) as change:
-            manifest, lock, installer = prepare()
+            manifest, lock, installer, known = prepare()
             with apply_lock(app.store):  # plans again once it holds the lock
-                plan = make_plan(manifest, store=app.store, installer=installer, lock=lock)
-                carry_out(plan, store=app.store, installer=installer, env=app.env, change=change)
+                plan = make_plan(
+                    manifest, store=app.store, installer=installer, lock=lock, knowledge=known
+                )
+                carry_out(
+                    plan,
+                    manifest=manifest,
+                    store=app.store,
+                    installer=installer,
+                    env=app.env,
+                    change=change,
+                )
             snapshot_id = change.snapshot_id
     warnings = [*plan.warnings, *reporter.warnings]
     for warning in plan.warnings:
@@ -102,6 +117,34 @@ def apply(
         if snapshot_id and not quiet:
             click.echo("undo with: gvw rollback")
     return int(ExitCode.DRIFT if check and not plan.in_line else ExitCode.OK)
+
+
+def _knowledge(
+    app: App, manifest: Manifest, installer: Installer, reporter: RecordingReporter
+) -> Knowledge:
+    """What the policy judges by: the vulnerability database (required: a policy is not
+    enforced on guesses) and, for "unsupported", the releases of the download index."""
+    from gvw.base.errors import GvwError
+
+    releases = None
+    failure: GvwError | None = None
+    if "unsupported" in manifest.refuse:
+        try:
+            releases = [r.version for r in installer.index().releases]
+        except GvwError as exc:  # e.g. offline with a lock file: what was known before
+            failure = exc
+    known = app.knowledge(reporter, releases=releases, required="vulnerable" in manifest.refuse)
+    if "unsupported" in manifest.refuse and known.supported is None:
+        raise failure or GvwError("cannot tell which Go releases are supported")
+    if "vulnerable" in manifest.refuse and known.advisories is None:
+        from gvw.base.errors import PolicyError
+
+        raise PolicyError(
+            f"{manifest.path} refuses vulnerable versions, but the vulnerability checks are "
+            'off (GOVULNDB=off or vulndb = "off"); nothing was changed',
+            hint="point GOVULNDB at the database or a copy of it (gvw mirror create --vulndb)",
+        )
+    return known
 
 
 class RecordingReporter:
@@ -143,6 +186,11 @@ def _describe(actions: list[dict[str, Any]], *, check: bool, manifest: Path, qui
             line = f"install Go {action['version']} ({action['archive']})"
         elif kind == "global":
             line = f"set the global version to {action['new']} (was {action['old'] or 'unset'})"
+        elif kind == "refuse":  # nothing is done while there is one
+            click.echo(f"refused by the policy: Go {action['version']}: {action['reason']}")
+            continue
+        elif kind == "remove":
+            line = f"remove Go {action['version']} (to the trash): {action['reason']}"
         else:
             line = f"prune Go {action['version']} (to the trash)"
         click.echo(("would " if check else "done: ") + line)

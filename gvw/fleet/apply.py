@@ -13,6 +13,8 @@ from __future__ import annotations
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 
+from gvw.base.versions import GoVersion
+from gvw.fleet.desired_state import Manifest
 from gvw.fleet.plan import Plan
 from gvw.history.changes import Change
 from gvw.install.installer import Installer
@@ -27,9 +29,18 @@ def apply_lock(store: Store) -> Iterator[None]:
 
 
 def carry_out(
-    plan: Plan, *, store: Store, installer: Installer, env: Mapping[str, str], change: Change
+    plan: Plan,
+    *,
+    manifest: Manifest,
+    store: Store,
+    installer: Installer,
+    env: Mapping[str, str],
+    change: Change,
 ) -> None:
-    """Install, pin, prune; what was done before a failure stays done (and noted)."""
+    """Install, pin, prune, remove; what was done before a failure stays done (and
+    noted). Nothing at all while the policy refuses a version the manifest names."""
+    if plan.refusals:
+        raise plan.refused(manifest)
 
     def snapshot_first(_version: object) -> None:  # under the version's lock, just
         change.snapshot()  # before a new version becomes visible
@@ -42,11 +53,13 @@ def carry_out(
             change.note("installed", version=outcome.version.name)
     if plan.global_new is not None:
         write_pin(store.paths.global_file, plan.global_new, store=store, env=env, change=change)
-    for version in plan.prunes:
+    leaving: list[tuple[GoVersion, str, str | None]] = [(v, "pruned", None) for v in plan.prunes]
+    leaving += [(v, "removed", why) for v, why in plan.removals]
+    for version, kind, why in leaving:
         change.snapshot()
         with store.install_lock(version):
             if not store.is_installed(version):
                 continue  # removed by hand or by another gvw since the plan
             store.remove(version)
         change.versions_changed()
-        change.note("pruned", version=version.name)
+        change.note(kind, version=version.name, **({"why": why} if why else {}))
