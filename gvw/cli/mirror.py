@@ -59,8 +59,12 @@ def create(
     DIRECTORY/vulndb: use it with GOVULNDB=file://DIRECTORY/vulndb. Re-running fetches
     only what changed; --vulndb alone (no VERSION) refreshes just the database.
 
-    Examples: gvw mirror create /srv/go 1.25 --platform windows-amd64;
-    gvw mirror create /srv/go --from-lock fleet.lock.toml --vulndb
+    Examples:
+
+    \b
+      gvw mirror create /srv/go 1.25 --platform windows-amd64
+      gvw mirror create /srv/go --from-lock fleet.lock.toml --vulndb
+      gvw mirror create /srv/go --vulndb
     """
     if specs and from_lock:
         raise click.UsageError("give VERSION... or --from-lock LOCK (one of them)")

@@ -3,8 +3,8 @@ the programs' sizes, the module lists, the security fixes, the failures' last li
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-from typing import TYPE_CHECKING
+from collections.abc import Callable, Sequence
+from typing import TYPE_CHECKING, Any, TypeVar
 
 import click
 
@@ -15,6 +15,27 @@ if TYPE_CHECKING:
     from gvw.workflows.binaries import Binaries
     from gvw.workflows.trial import Trial
     from gvw.workflows.trying import Run, Toolchain
+
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+
+def judgement_options(slower: str) -> Callable[[F], F]:
+    """``--repeat N`` and ``--max-slowdown PERCENT`` (try, upgrade); ``slower`` says
+    what a check that much slower means for the command."""
+
+    def decorate(function: F) -> F:
+        function = click.option(
+            "--max-slowdown",
+            type=click.FloatRange(0, 10_000),
+            metavar="PERCENT",
+            help=f"A check this much slower (median) {slower}.",
+        )(function)
+        return click.option(
+            "--repeat", type=click.IntRange(1, 100), default=1, help="Runs of each check."
+        )(function)
+
+    return decorate
 
 
 def column(toolchain: Toolchain) -> str:

@@ -12,6 +12,7 @@ import click
 from gvw.base.errors import InvalidVersionError, NotInstalledError, RegressionError
 from gvw.base.versions import GoVersion, newest_matching, parse_spec
 from gvw.cli.app import App
+from gvw.cli.runs import judgement_options
 from gvw.cli.terminal import TerminalReporter
 from gvw.selection.resolver import find_selection, resolve
 
@@ -37,13 +38,7 @@ class VersionsThenCommand(click.Command):
 
 @click.command("try", cls=VersionsThenCommand)
 @click.argument("versions", nargs=-1, required=True, metavar="VERSION... [-- COMMAND [ARG]...]")
-@click.option("--repeat", type=click.IntRange(1, 100), default=1, help="Runs of each command.")
-@click.option(
-    "--max-slowdown",
-    type=click.FloatRange(0, 10_000),
-    metavar="PERCENT",
-    help="A command this much slower (median) with a version is a regression.",
-)
+@judgement_options("with a version is a regression (exit 18)")
 @click.option("--install", "install_", is_flag=True, help="Install the versions first if needed.")
 @click.option("--mirror", metavar="URL", help="With --install: download from this mirror.")
 @click.option(
@@ -77,12 +72,15 @@ def try_(
     than PERCENT. With --repeat N the first run of each version (it fills the build
     cache) is not counted; judge slowdowns on --repeat 5 or more.
 
-    Examples: gvw try 1.25.5; gvw try 1.24 1.25.5 latest --repeat 5 --max-slowdown 10;
-    gvw try 1.25.5 --report try.md -- go test -race ./...
+    Examples:
+
+    \b
+      gvw try 1.25.5
+      gvw try 1.24 1.25.5 latest --repeat 5 --max-slowdown 10
+      gvw try 1.25.5 --report try.md -- go test -race ./...
     """
-    from gvw.selection.pathsearch import find_up
-    from gvw.workflows.trial import TrialSettings, run_trial
-    from gvw.workflows.trying import Toolchain, default_commands, go_mod_note, new_log_dir
+    from gvw.workflows.trial import run_trial, settings_for
+    from gvw.workflows.trying import Toolchain, default_commands, go_mod_note
 
     ctx = click.get_current_context()
     command: tuple[str, ...] = ctx.meta.get(COMMAND_KEY, ())
@@ -105,14 +103,13 @@ def try_(
     toolchains = [current, *candidates]
     notes += [n for n in (go_mod_note(cwd, app.env, t) for t in toolchains) if n]
     knowledge = app.knowledge(reporter) if current.version is not None else None
-    settings = TrialSettings(
+    settings = settings_for(
         commands,
-        cwd,
-        app.env,
-        new_log_dir(app.paths.cache),
+        cwd=cwd,
+        env=app.env,
+        cache=app.paths.cache,
         repeat=repeat,
         max_slowdown=max_slowdown,
-        modules=find_up(cwd, "go.mod") is not None,
     )
     trial = run_trial(toolchains, settings, reporter=reporter)
     notes += trial.notes

@@ -10,7 +10,13 @@ import click
 
 from gvw.base.errors import ExitCode
 from gvw.cli.app import App
-from gvw.cli.runs import advisory_line, show_fixes, show_notes, show_trial
+from gvw.cli.runs import (
+    advisory_line,
+    judgement_options,
+    show_fixes,
+    show_notes,
+    show_trial,
+)
 from gvw.cli.terminal import TerminalReporter
 
 if TYPE_CHECKING:
@@ -29,13 +35,7 @@ if TYPE_CHECKING:
 @click.option("--global", "use_global", is_flag=True, help="Upgrade the global version.")
 @click.option("--run", "run_", multiple=True, metavar="CMD", help="A check to run (repeatable).")
 @click.option("--no-test", is_flag=True, help="Run no checks (verification still runs).")
-@click.option("--repeat", type=click.IntRange(1, 100), default=1, help="Runs of each check.")
-@click.option(
-    "--max-slowdown",
-    type=click.FloatRange(0, 10_000),
-    metavar="PERCENT",
-    help="A check this much slower (median) with the target keeps the pin (exit 20).",
-)
+@judgement_options("with the target keeps the pin (exit 20)")
 @click.option(
     "--rebuild-tools",
     is_flag=True,
@@ -72,8 +72,13 @@ def upgrade(
     old pin back. --check (exit 19 when an upgrade is available) and the summary name
     the known vulnerabilities the target fixes.
 
-    Examples: gvw upgrade --check; gvw upgrade; gvw upgrade 1.26 --repeat 5
-    --max-slowdown 10; gvw upgrade --global --no-test
+    Examples:
+
+    \b
+      gvw upgrade --check
+      gvw upgrade
+      gvw upgrade 1.26 --repeat 5 --max-slowdown 10
+      gvw upgrade --global --no-test
     """
     from gvw.install.installer import Installer
     from gvw.workflows.upgrade import find_pin, plan_upgrade
@@ -204,9 +209,8 @@ def _checks(
     max_slowdown: float | None,
 ) -> Checks | None:
     from gvw.base.errors import UsageError
-    from gvw.selection.pathsearch import find_up
-    from gvw.workflows.trying import default_commands, new_log_dir
-    from gvw.workflows.upgrade import Checks
+    from gvw.workflows.trial import settings_for
+    from gvw.workflows.trying import default_commands
 
     cwd = app.require_cwd()
     if commands:
@@ -222,14 +226,13 @@ def _checks(
         except UsageError:
             reporter.warn(f"{cwd} is not in a Go module: no checks run (name them with --run)")
             return None
-    return Checks(
+    return settings_for(
         parsed,
-        cwd,
-        app.env,
-        new_log_dir(app.paths.cache),
+        cwd=cwd,
+        env=app.env,
+        cache=app.paths.cache,
         repeat=repeat,
         max_slowdown=max_slowdown,
-        modules=find_up(cwd, "go.mod") is not None,
     )
 
 

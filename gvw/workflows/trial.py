@@ -12,10 +12,11 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from gvw.base.reporting import Reporter
+from gvw.selection.pathsearch import find_up
 from gvw.workflows.binaries import Binaries, measure
 from gvw.workflows.judgement import Regression, notes, regressions
 from gvw.workflows.module_list import ModuleChanges, ModuleList, module_changes, module_list
-from gvw.workflows.trying import Run, Toolchain, run_checks
+from gvw.workflows.trying import Run, Toolchain, new_log_dir, run_checks
 
 
 @dataclass(frozen=True)
@@ -27,6 +28,28 @@ class TrialSettings:
     repeat: int = 1
     max_slowdown: float | None = None  # percent; None: times are shown, not judged
     modules: bool = True  # keep the module lists (only in a Go module)
+
+
+def settings_for(
+    commands: Sequence[tuple[str, ...]],
+    *,
+    cwd: Path,
+    env: Mapping[str, str],
+    cache: Path,
+    repeat: int,
+    max_slowdown: float | None,
+) -> TrialSettings:
+    """The settings of a trial in ``cwd``: a fresh log directory under ``cache``, module
+    lists only in a Go module."""
+    return TrialSettings(
+        commands,
+        cwd,
+        env,
+        new_log_dir(cache),
+        repeat=repeat,
+        max_slowdown=max_slowdown,
+        modules=find_up(cwd, "go.mod") is not None,
+    )
 
 
 @dataclass

@@ -70,28 +70,8 @@ class UpgradePlan:
         return self.current != self.target
 
 
-@dataclass(frozen=True)
-class Checks:
-    """The project's checks: what to run, where, where the logs go, and how to judge."""
-
-    commands: Sequence[tuple[str, ...]]
-    cwd: Path
-    env: Mapping[str, str]
-    log_dir: Path
-    repeat: int = 1
-    max_slowdown: float | None = None
-    modules: bool = True  # a Go module: keep its module lists
-
-    def settings(self) -> TrialSettings:
-        return TrialSettings(
-            self.commands,
-            self.cwd,
-            self.env,
-            self.log_dir,
-            repeat=self.repeat,
-            max_slowdown=self.max_slowdown,
-            modules=self.modules,
-        )
+# the project's checks: what to run, where, where the logs go, and how to judge
+Checks = TrialSettings
 
 
 @dataclass
@@ -285,7 +265,7 @@ def _verify_and_check(
         toolchains.append(Toolchain("current", plan.current, current_root))
     toolchains.append(Toolchain("candidate", target, root))
     known = [before] if before is not None else []
-    trial = run_trial(toolchains, checks.settings(), reporter=reporter, known_modules=known)
+    trial = run_trial(toolchains, checks, reporter=reporter, known_modules=known)
     result.trial = trial
     failures = [r for r in trial.runs if r.toolchain.role == "candidate" and not r.ok]
     if failures:

@@ -11,8 +11,7 @@ import pytest
 
 from gvw.base.errors import ExitCode
 from tests.support.gvw_env import GvwEnv, run_ok
-from tests.support.mirror_fixtures import write_synthetic_mirror
-from tests.support.vulndb_fixture import VulnDBServer
+from tests.support.vulndb_fixture import VulnDBServer, synthetic_machine
 
 X509 = "GO-2025-4155, GO-2025-4175"
 
@@ -20,10 +19,7 @@ X509 = "GO-2025-4155, GO-2025-4175"
 @pytest.fixture
 def machine(gvw: GvwEnv, mirror_factory, tmp_path: Path, vulndb: VulnDBServer) -> GvwEnv:
     releases = ("1.23.12", "1.24.11", "1.25.4", "1.25.5")
-    write_synthetic_mirror(tmp_path / "m", releases, ["linux-amd64"])
-    server = mirror_factory(tmp_path / "m")
-    gvw.extra_env.update(GVW_MIRROR=server.url, GVW_PLATFORM="linux-amd64", GOVULNDB=vulndb.url)
-    return gvw
+    return synthetic_machine(gvw, mirror_factory(tmp_path / "m"), tmp_path / "m", releases, vulndb)
 
 
 def _manifest(tmp_path: Path, body: str) -> Path:

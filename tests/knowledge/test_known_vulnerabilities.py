@@ -10,17 +10,14 @@ from pathlib import Path
 import pytest
 
 from tests.support.gvw_env import GvwEnv, run_ok
-from tests.support.mirror_fixtures import write_synthetic_mirror
-from tests.support.vulndb_fixture import VulnDBServer
+from tests.support.vulndb_fixture import X509_A_REPORTED, VulnDBServer, synthetic_machine
 
 
 @pytest.fixture
 def machine(gvw: GvwEnv, mirror_factory, tmp_path: Path, vulndb: VulnDBServer) -> GvwEnv:
     """1.25.4, 1.24.3 and 1.23.12 installed; the mirror also has 1.25.5."""
     releases = ("1.23.12", "1.24.3", "1.25.4", "1.25.5")
-    write_synthetic_mirror(tmp_path / "m", releases, ["linux-amd64"])
-    server = mirror_factory(tmp_path / "m")
-    gvw.extra_env.update(GVW_MIRROR=server.url, GVW_PLATFORM="linux-amd64", GOVULNDB=vulndb.url)
+    synthetic_machine(gvw, mirror_factory(tmp_path / "m"), tmp_path / "m", releases, vulndb)
     run_ok(gvw, "install", "1.25.4", "1.24.3", "1.23.12")
     run_ok(gvw, "global", "1.24.3")
     return gvw
@@ -81,15 +78,7 @@ def test_facts_carry_each_versions_vulnerabilities_and_support_for_an_inventory(
     assert found["vulndb"]["modified"] == "2025-12-02T18:48:31Z"
     assert found["vulndb"]["supported_releases"] == ["1.25", "1.24"]
     facts = {i["version"]: i for i in found["installed"]}
-    assert facts["1.25.4"]["vulnerabilities"][0] == {
-        "id": "GO-2025-4155",
-        "aliases": ["CVE-2025-61729"],
-        "summary": "Excessive resource consumption when printing error string for host "
-        "certificate validation in crypto/x509",
-        "modules": ["stdlib"],
-        "packages": ["crypto/x509"],
-        "fixed_in": "1.25.5",
-    }
+    assert facts["1.25.4"]["vulnerabilities"][0] == {**X509_A_REPORTED, "fixed_in": "1.25.5"}
     assert [facts[v]["supported"] for v in ("1.25.4", "1.24.3", "1.23.12")] == [True, True, False]
     warnings = [w["check"] for w in found["doctor"]["warnings"]]
     assert warnings == ["selected-security"]  # the global 1.24.3 is vulnerable

@@ -22,6 +22,8 @@ from typing import Any
 
 import pytest
 
+from tests.support.gvw_env import GvwEnv
+from tests.support.mirror_fixtures import write_synthetic_mirror
 from tests.support.mirror_server import MirrorServer
 
 MODIFIED = "2025-12-02T18:48:31Z"
@@ -114,6 +116,25 @@ OTHER_MODULE = _entry(
 ENTRIES = (X509_A, X509_B, CMD_GO, RC_ONLY, WITHDRAWN, OTHER_MODULE)
 # what affects Go 1.25.4, in id order, and what 1.25.5 fixes of it
 AFFECTING_OLD = ("GO-2025-4155", "GO-2025-4175")
+# how gvw's JSON reports show X509_A
+X509_A_REPORTED = {
+    "id": "GO-2025-4155",
+    "aliases": ["CVE-2025-61729"],
+    "summary": "Excessive resource consumption when printing error string for host "
+    "certificate validation in crypto/x509",
+    "modules": ["stdlib"],
+    "packages": ["crypto/x509"],
+}
+
+
+def synthetic_machine(
+    gvw: GvwEnv, mirror: MirrorServer, directory: Path, releases: Sequence[str], db: VulnDBServer
+) -> GvwEnv:
+    """``gvw`` set up with a synthetic linux-amd64 mirror of ``releases`` (in
+    ``directory``, served by ``mirror``) and the database ``db``."""
+    write_synthetic_mirror(directory, releases, ["linux-amd64"])
+    gvw.extra_env.update(GVW_MIRROR=mirror.url, GVW_PLATFORM="linux-amd64", GOVULNDB=db.url)
+    return gvw
 
 
 def write_vulndb(

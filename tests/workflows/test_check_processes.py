@@ -40,6 +40,19 @@ func TestHangs(t *testing.T) {
 """
 
 
+@pytest.fixture
+def project(tmp_path: Path) -> Path:
+    write_files(
+        tmp_path / "project",
+        {
+            "go.mod": b"module example.com/project\n\ngo 1.25\n",
+            "hang_test.go": HANGING_TEST,
+            ".go-version": b"1.25.4\n",
+        },
+    )
+    return tmp_path / "project"
+
+
 @pytest.fixture(scope="module")
 def both(patch_store: GvwEnv, tmp_path_factory: pytest.TempPathFactory) -> GvwEnv:
     gvw = copy_store(patch_store, tmp_path_factory.mktemp("processes"))
@@ -107,33 +120,15 @@ def _interrupt(gvw: GvwEnv, project: Path, tmp_path: Path, args: list[str], sign
     ],
 )
 def test_an_interrupted_try_leaves_no_process_of_its_check_behind(
-    both: GvwEnv, tmp_path: Path, signum: int, code: int
+    both: GvwEnv, project: Path, tmp_path: Path, signum: int, code: int
 ) -> None:
-    project = tmp_path / "project"
-    write_files(
-        project,
-        {
-            "go.mod": b"module example.com/project\n\ngo 1.25\n",
-            "hang_test.go": HANGING_TEST,
-            ".go-version": b"1.25.4\n",
-        },
-    )
     args = ["try", NEW, "--", "go", "test", "-count=1", "./..."]
     assert _interrupt(both, project, tmp_path, args, signum) == code
 
 
 def test_an_interrupted_upgrade_leaves_no_process_behind_and_keeps_the_pin(
-    both: GvwEnv, tmp_path: Path
+    both: GvwEnv, project: Path, tmp_path: Path
 ) -> None:
-    project = tmp_path / "project"
-    write_files(
-        project,
-        {
-            "go.mod": b"module example.com/project\n\ngo 1.25\n",
-            "hang_test.go": HANGING_TEST,
-            ".go-version": b"1.25.4\n",
-        },
-    )
     args = ["upgrade", "--run", "go test -count=1 ./..."]
     assert _interrupt(both, project, tmp_path, args, signal.SIGTERM) == ExitCode.TERMINATED
     assert (project / ".go-version").read_bytes() == b"1.25.4\n"
