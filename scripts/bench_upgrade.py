@@ -71,6 +71,7 @@ def main() -> None:
         base = Path(temp)
         env = {k: v for k, v in os.environ.items() if not k.startswith(("GO", "GVW_"))}
         env.update(PYTHONPATH=str(REPO), GVW_MIRROR=mirror.url, HOME=str(base / "home"))
+        env.update(GOVULNDB="off")  # the machinery, not the network
         env.update(GVW_CACHE_DIR=str(base / "cache"), GOCACHE=str(base / "gocache"))
         template = base / "template"
         project = base / "project"

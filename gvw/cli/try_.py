@@ -18,7 +18,7 @@ from gvw.selection.resolver import find_selection, resolve
 
 if TYPE_CHECKING:
     from gvw.knowledge.release_knowledge import Knowledge
-    from gvw.workflows.trial import Trial
+    from gvw.workflows.trial import Trial, TrialSettings
     from gvw.workflows.trying import Toolchain
 
 COMMAND_KEY = "gvw.try.command"
@@ -163,7 +163,7 @@ def _fixes(
 
 def _json(
     trial: Trial,
-    settings: Any,
+    settings: TrialSettings,
     knowledge: Knowledge | None,
     notes: list[str],
     report: Path | None,

@@ -173,10 +173,10 @@ def run_upgrade(
     result = UpgradeResult(plan, fixes=fixes)
     target = plan.target
     before = _module_list_before(plan, checks, installer.store, reporter)
-    if before is not None and before.modules is not None:
-        assert plan.current is not None
+    if checks is not None and before is not None and before.modules is not None:
+        # kept with the snapshot the change takes before its first real change
         change.module_list = ModuleRecord(
-            str(checks.cwd) if checks else "", plan.current.name, tuple(before.modules)
+            str(checks.cwd), before.toolchain.name, tuple(before.modules)
         )
     outcome = installer.install_planned(plan.planned)  # snapshots first (before_change)
     if not outcome.already_installed:
