@@ -3,7 +3,7 @@
 With ``vulnerable``, no Go release with a known vulnerability (the Go vulnerability
 database, :mod:`gvw.knowledge`) may be installed or kept; with ``unsupported``, no
 release of a minor version Go no longer supports. A version the manifest names that
-breaks the policy is refused (nothing changes, exit 24; ``--check`` reports it as
+breaks the policy is refused (nothing changes, exit 25; ``--check`` reports it as
 drift); an installed version that breaks it is drift, and ``gvw apply`` moves it to the
 trash (``gvw rollback`` brings it back).
 """
