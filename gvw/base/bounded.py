@@ -97,11 +97,16 @@ def read_regular_file(path: Path | str, limit: int) -> bytes:
         return b"".join(chunks)
 
 
-def parse_json(data: bytes | str) -> Any:
-    """JSON (UTF-8, a BOM allowed) nested at most MAX_DEPTH levels deep. Raises
-    ValueError for what is not JSON (UnicodeDecodeError, JSONDecodeError) and
-    InputRefused for nesting."""
-    return _parse(json.loads, data.decode("utf-8-sig") if isinstance(data, bytes) else data)
+def parse_json(
+    data: bytes | str, *, max_depth: int = MAX_DEPTH, max_bytes: int | None = None
+) -> Any:
+    """JSON (UTF-8, a BOM allowed) nested at most ``max_depth`` levels deep (and, when
+    given, at most ``max_bytes`` long). Raises ValueError for what is not JSON
+    (UnicodeDecodeError, JSONDecodeError) and InputRefused for the limits."""
+    if max_bytes is not None and len(data) > max_bytes:
+        raise TooLarge(f"is larger than {size_text(max_bytes)}")
+    text = data.decode("utf-8-sig") if isinstance(data, bytes) else data
+    return _parse(json.loads, text, max_depth)
 
 
 def parse_toml(text: str) -> dict[str, Any]:
@@ -112,17 +117,17 @@ def parse_toml(text: str) -> dict[str, Any]:
     else:  # pragma: no cover
         import tomli as tomllib
 
-    document: dict[str, Any] = _parse(tomllib.loads, text)
+    document: dict[str, Any] = _parse(tomllib.loads, text, MAX_DEPTH)
     return document
 
 
-def _parse(parser: Callable[[str], Any], text: str) -> Any:
+def _parse(parser: Callable[[str], Any], text: str, max_depth: int) -> Any:
     _check_containers(text)
     try:
         value = parser(text)
     except RecursionError:  # the parsers recurse: refused, as check_depth would
-        raise InputRefused(_too_deep()) from None
-    check_depth(value)
+        raise InputRefused(_too_deep(max_depth)) from None
+    check_depth(value, max_depth)
     return value
 
 

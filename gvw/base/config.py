@@ -18,6 +18,7 @@ from gvw.base.errors import ConfigError
 
 DEFAULT_MIRROR = "https://go.dev/dl/"
 MAX_CONFIG_BYTES = 1 << 20  # a config file is a few lines
+DEFAULT_VULNDB = "https://vuln.go.dev"  # Go's vulnerability database; "off": none
 
 
 @dataclass(frozen=True)
@@ -32,6 +33,7 @@ class Config:
     audit_max_bytes: int = 1 << 20  # the audit log rotates before it grows past this
     audit_keep: int = 5  # rotated audit logs kept
     auto_install: bool = False  # shims install a missing selected version (opt-in)
+    vulndb: str = DEFAULT_VULNDB  # GOVULNDB overrides it, as for Go's own tools
 
 
 # how a message names the type of a TOML value ("must be a number, not a string")
@@ -56,6 +58,7 @@ def _kind_of(value: object) -> str:
 ENV_OVERRIDES = {
     "mirror": "GVW_MIRROR",
     "timeout_seconds": "GVW_TIMEOUT",
+    "vulndb": "GOVULNDB",
 }
 
 
