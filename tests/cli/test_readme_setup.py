@@ -49,7 +49,7 @@ def test_the_next_bash_after_the_set_up_command_has_gvw_and_the_shims(
     # (no gvw/ of the current directory, no PYTHONPATH: docs/security.md)
     python = (venv_bin / "gvw").read_text().splitlines()[0].removeprefix("#!")
     words = f"'{python}' -I '{REPO / 'gvw' / '__main__.py'}'"
-    assert f"added `eval \"$({words} init bash)\"` to {home / '.bashrc'}" in done.stdout
+    assert f'added `eval "$({words} init bash)"` to {home / ".bashrc"}' in done.stdout
     session = 'type -t gvw; gvw --version; echo "${PATH%%:*}"; type -P gvw || echo no gvw'
     new_shell = subprocess.run(
         ["bash", "-i", "-c", session],
