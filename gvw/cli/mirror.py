@@ -112,7 +112,7 @@ def _archives(
 
     source = app.mirror(source_url)
     if from_lock is not None:
-        lock = load_lock(from_lock, manifest=Path("MANIFEST"))
+        lock = load_lock(from_lock, manifest=None)
     else:
         parsed = [(s.strip(), parse_spec(s, origin="the command line")) for s in specs]
         chosen = [host_platform({"GVW_PLATFORM": p}) for p in dict.fromkeys(platforms)]

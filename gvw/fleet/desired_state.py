@@ -5,7 +5,7 @@
     global = "1.22"                  # optional: one of the versions
     prune = false                    # true: installed versions not named here go
     mirror = "https://mirror.corp.example/golang/"   # optional
-    lock = "go.lock.toml"            # optional, relative to the manifest
+    lock = "go.lock.toml"            # optional, relative to the manifest, in its directory
     refuse = ["vulnerable", "unsupported"]   # optional policy (gvw.fleet.policy)
 
 Everything is checked before anything changes; each error names the file, the key
@@ -15,7 +15,7 @@ and the value, so the person fixing it knows where to look.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from pathlib import Path
+from pathlib import Path, PurePosixPath, PureWindowsPath
 from typing import Any
 
 from gvw.base.bounded import InputRefused, parse_toml, read_regular_file
@@ -102,7 +102,7 @@ def parse_manifest(document: dict[str, Any], *, path: Path) -> Manifest:
             raise ConfigError(exc.message, hint=_fix(where)) from None
     lock = None
     if "lock" in go:
-        lock = path.parent / _text(where, "go.lock", go["lock"])
+        lock = path.parent / _lock_path(where, _text(where, "go.lock", go["lock"]))
     return Manifest(path, specs, global_spec, prune, mirror, lock, _refuse(where, go))
 
 
@@ -118,6 +118,16 @@ def _refuse(where: str, go: dict[str, Any]) -> tuple[Rule, ...]:
             raise _bad(where, f"go.refuse[{index}]", item, f"one of {', '.join(map(repr, RULES))}")
         rules.append(rule)
     return tuple(dict.fromkeys(rules))
+
+
+def _lock_path(where: str, text: str) -> str:
+    """The lock file is relative to the manifest and stays in its directory: an
+    absolute path, a drive or ``..`` would let a manifest make ``gvw lock`` overwrite any
+    file its user can write."""
+    pure = PureWindowsPath(text)  # splits at / and \ alike, knows drives and UNC shares
+    if PurePosixPath(text).is_absolute() or pure.anchor or ".." in pure.parts:
+        raise _bad(where, "go.lock", text, "a file name relative to the manifest, in its directory")
+    return text
 
 
 def _listed(wanted: Spec, specs: list[Spec]) -> bool:

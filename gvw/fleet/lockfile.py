@@ -27,14 +27,27 @@ from typing import Any
 import tomli_w
 
 from gvw.base.bounded import InputRefused, parse_toml, read_regular_file
-from gvw.base.errors import ConfigError, NoSuchReleaseError
+from gvw.base.errors import ConfigError, GvwError, NoSuchReleaseError
 from gvw.base.fsutil import atomic_write_text
 from gvw.base.platforms import Platform
-from gvw.base.versions import ExactSpec, GoVersion, Spec, newest_matching, parse_release_name
+from gvw.base.sanitize import printable
+from gvw.base.versions import (
+    ExactSpec,
+    GoVersion,
+    LatestSpec,
+    Spec,
+    SystemSpec,
+    newest_matching,
+    parse_installed_name,
+    parse_release_name,
+    parse_spec,
+)
 from gvw.fleet.desired_state import Manifest
 from gvw.install.release_index import Release, ReleaseFile, is_sha256
 
 LOCK_VERSION = 1
+_KEYS = {"lock_version", "manifest", "specs", "archives"}
+_ARCHIVE_KEYS = {"filename", "size", "sha256"}
 # a lock of 100 releases for 20 platforms is about 300 KB
 MAX_LOCK_BYTES = 1 << 20
 
@@ -135,9 +148,13 @@ def write_lock(lock: Lock, *, manifest: Manifest) -> None:
     atomic_write_text(lock.path, header + tomli_w.dumps(document))
 
 
-def load_lock(path: Path, *, manifest: Path) -> Lock:
+def load_lock(path: Path, *, manifest: Path | None) -> Lock:
+    """The lock file ``path`` of the manifest file ``manifest`` (None: whichever manifest
+    it was written for), checked whole: every key known, every spec and release spelled
+    as gvw writes them (a lock is gvw's output, never hand-written), made for that
+    manifest. Anything else is refused (exit 13), naming the file and the key."""
     where = str(path)
-    fix = f"write it with: gvw lock {manifest}"
+    fix = f"write it again with: gvw lock {manifest or 'MANIFEST'}"
     try:
         document = parse_toml(read_regular_file(path, MAX_LOCK_BYTES).decode("utf-8-sig"))
     except OSError as exc:
@@ -146,34 +163,70 @@ def load_lock(path: Path, *, manifest: Path) -> Lock:
         raise _bad(where, refused.reason, fix) from None
     except ValueError as exc:  # not UTF-8, not TOML
         raise _bad(where, f"is not valid TOML ({exc})", fix) from None
+    unknown = sorted(set(document) - _KEYS)
+    if unknown:
+        raise _bad(where, f"{_shown(unknown[0])} is not a key of a lock file", fix)
     if document.get("lock_version") != LOCK_VERSION:
         found = document.get("lock_version")
         raise _bad(where, f"lock_version = {found!r} (expected {LOCK_VERSION})", fix)
+    written_for = document.get("manifest")
+    if not isinstance(written_for, str) or not written_for:
+        raise _bad(where, "has no manifest = NAME", fix)
+    if manifest is not None and written_for != manifest.name:
+        raise _bad(
+            where, f"was written for the manifest {_shown(written_for)}, not {manifest.name}", fix
+        )
     specs = document.get("specs")
-    if not isinstance(specs, dict) or not all(
-        isinstance(v, str) and parse_release_name(v) for v in specs.values()
-    ):
-        raise _bad(where, "specs must map each spec to an exact release", fix)
+    if not isinstance(specs, dict):
+        raise _bad(where, "has no [specs] table", fix)
+    for spec, version in specs.items():
+        _check_spec(where, spec, version, fix)
     raw = document.get("archives")
     if not isinstance(raw, dict):
         raise _bad(where, "has no [archives] table", fix)
     archives: dict[str, dict[str, LockedArchive]] = {}
     for version, per in raw.items():
-        for platform, entry in (per if isinstance(per, dict) else {}).items():
-            archives.setdefault(version, {})[platform] = _archive(where, version, platform, entry)
-    if not all(parse_release_name(v) for v in archives):
-        raise _bad(where, "archives must be keyed by exact releases", fix)
+        if parse_installed_name(version) is None:
+            raise _bad(where, f"archives.{_shown(version)} is not a Go release", fix)
+        if not isinstance(per, dict):
+            raise _bad(where, f"archives.{version} is not a table", fix)
+        for platform, entry in per.items():
+            archives.setdefault(version, {})[platform] = _archive(
+                where, version, platform, entry, fix
+            )
     return Lock(path, dict(specs), archives)
 
 
-def _archive(where: str, version: str, platform: str, entry: object) -> LockedArchive:
-    key = f"archives.{version}.{platform}"
-    fix = "write it again with: gvw lock MANIFEST"
+def _check_spec(where: str, spec: object, version: object, fix: str) -> None:
+    """``"1.22" = "1.22.10"``: a spec as gvw writes it (what the manifest's spec prints
+    as) to a release named canonically: nothing a hand could slip in (``../..``, a
+    newline, ``go01.022.010``) gets through."""
+    key = f"specs.{_shown(spec)}"
+    try:
+        parsed = parse_spec(str(spec), origin=f"{key} in the lock file {where}")
+    except GvwError:
+        parsed = None
+    if parsed is None or str(parsed) != spec or isinstance(parsed, (LatestSpec, SystemSpec)):
+        raise _bad(where, f"{key} is not a version spec as gvw writes one (e.g. 1.22)", fix)
+    if not isinstance(version, str) or parse_installed_name(version) is None:
+        raise _bad(where, f"{key} = {_shown(version)} is not a Go release such as 1.22.10", fix)
+
+
+def _shown(value: object) -> str:
+    """A value from the file, quoted, printable, short."""
+    return repr(printable(value if isinstance(value, str) else repr(value), 64))
+
+
+def _archive(where: str, version: str, platform: str, entry: object, fix: str) -> LockedArchive:
+    key = f"archives.{version}.{_shown(platform)}"
     if not isinstance(entry, dict):
         raise _bad(where, f"{key} is not a table", fix)
     goos, _, goarch = platform.partition("-")
-    if not (goos.isalnum() and goarch.isalnum()):
-        raise _bad(where, f"{key}: {platform!r} is not a platform such as linux-amd64", fix)
+    if not (goos.isalnum() and goarch.isalnum() and platform.isascii()):
+        raise _bad(where, f"{key}: {_shown(platform)} is not a platform such as linux-amd64", fix)
+    unknown = sorted(set(entry) - _ARCHIVE_KEYS)
+    if unknown:
+        raise _bad(where, f"{key}.{_shown(unknown[0])} is not a key of a locked archive", fix)
     filename, size, sha256 = entry.get("filename"), entry.get("size"), entry.get("sha256")
     if not isinstance(filename, str) or not filename.startswith(f"go{version}."):
         raise _bad(where, f"{key}.filename = {filename!r} is not an archive of Go {version}", fix)
