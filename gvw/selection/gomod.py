@@ -6,19 +6,36 @@ go.work up from the current directory; GOWORK=off: none), else from the nearest 
 When the higher of the two names a newer Go than the one running, Go switches to it:
 it runs ``go1.X.Y`` from PATH (gvw's launchers) or downloads it
 (https://go.dev/doc/toolchain).
+
+A file Go refuses to parse is refused here too, naming the file and the line as Go
+does (golang.org/x/mod/modfile): a character that is no part of the syntax (NUL, other
+controls, a BOM), a ``go`` line whose version does not match ``1.23.0``'s format (``go
+-h``, ``go ../x``, ``go "1.22"``), a ``toolchain`` line not ``go1...`` or ``default``,
+either directive repeated or with other than one argument, and a version no Go release
+can have (``go 1.`` and 10,000 digits, which Go accepts and then fails to download).
+Never silently ignored: "asks for no particular Go" would then be a lie.
 """
 
 from __future__ import annotations
 
 import os
-from collections.abc import Mapping
+import re
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
+from gvw.base.bounded import InputRefused, read_regular_file
+from gvw.base.errors import ConfigError
+from gvw.base.sanitize import printable
 from gvw.base.versions import GoVersion, parse_release_name
 from gvw.selection.pathsearch import find_up
 
-MAX_BYTES = 1 << 20  # go.mod files are small; a huge one is not worth reading whole
+MAX_BYTES = 16 << 20  # far more than any go.mod; a larger one is refused, never cut
+# modfile.GoVersionRE and ToolchainRE
+GO_VERSION_RE = re.compile(r"^([1-9][0-9]*)\.(0|[1-9][0-9]*)(\.(0|[1-9][0-9]*))?([a-z]+[0-9]+)?$")
+TOOLCHAIN_RE = re.compile(r"^default$|^go1($|\.)")
+_PUNCTUATION = "()[]{},"
+_SPACE = " \t\r"
 
 
 @dataclass(frozen=True)
@@ -53,17 +70,116 @@ def governing_file(cwd: Path, env: Mapping[str, str]) -> Path | None:
 
 
 def read_go_lines(path: Path) -> GoLines:
-    """The ``go`` and ``toolchain`` directives of a go.mod or go.work file."""
-    with open(path, "rb") as handle:
-        text = handle.read(MAX_BYTES).decode("utf-8", "replace")
+    """The ``go`` and ``toolchain`` directives of a go.mod or go.work file.
+
+    Raises OSError when it cannot be read, and ConfigError (exit 13) naming the file
+    and line when Go would refuse it (see the module's docstring)."""
+    try:
+        data = read_regular_file(path, MAX_BYTES)
+    except InputRefused as refused:
+        raise _refused(path, None, refused.reason) from None
+    text = data.decode("utf-8", "replace")  # invalid UTF-8 is U+FFFD, printable: as in Go
     go = toolchain = None
-    for raw in text.splitlines():
-        words = raw.split("//", 1)[0].split()
-        if len(words) != 2:
+    for number, words in _directives(path, text):
+        verb, args = words[0], words[1:]
+        if verb not in ("go", "toolchain"):
             continue
-        verb, value = words[0], words[1].strip('"`')
+        if args[:1] == ["("]:
+            raise _refused(path, number, f"unknown block type: {verb}")
+        if len(args) != 1:
+            raise _refused(path, number, f"{verb} directive expects exactly one argument")
+        value = args[0]
         if verb == "go":
-            go = value
-        elif verb == "toolchain" and value != "default":
-            toolchain = value
-    return GoLines(path, go, toolchain)
+            if go is not None:
+                raise _refused(path, number, "repeated go statement")
+            if not GO_VERSION_RE.match(value):
+                why = f"invalid go version {_shown(value)}: must match format 1.23.0"
+                raise _refused(path, number, why)
+            go = _release(path, number, value, verb)
+        else:
+            if toolchain is not None:
+                raise _refused(path, number, "repeated toolchain statement")
+            if not TOOLCHAIN_RE.match(value):
+                why = f"invalid toolchain version {_shown(value)}: must match format go1.23.0"
+                raise _refused(path, number, why + " or default")
+            toolchain = value if value == "default" else _release(path, number, value, verb)
+    return GoLines(path, go, None if toolchain == "default" else toolchain)
+
+
+def _directives(path: Path, text: str) -> Iterator[tuple[int, list[str]]]:
+    """(line number, words) of each top-level line; lines inside a ``require ( ... )``
+    style block are skipped. Characters Go's lexer refuses are refused."""
+    in_block = False
+    for number, line in enumerate(text.split("\n"), 1):
+        words = _words(path, number, line)
+        if not words:
+            continue
+        if in_block:
+            in_block = words[0] != ")"
+        elif words[-1] == "(":
+            in_block = words[0] not in ("go", "toolchain")  # those: "unknown block type"
+            if in_block:
+                continue
+        if not in_block and words[0] != ")":
+            yield number, words
+
+
+def _words(path: Path, number: int, line: str) -> list[str]:
+    """The tokens of one line as modfile's lexer cuts them: white space apart,
+    punctuation alone, quoted strings whole, a ``//`` comment to the end of the line."""
+    words: list[str] = []
+    column = 0
+    while column < len(line):
+        char = line[column]
+        if char in _SPACE:
+            column += 1
+        elif line.startswith("//", column):
+            break
+        elif char in _PUNCTUATION:
+            words.append(char)
+            column += 1
+        elif char in '"`':
+            end = line.find(char, column + 1)
+            end = len(line) - 1 if end < 0 else end
+            words.append(line[column : end + 1])  # quotes kept: Go's check sees them
+            column = end + 1
+        elif not char.isprintable():
+            where = f"{number}:{column + 1}"
+            raise _refused(path, where, f"unexpected input character {char!a}")
+        else:  # a word runs to white space, punctuation, a quote or a comment
+            start = column
+            while column < len(line) and _in_word(line, column):
+                column += 1
+            words.append(line[start:column])
+    return words
+
+
+def _in_word(line: str, column: int) -> bool:
+    char = line[column]
+    return (
+        char not in _SPACE
+        and char not in _PUNCTUATION
+        and char.isprintable()
+        and not line.startswith("//", column)
+    )
+
+
+def _release(path: Path, number: int, value: str, verb: str) -> str:
+    """``value`` when it names a version a Go release can have (gvw's grammar: numbers
+    of at most 9 digits); Go's own syntax allows any length."""
+    if parse_release_name(value) is None:
+        why = f"{verb} {_shown(value)} names no Go release there can be"
+        raise _refused(path, number, why + " (Go would try to download it, and fail)", "")
+    return value
+
+
+def _shown(value: str) -> str:
+    return repr(printable(value, 40))
+
+
+def _refused(
+    path: Path, where: int | str | None, why: str, also: str = "; Go refuses this file too"
+) -> ConfigError:
+    place = f"{path}:{where}" if where is not None else str(path)
+    line = f" at line {str(where).split(':')[0]}" if where is not None else ""
+    return ConfigError(f"{place}: {why}{also}", hint=f"fix {path}{line}")

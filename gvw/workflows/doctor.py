@@ -265,6 +265,9 @@ def go_mod(m: Machine, resolved: Resolved | None = None) -> Iterator[Finding]:
     except OSError as exc:
         yield Finding("go-mod", False, f"cannot read {path}: {exc.strerror}", f"check {path}")
         return
+    except GvwError as refused:  # a line Go refuses: every go command there fails
+        yield Finding("go-mod", False, refused.message, refused.hint or f"fix {path}")
+        return
     required = lines.required
     resolved = resolved if resolved is not None else _resolved(m)
     selected = resolved.version if resolved else None

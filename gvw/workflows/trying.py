@@ -23,7 +23,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Literal
 
-from gvw.base.errors import UsageError
+from gvw.base.errors import GvwError, UsageError
 from gvw.base.fsutil import remove_tree, store_error
 from gvw.base.reporting import Reporter
 from gvw.base.versions import GoVersion
@@ -122,6 +122,8 @@ def go_mod_note(cwd: Path, env: Mapping[str, str], toolchain: Toolchain) -> str 
         required = read_go_lines(path).required
     except OSError:
         return None
+    except GvwError as refused:  # a go.mod Go refuses: the checks will fail on it
+        return refused.message
     if required is None or required[0].sort_key <= toolchain.version.sort_key:
         return None
     return (
