@@ -25,6 +25,7 @@ from typing import TYPE_CHECKING
 
 from gvw.base.errors import GvwError, NotInstalledError, UsageError
 from gvw.base.fsutil import remove_tree, replace, store_error
+from gvw.base.gomodule import import_path_problem, version_problem
 from gvw.host.buildinfo import BuildInfo, read_build_info
 from gvw.host.gobin import program_entries
 from gvw.host.goenv import go_bin_dir, go_env_file, read_go_env_file
@@ -78,6 +79,9 @@ class ToolInfo:
             return "built from a local checkout ((devel) version)"
         if "+dirty" in build.module_version:
             return "built from a modified local checkout (+dirty)"
+        problem = import_path_problem(build.path) or version_problem(build.module_version)
+        if problem is not None:  # never a word go install could read as an option
+            return f"its build information names no package go install takes: {problem}"
         expected = install_name(build.path)
         if Path(self.name).stem != expected and self.name != expected:
             return f"renamed: go install would write {expected}, not {self.name}"
@@ -233,7 +237,8 @@ def _go_install(
     run_env.pop("GVW_SHIM_DEPTH", None)
     if target.goroot is not None:
         run_env["GOROOT"] = str(target.goroot)  # never another version's GOROOT
-    command = [str(target.go), "install", f"{tool.package}@{tool.module_version}"]
+    # checked by not_rebuildable, and after "--" all the same: data, never an option
+    command = [str(target.go), "install", "--", f"{tool.package}@{tool.module_version}"]
     try:
         done = subprocess.run(
             command,

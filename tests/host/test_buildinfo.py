@@ -11,6 +11,7 @@ from pathlib import Path
 import pytest
 
 from gvw.host.buildinfo import MAGIC, BuildInfo, read_build_info
+from tests.support.buildinfo_blobs import FRAME, aligned_blob
 from tests.support.gvw_env import GvwEnv, go_bin
 
 MAIN = 'package main\n\nimport "fmt"\n\nfunc main() { fmt.Println("hello from a tool") }\n'
@@ -102,22 +103,6 @@ def test_the_toolchains_own_programs(installed_gvw: GvwEnv, tool: str) -> None:
     go = go_bin(installed_gvw, "1.21.13")
     assert read_build_info(data) == expected_from_go(go, program, dict(os.environ))
     assert read_build_info(data).go_version == "go1.21.13"  # type: ignore[union-attr]
-
-
-def aligned_blob(version: bytes, modinfo: bytes, *, flags: int = 2, ptr: int = 8) -> bytes:
-    def varint(n: int) -> bytes:
-        out = b""
-        while True:
-            byte, n = n & 0x7F, n >> 7
-            out += bytes([byte | (0x80 if n else 0)])
-            if not n:
-                return out
-
-    header = MAGIC + bytes([ptr, flags]) + b"\0" * 16
-    return header + varint(len(version)) + version + varint(len(modinfo)) + modinfo
-
-
-FRAME = b"0123456789abcdef"
 
 
 @pytest.mark.parametrize(
