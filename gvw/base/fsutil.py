@@ -122,6 +122,15 @@ def partial_file(path: Path, action: str) -> Iterator[None]:
         raise
 
 
+@contextlib.contextmanager
+def errors_as_store_error(action: str, path: Path | str) -> Iterator[None]:
+    """An OSError in the block as a StoreError naming ``action`` and ``path``."""
+    try:
+        yield
+    except OSError as exc:
+        raise store_error(exc, action, path) from exc
+
+
 def atomic_write_text(path: Path, text: str) -> None:
     atomic_write_bytes(path, text.encode("utf-8"))
 

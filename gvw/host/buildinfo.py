@@ -12,6 +12,7 @@ None, and callers leave the fields empty.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from pathlib import Path
 
 MAGIC = b"\xff Go buildinf:"
 _HEADER_SIZE = 32
@@ -26,6 +27,44 @@ class BuildInfo:
     path: str = ""  # the main package, e.g. "golang.org/x/tools/gopls"
     module: str = ""  # the main module, e.g. "golang.org/x/tools/gopls"
     module_version: str = ""  # "v0.16.2", or "(devel)" for a local build
+
+
+_CHUNK = 1 << 20
+# how much of a file after a hit is decoded: the header, the version and the module
+# information (a line per dependency; a few KB for most programs, tens for the largest)
+_WINDOW = 1 << 20
+
+
+def read_build_info_file(path: Path | str) -> BuildInfo | None:
+    """:func:`read_build_info` of a file, read in pieces: memory stays at a few MB
+    whatever the file's size (a 900 MB program, sparse or not). Raises OSError."""
+    unaligned: BuildInfo | None = None
+    with open(path, "rb") as handle:
+        offset = 0  # of ``buffer`` in the file
+        buffer = b""
+        while True:
+            chunk = handle.read(_CHUNK)
+            buffer += chunk
+            start = 0
+            while True:
+                at = buffer.find(MAGIC, start)
+                if at < 0:
+                    break
+                position = handle.tell()
+                handle.seek(offset + at)
+                info = _decode(handle.read(_WINDOW), 0)
+                handle.seek(position)
+                if info is not None:
+                    if (offset + at) % _ALIGN == 0:
+                        return info
+                    unaligned = unaligned or info
+                start = at + 1
+            if not chunk:
+                return unaligned
+            # the last bytes again with the next piece: a magic cut in two is found whole
+            keep = min(len(MAGIC) - 1, len(buffer))
+            offset += len(buffer) - keep
+            buffer = buffer[len(buffer) - keep :]
 
 
 def read_build_info(data: bytes) -> BuildInfo | None:

@@ -105,13 +105,13 @@ def go_mod_requirement(cwd: Path, env: Mapping[str, str]) -> GoModRequirement | 
 
 def system_go_version(env: Mapping[str, str], store: Store) -> GoVersion | None:
     """The system go's version, read from its build information without running it."""
-    from gvw.host.buildinfo import read_build_info
+    from gvw.host.buildinfo import read_build_info_file
 
     go = find_system_go("go", env, store.paths.shims)
     if go is None:
         return None
     try:
-        info = read_build_info(go.read_bytes())
+        info = read_build_info_file(go)
     except OSError:
         return None
     return parse_release_name(info.go_version) if info is not None else None

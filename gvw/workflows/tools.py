@@ -26,7 +26,7 @@ from typing import TYPE_CHECKING
 from gvw.base.errors import GvwError, NotInstalledError, UsageError
 from gvw.base.fsutil import remove_tree, replace, store_error
 from gvw.base.gomodule import import_path_problem, version_problem
-from gvw.host.buildinfo import BuildInfo, read_build_info
+from gvw.host.buildinfo import BuildInfo, read_build_info_file
 from gvw.host.gobin import program_entries
 from gvw.host.goenv import go_bin_dir, go_env_file, read_go_env_file
 
@@ -132,12 +132,12 @@ def list_tools(directory: Path | None) -> list[ToolInfo]:
     if directory is None:
         return []
     tools = []
-    for entry, _info in program_entries(directory):
-        try:
-            data = Path(entry.path).read_bytes()
+    for entry, info in program_entries(directory):
+        try:  # read in pieces: a 900 MB program costs no 900 MB of memory
+            build = read_build_info_file(entry.path)
         except OSError:
             continue
-        tools.append(ToolInfo(entry.name, Path(entry.path), len(data), read_build_info(data)))
+        tools.append(ToolInfo(entry.name, Path(entry.path), info.st_size, build))
     return tools
 
 
@@ -258,7 +258,7 @@ def _go_install(
     produced = [p for p in out.iterdir() if p.is_file()]
     if len(produced) != 1:
         return f"{_command(tool)} with {target.version} wrote {len(produced)} programs, not one"
-    info = read_build_info(produced[0].read_bytes())
+    info = read_build_info_file(produced[0])
     expected = tool.build
     if info is None or expected is None or info.module_version != expected.module_version:
         return f"{_command(tool)} with {target.version} built something else"

@@ -18,10 +18,12 @@ from dataclasses import replace
 from pathlib import Path, PurePath
 from typing import Any
 
+from gvw.base import fsutil
 from gvw.base.bounded import InputRefused, parse_json, read_regular_file
-from gvw.base.fsutil import PRIVATE_FILE_MODE, atomic_write_bytes
+from gvw.base.fsutil import PRIVATE_FILE_MODE, atomic_write_bytes, temp_sibling
 from gvw.history.snapshots.model import (
     MAX_GO_ENV_FILE,
+    MAX_KEPT_TOOL,
     MAX_VERSION_FILE,
     SHA256_RE,
     FileState,
@@ -32,7 +34,7 @@ from gvw.history.snapshots.model import (
     restorable_registry_name,
     valid_registry_name,
 )
-from gvw.host.buildinfo import read_build_info
+from gvw.host.buildinfo import read_build_info_file
 from gvw.host.gobin import program_entries
 from gvw.host.goenv import PROCESS_VARS, go_bin_dir, go_env_file, parse_go_env
 from gvw.host.shells.profiles import MAX_PROFILE_FILE, profile_path
@@ -40,6 +42,8 @@ from gvw.host.windows_registry import RegistryValue, UserEnvironment
 from gvw.store.version_store import Store
 
 _CACHE_FORMAT = 1
+_HASH_CHUNK = 1 << 20
+_NEW_PRIVATE = os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_BINARY", 0)
 MAX_CACHE_BYTES = 16 << 20  # about 300 bytes a program
 
 
@@ -157,8 +161,8 @@ def inventory(bin_dir: Path, blobs: Path, cache_file: Path) -> tuple[Tool, ...]:
     for entry, info in programs:
         identity = [info.st_size, info.st_mtime_ns, info.st_ctime_ns, info.st_ino]
         tool = _cached_tool(cache.get(entry.name), entry.name, identity)
-        if tool is None or not _touch(blobs / tool.sha256):
-            tool = _examine(Path(entry.path), entry.name, blobs)
+        if tool is None or (tool.kept and not _touch(blobs / tool.sha256)):
+            tool = _examine(Path(entry.path), entry.name, blobs, info.st_size)
             if tool is None:
                 continue
         fresh[entry.name] = {"identity": identity, "tool": dict(tool.__dict__)}
@@ -169,20 +173,79 @@ def inventory(bin_dir: Path, blobs: Path, cache_file: Path) -> tuple[Tool, ...]:
     return tuple(tools)
 
 
-def _examine(path: Path, name: str, blobs: Path) -> Tool | None:
+def _examine(path: Path, name: str, blobs: Path, size: int) -> Tool | None:
+    """Hash the program in pieces (memory stays small whatever its size), copying it on
+    the way into a private temporary blob that becomes ``blobs/<sha256>``; larger than
+    MAX_KEPT_TOOL (``size``, from its stat) it is hashed only. The build information is
+    read from the copy (what the hash is of), or from the program when not kept."""
+    copy = temp_sibling(blobs / "incoming") if size <= MAX_KEPT_TOOL else None
     try:
-        data = path.read_bytes()
+        size, digest = _hash_and_copy(path, copy)
+        blob = blobs / digest if copy is not None and size <= MAX_KEPT_TOOL else None
+        info = read_build_info_file(copy if blob is not None and copy else path)
+        if blob is not None and copy is not None and not _touch(blob):
+            with fsutil.errors_as_store_error("keep", blob):
+                fsutil.replace(copy, blob)
     except OSError:
         return None  # vanished or unreadable: not something a restore could rely on
-    digest = hashlib.sha256(data).hexdigest()
-    if not _touch(blobs / digest):
-        atomic_write_bytes(blobs / digest, data, mode=PRIVATE_FILE_MODE)
-    info = read_build_info(data)
+    finally:
+        if copy is not None:
+            fsutil.unlink_quietly(copy)  # gone already once it became the blob
     if info is None:
-        return Tool(name, len(data), digest)
+        return Tool(name, size, digest, kept=blob is not None)
     return Tool(
-        name, len(data), digest, info.go_version, info.path, info.module, info.module_version
+        name,
+        size,
+        digest,
+        info.go_version,
+        info.path,
+        info.module,
+        info.module_version,
+        kept=blob is not None,
     )
+
+
+def _hash_and_copy(path: Path, copy: Path | None) -> tuple[int, str]:
+    """Size and sha256 of ``path``, its bytes written to ``copy`` (0600) as well.
+    Raises OSError for the program, StoreError for the copy (a full disk)."""
+    digest = hashlib.sha256()
+    size = 0
+    with open(path, "rb") as source, _PrivateCopy(copy) as out:
+        for block in iter(lambda: source.read(_HASH_CHUNK), b""):
+            digest.update(block)
+            size += len(block)
+            out.write(block)
+    return size, digest.hexdigest()
+
+
+class _PrivateCopy:
+    """A new file only its owner can read (none when ``path`` is None); its failures
+    are the store's (StoreError), never taken for the program's."""
+
+    def __init__(self, path: Path | None) -> None:
+        self.path = path
+        self.fd = -1
+
+    def __enter__(self) -> _PrivateCopy:
+        if self.path is not None:
+            with fsutil.errors_as_store_error("write", self.path):
+                self.fd = os.open(self.path, _NEW_PRIVATE, fsutil.PRIVATE_FILE_MODE)
+        return self
+
+    def write(self, block: bytes) -> None:
+        if self.fd >= 0:
+            with fsutil.errors_as_store_error("write", self.path or ""):
+                view = memoryview(block)
+                while view:
+                    view = view[os.write(self.fd, view) :]
+
+    def __exit__(self, *_exc: object) -> None:
+        if self.fd >= 0:
+            with fsutil.errors_as_store_error("write", self.path or ""):
+                try:
+                    os.fsync(self.fd)
+                finally:
+                    os.close(self.fd)
 
 
 def _touch(blob: Path) -> bool:
@@ -205,11 +268,12 @@ def _cached_tool(known: object, name: str, identity: list[int]) -> Tool | None:
     if not isinstance(fields, dict) or set(fields) != set(Tool.__dataclass_fields__):
         return None
     size = fields["size"]
-    texts = [v for k, v in fields.items() if k != "size"]
+    texts = [v for k, v in fields.items() if k not in ("size", "kept")]
     if (
         fields["name"] != name
         or not isinstance(size, int)
         or isinstance(size, bool)
+        or not isinstance(fields["kept"], bool)
         or not all(isinstance(v, str) and v.isprintable() for v in texts)
         or not SHA256_RE.match(fields["sha256"])
     ):

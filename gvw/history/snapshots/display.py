@@ -84,7 +84,8 @@ def tool_text(tool: Tool | None) -> str:
     module = f" {tool.module} {tool.module_version}".rstrip() if tool.module else ""
     if not module and tool.path:
         module = f" {tool.path}"
-    return shown(f"{built}{module}, sha256 {tool.sha256[:12]}")
+    kept = "" if tool.kept else " (not kept: too large)"
+    return shown(f"{built}{module}, sha256 {tool.sha256[:12]}{kept}")
 
 
 def env_text(value: str | None) -> str:

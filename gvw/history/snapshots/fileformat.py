@@ -89,7 +89,10 @@ def as_dict(snapshot: Snapshot) -> dict[str, Any]:
         "process_env": dict(state.process_env),
         "tools": {
             "dir": state.tools_dir,
-            "files": [dict(t.__dict__) for t in state.tools],
+            # "kept" only for the programs that were not (older snapshots read the same)
+            "files": [
+                {k: v for k, v in t.__dict__.items() if k != "kept" or not v} for t in state.tools
+            ],
         },
         "go_env_file": None if state.go_env_file is None else _file_dict(state.go_env_file),
         # absent from snapshots of commands that edit no profile
@@ -355,6 +358,7 @@ def _tools(table: Table, goos: str) -> tuple[Tool, ...]:
             path=entry.text("path", ""),
             module=entry.text("module", ""),
             module_version=entry.text("module_version", ""),
+            kept=entry.get("kept", bool, True),
         )
         entry.done()
         if not valid_tool_name(tool.name):

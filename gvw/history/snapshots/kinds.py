@@ -50,6 +50,7 @@ from gvw.history.snapshots.display import (
     tool_text,
 )
 from gvw.history.snapshots.model import (
+    MAX_KEPT_TOOL,
     FileState,
     ProfileFile,
     Recorded,
@@ -310,6 +311,12 @@ def tools(before: State, after: State, where: Where | None) -> Iterator[Step]:
         change = Change(label, tool_text(a), tool_text(b))
         if b is None:
             why = "the snapshot does not list it (a restore never deletes programs)"
+            yield Step("tools", (change,), left_alone=_left(label, why))
+        elif not b.kept:
+            why = (
+                f"larger than {MAX_KEPT_TOOL >> 20} MiB, it was recorded by its sha256 only; "
+                "reinstall it to put it back"
+            )
             yield Step("tools", (change,), left_alone=_left(label, why))
         elif where is None:
             yield Step("tools", (change,))

@@ -128,9 +128,15 @@ class ProfileFile(_RecordedFile):
     data: bytes = b""
 
 
+# Programs larger than this are recorded (name, size, sha256, what built them) but not
+# kept: a restore cannot put them back, and says so. Real Go programs are 5-150 MB.
+MAX_KEPT_TOOL = 256 << 20
+
+
 @dataclass(frozen=True)
 class Tool:
-    """A program in GOPATH/bin; its bytes are kept under blobs/<sha256>."""
+    """A program in GOPATH/bin; its bytes are kept under blobs/<sha256>, unless it is
+    larger than MAX_KEPT_TOOL (``kept`` False)."""
 
     name: str
     size: int
@@ -139,6 +145,7 @@ class Tool:
     path: str = ""
     module: str = ""
     module_version: str = ""
+    kept: bool = True  # False: too large to keep, recorded by hash only
 
 
 @dataclass(frozen=True)
