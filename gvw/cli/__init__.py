@@ -161,14 +161,17 @@ def run(argv: Sequence[str] | None = None) -> int:
         return done.exit_code
     except OSError as error:  # a filesystem failure no domain module expected
         where = f": {error.filename}" if error.filename else ""
-        click.echo(f"gvw: {error.strerror or error}{where}", err=True)
+        from gvw.cli.terminal import say
+
+        say(f"gvw: {error.strerror or error}{where}", err=True)
         return int(ExitCode.ERROR)
     return result if isinstance(result, int) else int(ExitCode.OK)
 
 
 def report_error(error: GvwError) -> None:
-    from gvw.base.redaction import redact  # a mirror's user:token never reaches the terminal
+    # no mirror's user:token, no escape sequence or newline from a path, on the terminal
+    from gvw.cli.terminal import say
 
-    click.echo(f"gvw: {redact(error.message)}", err=True)
+    say(f"gvw: {error.message}", err=True)
     if error.hint:
-        click.echo(f"gvw: {redact(error.hint)}", err=True)
+        say(f"gvw: {error.hint}", err=True)

@@ -8,6 +8,7 @@ import click
 
 from gvw.cli.app import App
 from gvw.cli.completion import complete_tools
+from gvw.cli.terminal import say
 from gvw.selection.resolver import find_selection, launcher_version, resolve, resolve_tool
 
 
@@ -34,9 +35,9 @@ def current(*, as_json: bool) -> None:
         )
         return
     if selection is None:
-        click.echo(f"system ({resolved.system_go}; no version selected)")
+        say(f"system ({resolved.system_go}; no version selected)")
     else:
-        click.echo(f"{name} (set by {selection.origin})")
+        say(f"{name} (set by {selection.origin})")
 
 
 @click.command()
@@ -64,4 +65,4 @@ def which(*, tool: str, as_json: bool) -> None:
         }
         click.echo(json.dumps(report, indent=2))
         return
-    click.echo(str(path))
+    say(str(path))

@@ -9,6 +9,7 @@ import click
 
 from gvw.base.errors import ExitCode
 from gvw.cli.app import App
+from gvw.cli.terminal import say
 
 if TYPE_CHECKING:
     from gvw.workflows.doctor import Machine
@@ -51,9 +52,9 @@ def doctor(*, as_json: bool) -> int:
     else:
         for finding in findings:
             label = "ok" if finding.ok else "warning" if finding.warning else "problem"
-            click.echo(f"{label:<8} {finding.message}")
+            say(f"{label:<8} {finding.message}")
             if not finding.ok and finding.fix:
-                click.echo(f"{'':<8} fix: {finding.fix}")
+                say(f"{'':<8} fix: {finding.fix}")
         warnings = sum(1 for f in findings if not f.ok and f.warning)
         if problems:
             click.echo(f"{len(problems)} problem(s) found")

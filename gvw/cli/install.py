@@ -12,7 +12,7 @@ from gvw.base.errors import GvwError
 from gvw.base.versions import parse_spec
 from gvw.cli.app import App
 from gvw.cli.completion import complete_releases
-from gvw.cli.terminal import TerminalReporter
+from gvw.cli.terminal import TerminalReporter, say
 from gvw.install.installer import Installer, InstallOutcome, Planned
 from gvw.workflows.project import ProjectNeeds, project_needs
 
@@ -205,6 +205,6 @@ def _show(
     for outcome, why in outcomes:
         because = f" ({why})" if why else ""
         if outcome.already_installed:
-            click.echo(f"Go {outcome.version} is already installed in {outcome.path}{because}")
+            say(f"Go {outcome.version} is already installed in {outcome.path}{because}")
         else:
-            click.echo(f"Installed Go {outcome.version} in {outcome.path}{because}")
+            say(f"Installed Go {outcome.version} in {outcome.path}{because}")

@@ -10,6 +10,7 @@ import click
 
 from gvw.cli.app import App
 from gvw.cli.completion import complete_selectable
+from gvw.cli.terminal import say
 from gvw.selection.resolver import VERSION_FILE
 from gvw.workflows.pins import PinWrite, go_mod_pin, read_pin, remove_pin, write_pin
 
@@ -80,7 +81,7 @@ def _pin_from_go_mod(
                 change.versions_changed()
                 change.note("installed", version=done.version.name, reason=wanted.reason)
                 if not as_json:
-                    click.echo(f"Installed Go {done.version} in {done.path} ({wanted.reason})")
+                    say(f"Installed Go {done.version} in {done.path} ({wanted.reason})")
         result = write_pin(path, wanted.version.name, store=app.store, env=app.env, change=change)
     _report(result, unset=False, local=True, as_json=as_json, reason=wanted.reason)
 
@@ -93,7 +94,7 @@ def _pin(
         if as_json:
             click.echo(json.dumps({"path": str(path), "version": str(selection.spec)}, indent=2))
         else:
-            click.echo(f"{selection.spec} (set by {path})")
+            say(f"{selection.spec} (set by {path})")
         return
     name = "local" if local else "global"
     command = f"{name} --unset" if unset else f"{name} {(version or '').strip()}"
@@ -121,11 +122,11 @@ def _report(result: PinWrite, *, unset: bool, local: bool, as_json: bool, reason
         click.echo(json.dumps(report, indent=2))
     elif unset:
         if result.changed:
-            click.echo(f"Removed {result.path}")
+            say(f"Removed {result.path}")
         else:
-            click.echo(f"nothing to unset: {result.path} does not exist")
+            say(f"nothing to unset: {result.path} does not exist")
     elif local:
         because = f" ({reason})" if reason else ""
-        click.echo(f"Wrote {result.spec} ({result.selects}) to {result.path}{because}")
+        say(f"Wrote {result.spec} ({result.selects}) to {result.path}{because}")
     else:
-        click.echo(f"Global Go version: {result.spec} ({result.selects}), written to {result.path}")
+        say(f"Global Go version: {result.spec} ({result.selects}), written to {result.path}")

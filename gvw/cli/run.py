@@ -11,6 +11,7 @@ import click
 from gvw.base.errors import GvwError
 from gvw.cli.app import App
 from gvw.cli.completion import complete_exec
+from gvw.cli.terminal import say
 from gvw.selection.resolver import find_selection, resolve
 
 
@@ -49,8 +50,8 @@ def rehash() -> None:
     app = App()
     result = app.rehash()
     for name in result.written:
-        click.echo(f"wrote {app.paths.shims / name}")
+        say(f"wrote {app.paths.shims / name}")
     for name in result.removed:
-        click.echo(f"removed {app.paths.shims / name}")
+        say(f"removed {app.paths.shims / name}")
     if not (result.written or result.removed):
-        click.echo(f"shims in {app.paths.shims} are up to date")
+        say(f"shims in {app.paths.shims} are up to date")

@@ -19,8 +19,23 @@ import click
 
 from gvw.base.redaction import redact
 from gvw.base.reporting import Activity, Progress
+from gvw.base.sanitize import printable
 
 _REDRAW_SECONDS = 0.1
+
+
+def shown(text: str) -> str:
+    """A line as gvw shows it: credentials redacted (gvw.base.redaction), anything that
+    is not printable (escape sequences, a newline that would forge a line) replaced by
+    ``?`` (gvw.base.sanitize). Every message, and every result line holding text from
+    outside gvw (a directory name, a file's words, what a mirror or a program said)."""
+    return printable(redact(text))
+
+
+def say(line: str, *, err: bool = False) -> None:
+    """Print one result line through :func:`shown` (JSON output needs no such care:
+    json.dumps escapes every control character)."""
+    click.echo(shown(line), err=err)
 
 
 class TerminalReporter:
@@ -29,7 +44,7 @@ class TerminalReporter:
         self.stream = stream or sys.stderr
 
     def warn(self, message: str) -> None:
-        print(f"gvw: warning: {redact(message)}", file=self.stream)
+        print(f"gvw: warning: {shown(message)}", file=self.stream)
 
     def notice(self, message: str) -> None:
         if not self.quiet:
@@ -37,7 +52,7 @@ class TerminalReporter:
 
     def info(self, message: str) -> None:
         if not self.quiet:
-            print(f"gvw: {redact(message)}", file=self.stream)
+            print(f"gvw: {shown(message)}", file=self.stream)
 
     def progress(self, label: str, total: int | None, *, unit: str) -> Progress:
         if self.quiet or not _is_terminal(self.stream):
@@ -50,13 +65,13 @@ class TerminalReporter:
         if not _is_terminal(self.stream):
             self.info(label)
             return _Hidden()
-        return Spinner(redact(label), self.stream)
+        return Spinner(shown(label), self.stream)
 
 
 def show_note(message: str) -> None:
     """A note below a command's result (on stdout, part of the result): one style for
     every command."""
-    click.echo(f"note: {redact(message)}")
+    say(f"note: {message}")
 
 
 def _is_terminal(stream: TextIO) -> bool:

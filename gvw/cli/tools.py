@@ -8,6 +8,7 @@ import json
 import click
 
 from gvw.cli.app import App
+from gvw.cli.terminal import say
 from gvw.host.goenv import host_goos
 from gvw.workflows.tools import (
     Rebuilt,
@@ -42,16 +43,16 @@ def tools(ctx: click.Context, *, as_json: bool) -> None:
         click.echo(json.dumps(report, indent=2))
         return
     if not found:
-        click.echo(f"no programs in {directory or 'GOPATH/bin (no such directory)'}")
+        say(f"no programs in {directory or 'GOPATH/bin (no such directory)'}")
         return
-    click.echo(f"{directory} (selected here: {selected or 'none'})")
+    say(f"{directory} (selected here: {selected or 'none'})")
     for tool in found:
         module = f"{tool.package}@{tool.module_version}" if tool.package else "-"
         built = tool.go_version or "?"
         mark = " (differs)" if selected and tool.go_version and built != selected else ""
-        click.echo(f"  {tool.name:<16} {tool.size:>10}  {built}{mark}  {module}")
+        say(f"  {tool.name:<16} {tool.size:>10}  {built}{mark}  {module}")
         if tool.not_rebuildable:
-            click.echo(f"  {'':<16} not rebuildable: {tool.not_rebuildable}")
+            say(f"  {'':<16} not rebuildable: {tool.not_rebuildable}")
 
 
 @tools.command()
@@ -114,4 +115,4 @@ def show_rebuilt(results: list[Rebuilt], target: str, *, as_json: bool) -> None:
         "failed": "FAILED, left as it was",
     }
     for result in results:
-        click.echo(f"{result.tool.name}: {labels[result.status]}: {result.detail}")
+        say(f"{result.tool.name}: {labels[result.status]}: {result.detail}")

@@ -11,7 +11,7 @@ from gvw.base.errors import NotInstalledError
 from gvw.base.reporting import Reporter
 from gvw.base.versions import GoVersion, newest_matching, parse_spec
 from gvw.cli.app import App
-from gvw.cli.terminal import TerminalReporter
+from gvw.cli.terminal import TerminalReporter, say
 from gvw.selection.resolver import find_selection, resolve
 from gvw.workflows.verify import VersionReport, require_ok, verify_version
 
@@ -65,12 +65,12 @@ def show(reports: Sequence[VersionReport], *, as_json: bool) -> None:
         click.echo(json.dumps([r.as_json() for r in reports], indent=2))
         return
     for report in reports:
-        click.echo(f"Go {report.version} ({report.path}): {'ok' if report.ok else 'FAILED'}")
+        say(f"Go {report.version} ({report.path}): {'ok' if report.ok else 'FAILED'}")
         for check in report.checks:
-            click.echo(f"  {'ok  ' if check.ok else 'FAIL'}  {check.name}: {check.message}")
+            say(f"  {'ok  ' if check.ok else 'FAIL'}  {check.name}: {check.message}")
             for kind in ("missing", "changed", "extra"):
                 for path in check.details.get(kind, []):
-                    click.echo(f"          {kind}: {path}")
+                    say(f"          {kind}: {path}")
 
 
 def _chosen(app: App, specs: Sequence[str]) -> list[GoVersion]:

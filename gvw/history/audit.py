@@ -112,10 +112,13 @@ class AuditLog:
 
 
 def _encode(entry: Any) -> bytes:
-    line = json.dumps(entry, ensure_ascii=False, sort_keys=False, default=str).encode()
+    """One line of pure ASCII: JSON escapes control characters (a newline in an argument
+    cannot forge an entry), and ensure_ascii the rest, so that no reader splitting text
+    at U+0085 or U+2028 (Python's str.splitlines does) sees a line break either."""
+    line = json.dumps(entry, ensure_ascii=True, sort_keys=False, default=str).encode()
     if len(line) >= MAX_LINE_BYTES:
         cut = {k: entry[k] for k in ("time", "user", "host", "pid", "outcome") if k in entry}
-        line = json.dumps({**cut, "truncated": True}, ensure_ascii=False).encode()
+        line = json.dumps({**cut, "truncated": True}, ensure_ascii=True).encode()
     return line + b"\n"
 
 

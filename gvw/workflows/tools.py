@@ -253,7 +253,9 @@ def _go_install(
     except (OSError, subprocess.TimeoutExpired) as exc:
         return f"{_command(tool)} with {target.version} could not run: {exc}"
     if done.returncode != 0:
-        text = (done.stderr or done.stdout).strip()[-_MAX_ERROR_CHARS:]
+        # go's last lines, as one line: shown on the terminal, they carry no line breaks
+        lines = (done.stderr or done.stdout).strip()[-_MAX_ERROR_CHARS:].splitlines()
+        text = " | ".join(line.strip() for line in lines if line.strip())
         return f"{_command(tool)} with {target.version} failed: {text}"
     produced = [p for p in out.iterdir() if p.is_file()]
     if len(produced) != 1:
