@@ -23,40 +23,55 @@ to their user) and never written to the audit log.
 
 from __future__ import annotations
 
+import functools
 import re
 from collections.abc import Mapping
 from typing import Any
 
 MASK = "***"
 
-# scheme://userinfo@ : everything up to the last "@" of the authority (which ends at
-# the first "/", "?", "#" or white space)
-_URL_USERINFO = re.compile(r"(?P<keep>\b[A-Za-z][A-Za-z0-9+.-]*://)[^/?#\s]*@")
-# user:password@host with no scheme (a GOPROXY entry): at the start of the text or of a
-# list entry, the password up to the last "@" before the host
-_BARE_USERINFO = re.compile(
-    r"(?P<keep>(?:^|(?<=[\s,|=(\['\"<])))[^\s/\\?#@:,|=()\[\]'\"<>]+:[^\s/\\?#,|'\"<>]*@"
-    r"(?=[A-Za-z0-9\[])"
-)
-_SECRET_NAME = (
-    r"(?:[A-Za-z0-9_.-]*(?:token|secret|passw(?:or)?d|api_?key|credential|signature)"
-    r"[A-Za-z0-9_.-]*|pwd|auth|sig|key)"
-)
-_SECRET_PAIR = re.compile(rf"(?P<keep>\b{_SECRET_NAME}=)[^\s&;,|'\"]+", re.IGNORECASE)
-_TOKEN_FORMS = re.compile(
-    r"\b(?:gh[pousr]_[A-Za-z0-9]{20,}|github_pat_[A-Za-z0-9_]{20,}|glpat-[A-Za-z0-9_-]{20,}"
-    r"|xox[abposr]-[A-Za-z0-9-]{10,}|AKIA[0-9A-Z]{16})\b"
-)
-_AUTH_SCHEME = re.compile(r"(?P<keep>\b(?:Bearer|Basic)\s+)[A-Za-z0-9._~+/=-]{8,}")
+# Every form below holds one of these; text without any is returned at once, and the
+# patterns are compiled on first need (this runs for every line gvw prints).
+_MARKERS = ("@", "=", "Bearer", "Basic", "gh", "github_pat_", "glpat-", "xox", "AKIA")
+
+
+@functools.cache
+def _patterns() -> tuple[tuple[re.Pattern[str], str], ...]:
+    # scheme://userinfo@ : everything up to the last "@" of the authority (which ends
+    # at the first "/", "?", "#" or white space)
+    url_userinfo = r"(?P<keep>\b[A-Za-z][A-Za-z0-9+.-]*://)[^/?#\s]*@"
+    # user:password@host with no scheme (a GOPROXY entry): at the start of the text or
+    # of a list entry, the password up to the last "@" before the host
+    bare_userinfo = (
+        r"(?P<keep>(?:^|(?<=[\s,|=(\['\"<])))[^\s/\\?#@:,|=()\[\]'\"<>]+:"
+        r"[^\s/\\?#,|'\"<>]*@(?=[A-Za-z0-9\[])"
+    )
+    secret_name = (
+        r"(?:[A-Za-z0-9_.-]*(?:token|secret|passw(?:or)?d|api_?key|credential|signature)"
+        r"[A-Za-z0-9_.-]*|pwd|auth|sig|key)"
+    )
+    secret_pair = rf"(?P<keep>\b{secret_name}=)[^\s&;,|'\"]+"
+    auth_scheme = r"(?P<keep>\b(?:Bearer|Basic)\s+)[A-Za-z0-9._~+/=-]{8,}"
+    token_forms = (
+        r"\b(?:gh[pousr]_[A-Za-z0-9]{20,}|github_pat_[A-Za-z0-9_]{20,}"
+        r"|glpat-[A-Za-z0-9_-]{20,}|xox[abposr]-[A-Za-z0-9-]{10,}|AKIA[0-9A-Z]{16})\b"
+    )
+    return (
+        (re.compile(url_userinfo), rf"\g<keep>{MASK}@"),
+        (re.compile(bare_userinfo), rf"\g<keep>{MASK}@"),
+        (re.compile(secret_pair, re.IGNORECASE), rf"\g<keep>{MASK}"),
+        (re.compile(auth_scheme), rf"\g<keep>{MASK}"),
+        (re.compile(token_forms), MASK),
+    )
 
 
 def redact_text(text: str) -> str:
     """``text`` with every credential gvw can recognise replaced by ``***``."""
-    text = _URL_USERINFO.sub(rf"\g<keep>{MASK}@", text)
-    text = _BARE_USERINFO.sub(rf"\g<keep>{MASK}@", text)
-    text = _SECRET_PAIR.sub(rf"\g<keep>{MASK}", text)
-    text = _AUTH_SCHEME.sub(rf"\g<keep>{MASK}", text)
-    return _TOKEN_FORMS.sub(MASK, text)
+    if not any(marker in text for marker in _MARKERS):
+        return text
+    for pattern, replacement in _patterns():
+        text = pattern.sub(replacement, text)
+    return text
 
 
 def redact(value: Any) -> Any:
