@@ -10,7 +10,9 @@ documented in docs/exit-codes.md. Codes 3-6 are shared with the native shims.
 
 from __future__ import annotations
 
+import errno
 from enum import IntEnum
+from pathlib import Path
 
 
 class ExitCode(IntEnum):
@@ -104,6 +106,20 @@ class BadIndexError(GvwError):
 
 class StoreError(GvwError):
     exit_code = ExitCode.STORE
+
+
+def store_error(exc: OSError, action: str, path: Path | str) -> StoreError:
+    """Turn an OSError into a StoreError that names the path and the likely fix."""
+    code = exc.errno
+    if code == errno.ENOSPC:
+        why, hint = "the disk is full", "free some space and run the command again"
+    elif code in (errno.EACCES, errno.EPERM):
+        why, hint = "permission denied", f"check the permissions of {path}"
+    elif code == errno.EROFS:
+        why, hint = "the filesystem is read-only", "point GVW_ROOT at a writable directory"
+    else:
+        why, hint = exc.strerror or str(exc), None
+    return StoreError(f"cannot {action} {path}: {why}", hint=hint)
 
 
 class ConfigError(GvwError):

@@ -4,7 +4,6 @@ and OS errors turned into store errors that say what to do."""
 from __future__ import annotations
 
 import contextlib
-import errno
 import os
 import shutil
 import stat
@@ -13,9 +12,9 @@ import time
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
-from typing import Any, Callable
+from typing import Callable
 
-from gvw.base.errors import StoreError
+from gvw.base.errors import store_error as store_error  # (its home was here)
 
 IS_WINDOWS = os.name == "nt"
 # Antivirus scanners and indexers hold new files open for a moment, so renames on
@@ -23,32 +22,25 @@ IS_WINDOWS = os.name == "nt"
 _RENAME_RETRY_SECONDS = 5.0
 
 
-def store_error(exc: OSError, action: str, path: Path | str) -> StoreError:
-    """Turn an OSError into a StoreError that names the path and the likely fix."""
-    code = exc.errno
-    if code == errno.ENOSPC:
-        why, hint = "the disk is full", "free some space and run the command again"
-    elif code in (errno.EACCES, errno.EPERM):
-        why, hint = "permission denied", f"check the permissions of {path}"
-    elif code == errno.EROFS:
-        why, hint = "the filesystem is read-only", "point GVW_ROOT at a writable directory"
-    else:
-        why, hint = exc.strerror or str(exc), None
-    return StoreError(f"cannot {action} {path}: {why}", hint=hint)
-
-
 def temp_sibling(path: Path) -> Path:
     """A unique temporary name next to ``path`` (same directory, same volume)."""
     return path.with_name(f".{path.name}.{os.getpid()}.{uuid.uuid4().hex[:8]}.tmp")
 
 
-def atomic_write_bytes(path: Path, data: bytes, *, mode: int | None = None) -> None:
+def atomic_write_bytes(
+    path: Path,
+    data: bytes,
+    *,
+    mode: int | None = None,
+    before_replace: Callable[[], None] | None = None,
+) -> None:
     """Write ``data`` to ``path`` so that readers see the old or the new file, never
     a mix: write a temporary sibling, flush it to disk, rename it over.
 
     The new file gets ``mode``, else the permissions of the file it replaces (a
     user's 0600 profile stays 0600), set before the rename so no reader sees it
-    without them.
+    without them. ``before_replace`` runs once the new file is complete, just before
+    the rename (to move a running program aside on Windows: the gap is two renames).
     """
     if mode is None:
         try:
@@ -67,6 +59,8 @@ def atomic_write_bytes(path: Path, data: bytes, *, mode: int | None = None) -> N
             os.fsync(handle.fileno())
         if mode is not None:
             os.chmod(tmp, mode)
+        if before_replace is not None:
+            before_replace()
         replace(tmp, path)
     except OSError as exc:
         unlink_quietly(tmp)
@@ -158,39 +152,3 @@ def long_path(path: Path) -> str:
     if text.startswith("\\\\"):
         return "\\\\?\\UNC\\" + text[2:]
     return "\\\\?\\" + text
-
-
-@contextlib.contextmanager
-def exclusive_lock(path: Path) -> Iterator[None]:
-    """Hold an exclusive OS lock on the file ``path`` (created if missing) for the
-    block: flock on POSIX, msvcrt.locking on Windows. For short critical sections on
-    every command's path (the audit log), where importing filelock (which pulls in
-    asyncio and ssl on some versions) would cost more than the section itself."""
-    try:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        fd = os.open(path, os.O_RDWR | os.O_CREAT | getattr(os, "O_BINARY", 0), 0o644)
-    except OSError as exc:
-        raise store_error(exc, "lock", path) from exc
-    try:
-        if sys.platform == "win32":  # (not IS_WINDOWS: mypy narrows on sys.platform)
-            import msvcrt
-
-            _retry_windows_lock(fd, msvcrt, path)
-        else:
-            import fcntl
-
-            fcntl.flock(fd, fcntl.LOCK_EX)
-        yield
-    finally:
-        os.close(fd)  # closing releases the lock on both systems
-
-
-def _retry_windows_lock(fd: int, msvcrt: Any, path: Path) -> None:
-    # LK_LOCK itself retries for 10 s; a writer holds the lock for microseconds
-    for _ in range(6):
-        try:
-            msvcrt.locking(fd, msvcrt.LK_LOCK, 1)
-            return
-        except OSError:
-            continue
-    raise StoreError(f"another gvw has held {path} for a minute", hint=f"delete {path}")

@@ -9,6 +9,7 @@ from __future__ import annotations
 import os
 import sys
 from collections.abc import Mapping, Sequence
+from contextlib import AbstractContextManager
 from functools import cached_property
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -66,7 +67,15 @@ class App:
 
     @cached_property
     def store(self) -> Store:
-        return Store(self.paths)
+        from gvw.cli.terminal import TerminalReporter
+
+        # a lock waited for says so on stderr, whatever the command prints on stdout
+        return Store(self.paths, command=self.command_line, waiting=TerminalReporter())
+
+    @property
+    def command_line(self) -> str:
+        """This command as its locks and the audit log name it: ``gvw install 1.22``."""
+        return " ".join(["gvw", *self.argv])
 
     @cached_property
     def platform(self) -> Platform:
@@ -86,12 +95,16 @@ class App:
 
     @cached_property
     def audit_log(self) -> AuditLog:
-        from gvw.base.fsutil import exclusive_lock
+        from gvw.base.locks import held
         from gvw.history.audit import AuditLog
+
+        def lock() -> AbstractContextManager[None]:
+            path = self.paths.log / ".audit.lock"
+            return held(path, command=self.command_line, timeout=60, waiting=self.store.waiting)
 
         return AuditLog(
             self.paths.log,
-            lock=lambda: exclusive_lock(self.paths.log / ".audit.lock"),
+            lock=lock,
             max_bytes=self.config.audit_max_bytes,
             keep=self.config.audit_keep,
         )

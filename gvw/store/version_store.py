@@ -26,9 +26,10 @@ from pathlib import Path
 
 import tomli_w
 
-from gvw.base.errors import NotInstalledError, StoreError
+from gvw.base.errors import NotInstalledError
 from gvw.base.fsutil import atomic_write_bytes, remove_tree, rename, store_error
 from gvw.base.paths import Paths
+from gvw.base.reporting import Reporter
 from gvw.base.versions import GoVersion, parse_installed_name
 
 if sys.version_info >= (3, 11):
@@ -38,6 +39,7 @@ else:  # pragma: no cover
 
 METADATA_NAME = "gvw-install.toml"
 LOCK_TIMEOUT_SECONDS = 30 * 60  # long enough for a slow download by another process
+STATE_LOCK = "state"
 
 
 @dataclass(frozen=True)
@@ -49,8 +51,13 @@ class InstallMetadata:
 
 
 class Store:
-    def __init__(self, paths: Paths) -> None:
+    def __init__(
+        self, paths: Paths, *, command: str | None = None, waiting: Reporter | None = None
+    ) -> None:
         self.paths = paths
+        # what its locks say holds them, and who hears that a lock is being waited for
+        self.command = command or f"gvw (process {os.getpid()})"
+        self.waiting = waiting
 
     # --- reading
 
@@ -95,29 +102,23 @@ class Store:
 
     @contextmanager
     def lock(self, name: str) -> Iterator[None]:
-        """Hold the cross-process lock ``name`` (a file under ``.locks/``)."""
-        from filelock import FileLock, Timeout
+        """Hold the cross-process lock ``name`` (a file under ``.locks/`` that names its
+        holder); a wait longer than a moment is told to ``waiting`` once."""
+        from gvw.base.locks import held
 
         path = self.paths.locks / f"{name}.lock"
-        try:
-            self.paths.locks.mkdir(parents=True, exist_ok=True)
-            lock = FileLock(str(path), timeout=LOCK_TIMEOUT_SECONDS)
-            lock.acquire()
-        except Timeout:
-            raise StoreError(
-                f"another gvw has held {path} for {LOCK_TIMEOUT_SECONDS // 60} minutes",
-                hint=f"wait for it to finish; if no gvw is running, delete {path}",
-            ) from None
-        except OSError as exc:
-            raise store_error(exc, "lock", path) from exc
-        try:
+        with held(path, command=self.command, timeout=LOCK_TIMEOUT_SECONDS, waiting=self.waiting):
             yield
-        finally:
-            lock.release()
 
     def install_lock(self, version: GoVersion) -> AbstractContextManager[None]:
         """The lock that installing, removing or restoring ``version`` holds."""
         return self.lock(_install_lock_name(version.name))
+
+    def state_lock(self) -> AbstractContextManager[None]:
+        """The lock of the store's state as a whole (the selection, which versions are
+        installed, the snapshot history): commands that decide from it and change it
+        hold it from the decision to the change (:meth:`gvw.history.changes.Change.exclusive`)."""
+        return self.lock(STATE_LOCK)
 
     def is_installing(self, version_name: str) -> bool:
         """Whether another process holds ``version_name``'s install lock right now."""
@@ -125,17 +126,16 @@ class Store:
 
     def is_busy(self, name: str) -> bool:
         """Whether another process holds the lock ``name`` right now."""
-        from filelock import FileLock, Timeout
+        from gvw.base.locks import try_hold
 
-        lock = FileLock(str(self.paths.locks / f"{name}.lock"))
         try:
-            lock.acquire(timeout=0)
-        except Timeout:
-            return True
+            fd = os.open(self.paths.locks / f"{name}.lock", os.O_RDONLY)
         except OSError:
-            return False  # no lock directory: nobody can hold it
-        lock.release()
-        return False
+            return False  # no lock file: nobody can hold it
+        try:
+            return not try_hold(fd)
+        finally:
+            os.close(fd)
 
     # --- staging
 
