@@ -122,6 +122,7 @@ class App:
                 keep=self.config.trash_keep, max_age_days=self.config.trash_max_age_days
             ),
             audit=self.audit_log,
+            state_lock=self.store.state_lock,
             invocation=Invocation(self.argv, self.cwd),
             reporter=TerminalReporter(),
         )

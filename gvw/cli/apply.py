@@ -73,7 +73,8 @@ def apply(
         manifest, lock, installer = prepare()
         plan = make_plan(manifest, store=app.store, installer=installer, lock=lock)
     else:
-        with app.changes.change(command, scope=["installed", "global"]) as change:
+        # installs take minutes: the state lock is held to pin and prune (carry_out)
+        with app.changes.change(command, scope=["installed", "global"], exclusive=False) as change:
             manifest, lock, installer = prepare()
             with apply_lock(app.store):  # plans again once it holds the lock
                 plan = make_plan(manifest, store=app.store, installer=installer, lock=lock)

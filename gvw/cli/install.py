@@ -75,8 +75,9 @@ def install(
         raise click.UsageError("--skip-checksum goes with --from-file or --mirror goproxy")
     reporter = TerminalReporter(quiet=quiet or as_json)
     command = f"install --from-file {from_file.name}" if from_file else "install"
+    # a download takes minutes and decides nothing from the selection: no state lock
     with app.changes.change(
-        " ".join([command, *(s.strip() for s in specs)]), scope=["installed"]
+        " ".join([command, *(s.strip() for s in specs)]), scope=["installed"], exclusive=False
     ) as change:
         # every spec is parsed before anything else happens
         parsed = [(parse_spec(s, origin="the command line"), s.strip(), "") for s in specs]

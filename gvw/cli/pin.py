@@ -70,7 +70,10 @@ def _pin_from_go_mod(
     wanted = go_mod_pin(app.require_cwd(), app.env, app.store, will_install=install)
     scope: list[ScopeKind] = ["installed", "version_files"] if install else ["version_files"]
     command = "local --from-go-mod" + (" --install" if install else "")
-    with app.changes.change(command, scope=scope, version_files=[path]) as change:
+    # an install takes minutes: then the state lock is held only to write the pin
+    with app.changes.change(
+        command, scope=scope, version_files=[path], exclusive=not install
+    ) as change:
         if install and not app.store.is_installed(wanted.version):
             reporter = TerminalReporter(quiet=as_json)
             installer = make_installer(app, change, reporter, mirror=app.mirror(mirror))
@@ -81,7 +84,10 @@ def _pin_from_go_mod(
                 change.note("installed", version=done.version.name, reason=wanted.reason)
                 if not as_json:
                     click.echo(f"Installed Go {done.version} in {done.path} ({wanted.reason})")
-        result = write_pin(path, wanted.version.name, store=app.store, env=app.env, change=change)
+        with change.exclusive():
+            result = write_pin(
+                path, wanted.version.name, store=app.store, env=app.env, change=change
+            )
     _report(result, unset=False, local=True, as_json=as_json, reason=wanted.reason)
 
 

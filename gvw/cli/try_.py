@@ -122,7 +122,9 @@ def _candidate(
         )
     from gvw.install.installer import Installer
 
-    with app.changes.change(f"install {text.strip()}", scope=["installed"]) as change:
+    with app.changes.change(
+        f"install {text.strip()}", scope=["installed"], exclusive=False
+    ) as change:
 
         def snapshot_first(_version: object) -> None:  # a version is about to appear
             change.snapshot()

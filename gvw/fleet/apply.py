@@ -40,13 +40,14 @@ def carry_out(
         if not outcome.already_installed:
             change.versions_changed()
             change.note("installed", version=outcome.version.name)
-    if plan.global_new is not None:
-        write_pin(store.paths.global_file, plan.global_new, store=store, env=env, change=change)
-    for version in plan.prunes:
-        change.snapshot()
-        with store.install_lock(version):
-            if not store.is_installed(version):
-                continue  # removed by hand or by another gvw since the plan
-            store.remove(version)
-        change.versions_changed()
-        change.note("pruned", version=version.name)
+    with change.exclusive():  # the pin and the prunes against concurrent uninstalls, pins
+        if plan.global_new is not None:
+            write_pin(store.paths.global_file, plan.global_new, store=store, env=env, change=change)
+        for version in plan.prunes:
+            change.snapshot()
+            with store.install_lock(version):
+                if not store.is_installed(version):
+                    continue  # removed by hand or by another gvw since the plan
+                store.remove(version)
+            change.versions_changed()
+            change.note("pruned", version=version.name)
