@@ -33,7 +33,7 @@ def setup(*, shells: tuple[str, ...], undo: bool, as_json: bool) -> None:
     The line runs this gvw by its absolute path, so it works when gvw is not on PATH
     (a venv, pip install --user)."""
     from gvw.host.shells import gvw_command
-    from gvw.host.shells.setup import plan
+    from gvw.host.shells.setup import plan, remove_leftovers
     from gvw.host.windows_registry import user_environment
 
     app = App()
@@ -51,6 +51,7 @@ def setup(*, shells: tuple[str, ...], undo: bool, as_json: bool) -> None:
     with app.changes.change(
         "setup --undo" if undo else "setup", scope=["profile_files", "user_path"]
     ) as change:
+        remove_leftovers(steps)
         changed = [step for step in steps if step.changed]
         if changed:
             change.snapshot(profile_files=[s.path for s in changed if s.path is not None])

@@ -19,7 +19,7 @@ from typing import Callable
 
 from gvw.base.config import Config
 from gvw.base.errors import InvalidVersionError, NoSuchReleaseError
-from gvw.base.fsutil import remove_tree, unlink_quietly
+from gvw.base.fsutil import remove_tree
 from gvw.base.platforms import Platform
 from gvw.base.redaction import redact
 from gvw.base.reporting import Reporter
@@ -31,7 +31,7 @@ from gvw.install.local_file import LocalArchive
 from gvw.install.mirror import Mirror, load_store_index, notice_plain_http
 from gvw.install.release_archive import ReleaseArchive
 from gvw.install.release_index import Release, ReleaseFile, ReleaseIndex
-from gvw.install.sources import Source, leftover_downloads
+from gvw.install.sources import Source, remove_abandoned_downloads
 from gvw.store.version_store import InstallMetadata, Store
 
 
@@ -224,9 +224,7 @@ class Installer:
 
     def _clean_leftovers(self, version: GoVersion, download_name: str) -> None:
         removed = self.store.clean_staging(version)
-        for part in leftover_downloads(self.store.paths.downloads, download_name):
-            unlink_quietly(part)
-            removed.append(part)
+        removed += remove_abandoned_downloads(self.store.paths.downloads, download_name)
         if removed:
             self.reporter.info(f"removed leftovers of an interrupted install of {version.name}")
 

@@ -20,7 +20,7 @@ from pathlib import Path
 from typing import Callable
 
 from gvw.base.errors import GvwError
-from gvw.base.fsutil import atomic_write_bytes, store_error
+from gvw.base.fsutil import atomic_write_bytes, remove_abandoned_temporaries, store_error
 from gvw.host.shells import command_for, get_shell
 from gvw.host.shells.profiles import MAX_PROFILE_FILE, profile_files, with_block, without_block
 from gvw.host.windows_registry import UserEnvironment
@@ -57,6 +57,13 @@ def plan(
     if registry is not None:
         steps.append(_user_path_step(registry, shims, env, undo=undo))
     return steps
+
+
+def remove_leftovers(steps: Sequence[Step]) -> None:
+    """Remove what killed runs of gvw setup left beside its profiles, changed or not."""
+    for step in steps:
+        if step.path is not None:
+            remove_abandoned_temporaries(step.path)
 
 
 def _profile_step(path: Path, line: str, *, undo: bool) -> Step:
