@@ -105,21 +105,40 @@ class BadIndexError(GvwError):
 
 
 class StoreError(GvwError):
+    """The store or a file gvw writes cannot be changed. ``path`` and ``read_only`` are
+    set by :func:`store_error`: a read-only location gets its hint where the command
+    line knows which setting moves it (GVW_ROOT, GVW_CACHE_DIR, GOBIN...)."""
+
     exit_code = ExitCode.STORE
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        hint: str | None = None,
+        path: Path | str | None = None,
+        read_only: bool = False,
+    ) -> None:
+        super().__init__(message, hint=hint)
+        self.path = Path(path) if path is not None else None
+        self.read_only = read_only
 
 
 def store_error(exc: OSError, action: str, path: Path | str) -> StoreError:
-    """Turn an OSError into a StoreError that names the path and the likely fix."""
+    """Turn an OSError into a StoreError that names the path and the likely fix (on a
+    read-only filesystem the fix depends on what the path is: see ``read_only``)."""
     code = exc.errno
     if code == errno.ENOSPC:
         why, hint = "the disk is full", "free some space and run the command again"
     elif code in (errno.EACCES, errno.EPERM):
         why, hint = "permission denied", f"check the permissions of {path}"
     elif code == errno.EROFS:
-        why, hint = "the filesystem is read-only", "point GVW_ROOT at a writable directory"
+        why, hint = "the filesystem is read-only", None
     else:
         why, hint = exc.strerror or str(exc), None
-    return StoreError(f"cannot {action} {path}: {why}", hint=hint)
+    return StoreError(
+        f"cannot {action} {path}: {why}", hint=hint, path=path, read_only=code == errno.EROFS
+    )
 
 
 class ConfigError(GvwError):

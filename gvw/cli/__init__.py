@@ -166,8 +166,16 @@ def run(argv: Sequence[str] | None = None) -> int:
 
 
 def report_error(error: GvwError) -> None:
+    from gvw.base.errors import StoreError
     from gvw.base.redaction import redact  # a mirror's user:token never reaches the terminal
 
     click.echo(f"gvw: {redact(error.message)}", err=True)
-    if error.hint:
-        click.echo(f"gvw: {redact(error.hint)}", err=True)
+    hint = error.hint
+    if hint is None and isinstance(error, StoreError) and error.read_only and error.path:
+        import os
+
+        from gvw.cli.read_only import read_only_hint
+
+        hint = read_only_hint(error.path, os.environ)
+    if hint:
+        click.echo(f"gvw: {redact(hint)}", err=True)

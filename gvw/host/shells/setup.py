@@ -19,7 +19,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Callable
 
-from gvw.base.errors import GvwError
+from gvw.base.errors import GvwError, StoreError
 from gvw.base.fsutil import atomic_write_bytes, remove_abandoned_temporaries, store_error
 from gvw.host.shells import command_for, get_shell
 from gvw.host.shells.profiles import MAX_PROFILE_FILE, profile_files, with_block, without_block
@@ -89,15 +89,29 @@ def _profile_step(path: Path, line: str, *, undo: bool) -> Step:
         message = f"added `{line}` to {path}"
 
     def apply() -> None:
-        if delete:
-            try:
-                path.unlink()
-            except OSError as exc:
-                raise store_error(exc, "remove", path) from exc
-        else:
-            atomic_write_bytes(path, new.encode("utf-8", "surrogateescape"))
+        try:
+            if delete:
+                try:
+                    path.unlink()
+                except OSError as exc:
+                    raise store_error(exc, "remove", path) from exc
+            else:
+                atomic_write_bytes(path, new.encode("utf-8", "surrogateescape"))
+        except StoreError as exc:
+            if exc.read_only:  # a profile is the user's: say how to do without it
+                exc.hint = _read_only_profile_hint(path, line, undo=undo)
+            raise
 
     return Step(str(path), changed, message, apply, path)
+
+
+def _read_only_profile_hint(path: Path, line: str, *, undo: bool) -> str:
+    if undo:
+        return f"remove the lines between the gvw markers from {path} once it can be written"
+    return (
+        f"gvw setup only adds one line to {path}: add it to a start-up file you can "
+        f"write instead, or run it in each new shell: {line}"
+    )
 
 
 def _check_recordable(path: Path, data: bytes | None, line: str, *, undo: bool) -> None:
