@@ -186,7 +186,8 @@ def run_upgrade(
     except (UpgradeVerifyFailed, UpgradeChecksFailed) as failed:
         with change.exclusive():
             if not store.is_installed(target):  # that is why it failed: say so
-                raise _removed_meanwhile(plan, "was verified and tested") from failed
+                stage = "verified" if isinstance(failed, UpgradeVerifyFailed) else "tested"
+                raise _removed_meanwhile(plan, f"was being {stage}") from failed
             if withdraw:
                 with store.install_lock(target):
                     store.remove(target)
@@ -196,7 +197,7 @@ def run_upgrade(
     # refuses the version the pin selects
     with change.exclusive():
         if not store.is_installed(target):
-            raise _removed_meanwhile(plan, "was verified and tested")
+            raise _removed_meanwhile(plan, "was being verified and tested")
         if plan.new_word is not None:
             result.pin_write = replace_pin_word(
                 plan.pin.path, plan.new_word, change=change, expected=plan.pin.word
