@@ -70,23 +70,30 @@ def remove_if_abandoned(path: Path) -> bool:
     """Remove the temporary file ``path`` if no process holds it, that is if the
     process that made it (:func:`create_held`) is gone however it ended; whether it
     did. A link, or a file that cannot be opened, is left alone."""
+    return not os.path.islink(path) and remove_if_unheld(path, lambda: _unlinked(path))
+
+
+def remove_if_unheld(held: Path, remove: Callable[[], bool], *, create: bool = False) -> bool:
+    """Call ``remove`` (which says whether it removed) if no process holds the file
+    ``held``, holding it meanwhile where the OS allows (POSIX; Windows deletes no open
+    file). ``create``: make ``held`` when it is missing, so that its maker, if alive,
+    finds it taken."""
     from gvw.base.locks import same_file, try_hold
 
-    flags = os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_BINARY", 0)
+    flags = os.O_RDWR | os.O_CREAT if create else os.O_RDONLY
+    flags |= getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_BINARY", 0)
     try:
-        if os.path.islink(path):
-            return False
-        fd = os.open(path, flags)
+        fd = os.open(held, flags, 0o600)
     except OSError:
         return False
     try:
-        if not try_hold(fd) or not same_file(fd, path):
+        if not try_hold(fd) or not same_file(fd, held):
             return False
-        if not IS_WINDOWS:  # POSIX removes it while holding it
-            return _unlinked(path)
+        if not IS_WINDOWS:
+            return remove()
     finally:
         os.close(fd)
-    return _unlinked(path)  # Windows deletes no open file; nobody else holds it now
+    return remove()
 
 
 def _unlinked(path: Path) -> bool:

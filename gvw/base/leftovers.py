@@ -22,8 +22,8 @@ from contextlib import contextmanager
 from pathlib import Path
 
 from gvw.base.errors import StoreError, store_error
-from gvw.base.fsutil import IS_WINDOWS, create_held, remove_if_abandoned, remove_tree
-from gvw.base.locks import same_file, try_hold
+from gvw.base.fsutil import create_held, remove_if_abandoned, remove_if_unheld, remove_tree
+from gvw.base.locks import try_hold
 
 OWNER_FILE = ".gvw-owner"
 _ATTEMPTS = 100
@@ -81,20 +81,7 @@ def remove_abandoned_directory(path: Path) -> bool:
     maker, if alive, finds it taken and makes another."""
     if path.is_symlink() or not path.is_dir():
         return False
-    owner = path / OWNER_FILE
-    flags = os.O_RDWR | os.O_CREAT | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_BINARY", 0)
-    try:
-        fd = os.open(owner, flags, 0o600)
-    except OSError:
-        return False
-    try:
-        if not try_hold(fd) or not same_file(fd, owner):
-            return False
-        if not IS_WINDOWS:  # POSIX removes it while holding it
-            return _removed(path)
-    finally:
-        os.close(fd)
-    return _removed(path)
+    return remove_if_unheld(path / OWNER_FILE, lambda: _removed(path), create=True)
 
 
 def _removed(path: Path) -> bool:

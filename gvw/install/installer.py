@@ -6,7 +6,9 @@ place with one rename.
 Concurrent installs of one version are serialised by a per-version lock: the first
 process downloads, the others wait and then find the version installed. A process
 killed at any point leaves only staging directories and ``.part`` files, which the
-next install of that version removes under the same lock.
+next install of that version removes: its staging directories under the same lock, its
+partial downloads once nobody holds them (the cache may be shared by other stores,
+whose locks are their own: :mod:`gvw.base.leftovers`).
 """
 
 from __future__ import annotations

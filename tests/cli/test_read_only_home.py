@@ -49,8 +49,14 @@ def run(gvw: GvwEnv, env: dict[str, str], *args: str) -> subprocess.CompletedPro
     )
 
 
-def errors(done: subprocess.CompletedProcess[str]) -> list[str]:
-    return [line for line in done.stderr.splitlines() if not line.startswith("gvw: warning:")]
+def read_only_failure(done: subprocess.CompletedProcess[str], where: Path) -> str:
+    """A command that failed (exit 12) writing below ``where``, read-only: its hint."""
+    assert done.returncode == 12, done.stderr
+    lines = [line for line in done.stderr.splitlines() if not line.startswith("gvw: warning:")]
+    message, hint = lines
+    assert message.startswith(f"gvw: cannot create {where}")
+    assert message.endswith(": the filesystem is read-only")
+    return hint
 
 
 def test_the_cache_names_gvw_cache_dir(
@@ -58,11 +64,8 @@ def test_the_cache_names_gvw_cache_dir(
 ) -> None:
     write_synthetic_mirror(tmp_path / "mirror", ["1.22.10"], ["linux-amd64"])
     done = run(gvw, read_only_home, "install", "--mirror", (tmp_path / "mirror").as_uri(), "1.22")
-    assert done.returncode == 12, done.stderr
     cache = Path(read_only_home["HOME"]) / ".cache" / "gvw"
-    message, hint = errors(done)
-    assert message.startswith(f"gvw: cannot create {cache}")
-    assert message.endswith(": the filesystem is read-only")
+    hint = read_only_failure(done, cache)
     assert hint == "gvw: point GVW_CACHE_DIR at a writable directory"
 
 
@@ -81,12 +84,11 @@ def test_a_profile_names_the_file_and_the_line_to_put_elsewhere(
     done = run(gvw, read_only_home, "setup", "--shell", "bash")
     assert done.returncode == 12, done.stderr
     bashrc = Path(read_only_home["HOME"]) / ".bashrc"
-    message, hint = errors(done)
-    assert message == f"gvw: cannot write {bashrc}: the filesystem is read-only"
-    assert hint == (
+    assert done.stderr.splitlines() == [
+        f"gvw: cannot write {bashrc}: the filesystem is read-only",
         f"gvw: gvw setup only adds one line to {bashrc}: add it to a start-up file you can "
-        f"write instead, or run it in each new shell: {line[0]}"
-    )
+        f"write instead, or run it in each new shell: {line[0]}",
+    ]
 
 
 def test_gopath_bin_names_gobin_and_gopath(
@@ -98,11 +100,8 @@ def test_gopath_bin_names_gobin_and_gopath(
     assert run_ok_env.returncode == 0, run_ok_env.stderr
     assert run(gvw, writable, "global", "1.22.10").returncode == 0
     done = run(gvw, writable, "tools", "rebuild")
-    assert done.returncode == 12, done.stderr
     gobin = Path(read_only_home["HOME"]) / "go" / "bin"
-    message, hint = errors(done)
-    assert message.startswith(f"gvw: cannot create {gobin}/.gvw-rebuild-")
-    assert message.endswith(": the filesystem is read-only")
+    hint = read_only_failure(done, gobin / ".gvw-rebuild-")
     assert hint == "gvw: set GOBIN (or GOPATH) to a writable directory"
 
 

@@ -17,12 +17,27 @@ from tests.support.processes import read_line, resume, stop
 ARCHIVE = "go1.22.10.linux-amd64.tar.gz"
 
 
-def stopped_while_holding(gvw: GvwEnv, lock: Path, *args: str) -> subprocess.Popen[str]:
-    """A gvw running ``args``, stopped once it holds ``lock``."""
+def second_waits_for_stopped_first(
+    gvw: GvwEnv, lock: Path, *args: str
+) -> tuple[subprocess.Popen[str], subprocess.Popen[str]]:
+    """Run ``gvw args`` twice: the first stopped (SIGSTOP) once it holds ``lock``, the
+    second until it says, exactly, that it waits for the first; then resume the first."""
     first = gvw.popen(*args)
-    assert wait_for(lambda: (read_holder(lock) or object).__dict__.get("pid") == first.pid, 60)
+    assert wait_for(lambda: getattr(read_holder(lock), "pid", None) == first.pid, 60)
     stop(first)
-    return first
+    second = gvw.popen(*args)
+    try:
+        line = waiting_line(second)
+        command = " ".join(["gvw", *args])
+        assert re.fullmatch(
+            rf"gvw: waiting for {re.escape(command)} \(process {first.pid}, since "
+            rf"\d\d:\d\d:\d\d\) to release {re.escape(str(lock))}; will wait up to 30 minutes\n",
+            line,
+        ), line
+        assert second.poll() is None
+    finally:
+        resume(first)
+    return first, second
 
 
 def waiting_line(process: subprocess.Popen[str]) -> str:
@@ -41,19 +56,8 @@ def test_a_second_install_says_which_stopped_install_it_waits_for(
     server = mirror_factory(tmp_path / "mirror")
     server.stall(ARCHIVE, after_bytes=100, seconds=2, times=1)
     lock = gvw.root / ".locks" / "install-1.22.10.lock"
-    first = stopped_while_holding(gvw, lock, "install", "--mirror", server.url, "1.22.10")
-    second = gvw.popen("install", "--mirror", server.url, "1.22.10")
-    try:
-        line = waiting_line(second)
-        assert re.fullmatch(
-            rf"gvw: waiting for gvw install --mirror {re.escape(server.url)} 1\.22\.10 "
-            rf"\(process {first.pid}, since \d\d:\d\d:\d\d\) to release "
-            rf"{re.escape(str(lock))}; will wait up to 30 minutes\n",
-            line,
-        ), line
-        assert second.poll() is None
-    finally:
-        resume(first)
+    install = ("install", "--mirror", server.url, "1.22.10")
+    first, second = second_waits_for_stopped_first(gvw, lock, *install)
     assert first.wait(timeout=120) == 0
     out, err = second.communicate(timeout=120)
     assert second.returncode == 0, err
@@ -71,18 +75,7 @@ def test_a_second_apply_says_which_stopped_apply_it_waits_for(
     manifest.write_text('[go]\nversions = ["1.22.10"]\nglobal = "1.22.10"\n', encoding="utf-8")
     lock = gvw.root / ".locks" / "apply.lock"
     apply = ("apply", str(manifest), "--mirror", server.url)
-    first = stopped_while_holding(gvw, lock, *apply)
-    second = gvw.popen(*apply)
-    try:
-        line = waiting_line(second)
-        assert re.fullmatch(
-            rf"gvw: waiting for gvw apply {re.escape(str(manifest))} --mirror "
-            rf"{re.escape(server.url)} \(process {first.pid}, since \d\d:\d\d:\d\d\) to "
-            rf"release {re.escape(str(lock))}; will wait up to 30 minutes\n",
-            line,
-        ), line
-    finally:
-        resume(first)
+    first, second = second_waits_for_stopped_first(gvw, lock, *apply)
     assert first.wait(timeout=120) == 0
     out, err = second.communicate(timeout=120)
     assert second.returncode == 0, err
