@@ -7,4 +7,5 @@ pytest_plugins = [
     "tests.support.sshd",
     "tests.support.patch_mirror",
     "tests.support.disks",
+    "tests.support.ansible_hosts",
 ]

@@ -115,14 +115,22 @@ def remove_abandoned_temporaries(path: Path) -> list[Path]:
     return [p for p in found if remove_if_abandoned(p)]
 
 
-def atomic_write_bytes(path: Path, data: bytes, *, mode: int | None = None) -> None:
+def atomic_write_bytes(
+    path: Path,
+    data: bytes,
+    *,
+    mode: int | None = None,
+    before_replace: Callable[[], None] | None = None,
+) -> None:
     """Write ``data`` to ``path`` so that readers see the old or the new file, never
     a mix: write a temporary sibling, flush it to disk, rename it over.
 
     The new file gets ``mode``, else the permissions of the file it replaces (a
     user's 0600 profile stays 0600), set before the rename so no reader sees it
-    without them. The temporary is held while it is written (:func:`create_held`), and
-    the temporaries of earlier writes of ``path`` whose writers were killed are removed.
+    without them. ``before_replace`` runs once the new file is complete, just before
+    the rename (to move a running program aside on Windows: the gap is two renames).
+    The temporary is held while it is written (:func:`create_held`), and the
+    temporaries of earlier writes of ``path`` whose writers were killed are removed.
     """
     if mode is None:
         try:
@@ -145,6 +153,9 @@ def atomic_write_bytes(path: Path, data: bytes, *, mode: int | None = None) -> N
                 os.close(fd)  # (Windows renames no open file)
             if mode is not None:
                 os.chmod(tmp, mode)
+            if before_replace is not None:
+                before_replace()
+                before_replace = None  # once, whatever happens next
             replace(tmp, path)
             return
         except FileNotFoundError as exc:
