@@ -186,11 +186,11 @@ def try_hold(fd: int) -> bool:
     if sys.platform == "win32":  # (not os.name: mypy narrows on sys.platform)
         import msvcrt
 
-        os.lseek(fd, _WINDOWS_LOCK_OFFSET, os.SEEK_SET)
-        try:
-            msvcrt.locking(fd, msvcrt.LK_NBLCK, 1)
-        except OSError:
-            return False
+        with _at_lock_byte(fd):
+            try:
+                msvcrt.locking(fd, msvcrt.LK_NBLCK, 1)
+            except OSError:
+                return False
         return True
     import fcntl
 
@@ -214,12 +214,24 @@ def release(fd: int) -> None:
         if sys.platform == "win32":
             import msvcrt
 
-            os.lseek(fd, _WINDOWS_LOCK_OFFSET, os.SEEK_SET)
-            msvcrt.locking(fd, msvcrt.LK_UNLCK, 1)
+            with _at_lock_byte(fd):
+                msvcrt.locking(fd, msvcrt.LK_UNLCK, 1)
         else:
             import fcntl
 
             fcntl.flock(fd, fcntl.LOCK_UN)
+
+
+@contextlib.contextmanager
+def _at_lock_byte(fd: int) -> Iterator[None]:
+    """msvcrt.locking locks at the file position: move it to the lock byte and back,
+    so that the holder's own writes land where they were going."""
+    position = os.lseek(fd, 0, os.SEEK_CUR)
+    os.lseek(fd, _WINDOWS_LOCK_OFFSET, os.SEEK_SET)
+    try:
+        yield
+    finally:
+        os.lseek(fd, position, os.SEEK_SET)
 
 
 def _clock(moment: float) -> str:
