@@ -92,7 +92,7 @@ def held(
         fd = _open(path)
         try:
             _acquire(fd, path, deadline=deadline, timeout=timeout, waiting=waiting, told=told)
-            if not same_file(fd, path):  # its holder deleted it when done: lock the new one
+            if not same_file(fd, path, follow=True):  # its holder deleted it: lock the new one
                 continue
             _record(fd, command)
             try:
@@ -120,10 +120,11 @@ def _open(path: Path) -> int:
         raise store_error(exc, "lock", path) from exc
 
 
-def same_file(fd: int, path: Path) -> bool:
-    """Whether the open file ``fd`` is the file ``path`` names (not a link to it)."""
+def same_file(fd: int, path: Path, *, follow: bool = False) -> bool:
+    """Whether the open file ``fd`` is the file ``path`` names (``follow``: or the file
+    a link there leads to)."""
     try:
-        opened, named = os.fstat(fd), os.lstat(path)
+        opened, named = os.fstat(fd), os.stat(path, follow_symlinks=follow)
     except OSError:
         return False
     return (opened.st_dev, opened.st_ino) == (named.st_dev, named.st_ino)

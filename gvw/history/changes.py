@@ -35,7 +35,7 @@ import getpass
 import os
 import socket
 from collections.abc import Callable, Collection, Iterator, Mapping, Sequence
-from contextlib import AbstractContextManager, contextmanager, nullcontext
+from contextlib import AbstractContextManager, ExitStack, contextmanager, nullcontext
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -167,8 +167,10 @@ class Changes:
             profile_files=tuple(profile_files),
             _state_lock=self._exclusive,
         )
-        with self._exclusive() if exclusive else nullcontext():
-            try:
+        with ExitStack() as held:
+            try:  # a state lock that cannot be had is logged like any other failure
+                if exclusive:
+                    held.enter_context(self._exclusive())
                 yield change
             except BaseException as error:
                 try:  # what did change before the failure still gets its shims
