@@ -8,4 +8,5 @@ pytest_plugins = [
     "tests.support.patch_mirror",
     "tests.support.disks",
     "tests.support.ansible_hosts",
+    "tests.support.vulndb_fixture",
 ]

@@ -8,6 +8,10 @@ new one, never an index naming an archive that is not complete; a run that fails
 interrupted removes its partial download (a ``kill -9`` leaves it to the next run).
 Archives already there with the right checksum are not downloaded again. Runs into
 one directory take turns, so each one's archives end up in the index.
+
+With the vulnerability database (``--vulndb``), ``vulndb/`` beside the archives holds
+its toolchain part in the database's own layout (:func:`gvw.knowledge.vulndb.sync`):
+machines without internet read it with ``GOVULNDB=file:///.../vulndb``.
 """
 
 from __future__ import annotations
@@ -36,11 +40,13 @@ from gvw.base.versions import parse_release_name
 from gvw.fleet.lockfile import Lock
 from gvw.install.checksums import hash_file
 from gvw.install.mirror import FILE_INDEX_NAME, Mirror
+from gvw.knowledge.vulndb import SyncResult, VulnDB, sync
 
 PARTIAL_DIR = ".gvw-partial"
 LOCK_FILE = ".gvw-mirror.lock"
 # a run may download many archives: another run waits for it this long
 LOCK_TIMEOUT_SECONDS = 4 * 3600
+VULNDB_DIR = "vulndb"
 
 
 @dataclass
@@ -120,6 +126,11 @@ def _fill(
     index = _merged_index(directory / FILE_INDEX_NAME, entries)
     atomic_write_bytes(directory / FILE_INDEX_NAME, json.dumps(index, indent=1).encode())
     return result
+
+
+def copy_vulndb(directory: Path, db: VulnDB, *, timeout: float) -> SyncResult:
+    """Copy (or bring up to date) the database's toolchain part into ``directory``."""
+    return sync(db, directory / VULNDB_DIR, timeout=timeout)
 
 
 def _download(
