@@ -8,10 +8,12 @@ import re
 import subprocess
 from pathlib import Path
 
+import pytest
+
 from gvw.base.locks import read_holder
 from tests.support.gvw_env import GvwEnv
 from tests.support.mirror_fixtures import write_synthetic_mirror
-from tests.support.mirror_server import wait_for
+from tests.support.mirror_server import MirrorServer, wait_for
 from tests.support.processes import read_line, resume, stop
 
 ARCHIVE = "go1.22.10.linux-amd64.tar.gz"
@@ -49,12 +51,18 @@ def waiting_line(process: subprocess.Popen[str]) -> str:
     return ""
 
 
-def test_a_second_install_says_which_stopped_install_it_waits_for(
-    gvw: GvwEnv, mirror_factory, tmp_path: Path
-) -> None:
+@pytest.fixture
+def server(mirror_factory, tmp_path: Path) -> MirrorServer:
+    """A mirror whose first download of 1.22.10 pauses for two seconds."""
     write_synthetic_mirror(tmp_path / "mirror", ["1.22.10"], ["linux-amd64"])
-    server = mirror_factory(tmp_path / "mirror")
+    server: MirrorServer = mirror_factory(tmp_path / "mirror")
     server.stall(ARCHIVE, after_bytes=100, seconds=2, times=1)
+    return server
+
+
+def test_a_second_install_says_which_stopped_install_it_waits_for(
+    gvw: GvwEnv, server: MirrorServer
+) -> None:
     lock = gvw.root / ".locks" / "install-1.22.10.lock"
     install = ("install", "--mirror", server.url, "1.22.10")
     first, second = second_waits_for_stopped_first(gvw, lock, *install)
@@ -66,11 +74,8 @@ def test_a_second_install_says_which_stopped_install_it_waits_for(
 
 
 def test_a_second_apply_says_which_stopped_apply_it_waits_for(
-    gvw: GvwEnv, mirror_factory, tmp_path: Path
+    gvw: GvwEnv, server: MirrorServer, tmp_path: Path
 ) -> None:
-    write_synthetic_mirror(tmp_path / "mirror", ["1.22.10"], ["linux-amd64"])
-    server = mirror_factory(tmp_path / "mirror")
-    server.stall(ARCHIVE, after_bytes=100, seconds=2, times=1)
     manifest = tmp_path / "fleet.toml"
     manifest.write_text('[go]\nversions = ["1.22.10"]\nglobal = "1.22.10"\n', encoding="utf-8")
     lock = gvw.root / ".locks" / "apply.lock"
