@@ -38,6 +38,7 @@ class ExitCode(IntEnum):
     DRIFT = 21  # gvw apply --check: the machine differs from the manifest
     TOOLS_NOT_REBUILT = 22  # gvw tools rebuild: some programs were not rebuilt
     SUMDB = 23  # the checksum database cannot be verified (signature, key, consistency)
+    NEEDS_ADMIN = 24  # changing the machine store or machine PATH without the right to
     HANGUP = 129  # SIGHUP (128 + 1)
     INTERRUPTED = 130  # Ctrl+C (128 + SIGINT)
     TERMINATED = 143  # SIGTERM (128 + 15)
@@ -132,6 +133,13 @@ class ChecksFailedError(GvwError):
 
 class ToolsNotRebuiltError(GvwError):
     exit_code = ExitCode.TOOLS_NOT_REBUILT
+
+
+class NeedsAdminError(GvwError):
+    """A change to what every user of the machine shares (the machine store, the
+    machine PATH) by a user without the right to make it; nothing was changed."""
+
+    exit_code = ExitCode.NEEDS_ADMIN
 
 
 class SumdbError(GvwError):

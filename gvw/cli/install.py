@@ -10,7 +10,7 @@ import click
 
 from gvw.base.errors import GvwError
 from gvw.base.versions import parse_spec
-from gvw.cli.app import App
+from gvw.cli.app import App, machine_option
 from gvw.cli.completion import complete_releases
 from gvw.cli.terminal import TerminalReporter
 from gvw.install.installer import Installer, InstallOutcome, Planned
@@ -47,8 +47,10 @@ if TYPE_CHECKING:
 @click.option("-q", "--quiet", is_flag=True, help="No progress bars or messages.")
 @click.option("--verify", "verify", is_flag=True, help="Run gvw verify on the versions after.")
 @click.option("--json", "as_json", is_flag=True, help="Print the result as JSON.")
+@machine_option
 def install(
     *,
+    machine: bool,
     specs: tuple[str, ...],
     mirror: str | None,
     from_file: Path | None,
@@ -69,7 +71,7 @@ def install(
         raise click.UsageError("give either VERSION... or --from-file, not both")
     if sha256 and from_file is None:
         raise click.UsageError("--sha256 goes with --from-file")
-    app = App()
+    app = App(machine=machine)
     source = None if from_file is not None else app.mirror(mirror)  # --from-file: none
     if skip_checksum and from_file is None and not (source and source.is_goproxy):
         raise click.UsageError("--skip-checksum goes with --from-file or --mirror goproxy")

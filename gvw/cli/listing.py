@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import contextlib
 import json
+from pathlib import Path
 
 import click
 
@@ -17,23 +18,26 @@ from gvw.selection.resolver import find_selection, resolve
 @click.command("list")
 @click.option("--json", "as_json", is_flag=True, help="Print JSON for scripts.")
 def list_installed(*, as_json: bool) -> None:
-    """Show installed versions, newest first; * marks the one selected here."""
+    """Show installed versions, newest first; * marks the one selected here.
+
+    Versions of the machine store (docs/machine-store.md) are marked "(machine)"."""
     app = App()
-    installed = app.store.installed()
-    selected: GoVersion | None = None
+    installed = app.store.everywhere()
+    selected: Path | None = None  # the GOROOT of the selection: a version in one store
     # a broken selection is `gvw current`'s business, not the listing's
     with contextlib.suppress(GvwError):
-        selected = resolve(find_selection(app.cwd, app.env, app.paths), app.store, app.env).version
+        selected = resolve(find_selection(app.cwd, app.env, app.paths), app.store, app.env).goroot
     if as_json:
         click.echo(
             json.dumps(
                 [
                     {
-                        "version": v.name,
-                        "path": str(app.paths.version_dir(v.name)),
-                        "selected": v == selected,
+                        "version": entry.version.name,
+                        "path": str(entry.path),
+                        "selected": entry.path == selected,
+                        "store": "machine" if entry.machine else "user",
                     }
-                    for v in installed
+                    for entry in installed
                 ],
                 indent=2,
             )
@@ -44,8 +48,9 @@ def list_installed(*, as_json: bool) -> None:
             "no Go version is installed yet; install one with: gvw install latest "
             "(see what exists with: gvw list-remote)"
         )
-    for version in installed:
-        click.echo(f"{'*' if version == selected else ' '} {version}")
+    for entry in installed:
+        mark = "*" if entry.path == selected else " "
+        click.echo(f"{mark} {entry.version}{'  (machine)' if entry.machine else ''}")
 
 
 @click.command("list-remote")

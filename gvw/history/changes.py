@@ -27,7 +27,7 @@ import getpass
 import os
 import socket
 from collections.abc import Callable, Collection, Iterator, Mapping, Sequence
-from contextlib import contextmanager
+from contextlib import AbstractContextManager, contextmanager, nullcontext
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -124,7 +124,11 @@ class Changes:
         audit: AuditLog,
         invocation: Invocation,
         reporter: Reporter,
+        claim: Callable[[], AbstractContextManager[None]] = nullcontext,
     ) -> None:
+        # entered first and held for the whole change: the machine store's access
+        # check and lock (gvw.store.machine_store); nothing for a user store
+        self._claim = claim
         self._take = take_snapshot
         self._rehash = rehash
         self._prune_trash = prune_trash
@@ -140,6 +144,18 @@ class Changes:
         scope: Collection[ScopeKind],
         version_files: Collection[Path] = (),
         profile_files: Collection[Path] = (),
+    ) -> Iterator[Change]:
+        # a refused claim comes before anything changed: nothing to log either
+        with self._claim(), self._guarded(command, scope, version_files, profile_files) as change:
+            yield change
+
+    @contextmanager
+    def _guarded(
+        self,
+        command: str,
+        scope: Collection[ScopeKind],
+        version_files: Collection[Path],
+        profile_files: Collection[Path],
     ) -> Iterator[Change]:
         change = Change(
             command,

@@ -21,7 +21,7 @@ from gvw.host import goenv, winenv
 from gvw.host.windows_registry import UserEnvironment
 from gvw.selection import gomod
 from gvw.selection.pathsearch import PathSearch
-from gvw.selection.resolver import Resolved, find_selection, resolve
+from gvw.selection.resolver import Resolved, find_selection, resolve, shims_search
 from gvw.store.shims import shim_for, stale_shims
 from gvw.store.version_store import Store, entry_version
 
@@ -51,7 +51,7 @@ class Machine:
     @cached_property
     def search(self) -> PathSearch:
         """PATH lookups by the shims' rules: the same search `gvw current` uses."""
-        return PathSearch(self.paths.shims, windows=self.windows, cwd=str(self.cwd))
+        return shims_search(self.store, windows=self.windows, cwd=str(self.cwd))
 
     @property
     def path_entries(self) -> list[str]:

@@ -107,7 +107,7 @@ def system_go_version(env: Mapping[str, str], store: Store) -> GoVersion | None:
     """The system go's version, read from its build information without running it."""
     from gvw.host.buildinfo import read_build_info
 
-    go = find_system_go("go", env, store.paths.shims)
+    go = find_system_go("go", env, store)
     if go is None:
         return None
     try:
