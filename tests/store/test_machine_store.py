@@ -1,0 +1,227 @@
+"""The machine store (docs/machine-store.md) on a real shared host: an administrator
+(root) installs real Go toolchains into a root-owned machine store; two real
+unprivileged users (made with useradd, dropped to with setpriv) use it through its
+shims and gvw, each with a global selection of their own, and cannot change it.
+
+gvw runs as those users from the system's Python (/usr/bin/python3) with this
+checkout and the test venv's packages on PYTHONPATH: the test venv's interpreter lives
+under /root, which other users cannot enter. That stands in for a system-wide gvw
+install (an administrator's venv every user can read).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import pwd
+import shutil
+import subprocess
+import sysconfig
+import tempfile
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+
+from tests.support.gvw_env import REPO, GvwEnv, Result, run_ok
+
+SYSTEM_PYTHON = Path("/usr/bin/python3")
+# the test venv's packages (click, httpx, ...): the same Python minor version
+SITE_PACKAGES = sysconfig.get_paths()["purelib"]
+
+
+def _need_root_and_tools() -> None:
+    missing = [tool for tool in ("useradd", "userdel", "setpriv") if shutil.which(tool) is None]
+    if os.geteuid() != 0 or missing or not SYSTEM_PYTHON.exists():
+        why = "root" if os.geteuid() != 0 else ", ".join(missing) or str(SYSTEM_PYTHON)
+        if os.environ.get("CI"):
+            raise RuntimeError(f"the machine store test needs {why}")
+        pytest.skip(f"the machine store test needs {why} (real users and a root-owned store)")
+
+
+@dataclass(frozen=True)
+class User:
+    """A real user of the machine, without any privilege."""
+
+    name: str
+    home: Path
+    machine: Path  # the machine store, named by GVW_MACHINE_ROOT
+
+    @property
+    def env(self) -> dict[str, str]:
+        """A clean login-like environment: the machine store's shims on PATH, no
+        GVW_ROOT (the user's store is the user data directory's), nothing of root's."""
+        return {
+            "HOME": str(self.home),
+            "USER": self.name,
+            "LOGNAME": self.name,
+            "LANG": "C.UTF-8",
+            "PATH": f"{self.machine / 'shims'}:/usr/bin:/bin",
+            "GVW_MACHINE_ROOT": str(self.machine),
+            "PYTHONPATH": f"{REPO}:{SITE_PACKAGES}",
+        }
+
+    def run(self, *argv: str, cwd: Path | None = None) -> Result:
+        prefix = [
+            shutil.which("setpriv") or "setpriv",
+            f"--reuid={self.name}",
+            f"--regid={self.name}",
+            "--init-groups",
+            "--inh-caps=-all",
+            "--bounding-set=-all",
+            "--no-new-privs",
+            "--",
+        ]
+        done = subprocess.run(
+            [*prefix, *argv],
+            cwd=cwd or self.home,
+            env=self.env,
+            capture_output=True,
+            text=True,
+            timeout=600,
+            stdin=subprocess.DEVNULL,
+        )
+        return Result(done.returncode, done.stdout, done.stderr)
+
+    def gvw(self, *args: str, cwd: Path | None = None) -> Result:
+        return self.run(str(SYSTEM_PYTHON), "-m", "gvw", *args, cwd=cwd)
+
+    @property
+    def store(self) -> Path:
+        return self.home / ".local" / "share" / "gvw"
+
+
+@pytest.fixture(scope="module")
+def host() -> Iterator[Path]:
+    """A base directory every user can enter, and in it two new users' homes."""
+    _need_root_and_tools()
+    base = Path(tempfile.mkdtemp(prefix="gvw-machine-"))
+    base.chmod(0o755)
+    try:
+        yield base
+    finally:
+        shutil.rmtree(base, ignore_errors=True)
+
+
+@pytest.fixture(scope="module")
+def users(host: Path) -> Iterator[Sequence[User]]:
+    made: list[User] = []
+    try:
+        for who in ("ana", "ben"):
+            name = f"gvwm{os.getpid()}{who}"
+            home = host / "home" / name
+            home.parent.mkdir(exist_ok=True, mode=0o755)
+            subprocess.run(
+                ["useradd", "--create-home", "--home-dir", str(home), "--user-group", name],
+                check=True,
+                capture_output=True,
+            )
+            made.append(User(name, home, host / "machine"))
+            assert pwd.getpwnam(name).pw_uid != 0
+        yield made
+    finally:
+        for user in made:
+            subprocess.run(["userdel", "--remove", user.name], capture_output=True)
+
+
+@pytest.fixture(scope="module")
+def admin(host: Path, real_mirror: object) -> GvwEnv:
+    """root, who installs Go 1.21.13 and 1.22.10 into the machine store and makes
+    1.22.10 its global version."""
+    admin = GvwEnv(host)  # its machine store: host/machine
+    url = real_mirror.url  # type: ignore[attr-defined]
+    run_ok(admin, "install", "--machine", "--mirror", url, "1.21", "1.22.10")
+    run_ok(admin, "global", "--machine", "1.22.10")
+    return admin
+
+
+def contents(top: Path) -> dict[str, tuple[int, int, int, str]]:
+    """Every name under ``top``: its mode, owner, modification time and, for files,
+    its sha256 (what "nothing changed" compares)."""
+    found = {}
+    for path in [top, *top.rglob("*")]:
+        info = path.lstat()
+        digest = ""
+        if path.is_file() and not path.is_symlink():
+            digest = hashlib.sha256(path.read_bytes()).hexdigest()
+        found[str(path.relative_to(top))] = (info.st_mode, info.st_uid, info.st_mtime_ns, digest)
+    return found
+
+
+@pytest.mark.slow
+@pytest.mark.timeout(1800)
+def test_a_root_owned_machine_store_serves_users_who_cannot_change_it(
+    admin: GvwEnv, users: Sequence[User]
+) -> None:
+    machine = admin.machine
+    ana, ben = users
+    versions = machine / "versions"
+
+    # readable by everyone, owned by root; the snapshots and the log are root's only
+    assert machine.stat().st_uid == 0
+    assert oct(machine.stat().st_mode & 0o777) == "0o755"
+    assert oct((versions / "1.22.10" / "bin" / "go").stat().st_mode & 0o777) == "0o755"
+    assert oct((versions / "1.22.10" / "VERSION").stat().st_mode & 0o777) == "0o644"
+    assert oct((machine / "version").stat().st_mode & 0o777) == "0o644"
+    assert oct((machine / "shims" / "go").stat().st_mode & 0o777) == "0o755"
+    for private in ("snapshots", "log"):
+        assert oct((machine / private).stat().st_mode & 0o777) == "0o700"
+    assert not (machine / "gvw-command").exists()  # root's gvw is no user's
+
+    # the shims run a real Go for a user without a store of their own
+    go = ana.run("go", "version")
+    assert (go.returncode, go.stderr) == (0, "")
+    assert go.stdout.startswith("go version go1.22.10 linux/")
+
+    # list, current, which and verify work without write access
+    listed = ana.gvw("list")
+    assert (listed.returncode, listed.stdout) == (0, "* 1.22.10  (machine)\n  1.21.13  (machine)\n")
+    current = ana.gvw("current")
+    assert current.stdout == f"1.22.10 (set by {machine / 'version'})\n", current.stderr
+    which = ana.gvw("which", "go")
+    assert which.stdout == f"{versions / '1.22.10' / 'bin' / 'go'}\n", which.stderr
+    verified = ana.gvw("verify", "1.21")
+    assert verified.returncode == 0, verified.stdout + verified.stderr
+    assert verified.stdout.startswith(f"Go 1.21.13 ({versions / '1.21.13'}): ok\n")
+
+    # each user's global selection is their own, written into their own store
+    chose = ana.gvw("global", "1.21.13")
+    assert chose.stdout == (
+        f"Global Go version: 1.21.13 (1.21.13), written to {ana.store / 'version'}\n"
+    ), chose.stderr
+    assert run_ok_as(ben, "global", "1.22.10").stdout.endswith(f"{ben.store / 'version'}\n")
+    assert ana.run("go", "version").stdout.startswith("go version go1.21.13 ")
+    assert ben.run("go", "version").stdout.startswith("go version go1.22.10 ")
+    assert ana.gvw("current").stdout == f"1.21.13 (set by {ana.store / 'version'})\n"
+    assert ana.gvw("list").stdout == "  1.22.10  (machine)\n* 1.21.13  (machine)\n"
+    assert (ana.store / "version").stat().st_uid == pwd.getpwnam(ana.name).pw_uid
+
+    # changing the machine store: the documented error, and nothing changed
+    before = contents(machine)
+    for args in (
+        ("install", "--machine", "1.23"),
+        ("uninstall", "--machine", "1.21.13"),
+        ("global", "--machine", "1.21.13"),
+        ("global", "--machine", "--unset"),
+        ("rehash", "--machine"),
+    ):
+        refused = ana.gvw(*args)
+        assert (refused.returncode, refused.stdout, refused.stderr_lines) == (
+            24,
+            "",
+            [
+                f"gvw: cannot change the machine store {machine}: it serves every user of "
+                "this machine, and only an administrator may change it; nothing was changed",
+                f"gvw: run it as root: sudo gvw {' '.join(args)}",
+            ],
+        ), args
+        assert contents(machine) == before, args
+    # and the machine store is still what everyone runs
+    assert ben.run("go", "version").stdout.startswith("go version go1.22.10 ")
+
+
+def run_ok_as(user: User, *args: str) -> Result:
+    result = user.gvw(*args)
+    assert result.returncode == 0, result.stderr
+    return result
