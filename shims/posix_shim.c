@@ -22,6 +22,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
+#include <pwd.h>
 #include <signal.h>
 #include <stdlib.h>
 #include <string.h>
@@ -128,9 +129,11 @@ static int same_file(const struct stat *a, const struct stat *b) {
 }
 
 /* As gvw/base/paths.py: /opt/gvw for the machine; the user's is $XDG_DATA_HOME/gvw
- * (an absolute one) or ~/.local/share/gvw, on macOS ~/Library/Application Support/gvw. */
+ * (an absolute one) or ~/.local/share/gvw, on macOS ~/Library/Application Support/gvw,
+ * where ~ is HOME, else the password database's home (a service may have no HOME). */
 static char *plat_default_root(int machine) {
     const char *home = getenv("HOME");
+    struct passwd *pw;
 #ifndef __APPLE__
     const char *data = getenv("XDG_DATA_HOME");
     if (!machine && data && data[0] == '/') return plat_root_from_env(join(data, "gvw"));
@@ -139,6 +142,7 @@ static char *plat_default_root(int machine) {
 #define GVW_USER_DATA "Library/Application Support/gvw"
 #endif
     if (machine) return (char *)"/opt/gvw";
+    if (!home || home[0] != '/') home = (pw = getpwuid(getuid())) ? pw->pw_dir : NULL;
     return home && home[0] == '/' ? plat_root_from_env(join(home, GVW_USER_DATA)) : NULL;
 }
 

@@ -125,10 +125,22 @@ def user_root(env: Mapping[str, str]) -> str:
         data = env.get("XDG_DATA_HOME", "")
         if goos != "darwin" and posixpath.isabs(data):
             return posixpath.join(data, APP_NAME)
+        if not posixpath.isabs(home):
+            home = _password_home()  # as the native shims do
         if posixpath.isabs(home):
             below = "Library/Application Support" if goos == "darwin" else ".local/share"
             return posixpath.join(home, below, APP_NAME)
     return _platform_dir("user_data_dir")  # the shims then have no user store
+
+
+def _password_home() -> str:
+    """This user's home directory in the password database, or ""."""
+    try:
+        import pwd
+
+        return pwd.getpwuid(os.getuid()).pw_dir
+    except (ImportError, KeyError, AttributeError):
+        return ""
 
 
 def default_machine_root(env: Mapping[str, str]) -> str:

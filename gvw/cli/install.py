@@ -38,6 +38,13 @@ if TYPE_CHECKING:
 )
 @click.option("--sha256", metavar="HEX", help="The archive's sha256, for --from-file.")
 @click.option(
+    "--adopt",
+    type=click.Path(file_okay=False, path_type=Path),
+    metavar="DIR",
+    help="Copy a Go tree already on this machine (an MSI's C:\\Program Files\\Go, a "
+    "/usr/local/go) into the store as the version its VERSION file names.",
+)
+@click.option(
     "--skip-checksum",
     is_flag=True,
     help="With --from-file or a goproxy mirror: install without checksum verification "
@@ -54,6 +61,7 @@ def install(
     specs: tuple[str, ...],
     mirror: str | None,
     from_file: Path | None,
+    adopt: Path | None,
     sha256: str | None,
     skip_checksum: bool,
     refresh: bool,
@@ -67,23 +75,26 @@ def install(
     and the Go its go.mod or go.work asks for when that is newer). Installing a version
     that is already installed does nothing and succeeds.
     """
-    if from_file is not None and specs:
-        raise click.UsageError("give either VERSION... or --from-file, not both")
+    if sum((bool(specs), from_file is not None, adopt is not None)) > 1:
+        raise click.UsageError("give one of VERSION..., --from-file and --adopt")
     if sha256 and from_file is None:
         raise click.UsageError("--sha256 goes with --from-file")
     app = App(machine=machine)
-    source = None if from_file is not None else app.mirror(mirror)  # --from-file: none
+    local = from_file is not None or adopt is not None
+    source = None if local else app.mirror(mirror)  # --from-file and --adopt: none
     if skip_checksum and from_file is None and not (source and source.is_goproxy):
         raise click.UsageError("--skip-checksum goes with --from-file or --mirror goproxy")
     reporter = TerminalReporter(quiet=quiet or as_json)
     command = f"install --from-file {from_file.name}" if from_file else "install"
+    if adopt is not None:
+        command = f"install --adopt {adopt}"
     with app.changes.change(
         " ".join([command, *(s.strip() for s in specs)]), scope=["installed"]
     ) as change:
         # every spec is parsed before anything else happens
         parsed = [(parse_spec(s, origin="the command line"), s.strip(), "") for s in specs]
         project = None
-        if from_file is None and not specs:
+        if not local and not specs:
             project = project_needs(app.require_cwd(), app.env, app.store)
         installer = make_installer(
             app, change, reporter, mirror=source, refresh=refresh, skip_checksum=skip_checksum
@@ -97,6 +108,8 @@ def install(
             if from_file is not None:
                 done = installer.install_file(from_file, sha256=sha256, skip_checksum=skip_checksum)
                 outcomes.append((done, ""))
+            if adopt is not None:
+                outcomes.append((installer.install_tree(adopt), ""))
             for planned, why in plans:
                 outcomes.append((installer.install_planned(planned), why))
         except GvwError:

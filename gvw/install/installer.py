@@ -24,6 +24,7 @@ from gvw.base.platforms import Platform
 from gvw.base.redaction import redact
 from gvw.base.reporting import Reporter
 from gvw.base.versions import ExactSpec, GoVersion, Spec, SystemSpec, newest_matching
+from gvw.install.adopted_tree import AdoptedTree
 from gvw.install.archive import check_version_file
 from gvw.install.goproxy.source import ProxySource, list_releases, proxy_source
 from gvw.install.goproxy.toolchain_module import ToolchainModule
@@ -152,6 +153,12 @@ class Installer:
             downloads=self.store.paths.downloads,
             reporter=self.reporter,
         )
+        return self._install(source.version, source)
+
+    def install_tree(self, tree: Path) -> InstallOutcome:
+        """Adopt a Go tree already on this machine (an MSI's, a /usr/local/go) as the
+        version its VERSION file names: copied, the original left as it is."""
+        source = AdoptedTree(tree)
         return self._install(source.version, source)
 
     def _source(self, archive: ReleaseFile) -> Source:

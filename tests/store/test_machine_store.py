@@ -225,3 +225,76 @@ def run_ok_as(user: User, *args: str) -> Result:
     result = user.gvw(*args)
     assert result.returncode == 0, result.stderr
     return result
+
+
+# --- where the user store is when the machine store's shims run -----------------------
+
+# (the environment, the version each implementation must run)
+USER_DATA_CASES = {
+    "XDG_DATA_HOME names the user data directory": ({"XDG_DATA_HOME": "{w}/xdg"}, "1.20.14"),
+    "a trailing slash on XDG_DATA_HOME changes nothing": ({"XDG_DATA_HOME": "{w}/xdg/"}, "1.20.14"),
+    "without XDG_DATA_HOME it is under HOME": ({}, "1.21.13"),
+    "a relative XDG_DATA_HOME is ignored": ({"XDG_DATA_HOME": "xdg"}, "1.21.13"),
+    "the machine store named through a link is still the shims' own": (
+        {"XDG_DATA_HOME": "{w}/xdg", "GVW_MACHINE_ROOT": "{w}/machine-link"},
+        "1.20.14",
+    ),
+}
+
+
+def user_data_world(base: Path) -> Path:
+    """A machine store with fake toolchains and its global 1.22.10; a user store in
+    each place a user data directory can be, each with a global of its own."""
+    from tests.support.posix_world import install_shim, native_shim, write_fake_tool
+
+    world = Path(os.path.realpath(base))
+    machine = world / "machine"
+    for version in ("1.20.14", "1.21.13", "1.22.10"):
+        for tool in ("go", "gofmt"):
+            write_fake_tool(machine / "versions" / version / "bin" / tool, version, tool)
+    (machine / "version").write_text("1.22.10\n")
+    install_shim(machine / "shims", "go")  # the sh shim
+    install_shim(machine / "native", "go", native_shim("linux-amd64"))
+    (world / "machine-link").symlink_to(machine)
+    for store, version in (("xdg/gvw", "1.20.14"), ("home/.local/share/gvw", "1.21.13")):
+        (world / store).mkdir(parents=True)
+        (world / store / "version").write_text(f"{version}\n")
+    (world / "proj").mkdir()
+    return world
+
+
+def ran(result: subprocess.CompletedProcess[bytes]) -> str:
+    from tests.support.posix_world import parse_report
+
+    assert result.returncode == 0, result.stderr
+    return parse_report(result.stdout.decode())["VERSION"]
+
+
+@pytest.mark.parametrize("case", list(USER_DATA_CASES))
+def test_gvw_and_the_shims_find_the_user_data_directory_alike(tmp_path: Path, case: str) -> None:
+    """With the machine store's shims on PATH, gvw (no GVW_ROOT), the sh shim and the
+    native shim take the same user store: the same global file wins."""
+    if not native_runs_here():
+        pytest.skip("the linux-amd64 native shim runs only on x86_64 Linux")
+    world = user_data_world(tmp_path / "world")
+    variables, expected = USER_DATA_CASES[case]
+    env = {
+        "HOME": str(world / "home"),
+        "XDG_DATA_HOME": "",  # empty is unset, in gvw and the shims alike
+        "PATH": "/usr/bin:/bin",
+        "GVW_MACHINE_ROOT": str(world / "machine"),
+        **{k: v.format(w=world) for k, v in variables.items()},
+    }
+    # both in the machine store: their store is the parent of their directory
+    for shim in (world / "machine" / "shims" / "go", world / "machine" / "native" / "go"):
+        done = subprocess.run([str(shim)], cwd=world / "proj", env=env, capture_output=True)
+        assert ran(done) == expected, shim
+    current = GvwEnv(tmp_path).run("current", cwd=world / "proj", env={**env, "GVW_ROOT": ""})
+    assert current.stdout.split()[0] == expected, current.stderr
+
+
+def native_runs_here() -> bool:
+    import platform
+    import sys
+
+    return sys.platform.startswith("linux") and platform.machine() == "x86_64"
