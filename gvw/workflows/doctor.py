@@ -17,7 +17,8 @@ from typing import Callable
 from gvw.base.errors import GvwError
 from gvw.base.paths import Paths
 from gvw.base.versions import GoVersion, parse_release_name
-from gvw.host import goenv, winenv
+from gvw.host import goenv, windows_programs, winenv
+from gvw.host.windows_programs import InstalledPrograms
 from gvw.host.windows_registry import UserEnvironment
 from gvw.selection import gomod
 from gvw.selection.pathsearch import PathSearch
@@ -43,6 +44,7 @@ class Machine:
     shim_platform: str  # the store's os-arch, which picks its shims (GVW_PLATFORM may differ)
     user_registry: UserEnvironment | None = None
     machine_registry: winenv.MachineEnvironment | None = None
+    programs: InstalledPrograms | None = None  # Windows: the uninstall entries
 
     @property
     def paths(self) -> Paths:
@@ -138,22 +140,49 @@ def go_ahead_of_shims(m: Machine) -> Iterator[Finding]:
 
 def machine_path_go(m: Machine) -> Iterator[Finding]:
     """Windows: a Go in the machine PATH wins for every program that does not load the
-    profile (IDEs, cmd, build tools): the MSI puts C:\\Program Files\\Go\\bin there."""
+    profile (IDEs, cmd, build tools): the MSI puts C:\\Program Files\\Go\\bin there;
+    unless the machine store's shims come first there (`gvw setup --machine`)."""
     if not m.windows or m.machine_registry is None:
         return
     value = m.registry_value("Path", machine=True)
-    found = [(e, go) for e in winenv.entries(value) if (go := m.go_in(winenv.expand(e, m.env)))]
-    for entry, go in found:
+    written = winenv.entries(value)  # as the registry holds them, for the messages
+    entries = [winenv.expand(e, m.env) for e in written]
+    first_shims = next((i for i, e in enumerate(entries) if m.is_shims(e)), len(entries))
+    found = [(i, written[i], go) for i, e in enumerate(entries) if (go := m.go_in(e))]
+    for index, entry, go in found:
+        msi = _msi_removal(m, go)
+        if index > first_shims:
+            also = f"; to remove it: {msi}" if msi else ""
+            message = f"{go} is in the machine PATH after the shims ({entry}): the shims win"
+            yield Finding("machine-path-go", True, message + also)
+            continue
         yield Finding(
             "machine-path-go",
             False,
             f"{go} is in the machine PATH ({entry}), which Windows puts before the user PATH: "
             "programs started outside a shell with `gvw init` (IDEs, cmd) run it",
-            f"remove {entry} from the machine PATH (System Properties > Environment "
+            msi
+            or f"remove {entry} from the machine PATH (System Properties > Environment "
             "Variables, as administrator) or uninstall that Go (the MSI adds it)",
         )
     if not found:
         yield Finding("machine-path-go", True, "no go in the machine PATH")
+
+
+def _msi_removal(m: Machine, go: Path) -> str | None:
+    """For a go an installer put there (the MSI, Chocolatey): keep its toolchain as a
+    version of the machine store, then remove it with its own uninstaller, exactly."""
+    if m.programs is None:
+        return None
+    tree = str(go.parent.parent)
+    program = windows_programs.go_owning(m.programs.installed_programs(), tree)
+    if program is None:
+        return None
+    removal = windows_programs.removal_command(program, m.env)
+    return (
+        f"{program.name} installed it: keep its toolchain as a version with `gvw install "
+        f'--machine --adopt "{tree}"`, then remove it with `{removal}` (both as administrator)'
+    )
 
 
 def user_path_shims(m: Machine) -> Iterator[Finding]:

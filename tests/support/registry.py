@@ -7,6 +7,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 
+from gvw.host.windows_programs import InstalledProgram
 from gvw.host.windows_registry import RegistryValue
 
 
@@ -36,3 +37,13 @@ class MemoryMachineEnvironment:
 
     def read_machine_environment(self) -> dict[str, RegistryValue]:
         return dict(self.values)
+
+
+@dataclass
+class MemoryInstalledPrograms:
+    """The uninstall entries "Apps & features" lists (HKLM ...\\Uninstall)."""
+
+    programs: list[InstalledProgram] = field(default_factory=list)
+
+    def installed_programs(self) -> list[InstalledProgram]:
+        return list(self.programs)
