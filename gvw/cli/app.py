@@ -116,8 +116,15 @@ class App:
     def snapshots(self) -> Snapshots:
         from gvw.history.snapshots.service import Snapshots
         from gvw.host.windows_registry import user_environment
+        from gvw.host.winenv import MachineScope, machine_environment
 
-        return Snapshots(self.store, self.env, self.config, registry=user_environment())
+        # a store's snapshots record its registry environment: the user's HKCU, and
+        # for the machine store the machine's (docs/machine-store.md)
+        registry = user_environment()
+        machine = machine_environment() if self.paths.is_machine else None
+        if machine is not None:
+            registry = MachineScope(machine)
+        return Snapshots(self.store, self.env, self.config, registry=registry)
 
     @cached_property
     def audit_log(self) -> AuditLog:

@@ -12,6 +12,7 @@ install (an administrator's venv every user can read).
 from __future__ import annotations
 
 import hashlib
+import json
 import os
 import pwd
 import shutil
@@ -21,10 +22,12 @@ import tempfile
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import pytest
 
 from tests.support.gvw_env import REPO, GvwEnv, Result, run_ok
+from tests.support.mirror_fixtures import write_synthetic_mirror
 
 SYSTEM_PYTHON = Path("/usr/bin/python3")
 # the test venv's packages (click, httpx, ...): the same Python minor version
@@ -298,3 +301,53 @@ def native_runs_here() -> bool:
     import sys
 
     return sys.platform.startswith("linux") and platform.machine() == "x86_64"
+
+
+# --- the administrator's side, and one user's view of both stores ----------------------
+
+
+def test_machine_changes_are_snapshotted_logged_and_rolled_back_in_the_machine_store(
+    gvw: GvwEnv, mirror_factory: Any, tmp_path: Path
+) -> None:
+    """Run as whoever runs the tests (root in CI), who owns the machine store here."""
+    server = mirror_factory(tmp_path / "mirror")
+    write_synthetic_mirror(tmp_path / "mirror", ["1.21.13", "1.22.10"])
+    machine = gvw.machine
+    run_ok(gvw, "install", "--machine", "--mirror", str(server.url), "1.21.13", "1.22.10")
+    run_ok(gvw, "global", "--machine", "1.22.10")
+    removed = run_ok(gvw, "uninstall", "--machine", "1.21.13")
+    assert removed.stdout == "Uninstalled Go 1.21.13\n"
+    assert not (machine / "versions" / "1.21.13").exists()
+    assert [name for name in gvw.store_listing() if not name.startswith(".")] == []
+
+    logged = json.loads(run_ok(gvw, "log", "--machine", "--json").stdout)
+    assert [entry["command"] for entry in logged] == [
+        "uninstall 1.21.13",
+        "global 1.22.10",
+        "install 1.21.13 1.22.10",
+    ]
+    assert run_ok(gvw, "log").stdout == f"No entries in {gvw.root / 'log' / 'audit.jsonl'}\n"
+    run_ok(gvw, "rollback", "--machine")
+    assert (machine / "versions" / "1.21.13" / "bin").is_dir()
+    assert len(run_ok(gvw, "snapshots", "--machine", "--json").stdout.split('"id"')) == 5
+
+    # one user's view: both stores, the machine's global until they choose their own
+    assert run_ok(gvw, "list").stdout == "* 1.22.10  (machine)\n  1.21.13  (machine)\n"
+    rows = json.loads(run_ok(gvw, "list", "--json").stdout)
+    assert [(r["version"], r["store"], r["selected"]) for r in rows] == [
+        ("1.22.10", "machine", True),
+        ("1.21.13", "machine", False),
+    ]
+    assert run_ok(gvw, "global").stdout == f"1.22.10 (set by {machine / 'version'})\n"
+    run_ok(gvw, "global", "1.21.13")
+    assert run_ok(gvw, "global").stdout == f"1.21.13 (set by {gvw.root / 'version'})\n"
+    run_ok(gvw, "global", "--unset")
+    assert run_ok(gvw, "current").stdout == f"1.22.10 (set by {machine / 'version'})\n"
+    mine = gvw.run("uninstall", "1.21.13")
+    assert (mine.returncode, mine.stderr_lines) == (
+        4,
+        [
+            f"gvw: Go 1.21.13 is in the machine store {machine}, not in yours",
+            "gvw: remove it from there (as administrator): gvw uninstall --machine 1.21.13",
+        ],
+    )
