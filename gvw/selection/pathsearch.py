@@ -100,6 +100,10 @@ class PathSearch:
             return True
         return any(_same_file(directory, str(shims)) for shims in self._all_shims)
 
+    def is_shims_of(self, entry: str, shims: Path) -> bool:
+        """Whether a PATH entry names the one shims directory ``shims``."""
+        return PathSearch(shims, windows=self.windows, cwd=self.cwd).is_shims(entry)
+
     def tool_in(self, entry: str, tool: str) -> Path | None:
         """The ``tool`` a PATH lookup finds in this entry, if it is not a shim: None for
         the shims directory itself and for a file that is the shim."""

@@ -92,6 +92,9 @@ def shims_on_path(m: Machine) -> Iterator[Finding]:
     entries = m.path_entries
     where = [i for i, e in enumerate(entries) if m.is_shims(e)]
     fix = "run `gvw setup` and open a new terminal (or load `gvw init <shell>` in this one)"
+    machine = m.store.machine
+    if where and machine is not None and not m.search.is_shims_of(entries[where[0]], shims):
+        shims = machine.paths.shims  # the machine store's come first: they serve this user too
     if not where:
         yield Finding("shims-on-path", False, f"the shims directory {shims} is not on PATH", fix)
     elif where[0] == 0:
@@ -186,12 +189,18 @@ def _msi_removal(m: Machine, go: Path) -> str | None:
 
 
 def user_path_shims(m: Machine) -> Iterator[Finding]:
-    """Windows: the shims in the user PATH, for programs started outside a shell."""
+    """Windows: the shims in the user PATH, for programs started outside a shell (or
+    the machine store's in the machine PATH: `gvw setup --machine`)."""
     if not m.windows or m.user_registry is None:
         return
     value = m.registry_value("Path", machine=False)
+    machine = m.store.machine
+    machine_path = m.registry_value("Path", machine=True) if m.machine_registry else None
     if winenv.contains(value, str(m.paths.shims), m.env):
         yield Finding("user-path", True, f"the user PATH ({winenv.USER_KEY}) has the shims")
+    elif machine is not None and winenv.contains(machine_path, str(machine.paths.shims), m.env):
+        shown = machine.paths.shims
+        yield Finding("user-path", True, f"the machine PATH has the machine store's shims {shown}")
     else:
         yield Finding(
             "user-path",
@@ -342,18 +351,21 @@ def selected_version(m: Machine) -> Iterator[Finding]:
 
 
 def shims_current(m: Machine) -> Iterator[Finding]:
-    installed = m.store.installed()
-    problems = stale_shims(m.paths, installed, platform=m.shim_platform)
     kind = shim_for(m.shim_platform).description
-    if problems:
-        yield Finding(
-            "shims-current",
-            False,
-            f"shims missing, outdated or left over in {m.paths.shims}: {', '.join(problems)}",
-            "gvw rehash",
-        )
-    else:
-        yield Finding("shims-current", True, f"the shims in {m.paths.shims} are {kind}, up to date")
+    machine = m.store.machine
+    stores = [(m.store, "gvw rehash")]
+    if machine is not None and machine.paths.root.is_dir():
+        stores.append((machine, "gvw rehash --machine (as administrator)"))
+        if not m.store.installed() and not m.paths.shims.exists():
+            stores.pop(0)  # a user of the machine store alone needs no shims of their own
+    for store, fix in stores:
+        shims = store.paths.shims
+        problems = stale_shims(store.paths, store.installed(), platform=m.shim_platform)
+        if problems:
+            message = f"shims missing, outdated or left over in {shims}: {', '.join(problems)}"
+            yield Finding("shims-current", False, message, fix)
+        else:
+            yield Finding("shims-current", True, f"the shims in {shims} are {kind}, up to date")
 
 
 def staging_leftovers(m: Machine) -> Iterator[Finding]:

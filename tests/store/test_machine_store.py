@@ -26,6 +26,8 @@ from typing import Any
 
 import pytest
 
+from gvw.base.platforms import host_platform
+from gvw.store.shims import shim_for
 from tests.support.gvw_env import REPO, GvwEnv, Result, run_ok
 from tests.support.mirror_fixtures import write_synthetic_mirror
 
@@ -351,3 +353,20 @@ def test_machine_changes_are_snapshotted_logged_and_rolled_back_in_the_machine_s
             "gvw: remove it from there (as administrator): gvw uninstall --machine 1.21.13",
         ],
     )
+
+
+def test_doctor_takes_the_machine_stores_shims_for_a_user_without_a_store(
+    gvw: GvwEnv, mirror_factory: Any, tmp_path: Path
+) -> None:
+    server = mirror_factory(tmp_path / "mirror")
+    write_synthetic_mirror(tmp_path / "mirror", ["1.22.10"])
+    run_ok(gvw, "install", "--machine", "--mirror", str(server.url), "1.22.10")
+    run_ok(gvw, "global", "--machine", "1.22.10")
+    shims = gvw.machine / "shims"
+    result = gvw.run("doctor", "--json", env={"PATH": f"{shims}:/usr/bin:/bin"}, cwd=tmp_path)
+    found = {(f["check"], f["ok"], f["message"]) for f in json.loads(result.stdout)["checks"]}
+    assert ("shims-on-path", True, f"the shims directory {shims} is first on PATH") in found
+    current = [f for f in found if f[0] == "shims-current"]
+    kind = shim_for(str(host_platform({}))).description
+    assert current == [("shims-current", True, f"the shims in {shims} are {kind}, up to date")]
+    assert not (gvw.root / "shims").exists()  # nothing of the user's own was needed
