@@ -103,6 +103,7 @@ def install(
         plans = [(installer.plan(spec, spelled=text), why) for spec, text, why in parsed]
         if project is not None:
             plans = _project_plans(installer, project)
+        plans = [(_from_machine_store(app, planned), why) for planned, why in plans]
         outcomes: list[tuple[InstallOutcome, str]] = []
         try:  # versions installed before a failure are kept and get their shims
             if from_file is not None:
@@ -162,6 +163,15 @@ def make_installer(
         before_change=snapshot_first,
         skip_checksum=skip_checksum,
     )
+
+
+def _from_machine_store(app: App, planned: Planned) -> Planned:
+    """A version the machine store has is installed for this user: selection runs it
+    from there (docs/machine-store.md), so it is not downloaded into the user store."""
+    machine = app.store.machine
+    if planned.archive is None or machine is None or not machine.is_installed(planned.version):
+        return planned
+    return Planned(planned.version, None)
 
 
 def _project_plans(installer: Installer, project: ProjectNeeds) -> list[tuple[Planned, str]]:

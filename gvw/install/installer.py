@@ -197,7 +197,10 @@ class Installer:
         )
 
     def _already(self, version: GoVersion) -> InstallOutcome:
-        return InstallOutcome(version, self.store.paths.version_dir(version.name), True)
+        """Installed: in this store, or (planned so by ``gvw install``) in the machine
+        store, which selection runs it from."""
+        path = self.store.locate(version) or self.store.paths.version_dir(version.name)
+        return InstallOutcome(version, path, True)
 
     def _install(self, version: GoVersion, source: Source) -> InstallOutcome:
         """The one way a version comes into the store, whatever the source: under the

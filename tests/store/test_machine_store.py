@@ -345,6 +345,13 @@ def test_machine_changes_are_snapshotted_logged_and_rolled_back_in_the_machine_s
     assert run_ok(gvw, "global").stdout == f"1.21.13 (set by {gvw.root / 'version'})\n"
     run_ok(gvw, "global", "--unset")
     assert run_ok(gvw, "current").stdout == f"1.22.10 (set by {machine / 'version'})\n"
+    # installing a version the machine store has downloads nothing into the user's
+    again = run_ok(gvw, "install", "--mirror", str(server.url), "1.21.13", "1.22")
+    assert again.stdout == (
+        f"Go 1.21.13 is already installed in {machine / 'versions' / '1.21.13'}\n"
+        f"Go 1.22.10 is already installed in {machine / 'versions' / '1.22.10'}\n"
+    )
+    assert not (gvw.root / "versions").exists()
     mine = gvw.run("uninstall", "1.21.13")
     assert (mine.returncode, mine.stderr_lines) == (
         4,
