@@ -38,7 +38,9 @@ class ExitCode(IntEnum):
     DRIFT = 21  # gvw apply --check: the machine differs from the manifest
     TOOLS_NOT_REBUILT = 22  # gvw tools rebuild: some programs were not rebuilt
     SUMDB = 23  # the checksum database cannot be verified (signature, key, consistency)
-    NEEDS_ADMIN = 24  # changing the machine store or machine PATH without the right to
+    HEALTH_FAILED = 24  # gvw apply --health-check: a check failed after the switch; put back
+    POLICY = 25  # gvw apply: the manifest's policy refuses a version it names
+    NEEDS_ADMIN = 26  # changing the machine store or machine PATH without the right to
     HANGUP = 129  # SIGHUP (128 + 1)
     INTERRUPTED = 130  # Ctrl+C (128 + SIGINT)
     TERMINATED = 143  # SIGTERM (128 + 15)
@@ -133,6 +135,19 @@ class ChecksFailedError(GvwError):
 
 class ToolsNotRebuiltError(GvwError):
     exit_code = ExitCode.TOOLS_NOT_REBUILT
+
+
+class HealthCheckError(GvwError):
+    """A health check failed after a change, which was then put back."""
+
+    exit_code = ExitCode.HEALTH_FAILED
+
+
+class PolicyError(GvwError):
+    """A fleet manifest names a version its own policy refuses (known vulnerabilities,
+    no longer supported)."""
+
+    exit_code = ExitCode.POLICY
 
 
 class NeedsAdminError(GvwError):

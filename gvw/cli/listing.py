@@ -5,6 +5,7 @@ from __future__ import annotations
 import contextlib
 import json
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import click
 
@@ -14,12 +15,16 @@ from gvw.cli.app import App
 from gvw.cli.terminal import TerminalReporter
 from gvw.selection.resolver import find_selection, resolve
 
+if TYPE_CHECKING:
+    from gvw.knowledge.release_knowledge import Knowledge
+
 
 @click.command("list")
 @click.option("--json", "as_json", is_flag=True, help="Print JSON for scripts.")
 def list_installed(*, as_json: bool) -> None:
-    """Show installed versions, newest first; * marks the one selected here.
-
+    """Show installed versions, newest first; * marks the one selected here. Versions
+    with known vulnerabilities and minor releases Go no longer supports are marked (as
+    of the last check: gvw upgrade --check, gvw try, gvw facts --refresh; no network).
     Versions of the machine store (docs/machine-store.md) are marked "(machine)"."""
     app = App()
     installed = app.store.everywhere()
@@ -27,6 +32,7 @@ def list_installed(*, as_json: bool) -> None:
     # a broken selection is `gvw current`'s business, not the listing's
     with contextlib.suppress(GvwError):
         selected = resolve(find_selection(app.cwd, app.env, app.paths), app.store, app.env).goroot
+    known = app.known()
     if as_json:
         click.echo(
             json.dumps(
@@ -36,6 +42,7 @@ def list_installed(*, as_json: bool) -> None:
                         "path": str(entry.path),
                         "selected": entry.path == selected,
                         "store": "machine" if entry.machine else "user",
+                        **known.version_facts(entry.version),
                     }
                     for entry in installed
                 ],
@@ -48,9 +55,36 @@ def list_installed(*, as_json: bool) -> None:
             "no Go version is installed yet; install one with: gvw install latest "
             "(see what exists with: gvw list-remote)"
         )
+    marks = {entry.version: version_marks(known, entry.version) for entry in installed}
+    width = max((len(entry.version.name) for entry in installed), default=0)
     for entry in installed:
-        mark = "*" if entry.path == selected else " "
-        click.echo(f"{mark} {entry.version}{'  (machine)' if entry.machine else ''}")
+        shown = [
+            mark for mark in ("(machine)" if entry.machine else "", marks[entry.version]) if mark
+        ]
+        star = "*" if entry.path == selected else " "
+        click.echo(f"{star} {entry.version.name:<{width}}  {' '.join(shown)}".rstrip())
+    if any(marks.values()) and known.checked:
+        TerminalReporter().info(
+            f"marks as of the Go vulnerability database checked {known.checked}; "
+            "what an upgrade fixes: gvw upgrade --check"
+        )
+
+
+def version_marks(known: Knowledge, version: GoVersion) -> str:
+    """``2 known vulnerabilities (fixed in 1.25.5); no longer supported``, or ""."""
+    from gvw.knowledge.support import family_name
+
+    marks = []
+    found = known.vulnerabilities(version) or []
+    if found:
+        fix = known.fix_for(version)
+        fixed = f"fixed in {fix}" if fix else "not all fixed yet"
+        count = len(found)
+        marks.append(f"{count} known vulnerabilit{'ies' if count != 1 else 'y'} ({fixed})")
+    if known.is_supported(version) is False and known.supported:
+        families = " and ".join(family_name(f) for f in known.supported)
+        marks.append(f"no longer supported (Go supports {families})")
+    return "; ".join(marks)
 
 
 @click.command("list-remote")

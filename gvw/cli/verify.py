@@ -9,8 +9,10 @@ from pathlib import Path
 import click
 
 from gvw.base.errors import NotInstalledError
+from gvw.base.reporting import Reporter
 from gvw.base.versions import GoVersion, newest_matching, parse_spec
 from gvw.cli.app import App
+from gvw.cli.terminal import TerminalReporter
 from gvw.selection.resolver import find_selection, resolve
 from gvw.workflows.verify import VersionReport, require_ok, verify_version
 
@@ -20,7 +22,10 @@ from gvw.workflows.verify import VersionReport, require_ok, verify_version
 @click.option("--all", "all_", is_flag=True, help="Verify every installed version.")
 @click.option("--clean-cache", is_flag=True, help="Build with a temporary GOCACHE.")
 @click.option("--json", "as_json", is_flag=True, help="Print one entry per check as JSON.")
-def verify(*, specs: tuple[str, ...], all_: bool, clean_cache: bool, as_json: bool) -> None:
+@click.option("-q", "--quiet", is_flag=True, help="No progress messages.")
+def verify(
+    *, specs: tuple[str, ...], all_: bool, clean_cache: bool, as_json: bool, quiet: bool
+) -> None:
     """Check installed Go versions (default: the one selected here).
 
     Integrity: every file against the manifest recorded at install time (missing,
@@ -37,20 +42,34 @@ def verify(*, specs: tuple[str, ...], all_: bool, clean_cache: bool, as_json: bo
             raise NotInstalledError("no Go version is installed", hint="gvw install 1.22")
     else:
         trees = [(v, _located(app, v)) for v in _chosen(app, specs)]
-    reports = [_verify(app, version, tree, clean_cache=clean_cache) for version, tree in trees]
+    reporter = TerminalReporter(quiet=quiet or as_json)
+    reports = [
+        _verify(app, version, tree, clean_cache=clean_cache, reporter=reporter)
+        for version, tree in trees
+    ]
     show(reports, as_json=as_json)
     require_ok(reports)
 
 
 def verify_versions(
-    app: App, versions: Sequence[GoVersion], *, clean_cache: bool
+    app: App, versions: Sequence[GoVersion], *, clean_cache: bool, reporter: Reporter
 ) -> list[VersionReport]:
-    return [_verify(app, v, _located(app, v), clean_cache=clean_cache) for v in versions]
+    return [
+        _verify(app, v, _located(app, v), clean_cache=clean_cache, reporter=reporter)
+        for v in versions
+    ]
 
 
-def _verify(app: App, version: GoVersion, tree: Path, *, clean_cache: bool) -> VersionReport:
+def _verify(
+    app: App, version: GoVersion, tree: Path, *, clean_cache: bool, reporter: Reporter
+) -> VersionReport:
     return verify_version(
-        version, tree, platform=app.platform, env=app.env, clean_cache=clean_cache
+        version,
+        tree,
+        platform=app.platform,
+        env=app.env,
+        clean_cache=clean_cache,
+        reporter=reporter,
     )
 
 

@@ -213,7 +213,7 @@ def test_a_root_owned_machine_store_serves_users_who_cannot_change_it(
     ):
         refused = ana.gvw(*args)
         assert (refused.returncode, refused.stdout, refused.stderr_lines) == (
-            24,
+            26,
             "",
             [
                 f"gvw: cannot change the machine store {machine}: it serves every user of "
