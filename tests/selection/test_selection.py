@@ -154,6 +154,7 @@ def test_doctor_reports_a_broken_pin(tmp_path: Path, kind: str) -> None:
         "ok": False,
         "message": line.removeprefix("gvw: "),
         "fix": fix.removeprefix("gvw: "),
+        "warning": False,  # a problem, not a warning
     }
 
 
