@@ -42,6 +42,7 @@ class ExitCode(IntEnum):
     SUMDB = 23  # the checksum database cannot be verified (signature, key, consistency)
     HEALTH_FAILED = 24  # gvw apply --health-check: a check failed after the switch; put back
     POLICY = 25  # gvw apply: the manifest's policy refuses a version it names
+    NEEDS_ADMIN = 26  # changing the machine store or machine PATH without the right to
     HANGUP = 129  # SIGHUP (128 + 1)
     INTERRUPTED = 130  # Ctrl+C (128 + SIGINT)
     TERMINATED = 143  # SIGTERM (128 + 15)
@@ -182,6 +183,13 @@ class PolicyError(GvwError):
     no longer supported)."""
 
     exit_code = ExitCode.POLICY
+
+
+class NeedsAdminError(GvwError):
+    """A change to what every user of the machine shares (the machine store, the
+    machine PATH) by a user without the right to make it; nothing was changed."""
+
+    exit_code = ExitCode.NEEDS_ADMIN
 
 
 class SumdbError(GvwError):

@@ -7,12 +7,15 @@ own environment instead of patching globals.
 from __future__ import annotations
 
 import os
+import shlex
 import sys
-from collections.abc import Mapping, Sequence
-from contextlib import AbstractContextManager
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from contextlib import AbstractContextManager, contextmanager
 from functools import cached_property
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
+
+import click
 
 from gvw.base.config import Config, load_config
 from gvw.base.errors import StoreError
@@ -32,16 +35,31 @@ if TYPE_CHECKING:
     from gvw.store.shims import RehashResult
 
 
+MACHINE_HELP = (
+    "Work on the machine store, which serves every user (docs/machine-store.md); "
+    "changing it needs administrator rights."
+)
+
+
+def machine_option(command: Callable[..., Any]) -> Callable[..., Any]:
+    """``--machine``: the command works on the machine store instead of the user's."""
+    return click.option("--machine", is_flag=True, help=MACHINE_HELP)(command)
+
+
 class App:
     def __init__(
         self,
         env: Mapping[str, str] | None = None,
         cwd: Path | None = None,
         argv: Sequence[str] | None = None,
+        *,
+        machine: bool = False,
     ) -> None:
         self.env: Mapping[str, str] = dict(os.environ if env is None else env)
         self._cwd = cwd
         self.argv = list(sys.argv[1:] if argv is None else argv)  # for the audit log
+        self.machine = machine  # --machine: the machine store is the store
+        self._claimed = False
 
     @cached_property
     def cwd(self) -> Path | None:
@@ -63,7 +81,23 @@ class App:
 
     @cached_property
     def paths(self) -> Paths:
-        return Paths.from_env(self.env)
+        return Paths.from_env(self.env, machine=self.machine)
+
+    @contextmanager
+    def claim(self) -> Iterator[None]:
+        """Claim the machine store for a change (:mod:`gvw.store.machine_store`), once
+        per command however many changes nest; nothing to claim in a user store."""
+        if self._claimed or not self.paths.is_machine:
+            yield
+            return
+        from gvw.store.machine_store import claim
+
+        self._claimed = True
+        try:
+            with claim(self.paths, command=shown_command(["gvw", *self.argv])):
+                yield
+        finally:
+            self._claimed = False
 
     @cached_property
     def config(self) -> Config:
@@ -94,8 +128,15 @@ class App:
     def snapshots(self) -> Snapshots:
         from gvw.history.snapshots.service import Snapshots
         from gvw.host.windows_registry import user_environment
+        from gvw.host.winenv import MachineScope, machine_environment
 
-        return Snapshots(self.store, self.env, self.config, registry=user_environment())
+        # a store's snapshots record its registry environment: the user's HKCU, and
+        # for the machine store the machine's (docs/machine-store.md)
+        registry = user_environment()
+        machine = machine_environment() if self.paths.is_machine else None
+        if machine is not None:
+            registry = MachineScope(machine)
+        return Snapshots(self.store, self.env, self.config, registry=registry)
 
     @cached_property
     def audit_log(self) -> AuditLog:
@@ -129,6 +170,7 @@ class App:
             state_lock=self.store.state_lock,
             invocation=Invocation(self.argv, self.cwd),
             reporter=TerminalReporter(),
+            claim=self.claim,
         )
 
     def rehash(self) -> RehashResult:
@@ -138,8 +180,11 @@ class App:
 
         with self.store.lock("shims"):
             result = rehash(self.paths, self.store.installed(), platform=str(self.platform))
-            auto = self.config.auto_install
-            record_gvw_command(self.paths.root, gvw_command(), auto_install=auto)
+            # the machine store's shims install a missing version with each user's own
+            # gvw (the user store's gvw-command): docs/machine-store.md
+            if not self.paths.is_machine:
+                auto = self.config.auto_install
+                record_gvw_command(self.paths.root, gvw_command(), auto_install=auto)
             return result
 
     def mirror(self, option: str | None) -> Mirror:
@@ -209,3 +254,11 @@ class App:
             force=force,
             required=required,
         )
+
+
+def shown_command(argv: Sequence[str]) -> str:
+    """A command line as a user would type it again (quoted for a POSIX shell; on
+    Windows arguments with spaces are put in double quotes)."""
+    if os.name == "nt":
+        return " ".join(f'"{a}"' if not a or " " in a else a for a in argv)
+    return shlex.join(argv)

@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import json
+import os
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 import click
 
-from gvw.cli.app import App
+from gvw.base.paths import Paths
+from gvw.cli.app import App, machine_option
 from gvw.cli.completion import complete_selectable
 from gvw.selection.resolver import VERSION_FILE
 from gvw.workflows.pins import PinWrite, go_mod_pin, read_pin, remove_pin, write_pin
@@ -21,10 +23,27 @@ if TYPE_CHECKING:
 @click.argument("version", required=False, shell_complete=complete_selectable)
 @click.option("--unset", is_flag=True, help="Remove the global selection.")
 @click.option("--json", "as_json", is_flag=True, help="Print the result as JSON.")
-def global_(*, version: str | None, unset: bool, as_json: bool) -> None:
-    """Show or set the default Go version (used where no .go-version applies)."""
-    app = App()
-    _pin(app, app.paths.global_file, version, unset=unset, local=False, as_json=as_json)
+@machine_option
+def global_(*, version: str | None, unset: bool, as_json: bool, machine: bool) -> None:
+    """Show or set the default Go version (used where no .go-version applies).
+
+    Yours, in your store; where you have none, the machine store's applies (and is
+    shown). With --machine: the machine store's, for every user without their own.
+    """
+    app = App(machine=machine)
+    path = app.paths.global_file
+    if version is None and not unset:
+        path = shown_global_file(app.paths)
+    _pin(app, path, version, unset=unset, local=False, as_json=as_json)
+
+
+def shown_global_file(paths: Paths) -> Path:
+    """The global file that applies: the store's, else the machine store's when only
+    that one exists (docs/machine-store.md)."""
+    machine = paths.machine
+    if os.path.lexists(paths.global_file) or machine is None:
+        return paths.global_file
+    return machine.global_file if os.path.lexists(machine.global_file) else paths.global_file
 
 
 @click.command()

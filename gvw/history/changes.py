@@ -142,7 +142,11 @@ class Changes:
         invocation: Invocation,
         reporter: Reporter,
         state_lock: Callable[[], AbstractContextManager[None]] = nullcontext,
+        claim: Callable[[], AbstractContextManager[None]] = nullcontext,
     ) -> None:
+        # entered first and held for the whole change: the machine store's access
+        # check and lock (gvw.store.machine_store); nothing for a user store
+        self._claim = claim
         self._take = take_snapshot
         self._state_lock = state_lock
         self._state_depth = 0  # how many blocks of this process hold the state lock
@@ -171,6 +175,8 @@ class Changes:
             _state_lock=self._exclusive,
         )
         with ExitStack() as held:
+            # a refused claim comes before anything changed: nothing to log either
+            held.enter_context(self._claim())
             try:  # a state lock that cannot be had is logged like any other failure
                 if exclusive:
                     held.enter_context(self._exclusive())

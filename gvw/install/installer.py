@@ -26,6 +26,7 @@ from gvw.base.platforms import Platform
 from gvw.base.redaction import redact
 from gvw.base.reporting import Reporter
 from gvw.base.versions import ExactSpec, GoVersion, Spec, SystemSpec, newest_matching
+from gvw.install.adopted_tree import AdoptedTree
 from gvw.install.archive import check_version_file
 from gvw.install.goproxy.source import ProxySource, list_releases, proxy_source
 from gvw.install.goproxy.toolchain_module import ToolchainModule
@@ -160,6 +161,12 @@ class Installer:
         )
         return self._install(source.version, source)
 
+    def install_tree(self, tree: Path) -> InstallOutcome:
+        """Adopt a Go tree already on this machine (an MSI's, a /usr/local/go) as the
+        version its VERSION file names: copied, the original left as it is."""
+        source = AdoptedTree(tree)
+        return self._install(source.version, source)
+
     def _source(self, archive: ReleaseFile) -> Source:
         """Where ``archive`` comes from: a module proxy or a release mirror."""
         paths = self.store.paths
@@ -196,7 +203,10 @@ class Installer:
         )
 
     def _already(self, version: GoVersion) -> InstallOutcome:
-        return InstallOutcome(version, self.store.paths.version_dir(version.name), True)
+        """Installed: in this store, or (planned so by ``gvw install``) in the machine
+        store, which selection runs it from."""
+        path = self.store.locate(version) or self.store.paths.version_dir(version.name)
+        return InstallOutcome(version, path, True)
 
     def _install(self, version: GoVersion, source: Source) -> InstallOutcome:
         """The one way a version comes into the store, whatever the source: under the

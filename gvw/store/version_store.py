@@ -22,6 +22,7 @@ import uuid
 from collections.abc import Iterator
 from contextlib import AbstractContextManager, contextmanager
 from dataclasses import dataclass
+from functools import cached_property
 from pathlib import Path
 
 import tomli_w
@@ -50,6 +51,15 @@ class InstallMetadata:
     installed_at: float
 
 
+@dataclass(frozen=True)
+class Installed:
+    """An installed version and where it is."""
+
+    version: GoVersion
+    path: Path
+    machine: bool  # in the machine store (docs/machine-store.md)
+
+
 class Store:
     def __init__(
         self, paths: Paths, *, command: str | None = None, waiting: Reporter | None = None
@@ -59,7 +69,39 @@ class Store:
         self.command = command or f"gvw (process {os.getpid()})"
         self.waiting = waiting
 
-    # --- reading
+    @cached_property
+    def machine(self) -> Store | None:
+        """The machine store, which selection looks in after this one (None when there
+        is none, or this is it). It is only read from here: changing it is a command of
+        its own (``--machine``)."""
+        paths = self.paths.machine
+        return Store(paths) if paths is not None else None
+
+    # --- reading: what selection sees (this store, then the machine store)
+
+    def everywhere(self) -> list[Installed]:
+        """The versions of this store and of the machine store, newest first; a version
+        in both is listed twice, this store's first."""
+        found = [Installed(v, self.paths.version_dir(v.name), False) for v in self.installed()]
+        if self.machine is not None:
+            found += [
+                Installed(v, self.machine.paths.version_dir(v.name), True)
+                for v in self.machine.installed()
+            ]
+        return sorted(found, key=lambda entry: entry.version, reverse=True)  # stable: ours first
+
+    def selectable(self) -> list[GoVersion]:
+        """The versions selection can pick, newest first, each once."""
+        return sorted({entry.version for entry in self.everywhere()}, reverse=True)
+
+    def locate(self, version: GoVersion) -> Path | None:
+        """Where ``version`` is: in this store, else in the machine store, else None."""
+        for store in (self, self.machine):
+            if store is not None and store.is_installed(version):
+                return store.paths.version_dir(version.name)
+        return None
+
+    # --- reading: this store
 
     def installed(self) -> list[GoVersion]:
         """Installed versions, newest first. Names that are not versions are ignored."""

@@ -24,7 +24,13 @@ from gvw.base.fsutil import atomic_write_bytes, remove_abandoned_temporaries, st
 from gvw.host.shells import command_for, get_shell
 from gvw.host.shells.profiles import MAX_PROFILE_FILE, profile_files, with_block, without_block
 from gvw.host.windows_registry import UserEnvironment
-from gvw.host.winenv import USER_KEY, user_path_change
+from gvw.host.winenv import (
+    MACHINE_KEY,
+    USER_KEY,
+    MachineScope,
+    WritableMachineEnvironment,
+    user_path_change,
+)
 
 
 @dataclass(frozen=True)
@@ -55,7 +61,7 @@ def plan(
         for path in profile_files(shell, env, windows=windows, documents=documents):
             steps.append(_profile_step(path, line, undo=undo))
     if registry is not None:
-        steps.append(_user_path_step(registry, shims, env, undo=undo))
+        steps.append(_path_step(registry, shims, env, undo=undo))
     return steps
 
 
@@ -64,6 +70,14 @@ def remove_leftovers(steps: Sequence[Step]) -> None:
     for step in steps:
         if step.path is not None:
             remove_abandoned_temporaries(step.path)
+
+
+def machine_plan(
+    machine: WritableMachineEnvironment, *, shims: str, env: Mapping[str, str], undo: bool
+) -> list[Step]:
+    """``gvw setup --machine`` (Windows): the machine store's shims first in the machine
+    PATH, ahead of an MSI's ``C:\\Program Files\\Go\\bin``; ``undo`` takes them out."""
+    return [_path_step(MachineScope(machine), shims, env, undo=undo, key=MACHINE_KEY)]
 
 
 def _profile_step(path: Path, line: str, *, undo: bool) -> Step:
@@ -135,20 +149,28 @@ def _check_recordable(path: Path, data: bytes | None, line: str, *, undo: bool) 
     )
 
 
-def _user_path_step(
-    registry: UserEnvironment, shims: str, env: Mapping[str, str], *, undo: bool
+def _path_step(
+    registry: UserEnvironment,
+    shims: str,
+    env: Mapping[str, str],
+    *,
+    undo: bool,
+    key: str = USER_KEY,
 ) -> Step:
+    """The PATH of the user environment (HKCU), or of the machine's through
+    :class:`MachineScope` (``key`` says which, for the messages)."""
     name, before, after = user_path_change(registry, shims, env, add=not undo)
-    target = f"{USER_KEY} {name}"
+    target = f"{key} {name}"
+    which = "user" if key == USER_KEY else "machine"
     changed = after != before
     if not changed:
         message = (
             f"{target}: {shims} is not in it" if undo else f"{target}: already starts with {shims}"
         )
     elif undo:
-        message = f"removed {shims} from the user PATH ({target})"
+        message = f"removed {shims} from the {which} PATH ({target})"
     else:
-        message = f"put {shims} first in the user PATH ({target}); new terminals get it"
+        message = f"put {shims} first in the {which} PATH ({target}); new terminals get it"
 
     def apply() -> None:
         registry.write_user_environment({name: after})
