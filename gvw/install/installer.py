@@ -167,6 +167,7 @@ class Installer:
                 sumdb_cache=paths.cache / "sumdb",
                 sumdb_lock=lambda: self.store.lock("sumdb"),
                 skip_checksum=self.skip_checksum,
+                retries=self.config.retries,
             )
 
         def plain_http_notice() -> None:
@@ -204,10 +205,12 @@ class Installer:
             self._clean_leftovers(version, source.download_name)
             staging = self.store.new_staging_dir(version)
             try:
-                digests = Collector()  # hashed while extracting: the manifest gvw verify checks
-                origin = source.fill(staging, digests)
+                # hashed while extracting: the manifest gvw verify checks
+                with Collector() as digests:
+                    origin = source.fill(staging, digests)
+                    manifest = digests.manifest()
                 check_version_file(staging, version, origin.name)
-                write_manifest(staging, digests.manifest(staging))
+                write_manifest(staging, manifest)
                 # a mirror's user:token is never written into the store (gvw facts shows it)
                 meta = InstallMetadata(
                     version.name, redact(origin.location), origin.sha256, time.time()
