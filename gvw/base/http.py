@@ -103,19 +103,15 @@ def stream(
     More than ``max_bytes`` is refused (NetworkError) before it reaches the sink."""
     received = 0
     with get(url, timeout=timeout) as response:
-        buffer = bytearray(READ_SIZE)
-        view = memoryview(buffer)
-        while True:
-            count = response.readinto(view)
-            if not count:
-                return received
-            received += count
+        while data := response.read():
+            received += len(data)
             if max_bytes is not None and received > max_bytes:
                 raise NetworkError(
                     f"{url} sent more than the {max_bytes:,} bytes it should have; refusing it",
                     hint="check the mirror: the file is not the one it lists",
                 )
-            sink(bytes(view[:count]))
+            sink(data)
+        return received
 
 
 # --- requests ---------------------------------------------------------------------------
@@ -144,24 +140,24 @@ class Response:
         value = (self.header("Retry-After") or "").strip()
         return float(value) if value.isdigit() else None
 
-    def readinto(self, buffer: memoryview) -> int:
-        """Read body bytes into ``buffer``; 0 at the end. A body cut short raises a
-        transient NetworkError."""
+    def read(self, size: int = READ_SIZE) -> bytes:
+        """The next body bytes as soon as some arrive (at most ``size``: one read of the
+        socket, so a stalled server leaves nothing received unreported); b"" at the end.
+        A body cut short raises a transient NetworkError."""
         with _translated(self.url, self._connection):
-            count = self._raw.readinto(buffer)
-            if not count and self._raw.length:  # http.client returns 0 at an early end
+            data = self._raw.read1(size)
+            if not data and self._raw.length:  # http.client returns b"" at an early end
                 raise http.client.IncompleteRead(b"", self._raw.length)
-            return count
+            return data
 
     def read_all(self, max_bytes: int, *, too_large: Callable[[], Exception]) -> bytes:
         chunks: list[bytes] = []
         received = 0
-        buffer = memoryview(bytearray(READ_SIZE))
-        while count := self.readinto(buffer):
-            received += count
+        while data := self.read():
+            received += len(data)
             if received > max_bytes:
                 raise too_large()
-            chunks.append(bytes(buffer[:count]))
+            chunks.append(data)
         return b"".join(chunks)
 
     def close(self) -> None:

@@ -187,7 +187,6 @@ class Download:
         self._failures = 0
         self._attempt_start = 0
         self._interrupted = threading.Event()
-        self._buffer = memoryview(bytearray(http.READ_SIZE))
         self._progress: Progress | None = None
 
     # --- the stream
@@ -212,8 +211,7 @@ class Download:
             self._connect(None)
         if self._state == "done":
             return b""
-        view = self._buffer if size < 0 or size >= len(self._buffer) else self._buffer[:size]
-        data = self._from_network(view)
+        data = self._from_network(http.READ_SIZE if size < 0 else min(size, http.READ_SIZE))
         if not data:
             self._finish()
             return b""
@@ -410,7 +408,7 @@ class Download:
 
     # --- reading the network
 
-    def _from_network(self, view: memoryview) -> bytes:
+    def _from_network(self, size: int) -> bytes:
         """New bytes from the network; b"" at the end of the file."""
         while True:
             if self._interrupted.is_set():
@@ -418,7 +416,7 @@ class Download:
             response = self._response
             assert response is not None
             try:
-                count = response.readinto(view)
+                data = response.read(size)
             except NetworkError as error:
                 if self._interrupted.is_set():
                     raise self._interruption() from None
@@ -428,7 +426,7 @@ class Download:
                     raise
                 self._connect(error)
                 continue
-            if not count:
+            if not data:
                 if self.promise.size is not None and self.offset + self._skip < self.promise.size:
                     # ended cleanly but early (a connection closed without a length)
                     response.close()
@@ -436,14 +434,13 @@ class Download:
                     self._connect(_ended_early(self.url))
                     continue
                 return b""
-            data = view[:count]
             if self._skip:
                 data = self._skip_repeated(data)
                 if not data:
                     continue
-            return bytes(data)
+            return data
 
-    def _skip_repeated(self, data: memoryview) -> memoryview:
+    def _skip_repeated(self, data: bytes) -> bytes:
         take = min(self._skip, len(data))
         assert self._repeated is not None
         if self._repeated.read(take) != data[:take]:
@@ -476,8 +473,11 @@ class Download:
         try:
             if self._out is None:
                 self.partial.downloads.mkdir(parents=True, exist_ok=True)
-                self._out = open(self.partial.path, "ab")  # noqa: SIM115 (closed by close)
-            self._out.write(data)
+                # unbuffered: what was received is on disk for the next run, even after a kill
+                self._out = open(self.partial.path, "ab", buffering=0)  # noqa: SIM115
+            view = memoryview(data)
+            while view:  # an unbuffered write may take only part of it
+                view = view[self._out.write(view) or 0 :]
         except OSError as exc:
             self.stop_keeping()
             raise store_error(exc, "download to", self.partial.path) from exc
