@@ -498,7 +498,10 @@ def _apply_range(response: _Response, asked: str | None, if_range: str | None) -
     names the file (RFC 9110 14.2, 13.1.5)."""
     if not asked or not asked.startswith("bytes=") or "," in asked:
         return
-    if if_range and if_range not in (response.headers["ETag"], response.headers["Last-Modified"]):
+    if if_range and if_range not in (
+        response.headers.get("ETag"),
+        response.headers.get("Last-Modified"),
+    ):
         return  # the file changed: the whole of it
     first_text, _, last_text = asked[6:].partition("-")
     if not first_text.isdigit():
