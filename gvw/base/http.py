@@ -12,26 +12,28 @@
 - Bodies are read raw: a server that labels a .tar.gz ``Content-Encoding: gzip`` must
   not make gvw unpack it before hashing.
 
-Nothing here is imported by commands that need no network (see tests/cli/test_startup.py).
+http.client, socket and ssl are imported inside the functions: commands that need no
+network (``--help`` imports every command's module) never load them (see
+tests/cli/test_startup.py).
 """
 
 from __future__ import annotations
 
 import contextlib
-import http.client
 import os
-import socket
-import ssl
 import threading
 import time
 from collections.abc import Callable, Iterator, Mapping
 from types import TracebackType
-from typing import TypeVar
+from typing import TYPE_CHECKING, TypeVar
 from urllib.parse import SplitResult, urljoin, urlsplit, urlunsplit
 
 from gvw import __version__
 from gvw.base.errors import NetworkError
 from gvw.base.proxies import Proxy, proxy_for
+
+if TYPE_CHECKING:
+    import http.client
 
 T = TypeVar("T")
 
@@ -147,6 +149,8 @@ class Response:
         with _translated(self.url, self._connection):
             data = self._raw.read1(size)
             if not data and self._raw.length:  # http.client returns b"" at an early end
+                import http.client
+
                 raise http.client.IncompleteRead(b"", self._raw.length)
             return data
 
@@ -169,6 +173,8 @@ class Response:
 
     def abort(self) -> None:
         """End a read blocked in another thread (an interrupted download) at once."""
+        import socket
+
         sock = self._connection.http.sock
         if sock is not None:
             with contextlib.suppress(OSError):
@@ -179,6 +185,8 @@ class Response:
         a short body first so that the connection can be used again."""
         length = self.content_length
         if length is not None and length <= 1 << 16:
+            import http.client
+
             with contextlib.suppress(OSError, http.client.HTTPException):
                 self._raw.read()
         self.close()
@@ -333,6 +341,8 @@ _POOL = _Pool()
 def _open(
     scheme: str, host: str, port: int, proxy: Proxy | None, timeout: float
 ) -> http.client.HTTPConnection:
+    import http.client
+
     if scheme == "http":
         if proxy is not None:
             return http.client.HTTPConnection(proxy.host, proxy.port, timeout=timeout)
@@ -353,18 +363,12 @@ def _open(
 # --- errors -----------------------------------------------------------------------------
 
 
-_CUT_SHORT = (
-    http.client.IncompleteRead,
-    ConnectionResetError,
-    BrokenPipeError,
-    ConnectionAbortedError,
-)
-
-
 @contextlib.contextmanager
 def _translated(url: str, connection: _Connection) -> Iterator[None]:
     """Turn what the socket, TLS and HTTP layers raise into a NetworkError naming the
     URL (and the proxy, when one is used)."""
+    import http.client
+
     try:
         yield
     except NetworkError:
@@ -374,6 +378,16 @@ def _translated(url: str, connection: _Connection) -> Iterator[None]:
 
 
 def _network_error(exc: Exception, url: str, connection: _Connection) -> NetworkError:
+    import http.client
+    import socket
+    import ssl
+
+    cut_short = (
+        http.client.IncompleteRead,
+        ConnectionResetError,
+        BrokenPipeError,
+        ConnectionAbortedError,
+    )
     host = _host_port(urlsplit(url)) or url  # never the user info
     proxy = connection.proxy
     via = f" through the proxy {proxy.address} ({proxy.setting})" if proxy else ""
@@ -400,7 +414,7 @@ def _network_error(exc: Exception, url: str, connection: _Connection) -> Network
             f"the TLS connection to {host}{via} failed ({url}): {exc.reason or exc}",
             hint=_NETWORK_HINT,
         )
-    if isinstance(exc, _CUT_SHORT):
+    if isinstance(exc, cut_short):
         return _cut_short(url, exc)
     if isinstance(exc, socket.gaierror):
         where = f"the proxy {proxy.address} ({proxy.setting})" if proxy else host
@@ -430,6 +444,8 @@ def _network_error(exc: Exception, url: str, connection: _Connection) -> Network
 
 
 def _cut_short(url: str, exc: BaseException) -> NetworkError:
+    import http.client
+
     why = str(exc) or type(exc).__name__
     if isinstance(exc, http.client.IncompleteRead):
         why = "the connection closed before the end of the file"

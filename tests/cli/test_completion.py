@@ -193,7 +193,7 @@ def test_what_the_powershell_completer_sends_gets_versions_back(world) -> None:
 PROBE = (
     "import atexit, sys\n"
     "atexit.register(lambda: print('HEAVY=' + ','.join(sorted(m for m in "
-    "('gvw.base.http', 'http.client', 'ssl') if m in sys.modules)), file=sys.stderr))\n"
+    "('http.client', 'ssl') if m in sys.modules)), file=sys.stderr))\n"
     "from gvw.cli import run\n"
     "run([])\n"
 )
