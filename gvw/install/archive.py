@@ -45,7 +45,7 @@ _SPECIAL_FILE_MODES = (stat.S_IFCHR, stat.S_IFBLK, stat.S_IFIFO, stat.S_IFSOCK)
 class TreeSink(Protocol):
     """What is told about every file and link the extraction writes (the manifest)."""
 
-    def file(self, rel: str) -> Callable[[bytes], None]:
+    def file(self, rel: str) -> Callable[[bytes | memoryview], None]:
         """A file at ``rel``: returns what each chunk of its bytes is fed to."""
 
     def link(self, rel: str, target: str) -> None: ...
@@ -172,6 +172,7 @@ class _Extractor:
         top: str = TOP_DIR,
     ) -> None:
         self.root = long_path(target)
+        self.base = self.root + os.sep  # + a checked relative path: where an entry goes
         self.top = top.split("/")  # every entry must sit below it
         self.sink = sink  # told every file and link written (the manifest)
         self.shown = shown  # the name errors use
@@ -187,7 +188,7 @@ class _Extractor:
         gunzip = GunzipReader(raw)
         try:
             # one sequential pass, no seeking, constant memory
-            tar = TarStream(gunzip.read)
+            tar = TarStream(gunzip.read1)
             for member in tar:
                 self._tar_member(tar, member)
         except _ARCHIVE_FAULTS:
@@ -322,7 +323,7 @@ class _Extractor:
     # --- writing
 
     def _path(self, rel: str) -> str:
-        return os.path.join(self.root, *rel.split("/"))
+        return self.base + rel.replace("/", os.sep)
 
     def _mkdir(self, rel: str) -> None:
         if rel in self.dirs:
@@ -345,7 +346,12 @@ class _Extractor:
             self.dirs.update(_prefixes(parent))
 
     def _write_file(
-        self, rel: str, read: Callable[[int], bytes], size: int, mode: int, mtime: float
+        self,
+        rel: str,
+        read: Callable[[int], bytes | memoryview],
+        size: int,
+        mode: int,
+        mtime: float,
     ) -> None:
         path = self._path(rel)
         self._parent_dir(rel)

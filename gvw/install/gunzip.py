@@ -114,6 +114,17 @@ class GunzipReader:
                 wanted -= take
         return parts[0] if len(parts) == 1 else b"".join(parts)
 
+    def read1(self, size: int) -> bytes:
+        """Between 1 and ``size`` bytes from the current inflated piece, without joining
+        pieces (b"" at the end): what a reader that keeps its own position wants."""
+        if self._offset >= len(self._chunk) and (self._done or not self._next_chunk()):
+            return b""
+        start = self._offset
+        self._offset = min(start + size, len(self._chunk))
+        if start == 0 and self._offset == len(self._chunk):
+            return self._chunk
+        return self._chunk[start : self._offset]
+
     def _next_chunk(self) -> bool:
         item = self._queue.get()
         if isinstance(item, BaseException):

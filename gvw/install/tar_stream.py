@@ -55,8 +55,8 @@ class TarMember:
 
 
 class TarStream:
-    """Entries of the tar stream that ``read(n)`` returns (inflated bytes, in pieces
-    of any size; b"" at its end). Iterate for the members; read a member's data with
+    """Entries of the tar stream that ``read(n)`` returns (inflated bytes, between 1 and
+    n at a time, b"" at its end). Iterate for the members; read a member's data with
     :meth:`read_data` before asking for the next one (what is not read is skipped)."""
 
     def __init__(self, read: Callable[[int], bytes]) -> None:
@@ -80,16 +80,21 @@ class TarStream:
             self._padding = -self._remaining % BLOCK
             yield member
 
-    def read_data(self, size: int) -> bytes:
-        """Up to ``size`` bytes of the current member's data; b"" at its end."""
+    def read_data(self, size: int) -> memoryview:
+        """Up to ``size`` bytes of the current member's data (a view of the inflated
+        piece, not a copy); empty at its end."""
         size = min(size, self._remaining)
         if size <= 0:
-            return b""
-        data = self._take_some(size)
-        if not data:
+            return memoryview(b"")
+        if self._offset >= len(self._chunk):
+            self._take_some(0)  # the next piece
+        start = self._offset
+        end = min(start + size, len(self._chunk))
+        if end <= start:
             raise TarFormatError("unexpected end of data")
-        self._remaining -= len(data)
-        return data
+        self._offset = end
+        self._remaining -= end - start
+        return memoryview(self._chunk)[start:end]
 
     # --- headers
 
@@ -129,7 +134,8 @@ class TarStream:
     # --- reading the stream
 
     def _take_some(self, size: int) -> bytes:
-        """Between 1 and ``size`` bytes (b"" at the end of the stream)."""
+        """Between 1 and ``size`` bytes (b"" at the end of the stream; with ``size`` 0,
+        only the next piece is fetched when the current one is used up)."""
         if self._offset >= len(self._chunk):
             self._chunk = self._read(1 << 18)
             self._offset = 0
@@ -193,9 +199,10 @@ def _check_sum(block: bytes, first: bool) -> None:
     except TarFormatError:
         recorded = -1
     # the checksum field counts as eight spaces; old writers summed signed bytes
-    rest = block[:148] + block[156:]
-    unsigned = sum(rest) + 256
-    if recorded != unsigned and recorded != unsigned - 256 * sum(b > 127 for b in rest):
+    unsigned = sum(block) - sum(block[148:156]) + 256
+    if recorded != unsigned and recorded != unsigned - 256 * sum(
+        b > 127 for b in block[:148] + block[156:]
+    ):
         raise TarFormatError("not a tar archive" if first else "a damaged header (bad checksum)")
 
 

@@ -30,6 +30,9 @@ from gvw.store.version_store import METADATA_NAME
 MANIFEST_NAME = "gvw-manifest.json"
 FORMAT = 1
 _BLOCK = 1 << 20
+# chunks handed to the hashing thread at once: few wake-ups, bounded memory
+_BATCH_BYTES = 1 << 20
+_BATCH_CHUNKS = 256
 # gvw's own files in a version directory: not part of the Go tree
 OWN_FILES = frozenset({MANIFEST_NAME, METADATA_NAME})
 
@@ -45,7 +48,7 @@ class _FileDigest:
         self.sha256 = hashlib.sha256()
         self.size = 0
 
-    def update(self, data: bytes) -> None:
+    def update(self, data: bytes | memoryview) -> None:
         self.sha256.update(data)
         self.size += len(data)
 
@@ -55,15 +58,19 @@ class Collector:
     size, every link. The seam :mod:`gvw.install.archive` reports through; the manifest
     is made from it without walking the tree again.
 
-    Hashing runs on a thread of its own: the extraction's thread only hands each chunk
-    over, so parsing the archive and writing files never wait for sha256. Use it as a
-    context manager (the thread ends with the block). A repeated entry replaces the
-    earlier one, as it replaces the file on disk.
+    Hashing runs on a thread of its own: the extraction's thread only hands chunks over,
+    a batch at a time, so parsing the archive and writing files never wait for sha256.
+    Use it as a context manager (the thread ends with the block). A repeated entry
+    replaces the earlier one, as it replaces the file on disk.
     """
 
     def __init__(self) -> None:
         self._entries: dict[str, _FileDigest | str] = {}  # digest of a file, target of a link
-        self._chunks: queue.SimpleQueue[tuple[_FileDigest, bytes] | None] = queue.SimpleQueue()
+        self._batch: list[tuple[_FileDigest, bytes | memoryview]] = []
+        self._batch_bytes = 0
+        self._batches: queue.SimpleQueue[list[tuple[_FileDigest, bytes | memoryview]] | None] = (
+            queue.SimpleQueue()
+        )
         self._thread: threading.Thread | None = None
 
     def __enter__(self) -> Collector:
@@ -72,15 +79,18 @@ class Collector:
     def __exit__(self, *exc_info: object) -> None:
         self._stop()
 
-    def file(self, rel: str) -> Callable[[bytes], None]:
+    def file(self, rel: str) -> Callable[[bytes | memoryview], None]:
         """A file written at ``rel``: returns what each of its chunks is fed to."""
         digest = _FileDigest()
         self._entries[rel] = digest
-        if self._thread is None:
-            self._thread = threading.Thread(target=self._hash, daemon=True)
-            self._thread.start()
-        put = self._chunks.put
-        return lambda data: put((digest, data))
+
+        def feed(data: bytes | memoryview) -> None:
+            self._batch.append((digest, data))
+            self._batch_bytes += len(data)
+            if self._batch_bytes >= _BATCH_BYTES or len(self._batch) >= _BATCH_CHUNKS:
+                self._hand_over()
+
+        return feed
 
     def link(self, rel: str, target: str) -> None:
         self._entries[rel] = target
@@ -105,14 +115,24 @@ class Collector:
                 files[rel] = {"size": entry.size, "sha256": entry.sha256.hexdigest()}
         return files
 
+    def _hand_over(self) -> None:
+        if self._thread is None:
+            self._thread = threading.Thread(target=self._hash, daemon=True)
+            self._thread.start()
+        self._batches.put(self._batch)
+        self._batch, self._batch_bytes = [], 0
+
     def _hash(self) -> None:
-        get = self._chunks.get
-        while (item := get()) is not None:
-            item[0].update(item[1])
+        get = self._batches.get
+        while (batch := get()) is not None:
+            for digest, data in batch:
+                digest.update(data)
 
     def _stop(self) -> None:
+        if self._batch:
+            self._hand_over()
         if self._thread is not None:
-            self._chunks.put(None)
+            self._batches.put(None)
             self._thread.join()
             self._thread = None
 
