@@ -6,7 +6,6 @@ from __future__ import annotations
 import contextlib
 import errno
 import os
-import shutil
 import stat
 import sys
 import time
@@ -124,6 +123,8 @@ def remove_tree(path: Path) -> None:
     def make_writable_and_retry(func: Callable[[str], object], name: str, _exc: object) -> None:
         os.chmod(name, stat.S_IWRITE | stat.S_IREAD | stat.S_IEXEC)
         func(name)
+
+    import shutil  # (not at start-up: it pulls in bz2, lzma and zlib)
 
     if path.is_symlink() or path.is_file():
         path.unlink()

@@ -13,18 +13,18 @@ from functools import cached_property
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from gvw.base.config import Config, load_config
 from gvw.base.errors import StoreError
 from gvw.base.paths import Paths
-from gvw.base.platforms import Platform, host_platform
-from gvw.store.version_store import Store
 
 if TYPE_CHECKING:
+    from gvw.base.config import Config
+    from gvw.base.platforms import Platform
     from gvw.history.audit import AuditLog
     from gvw.history.changes import Changes
     from gvw.history.snapshots.service import Snapshots
     from gvw.install.mirror import Mirror
     from gvw.store.shims import RehashResult
+    from gvw.store.version_store import Store
 
 
 class App:
@@ -60,16 +60,23 @@ class App:
     def paths(self) -> Paths:
         return Paths.from_env(self.env)
 
+    # imported when first used: read-only commands such as `gvw current` need no config
     @cached_property
     def config(self) -> Config:
+        from gvw.base.config import load_config
+
         return load_config(self.paths.config_file, self.env)
 
     @cached_property
     def store(self) -> Store:
+        from gvw.store.version_store import Store
+
         return Store(self.paths)
 
     @cached_property
     def platform(self) -> Platform:
+        from gvw.base.platforms import host_platform
+
         return host_platform(self.env)
 
     @property
