@@ -26,6 +26,7 @@ from gvw.base.reporting import Reporter
 from gvw.base.versions import GoVersion, parse_release_name
 from gvw.install.gunzip import INFLATE_ERRORS, GunzipReader, Readable
 from gvw.install.tar_stream import TarFormatError, TarMember, TarStream
+from gvw.install.zip_entries import ZipEntries
 
 TOP_DIR = "go"
 # Decompression-bomb limits. A Go tree is ~210-250 MB in ~10,400 (1.21) to ~10,700
@@ -47,6 +48,9 @@ class TreeSink(Protocol):
 
     def file(self, rel: str) -> Callable[[bytes | memoryview], None]:
         """A file at ``rel``: returns what each chunk of its bytes is fed to."""
+
+    def hashed(self, rel: str, size: int, sha256: str) -> None:
+        """A file at ``rel`` whose digest was taken already (zips, on several threads)."""
 
     def link(self, rel: str, target: str) -> None: ...
 
@@ -210,7 +214,9 @@ class _Extractor:
         if member.isdir():
             self._mkdir(rel)
         elif member.isreg():
-            self._write_file(rel, tar.read_data, member.size, member.mode, member.mtime)
+            self._parent_dir(rel)
+            feed = self.sink.file(rel) if self.sink is not None else None
+            self._write_file(rel, tar.read_data, member.size, member.mode, member.mtime, feed)
         elif member.issym():
             self._symlink(rel, member.linkname, member.name)
         elif member.islnk():
@@ -219,25 +225,35 @@ class _Extractor:
             self._refuse_special(member.name)
 
     def extract_zip(self, path: Path, reporter: Reporter, label: str) -> None:
+        """Check every entry and make every directory in the archive's order, then write
+        the files on several threads: a zip compresses each file on its own, so they can
+        be inflated, written and hashed at once (on Windows, where a scanner holds each
+        new file for a moment, that is most of the time)."""
         with zipfile.ZipFile(path) as archive:
             infos = archive.infolist()
             # the central directory declares every entry and size: a bomb is refused
             # from it before anything is written
             total = sum(info.file_size for info in infos)
             self._check_limits(len(infos), total)
-            progress = reporter.progress(label, total, unit="bytes")
-            try:
-                for info in infos:
-                    self._zip_member(archive, info)
-                    progress.advance(info.file_size)
-            finally:
-                progress.close()
+            # entries whose names differ only in case are one file on Windows and macOS:
+            # they are written by one task, in order, so the last one wins as it would
+            groups: dict[str, list[tuple[str, zipfile.ZipInfo, int]]] = {}
+            for info in infos:
+                planned = self._zip_member(info)
+                if planned is not None:
+                    groups.setdefault(planned[0].casefold(), []).append(planned)
+        progress = reporter.progress(label, total, unit="bytes")
+        try:
+            self._write_zip_files(path, list(groups.values()), progress.advance)
+        finally:
+            progress.close()
 
-    def _zip_member(self, archive: zipfile.ZipFile, info: zipfile.ZipInfo) -> None:
+    def _zip_member(self, info: zipfile.ZipInfo) -> tuple[str, zipfile.ZipInfo, int] | None:
+        """Check one entry; make it if it is a directory; a file is returned to write."""
         self._count(info.file_size)
         rel = self._relative(info.filename)
         if rel is None:
-            return
+            return None
         unix_mode = info.external_attr >> 16 if info.create_system == 3 else 0
         if stat.S_ISLNK(unix_mode):
             raise ArchiveError(
@@ -249,10 +265,42 @@ class _Extractor:
             self._refuse_special(info.filename)
         if info.is_dir():
             self._mkdir(rel)
-            return
-        with archive.open(info) as source:
-            mtime = _zip_mtime(info)
-            self._write_file(rel, source.read, info.file_size, unix_mode or 0o644, mtime)
+            return None
+        self._parent_dir(rel)
+        return rel, info, unix_mode or 0o644
+
+    def _write_zip_files(
+        self,
+        path: Path,
+        groups: list[list[tuple[str, zipfile.ZipInfo, int]]],
+        advance: Callable[[int], None],
+    ) -> None:
+        import hashlib
+        from concurrent.futures import ThreadPoolExecutor
+
+        entries = ZipEntries(path)
+
+        def write(group: list[tuple[str, zipfile.ZipInfo, int]]) -> list[tuple[str, int, str]]:
+            written = []
+            for rel, info, mode in group:
+                digest = hashlib.sha256()
+                reader = _PieceReader(entries.chunks(info))
+                mtime = _zip_mtime(info)
+                self._write_file(rel, reader.read, info.file_size, mode, mtime, digest.update)
+                reader.finish()  # the size and CRC-32 are checked after the last byte
+                written.append((rel, info.file_size, digest.hexdigest()))
+            return written
+
+        workers = min(8, (os.cpu_count() or 1) + 2)
+        try:
+            with ThreadPoolExecutor(max_workers=workers) as pool:
+                for written in pool.map(write, groups):  # in the archive's order
+                    for rel, size, sha256 in written:
+                        if self.sink is not None:
+                            self.sink.hashed(rel, size, sha256)
+                        advance(size)
+        finally:
+            entries.close()
 
     # --- checks
 
@@ -352,9 +400,9 @@ class _Extractor:
         size: int,
         mode: int,
         mtime: float,
+        feed: Callable[[bytes | memoryview], object] | None,
     ) -> None:
         path = self._path(rel)
-        self._parent_dir(rel)
         # Keep executable bits, drop setuid/setgid/sticky and group/world write.
         perm = 0o755 if mode & 0o111 else 0o644
         try:
@@ -362,7 +410,6 @@ class _Extractor:
         except FileExistsError:
             os.unlink(path)  # a repeated entry replaces the file, never writes through it
             fd = os.open(path, _CREATE_FLAGS, perm)
-        feed = self.sink.file(rel) if self.sink is not None else None
         try:
             # unbuffered writes on the descriptor: no file object, no isatty or lseek
             remaining = size
@@ -424,6 +471,30 @@ class _Extractor:
         os.link(self._path(source_rel), path, follow_symlinks=False)
         if self.sink is not None:
             self.sink.hardlink(rel, source_rel)
+
+
+class _PieceReader:
+    """``read(n)`` over pieces of any size: at most ``n`` bytes, b"" at the end."""
+
+    def __init__(self, pieces: Iterator[bytes]) -> None:
+        self._pieces = pieces
+        self._piece = b""
+        self._offset = 0
+
+    def read(self, size: int) -> bytes:
+        if self._offset >= len(self._piece):
+            self._piece = next(self._pieces, b"")
+            self._offset = 0
+        start = self._offset
+        self._offset = min(start + size, len(self._piece))
+        if start == 0 and self._offset == len(self._piece):
+            return self._piece
+        return self._piece[start : self._offset]
+
+    def finish(self) -> None:
+        """Run the pieces to their end, where the reader checks what it read."""
+        for _ in self._pieces:
+            pass
 
 
 def _prefixes(rel: str) -> Iterator[str]:

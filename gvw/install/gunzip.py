@@ -31,6 +31,14 @@ except ImportError:  # pragma: no cover - isal has wheels for the platforms gvw 
 INFLATE_ERRORS: tuple[type[Exception], ...] = (zlib.error, EOFError, _inflate.error)  # type: ignore[assignment]
 
 _READ_CHUNK = 1 << 18  # compressed bytes per read of the archive
+_RAW_DEFLATE_WBITS = -15  # zlib's code for "no header": a zip entry's deflate stream
+
+
+def raw_inflater() -> Any:
+    """An inflater for a bare deflate stream (a zip entry), ISA-L's where installed."""
+    return _inflate.decompressobj(wbits=_RAW_DEFLATE_WBITS)
+
+
 _INFLATE_CHUNK = 1 << 18  # at most this many inflated bytes per zlib call and queue item
 _QUEUE_CHUNKS = 16  # inflated chunks held ahead of the reader (4 MiB)
 _GZIP_WBITS = 31  # zlib's code for "a gzip header and trailer"

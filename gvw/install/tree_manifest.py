@@ -40,17 +40,22 @@ Entry = Mapping[str, Any]  # {"size", "sha256"} for files, {"link"} for symbolic
 
 
 class _FileDigest:
-    """A file's sha256 and size, fed chunk by chunk (on the collector's hashing thread)."""
+    """A file's sha256 and size, fed chunk by chunk (on the collector's hashing thread),
+    or known already."""
 
-    __slots__ = ("sha256", "size")
+    __slots__ = ("known", "sha256", "size")
 
-    def __init__(self) -> None:
+    def __init__(self, size: int = 0, known: str | None = None) -> None:
         self.sha256 = hashlib.sha256()
-        self.size = 0
+        self.size = size
+        self.known = known
 
     def update(self, data: bytes | memoryview) -> None:
         self.sha256.update(data)
         self.size += len(data)
+
+    def hexdigest(self) -> str:
+        return self.known if self.known is not None else self.sha256.hexdigest()
 
 
 class Collector:
@@ -92,6 +97,9 @@ class Collector:
 
         return feed
 
+    def hashed(self, rel: str, size: int, sha256: str) -> None:
+        self._entries[rel] = _FileDigest(size, sha256)
+
     def link(self, rel: str, target: str) -> None:
         self._entries[rel] = target
 
@@ -112,7 +120,7 @@ class Collector:
             if isinstance(entry, str):
                 files[rel] = {"link": entry}
             else:
-                files[rel] = {"size": entry.size, "sha256": entry.sha256.hexdigest()}
+                files[rel] = {"size": entry.size, "sha256": entry.hexdigest()}
         return files
 
     def _hand_over(self) -> None:
