@@ -209,7 +209,11 @@ class Download:
                 f"resuming the download of {self.partial.name} at {_amount(self.offset)}"
             )
             self._connect(None)
+            if self._state == "done":  # the server says there is nothing more
+                self._finish()
+                return b""
         if self._state == "done":
+            self._finish()
             return b""
         data = self._from_network(http.READ_SIZE if size < 0 else min(size, http.READ_SIZE))
         if not data:
@@ -318,7 +322,22 @@ class Download:
             validator = _validator(self.partial.meta())
             if validator:
                 headers["If-Range"] = validator
-        response = http.get(self.url, timeout=self.timeout, headers=headers)
+        response = http.get(
+            self.url,
+            timeout=self.timeout,
+            headers=headers,
+            accept=lambda status: status < 400 or (status == 416 and start > 0),
+        )
+        if response.status == 416:  # nothing after ``start``: complete, or not this file
+            response.discard()
+            if _content_range_total(response) != start:
+                self.stop_keeping()
+                raise NetworkError(
+                    f"{self.url} changed while it was being downloaded; nothing was installed",
+                    hint="run the command again to download it anew",
+                )
+            self._state = "done"
+            return
         self._check_size(response, start)
         if start and response.status != 206:
             # the whole file again (no Range support): compare its beginning with the
@@ -414,7 +433,8 @@ class Download:
             if self._interrupted.is_set():
                 raise self._interruption()
             response = self._response
-            assert response is not None
+            if response is None:  # the server said there is nothing after what we have
+                return b""
             try:
                 data = response.read(size)
             except NetworkError as error:

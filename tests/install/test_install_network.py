@@ -399,3 +399,30 @@ def test_a_proxy_that_refuses_the_credentials_is_named_and_they_are_not_shown(
 def test_the_proxy_is_chosen_by_gos_rules(url: str, env: dict[str, str], expected: str | None):
     proxy = proxy_for(url, env)
     assert (proxy.address if proxy else None) == expected
+
+
+def test_a_partial_download_that_was_complete_is_used_when_the_server_has_nothing_more(
+    gvw: GvwEnv, mirror_factory, tmp_path: Path
+) -> None:
+    # an index without sizes: only the server can tell that the bytes on disk are all
+    directory = tmp_path / "mirror"
+    write_synthetic_mirror(directory, ["1.22.10"], [LINUX])
+    index = json.loads((directory / "index.json").read_text())
+    for release in index:
+        for entry in release["files"]:
+            del entry["size"]
+            sha256 = entry["sha256"]
+    (directory / "index.json").write_text(json.dumps(index))
+    downloads = gvw.cache / "downloads"
+    downloads.mkdir(parents=True)
+    (downloads / f"{ARCHIVE}.part").write_bytes((directory / ARCHIVE).read_bytes())
+    meta = {"sha256": sha256, "size": None, "etag": "", "last_modified": ""}
+    (downloads / f"{ARCHIVE}.part.json").write_text(json.dumps(meta))
+    server = mirror_factory(directory)
+    result = run_ok(gvw, "install", "--mirror", server.url, "1.22.10")
+    size = (directory / ARCHIVE).stat().st_size
+    assert f"gvw: resuming the download of {ARCHIVE} at {size:,} bytes" in result.stderr_lines
+    assert archive_ranges(server) == [f"bytes={size}-"]  # answered 416: nothing more
+    assert server.sent(ARCHIVE) == 0
+    assert installed(gvw)
+    assert partial_downloads(gvw.cache) == []
