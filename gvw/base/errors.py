@@ -38,6 +38,7 @@ class ExitCode(IntEnum):
     DRIFT = 21  # gvw apply --check: the machine differs from the manifest
     TOOLS_NOT_REBUILT = 22  # gvw tools rebuild: some programs were not rebuilt
     SUMDB = 23  # the checksum database cannot be verified (signature, key, consistency)
+    HEALTH_FAILED = 24  # gvw apply --health-check: a check failed after the switch; put back
     HANGUP = 129  # SIGHUP (128 + 1)
     INTERRUPTED = 130  # Ctrl+C (128 + SIGINT)
     TERMINATED = 143  # SIGTERM (128 + 15)
@@ -142,6 +143,12 @@ class ChecksFailedError(GvwError):
 
 class ToolsNotRebuiltError(GvwError):
     exit_code = ExitCode.TOOLS_NOT_REBUILT
+
+
+class HealthCheckError(GvwError):
+    """A health check failed after a change, which was then put back."""
+
+    exit_code = ExitCode.HEALTH_FAILED
 
 
 class SumdbError(GvwError):

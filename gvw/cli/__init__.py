@@ -47,6 +47,7 @@ COMMANDS = {
     "apply": "gvw.cli.apply:apply",
     "lock": "gvw.cli.lock:lock",
     "facts": "gvw.cli.facts:facts",
+    "drift": "gvw.cli.drift:drift",
     "mirror": "gvw.cli.mirror:mirror",
     "verify": "gvw.cli.verify:verify",
     "try": "gvw.cli.try_:try_",

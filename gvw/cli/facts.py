@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import json
-from typing import TYPE_CHECKING
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 import click
 
@@ -17,19 +18,43 @@ if TYPE_CHECKING:
 @click.option("--json", "as_json", is_flag=True, help="Print the facts as JSON.")
 @click.option("--refresh", is_flag=True, help="Fetch the download index (else: cached only).")
 @click.option("--mirror", metavar="URL", help="The mirror whose index tells pending patches.")
-def facts(*, as_json: bool, refresh: bool, mirror: str | None) -> None:
-    """Show the gvw version, platform, store, installed versions with their archive
-    sha256, the global version, whether the shims are first on PATH, pending patch
-    releases (from a cached index; --refresh fetches it) and the doctor's problems.
+@click.option(
+    "--manifest",
+    "manifest_file",
+    metavar="FILE",
+    type=click.Path(path_type=Path),
+    help="Also say how this host differs from a fleet manifest (as gvw apply --check).",
+)
+@click.option("--locked", is_flag=True, help="With --manifest: as gvw apply --locked.")
+def facts(
+    *,
+    as_json: bool,
+    refresh: bool,
+    mirror: str | None,
+    manifest_file: Path | None,
+    locked: bool,
+) -> None:
+    """Show the gvw version, host name, platform, store, installed versions with their
+    archive sha256, the global version, whether the shims are first on PATH, pending
+    patch releases (from a cached index; --refresh fetches it) and the doctor's
+    problems.
 
-    Uses no network unless --refresh is given.
+    With --manifest FILE, also how this host differs from the manifest ("drift": what
+    gvw apply FILE --check would do; resolving a family such as 1.22 may fetch the
+    index). gvw drift merges such documents from many hosts into one report.
+
+    Uses no network unless --refresh is given (or --manifest needs the index).
     """
+    import socket
+
     from gvw.cli.doctor import machine_of
     from gvw.cli.terminal import TerminalReporter
     from gvw.fleet.facts import gather
     from gvw.install.mirror import cached_index, load_index
     from gvw.workflows import doctor
 
+    if locked and manifest_file is None:
+        raise click.UsageError("--locked goes with --manifest FILE")
     app = App()
     source = app.mirror(mirror)
     releases: list[Release] | None
@@ -47,10 +72,13 @@ def facts(*, as_json: bool, refresh: bool, mirror: str | None) -> None:
         releases = known.releases if known is not None else None
     found = gather(
         app.store,
+        host=socket.gethostname(),
         platform=app.platform,
         findings=doctor.run(machine_of(app)),
         releases=releases,
     )
+    if manifest_file is not None:
+        found["drift"] = _drift(app, manifest_file, locked=locked, mirror=mirror)
     if as_json:
         from gvw.base.redaction import redact
 
@@ -69,3 +97,25 @@ def facts(*, as_json: bool, refresh: bool, mirror: str | None) -> None:
         click.echo(f"pending patches: {shown}")
     problems = found["doctor"]["problems"]
     click.echo(f"doctor: {len(problems)} problem(s)" if problems else "doctor: no problems")
+    if manifest_file is not None:
+        from gvw.fleet.drift_report import describe_action
+
+        actions = found["drift"]["actions"]
+        shown = "; ".join(describe_action(a) for a in actions) or "in line"
+        click.echo(f"compared with {manifest_file}: {shown}")
+
+
+def _drift(app: App, manifest_file: Path, *, locked: bool, mirror: str | None) -> dict[str, Any]:
+    from gvw.cli.apply import RecordingReporter, prepare_manifest
+    from gvw.cli.terminal import TerminalReporter
+    from gvw.fleet.facts import drift
+    from gvw.fleet.plan import make_plan
+
+    reporter = RecordingReporter(TerminalReporter(quiet=True), show=False)
+    manifest, lock, installer = prepare_manifest(
+        app, manifest_file, locked=locked, mirror=mirror, refresh=False, reporter=reporter
+    )
+    plan = make_plan(manifest, store=app.store, installer=installer, lock=lock)
+    found = drift(plan, manifest_file)
+    found["warnings"].extend(reporter.warnings)  # a cached index used, for one
+    return found

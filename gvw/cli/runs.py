@@ -1,7 +1,10 @@
-"""The side-by-side table of a project's runs under two Go versions (try, upgrade)."""
+"""A project's commands on the command line: given as strings (upgrade --run, apply
+--health-check), and the side-by-side table of their runs under two Go versions (try,
+upgrade)."""
 
 from __future__ import annotations
 
+import shlex
 from collections.abc import Sequence
 
 import click
@@ -12,6 +15,17 @@ CACHE_NOTE = (
     "a version's first run fills its build cache, so its time includes that; "
     "gvw try VERSION --repeat N compares warm runs"
 )
+
+
+def split_commands(texts: Sequence[str], *, option: str) -> list[tuple[str, ...]]:
+    """Each string split like a shell (quotes, no pipes or variables: nothing runs a shell)."""
+    try:
+        parsed = [tuple(shlex.split(text)) for text in texts]
+    except ValueError as exc:  # unbalanced quotes
+        raise click.BadParameter(f"{exc} in {tuple(texts)!r}", param_hint=option) from None
+    if not all(parsed):
+        raise click.UsageError(f"{option} needs a command, e.g. {option} 'go test ./...'")
+    return parsed
 
 
 def show_runs(runs: Sequence[Run]) -> None:

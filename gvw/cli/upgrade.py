@@ -3,14 +3,13 @@
 from __future__ import annotations
 
 import json
-import shlex
 from typing import TYPE_CHECKING, Any
 
 import click
 
 from gvw.base.errors import ExitCode
 from gvw.cli.app import App
-from gvw.cli.runs import CACHE_NOTE, show_runs
+from gvw.cli.runs import CACHE_NOTE, show_runs, split_commands
 from gvw.cli.terminal import TerminalReporter
 
 if TYPE_CHECKING:
@@ -175,12 +174,7 @@ def _checks(app: App, commands: tuple[str, ...], reporter: TerminalReporter) -> 
 
     cwd = app.require_cwd()
     if commands:
-        try:
-            parsed = [tuple(shlex.split(c)) for c in commands]
-        except ValueError as exc:  # unbalanced quotes
-            raise click.BadParameter(f"{exc} in {commands!r}", param_hint="--run") from None
-        if not all(parsed):
-            raise click.UsageError("--run needs a command, e.g. --run 'go test ./...'")
+        parsed = split_commands(commands, option="--run")
     else:
         try:
             parsed = default_commands(cwd)

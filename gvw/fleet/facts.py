@@ -3,18 +3,24 @@
 Pending patch releases come from the download index only when one is at hand (a
 ``file://`` mirror, or a cached copy of a remote index): ``gvw facts --refresh`` fetches
 it first.
+
+With a manifest (``gvw facts --manifest FILE``) the facts also say how the host differs
+from it (``drift``: the plan ``gvw apply --check`` would show), so that one document per
+host is all a drift report (:mod:`gvw.fleet.drift_report`) needs.
 """
 
 from __future__ import annotations
 
 import contextlib
 from collections.abc import Sequence
+from pathlib import Path
 from typing import Any
 
 from gvw import __version__
 from gvw.base.errors import GvwError
 from gvw.base.platforms import Platform
 from gvw.base.versions import GoVersion
+from gvw.fleet.plan import Plan
 from gvw.install.release_index import Release
 from gvw.selection.resolver import read_version_file
 from gvw.store.version_store import Store
@@ -24,6 +30,7 @@ from gvw.workflows.doctor import Finding
 def gather(
     store: Store,
     *,
+    host: str,
     platform: Platform,
     findings: Sequence[Finding],
     releases: Sequence[Release] | None,
@@ -32,6 +39,7 @@ def gather(
     problems = [f for f in findings if not f.ok]
     return {
         "gvw_version": __version__,
+        "host": host,
         "platform": str(platform),
         "root": str(store.paths.root),
         "installed": [_installed(store, v) for v in installed],
@@ -42,6 +50,16 @@ def gather(
             "ok": not problems,
             "problems": [{"check": f.check, "message": f.message, "fix": f.fix} for f in problems],
         },
+    }
+
+
+def drift(plan: Plan, manifest: Path) -> dict[str, Any]:
+    """How the host differs from ``manifest``: in line, or the actions apply would take."""
+    return {
+        "manifest": str(manifest),
+        "in_line": plan.in_line,
+        "actions": plan.actions(),
+        "warnings": list(plan.warnings),
     }
 
 

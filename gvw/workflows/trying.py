@@ -12,7 +12,9 @@ from __future__ import annotations
 
 import contextlib
 import os
+import shlex
 import shutil
+import signal
 import statistics
 import subprocess
 import time
@@ -32,6 +34,7 @@ from gvw.selection.resolver import ENV_VAR
 
 DEFAULT_COMMANDS = (("go", "build", "./..."), ("go", "test", "./..."))
 TAIL_LINES = 20
+TIMED_OUT = 124  # what coreutils timeout(1) exits with
 KEEP_LOG_DIRS = 20  # older runs' logs are removed when a new run starts
 
 Role = Literal["current", "candidate"]
@@ -136,7 +139,7 @@ def run_checks(
             for toolchain in toolchains:
                 log = log_dir / f"{number}-{toolchain.role}-{toolchain.name}-{attempt + 1}.log"
                 reporter.info(f"Go {toolchain.name}: {' '.join(command)}")
-                code, seconds = _run_one(command, run_env(env, toolchain), cwd, log)
+                code, seconds = run_logged(command, run_env(env, toolchain), cwd, log)
                 times[toolchain.role].append(seconds)
                 if code != 0 and codes[toolchain.role] == 0:
                     codes[toolchain.role] = code
@@ -146,7 +149,7 @@ def run_checks(
             log = logs[toolchain.role]
             code = codes[toolchain.role]
             median = statistics.median(times[toolchain.role])
-            runs.append(Run(toolchain, command, code, median, log, _tail(log) if code else []))
+            runs.append(Run(toolchain, command, code, median, log, log_tail(log) if code else []))
     return runs
 
 
@@ -177,31 +180,60 @@ def new_log_dir(cache: Path) -> Path:
     return path
 
 
-def _run_one(
-    command: tuple[str, ...], env: Mapping[str, str], cwd: Path, log: Path
+def run_logged(
+    command: tuple[str, ...],
+    env: Mapping[str, str],
+    cwd: Path,
+    log: Path,
+    *,
+    timeout: float | None = None,
 ) -> tuple[int, float]:
+    """Run ``command`` with its output in ``log``; (exit code, seconds). With a
+    ``timeout``, a command still running then is killed with everything it started
+    (POSIX: its process group) and the code is :data:`TIMED_OUT`."""
     # look the program up on the run's PATH: Windows would search gvw's own PATH
     program = shutil.which(command[0], path=env.get("PATH")) or command[0]
     started = time.monotonic()
     with open(log, "wb") as out:
-        out.write(f"$ {' '.join(command)}\n".encode())
+        out.write(f"$ {shlex.join(command)}\n".encode())
         out.flush()
         try:
-            code = subprocess.call(
+            process = subprocess.Popen(
                 [program, *command[1:]],
                 cwd=cwd,
                 env=dict(env),
                 stdout=out,
                 stderr=subprocess.STDOUT,
                 stdin=subprocess.DEVNULL,
+                # its own group, so that a time-out can stop go's compilers and test binaries
+                start_new_session=timeout is not None and os.name == "posix",
             )
         except OSError as exc:
             out.write(f"gvw: cannot run {command[0]}: {exc.strerror or exc}\n".encode())
-            code = 127
+            return 127, time.monotonic() - started
+        try:
+            code = process.wait(timeout=timeout)
+        except subprocess.TimeoutExpired:
+            _kill(process)
+            out.write(f"gvw: stopped after {timeout:g} s\n".encode())
+            code = TIMED_OUT
+        except BaseException:  # interrupted: the command must not outlive gvw
+            _kill(process)
+            raise
     return code, time.monotonic() - started
 
 
-def _tail(log: Path) -> list[str]:
+def _kill(process: subprocess.Popen[bytes]) -> None:
+    with contextlib.suppress(OSError):
+        if os.name == "posix" and process.pid == os.getpgid(process.pid):
+            os.killpg(process.pid, signal.SIGKILL)
+        else:
+            process.kill()
+    process.wait()
+
+
+def log_tail(log: Path) -> list[str]:
+    """The last lines of a run's log (its failure, usually)."""
     try:
         with open(log, "rb") as handle:
             handle.seek(0, os.SEEK_END)

@@ -13,7 +13,7 @@ from __future__ import annotations
 import os
 import subprocess
 import tempfile
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -174,14 +174,21 @@ def _same_path(text: str, tree: Path) -> bool:
         return False
 
 
+def failures(reports: Sequence[VersionReport]) -> str:
+    """The versions that failed and their failed checks, in words ("" when none did):
+    ``Go 1.22.10: integrity, hello world``."""
+    return "; ".join(
+        f"Go {r.version}: " + ", ".join(c.name for c in r.checks if not c.ok)
+        for r in reports
+        if not r.ok
+    )
+
+
 def require_ok(reports: list[VersionReport]) -> None:
     """Raise the verify error when any version failed a check."""
-    failed = [r for r in reports if not r.ok]
-    if not failed:
+    what = failures(reports)
+    if not what:
         return
-    what = "; ".join(
-        f"Go {r.version}: " + ", ".join(c.name for c in r.checks if not c.ok) for r in failed
-    )
     raise VerifyError(
         f"verification failed for {what}",
         hint="reinstall a damaged version: gvw uninstall --force VERSION && gvw install VERSION",

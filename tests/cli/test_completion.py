@@ -2,7 +2,7 @@
 from `gvw init` calls it: bash and fish scripts use ``bash_complete``, zsh's
 ``zsh_complete``, PowerShell's (parsed with tree-sitter: no PowerShell here)
 ``bash_complete``; click's own ``fish_complete`` is checked too. Completion never
-touches the network (install offers the cached index) and never imports httpx."""
+touches the network (install offers the cached index) and never imports the HTTP client."""
 
 from __future__ import annotations
 

@@ -95,7 +95,7 @@ class _HTTPServer(ThreadingHTTPServer):
 
 
 class _Handler(BaseHTTPRequestHandler):
-    protocol_version = "HTTP/1.1"  # keep-alive, as clients such as httpx expect
+    protocol_version = "HTTP/1.1"  # keep-alive, as gvw's client expects
     server: _HTTPServer
 
     def log_message(self, format: str, *args: Any) -> None:

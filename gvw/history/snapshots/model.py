@@ -16,14 +16,18 @@ local                     ``version_files`` (the one ``.go-version`` it writes)
 setup, setup --undo       ``profile_files``, ``user_path``
 restore, rollback         what that restore changed (``user_path`` when the only
                           registry value it wrote was ``Path``, else ``registry``)
+tools rebuild             ``tools`` (the programs in GOPATH/bin it rebuilds)
+upgrade                   ``installed`` and the pin it moves (``version_files``
+                          or ``global``); with ``--rebuild-tools`` also ``tools``
+apply                     ``installed``, ``global``
 ========================  ====================================================
 
-The other kinds are ``go_env_file`` and ``tools`` (GOPATH/bin), which only a restore
-changes. A snapshot without ``scope`` (written before gvw recorded it) counts as all
-of them. In the registry (HKCU\\Environment) gvw records and restores only the values
-gvw and Go use (:func:`restorable_registry_name`): ``registry`` is all of them,
-``user_path`` only ``Path``. The shell's own variables (``process_env``) are never
-changed, only printed as commands to run, for any scope.
+The other kind is ``go_env_file``, which only a restore changes. A snapshot without
+``scope`` (written before gvw recorded it) counts as all of them. In the registry
+(HKCU\\Environment) gvw records and restores only the values gvw and Go use
+(:func:`restorable_registry_name`): ``registry`` is all of them, ``user_path`` only
+``Path``. The shell's own variables (``process_env``) are never changed, only printed as
+commands to run, for any scope.
 """
 
 from __future__ import annotations

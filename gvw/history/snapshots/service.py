@@ -227,6 +227,22 @@ class Snapshots:
         plan = self.rollback_plan()
         return self._carry_out(plan, f"rollback to {plan.target.id}", options, events, change)
 
+    def undo(
+        self,
+        snapshot_id: str,
+        options: RestoreOptions,
+        events: RestoreEvents,
+        change: GuardedChange,
+    ) -> RestoreResult:
+        """Undo the change snapshot ``snapshot_id`` was taken before: put back what its
+        command could change (its scope), as :meth:`rollback` does for the newest one.
+        For a caller that knows which change to undo (a failed ``gvw apply --verify``),
+        so that nothing else that changed meanwhile is taken for it."""
+        target = self.repo.load(self.repo.resolve(snapshot_id))
+        managed = self.managed_profiles()
+        plan = self._plan(target, self.capture_like(target, managed), managed, target.scope)
+        return self._carry_out(plan, f"rollback to {target.id}", options, events, change)
+
     def _carry_out(
         self,
         plan: Plan,
