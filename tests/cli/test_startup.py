@@ -54,3 +54,27 @@ def test_installing_imports_the_http_client(gvw: GvwEnv, tmp_path: Path) -> None
         text=True,
     )
     assert "http.client" in done.stderr.split("HEAVY=")[1]
+
+
+def test_a_plain_http_install_builds_no_tls_context(
+    gvw: GvwEnv, mirror_factory, tmp_path: Path
+) -> None:
+    from tests.support.mirror_fixtures import write_synthetic_mirror
+
+    write_synthetic_mirror(tmp_path / "mirror", ["1.22.10"], ["linux-amd64"])
+    server = mirror_factory(tmp_path / "mirror")
+    probe = (
+        "import sys\n"
+        "from gvw.cli import run\n"
+        "code = run(sys.argv[1:])\n"
+        "tls = sorted(m for m in ('gvw.base.tls', 'truststore', 'certifi') if m in sys.modules)\n"
+        "print(f'CODE={code} TLS=' + ','.join(tls), file=sys.stderr)\n"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", probe, "install", "--mirror", server.url, "1.22.10"],
+        env=gvw.env(),
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+    )
+    assert "CODE=0 TLS=\n" in done.stderr, done.stderr
