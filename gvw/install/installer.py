@@ -5,8 +5,9 @@ place with one rename.
 
 Concurrent installs of one version are serialised by a per-version lock: the first
 process downloads, the others wait and then find the version installed. A process
-killed at any point leaves only staging directories and ``.part`` files, which the
-next install of that version removes under the same lock.
+killed at any point leaves a staging directory, which the next install of that version
+removes under the same lock, and a partial download, which it resumes
+(:mod:`gvw.install.download`), plus, from a zip, a private copy it removes.
 """
 
 from __future__ import annotations

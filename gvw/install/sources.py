@@ -34,8 +34,9 @@ class Provenance:
 class Source(Protocol):
     @property
     def download_name(self) -> str:
-        """The file name this source's downloads are named after (``<name>.*.part``):
-        what a killed install of it may have left behind."""
+        """The file name this source's downloads are named after: a killed install of
+        it may have left a private copy (``<name>.*.part``, removed) and a resumable
+        partial download (``<name>.part``, resumed; :mod:`gvw.install.download`)."""
 
     def fill(self, staging: Path, digests: Collector) -> Provenance:
         """Write the verified tree into the empty directory ``staging``, feeding each
@@ -43,7 +44,8 @@ class Source(Protocol):
 
 
 def leftover_downloads(downloads: Path, name: str) -> list[Path]:
-    """The partial downloads of ``name`` that earlier runs left in ``downloads``."""
+    """The private copies of ``name`` that earlier runs left in ``downloads`` (never the
+    resumable ``<name>.part``, which the next download of it continues)."""
     if not downloads.is_dir():
         return []
     return list(downloads.glob(f"{name}.*{PART_SUFFIX}"))
@@ -51,7 +53,7 @@ def leftover_downloads(downloads: Path, name: str) -> list[Path]:
 
 @contextmanager
 def temporary_download(downloads: Path, name: str) -> Iterator[Path]:
-    """The path of a new private ``.part`` file for ``name`` in ``downloads``; the
+    """The path of a new private ``.part`` copy of ``name`` in ``downloads``; the
     file is removed when the block ends, however it ends (what stays is the tree
     extracted from it). Write it inside ``fsutil.partial_file``."""
     try:
