@@ -312,6 +312,7 @@ class _Extractor:
             or "\\" in name
             or "\x00" in name
             or (IS_WINDOWS and ":" in name)
+            or not _is_utf8(name)  # bytes that are no UTF-8: no name on Windows
         ):
             self._refuse(name, "has an absolute or non-portable path")
         parts = [p for p in name.split("/") if p not in ("", ".")]
@@ -435,6 +436,7 @@ class _Extractor:
         if (
             target.startswith("/")
             or "\\" in target
+            or not _is_utf8(target)
             or _DRIVE_RE.match(target)
             or (joined == ".." or joined.startswith("../"))
         ):
@@ -495,6 +497,16 @@ class _PieceReader:
         """Run the pieces to their end, where the reader checks what it read."""
         for _ in self._pieces:
             pass
+
+
+def _is_utf8(text: str) -> bool:
+    """Whether a name read from an archive was UTF-8 (the tar reader keeps other bytes
+    as surrogate escapes, which no Windows API accepts)."""
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True
 
 
 def _prefixes(rel: str) -> Iterator[str]:
