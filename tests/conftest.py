@@ -7,4 +7,5 @@ pytest_plugins = [
     "tests.support.sshd",
     "tests.support.patch_mirror",
     "tests.support.ansible_hosts",
+    "tests.support.vulndb_fixture",
 ]

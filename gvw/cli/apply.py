@@ -13,7 +13,7 @@ import click
 
 from gvw.base.errors import ExitCode, GvwError
 from gvw.base.redaction import redact
-from gvw.base.reporting import Progress
+from gvw.base.reporting import Activity, Progress
 from gvw.base.versions import parse_installed_name
 from gvw.cli.app import App
 from gvw.cli.runs import split_commands
@@ -28,6 +28,7 @@ if TYPE_CHECKING:
     from gvw.fleet.rollout import PutBack
     from gvw.history.changes import Change
     from gvw.install.installer import Installer
+    from gvw.knowledge.release_knowledge import Knowledge
     from gvw.workflows.health import HealthCheck
     from gvw.workflows.verify import VersionReport
 
@@ -121,9 +122,10 @@ def prepare_manifest(
     mirror: str | None,
     refresh: bool,
     reporter: RecordingReporter,
-) -> tuple[Manifest, Lock | None, Installer]:
-    """The manifest, its lock (with --locked or a ``lock =`` line) and an installer for
-    its mirror (--mirror beats go.mirror, which beats the configured one)."""
+) -> tuple[Manifest, Lock | None, Installer, Knowledge | None]:
+    """The manifest, its lock (with --locked or a ``lock =`` line), an installer for
+    its mirror (--mirror beats go.mirror, which beats the configured one) and, when the
+    manifest has a ``refuse`` policy, what the policy judges by."""
     from gvw.fleet.desired_state import load_manifest
     from gvw.fleet.lockfile import load_lock
     from gvw.install.installer import Installer
@@ -140,7 +142,36 @@ def prepare_manifest(
         reporter=reporter,
         refresh_index=refresh,
     )
-    return manifest, lock, installer
+    known = _knowledge(app, manifest, installer, reporter) if manifest.refuse else None
+    return manifest, lock, installer, known
+
+
+def _knowledge(
+    app: App, manifest: Manifest, installer: Installer, reporter: RecordingReporter
+) -> Knowledge:
+    """What the policy judges by: the vulnerability database (required: a policy is not
+    enforced on guesses) and, for "unsupported", the releases of the download index."""
+    from gvw.base.errors import GvwError
+
+    releases = None
+    failure: GvwError | None = None
+    if "unsupported" in manifest.refuse:
+        try:
+            releases = [r.version for r in installer.index().releases]
+        except GvwError as exc:  # e.g. offline with a lock file: what was known before
+            failure = exc
+    known = app.knowledge(reporter, releases=releases, required="vulnerable" in manifest.refuse)
+    if "unsupported" in manifest.refuse and known.supported is None:
+        raise failure or GvwError("cannot tell which Go releases are supported")
+    if "vulnerable" in manifest.refuse and known.advisories is None:
+        from gvw.base.errors import PolicyError
+
+        raise PolicyError(
+            f"{manifest.path} refuses vulnerable versions, but the vulnerability checks are "
+            'off (GOVULNDB=off or vulndb = "off"); nothing was changed',
+            hint="point GOVULNDB at the database or a copy of it (gvw mirror create --vulndb)",
+        )
+    return known
 
 
 class ApplyRun:
@@ -169,7 +200,7 @@ class ApplyRun:
         self.health: list[HealthCheck] | None = None  # None: none asked for, or not run
         self.put_back: PutBack | None = None
 
-    def _prepare(self) -> tuple[Manifest, Lock | None, Installer]:
+    def _prepare(self) -> tuple[Manifest, Lock | None, Installer, Knowledge | None]:
         return prepare_manifest(
             self.app,
             self.manifest_file,
@@ -182,8 +213,10 @@ class ApplyRun:
     def plan_only(self) -> None:
         from gvw.fleet.plan import make_plan
 
-        manifest, lock, installer = self._prepare()
-        self.plan = make_plan(manifest, store=self.app.store, installer=installer, lock=lock)
+        manifest, lock, installer, known = self._prepare()
+        self.plan = make_plan(
+            manifest, store=self.app.store, installer=installer, lock=lock, knowledge=known
+        )
 
     def carry_out(
         self, *, verify: bool, health_checks: Sequence[tuple[str, ...]], health_timeout: float
@@ -211,12 +244,15 @@ class ApplyRun:
         from gvw.fleet.plan import make_plan
 
         app = self.app
-        manifest, lock, installer = self._prepare()
+        manifest, lock, installer, known = self._prepare()
         with apply_lock(app.store):  # plans again once it holds the lock
-            self.plan = make_plan(manifest, store=app.store, installer=installer, lock=lock)
+            self.plan = make_plan(
+                manifest, store=app.store, installer=installer, lock=lock, knowledge=known
+            )
             try:
                 reports = carry_out(
                     self.plan,
+                    manifest=manifest,
                     store=app.store,
                     installer=installer,
                     env=app.env,
@@ -251,6 +287,7 @@ class ApplyRun:
             env=health_env(app.env, shims=app.paths.shims, version=version),
             cwd=app.require_cwd(),
             log_dir=new_log_dir(app.paths.cache),
+            reporter=self.reporter,
             timeout=timeout,
         )
         if not self.health[-1].ok:
@@ -375,6 +412,9 @@ class RecordingReporter:
     def info(self, message: str) -> None:
         self.inner.info(message)
 
+    def activity(self, label: str) -> Activity:
+        return self.inner.activity(label)
+
     def progress(self, label: str, total: int | None, *, unit: str) -> Progress:
         return self.inner.progress(label, total, unit=unit)
 
@@ -389,6 +429,11 @@ def _describe(actions: list[dict[str, Any]], *, check: bool, manifest: Path) -> 
             line = f"install Go {action['version']} ({action['archive']})"
         elif kind == "global":
             line = f"set the global version to {action['new']} (was {action['old'] or 'unset'})"
+        elif kind == "refuse":  # nothing is done while there is one
+            click.echo(f"refused by the policy: Go {action['version']}: {action['reason']}")
+            continue
+        elif kind == "remove":
+            line = f"remove Go {action['version']} (to the trash): {action['reason']}"
         else:
             line = f"prune Go {action['version']} (to the trash)"
         click.echo(("would " if check else "done: ") + line)

@@ -35,15 +35,16 @@ def facts(
     locked: bool,
 ) -> None:
     """Show the gvw version, host name, platform, store, installed versions with their
-    archive sha256, the global version, whether the shims are first on PATH, pending
-    patch releases (from a cached index; --refresh fetches it) and the doctor's
-    problems.
+    archive sha256, known vulnerabilities and whether Go still supports them, the global
+    version, whether the shims are first on PATH, pending patch releases (from a cached
+    index) and the doctor's problems.
 
     With --manifest FILE, also how this host differs from the manifest ("drift": what
     gvw apply FILE --check would do; resolving a family such as 1.22 may fetch the
     index). gvw drift merges such documents from many hosts into one report.
 
-    Uses no network unless --refresh is given (or --manifest needs the index).
+    Uses no network unless --refresh is given (it fetches the download index and the
+    vulnerability database first) or --manifest needs the index.
     """
     import socket
 
@@ -59,23 +60,27 @@ def facts(
     source = app.mirror(mirror)
     releases: list[Release] | None
     if refresh:
+        reporter = TerminalReporter()
         releases = load_index(
             source,
             cache_dir=app.paths.index_cache,
             max_age_seconds=0,
             timeout=app.config.timeout_seconds,
-            reporter=TerminalReporter(),
+            reporter=reporter,
             refresh=True,
         ).releases
+        knowledge = app.knowledge(reporter, releases=[r.version for r in releases], force=True)
     else:
-        known = cached_index(source, cache_dir=app.paths.index_cache)
-        releases = known.releases if known is not None else None
+        cached = cached_index(source, cache_dir=app.paths.index_cache)
+        releases = cached.releases if cached is not None else None
+        knowledge = app.known()
     found = gather(
         app.store,
         host=socket.gethostname(),
         platform=app.platform,
         findings=doctor.run(machine_of(app)),
         releases=releases,
+        knowledge=knowledge,
     )
     if manifest_file is not None:
         found["drift"] = _drift(app, manifest_file, locked=locked, mirror=mirror)
@@ -86,7 +91,12 @@ def facts(
         return
     click.echo(f"gvw {found['gvw_version']} on {found['platform']}, store {found['root']}")
     for item in found["installed"]:
-        click.echo(f"installed {item['version']}  sha256 {item['sha256'] or '(unverified)'}")
+        line = f"installed {item['version']}  sha256 {item['sha256'] or '(unverified)'}"
+        if item["vulnerabilities"]:
+            line += "  vulnerable: " + ", ".join(v["id"] for v in item["vulnerabilities"])
+        if item["supported"] is False:
+            line += "  unsupported"
+        click.echo(line)
     click.echo(f"global {found['global'] or '(unset)'}")
     click.echo(f"shims first on PATH: {'yes' if found['shims_first_on_path'] else 'no'}")
     pending = found["pending_patches"]
@@ -112,10 +122,10 @@ def _drift(app: App, manifest_file: Path, *, locked: bool, mirror: str | None) -
     from gvw.fleet.plan import make_plan
 
     reporter = RecordingReporter(TerminalReporter(quiet=True), show=False)
-    manifest, lock, installer = prepare_manifest(
+    manifest, lock, installer, known = prepare_manifest(
         app, manifest_file, locked=locked, mirror=mirror, refresh=False, reporter=reporter
     )
-    plan = make_plan(manifest, store=app.store, installer=installer, lock=lock)
+    plan = make_plan(manifest, store=app.store, installer=installer, lock=lock, knowledge=known)
     found = drift(plan, manifest_file)
     found["warnings"].extend(reporter.warnings)  # a cached index used, for one
     return found

@@ -115,7 +115,12 @@ def install(
     from gvw.cli.verify import show, verify_versions
     from gvw.workflows.verify import require_ok
 
-    reports = verify_versions(app, [o.version for o, _ in outcomes], clean_cache=False)
+    reports = verify_versions(
+        app,
+        [o.version for o, _ in outcomes],
+        clean_cache=False,
+        reporter=TerminalReporter(quiet=quiet or as_json),
+    )
     _show(outcomes, as_json=as_json, quiet=quiet, verified=[r.as_json() for r in reports])
     if not as_json:
         show(reports, as_json=False)

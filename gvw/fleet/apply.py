@@ -19,6 +19,7 @@ from contextlib import contextmanager
 
 from gvw.base.errors import VerifyError
 from gvw.base.versions import GoVersion, parse_installed_name
+from gvw.fleet.desired_state import Manifest
 from gvw.fleet.plan import Plan
 from gvw.history.changes import Change
 from gvw.install.installer import Installer
@@ -44,14 +45,18 @@ def apply_lock(store: Store) -> Iterator[None]:
 def carry_out(
     plan: Plan,
     *,
+    manifest: Manifest,
     store: Store,
     installer: Installer,
     env: Mapping[str, str],
     change: Change,
     verify: Verifier | None = None,
 ) -> list[VersionReport]:
-    """Install, verify (when given a verifier), pin, prune; what was done before a
-    failure stays done (and noted). Returns the verification reports."""
+    """Install, verify (when given a verifier), pin, prune, remove; what was done
+    before a failure stays done (and noted). Nothing at all while the policy refuses a
+    version the manifest names. Returns the verification reports."""
+    if plan.refusals:
+        raise plan.refused(manifest)
 
     def snapshot_first(_version: object) -> None:  # under the version's lock, just
         change.snapshot()  # before a new version becomes visible
@@ -70,14 +75,16 @@ def carry_out(
         _require_verified(reports)
     if plan.global_new is not None:
         write_pin(store.paths.global_file, plan.global_new, store=store, env=env, change=change)
-    for version in plan.prunes:
+    leaving: list[tuple[GoVersion, str, str | None]] = [(v, "pruned", None) for v in plan.prunes]
+    leaving += [(v, "removed", why) for v, why in plan.removals]
+    for version, kind, why in leaving:
         change.snapshot()
         with store.install_lock(version):
             if not store.is_installed(version):
                 continue  # removed by hand or by another gvw since the plan
             store.remove(version)
         change.versions_changed()
-        change.note("pruned", version=version.name)
+        change.note(kind, version=version.name, **({"why": why} if why else {}))
     return reports
 
 

@@ -6,6 +6,10 @@ lock's, else the source index's), and only then renamed into place; ``index.json
 written last, atomically. A killed run therefore leaves either the old mirror or the
 new one, never an index naming an archive that is not complete. Archives already there
 with the right checksum are not downloaded again.
+
+With the vulnerability database (``--vulndb``), ``vulndb/`` beside the archives holds
+its toolchain part in the database's own layout (:func:`gvw.knowledge.vulndb.sync`):
+machines without internet read it with ``GOVULNDB=file:///.../vulndb``.
 """
 
 from __future__ import annotations
@@ -24,8 +28,10 @@ from gvw.base.versions import parse_release_name
 from gvw.fleet.lockfile import Lock
 from gvw.install.checksums import hash_file
 from gvw.install.mirror import FILE_INDEX_NAME, Mirror
+from gvw.knowledge.vulndb import SyncResult, VulnDB, sync
 
 PARTIAL_DIR = ".gvw-partial"
+VULNDB_DIR = "vulndb"
 
 
 @dataclass
@@ -54,7 +60,14 @@ def create_mirror(
                 result.kept.append(archive.filename)
             else:
                 _download(
-                    source, archive.filename, archive.sha256, partial, target, timeout, reporter
+                    source,
+                    archive.filename,
+                    archive.sha256,
+                    archive.size,
+                    partial,
+                    target,
+                    timeout,
+                    reporter,
                 )
                 result.downloaded.append(archive.filename)
             atomic_write_text(directory / f"{archive.filename}.sha256", archive.sha256 + "\n")
@@ -76,10 +89,16 @@ def create_mirror(
     return result
 
 
+def copy_vulndb(directory: Path, db: VulnDB, *, timeout: float) -> SyncResult:
+    """Copy (or bring up to date) the database's toolchain part into ``directory``."""
+    return sync(db, directory / VULNDB_DIR, timeout=timeout)
+
+
 def _download(
     source: Mirror,
     filename: str,
     expected: str,
+    size: int,
     partial: Path,
     target: Path,
     timeout: float,
@@ -93,6 +112,13 @@ def _download(
         with open(part, "wb") as out:
 
             def sink(chunk: bytes) -> None:
+                # the lock's size stops a source that never ends (an endless server)
+                if out.tell() + len(chunk) > size:
+                    raise ChecksumError(
+                        f"{location} holds more than the {size:,} bytes the lock promises; "
+                        "it was not added to the mirror",
+                        hint="the source serves another file under this name",
+                    )
                 out.write(chunk)
                 digest.update(chunk)
                 progress.advance(len(chunk))
@@ -103,6 +129,9 @@ def _download(
                         sink(block)
             else:
                 http.stream(location, sink, timeout=timeout)
+    except ChecksumError:
+        part.unlink(missing_ok=True)
+        raise
     except OSError as exc:
         raise StoreError(
             f"cannot copy {location} into {partial}: {exc.strerror}",

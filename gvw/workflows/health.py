@@ -12,11 +12,13 @@ is dropped, since the shim sets it. Output goes to a log under the cache, as for
 from __future__ import annotations
 
 import os
+import shlex
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from gvw.base.reporting import Reporter
 from gvw.selection.resolver import ENV_VAR
 from gvw.workflows.trying import TIMED_OUT, log_tail, run_logged
 
@@ -70,15 +72,18 @@ def run_health_checks(
     env: Mapping[str, str],
     cwd: Path,
     log_dir: Path,
+    reporter: Reporter,
     timeout: float = DEFAULT_TIMEOUT_SECONDS,
 ) -> list[HealthCheck]:
     """Run the commands in order until one fails; every run, the failing one last."""
     checks = []
     for number, command in enumerate(commands, 1):
         log = log_dir / f"health-{number}.log"
-        code, seconds = run_logged(command, env, cwd, log, timeout=timeout)
+        label = f"health check: {shlex.join(command)}"
+        done = run_logged(command, env, cwd, log, reporter, label, timeout=timeout)
+        code = done.exit_code
         checks.append(
-            HealthCheck(command, code, seconds, log, tuple(log_tail(log)) if code else ())
+            HealthCheck(command, code, done.seconds, log, tuple(log_tail(log)) if code else ())
         )
         if code != 0:
             break

@@ -25,7 +25,7 @@ def test_facts_report_versions_checksums_global_path_and_pending_patches(
     assert before["pending_patches"] == {}  # the cached index predates the patch
     found = json.loads(run_ok(gvw, "facts", "--json", "--refresh", env=env).stdout)
     assert set(found) == {
-        "gvw_version", "host", "platform", "root", "installed", "global",
+        "gvw_version", "host", "platform", "root", "installed", "vulndb", "global",
         "shims_first_on_path", "pending_patches", "doctor",
     }  # fmt: skip
     assert found["host"] == socket.gethostname()

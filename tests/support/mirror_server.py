@@ -10,6 +10,8 @@ Routes (``server.url`` is ``http://127.0.0.1:PORT/dl/``):
   file, as servers without Range support do).
 - ``GET /cdn/<filename>``: the same files, the default target of :meth:`redirect`
   (go.dev redirects downloads to another host).
+- ``GET /<prefix>/<path>``: files of the ``trees`` given, sub-directories included
+  (a vulnerability database: ``/vuln/index/db.json``, ``/vuln/ID/GO-2025-4175.json``).
 - ``HEAD`` on all of them.
 
 Faults are injected per path (``"go1.22.10.linux-amd64.tar.gz"`` means
@@ -240,12 +242,16 @@ class MirrorServer:
     def __init__(
         self,
         directory: Path | str,
+        trees: Mapping[str, Path] | None = None,
         *,
         ranges: bool = True,
         ssl_context: ssl.SSLContext | None = None,
         host: str = "127.0.0.1",
     ) -> None:
         self.directory = Path(directory)
+        # more directories served with their sub-directories: URL prefix -> directory
+        # (``{"/vuln/": db}`` serves a vulnerability database beside the mirror)
+        self.trees = {prefix: Path(root) for prefix, root in (trees or {}).items()}
         self.ranges = ranges  # answer Range requests (False: as servers without support)
         self.ssl_context = ssl_context
         self.host = host  # the name URLs use (the server listens on 127.0.0.1)
@@ -461,6 +467,12 @@ class MirrorServer:
     def _route(self, path: str, query: str) -> _Response:
         if path == INDEX_PATH:
             return self._index(query)
+        for prefix, root in self.trees.items():
+            parts = path[len(prefix) :].split("/") if path.startswith(prefix) else []
+            if parts and all(p and p not in (".", "..") and "\\" not in p for p in parts):
+                file = root.joinpath(*parts)
+                if file.is_file():
+                    return _Response(200, _content_type(file.name), file.stat().st_size, file=file)
         for prefix in _PREFIXES:
             if path.startswith(prefix):
                 name = path[len(prefix) :]

@@ -142,6 +142,19 @@ class Tool:
 
 
 @dataclass(frozen=True)
+class ModuleRecord:
+    """A project's ``go list -m all`` under the Go it used before an upgrade: kept with
+    the snapshot as a record (a restore does not write it; nothing to put back)."""
+
+    directory: str  # the project
+    go_version: str  # the Go that listed it
+    modules: tuple[str, ...]  # the lines: "path version [=> replacement]"
+
+
+MAX_MODULES = 100_000
+
+
+@dataclass(frozen=True)
 class State:
     """Everything a restore can put back (or print, for the process environment)."""
 
@@ -166,3 +179,4 @@ class Snapshot:
     state: State
     # what ``gvw rollback`` of this snapshot puts back; None: everything (older snapshots)
     scope: tuple[ScopeKind, ...] | None = None
+    module_list: ModuleRecord | None = None  # recorded by gvw upgrade

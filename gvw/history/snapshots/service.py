@@ -22,7 +22,7 @@ from typing import TYPE_CHECKING, Any, Protocol
 from gvw.base.config import Config
 from gvw.base.errors import SnapshotError
 from gvw.history.snapshots.capture import capture_state, with_files
-from gvw.history.snapshots.model import ScopeKind, Snapshot, State
+from gvw.history.snapshots.model import ModuleRecord, ScopeKind, Snapshot, State
 from gvw.history.snapshots.repository import SnapshotRepository
 from gvw.history.snapshots.retention import prune_snapshots
 from gvw.host.goenv import host_goos
@@ -124,12 +124,16 @@ class Snapshots:
         version_files: Iterable[Path] = (),
         profile_files: Iterable[Path] = (),
         protect: Collection[str] = (),
+        module_list: ModuleRecord | None = None,
     ) -> Snapshot:
         """Record the current state before ``command`` changes it, then prune;
         ``scope`` is the kinds of state it may change (what ``gvw rollback`` puts
-        back), ``version_files`` and ``profile_files`` the files it will change."""
+        back), ``version_files`` and ``profile_files`` the files it will change,
+        ``module_list`` a project's module list kept as a record."""
         state = self.capture(version_files, profile_files)
-        snapshot = self.repo.write(command, state, goos=self.goos, scope=tuple(scope))
+        snapshot = self.repo.write(
+            command, state, goos=self.goos, scope=tuple(scope), module_list=module_list
+        )
         prune_snapshots(self.repo, self.config, protect={snapshot.id, *protect})
         return snapshot
 
