@@ -148,7 +148,7 @@ class PartialFile:
 class Download:
     """One file from ``url`` as a stream: ``read(n)`` hands out its bytes in order,
     hashing them and appending them to the partial file, resuming and retrying as
-    needed, and refusing more than ``limit``.
+    needed, and refusing more than the promised size (or, with none, the cap).
 
     Safe to ``interrupt()`` from another thread: a blocked read or a backoff ends at
     once with a NetworkError.
