@@ -21,7 +21,6 @@ error (and exit code) and says which file it was. An HTTP body has the same limi
 
 from __future__ import annotations
 
-import json
 import os
 import stat
 import sys
@@ -105,6 +104,8 @@ def parse_json(
     (UnicodeDecodeError, JSONDecodeError) and InputRefused for the limits."""
     if max_bytes is not None and len(data) > max_bytes:
         raise TooLarge(f"is larger than {size_text(max_bytes)}")
+    import json  # here: `gvw current` and the shims' helpers never parse JSON
+
     text = data.decode("utf-8-sig") if isinstance(data, bytes) else data
     return _parse(json.loads, text, max_depth)
 

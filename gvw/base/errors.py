@@ -10,7 +10,9 @@ documented in docs/exit-codes.md. Codes 3-6 are shared with the native shims.
 
 from __future__ import annotations
 
+import errno
 from enum import IntEnum
+from pathlib import Path
 
 
 class ExitCode(IntEnum):
@@ -40,6 +42,7 @@ class ExitCode(IntEnum):
     SUMDB = 23  # the checksum database cannot be verified (signature, key, consistency)
     HEALTH_FAILED = 24  # gvw apply --health-check: a check failed after the switch; put back
     POLICY = 25  # gvw apply: the manifest's policy refuses a version it names
+    NEEDS_ADMIN = 26  # changing the machine store or machine PATH without the right to
     HANGUP = 129  # SIGHUP (128 + 1)
     INTERRUPTED = 130  # Ctrl+C (128 + SIGINT)
     TERMINATED = 143  # SIGTERM (128 + 15)
@@ -85,9 +88,19 @@ class NoSuchReleaseError(GvwError):
 class NetworkError(GvwError):
     exit_code = ExitCode.NETWORK
 
-    def __init__(self, message: str, *, hint: str | None = None, status: int | None = None):
+    def __init__(
+        self,
+        message: str,
+        *,
+        hint: str | None = None,
+        status: int | None = None,
+        transient: bool = False,
+        retry_after: float | None = None,
+    ):
         super().__init__(message, hint=hint)
         self.status = status  # the HTTP status, when the server answered with an error
+        self.transient = transient  # a reset, time-out or 5xx: trying again may succeed
+        self.retry_after = retry_after  # seconds the server asked to wait (Retry-After)
 
 
 class ChecksumError(GvwError):
@@ -105,7 +118,40 @@ class BadIndexError(GvwError):
 
 
 class StoreError(GvwError):
+    """The store or a file gvw writes cannot be changed. ``path`` and ``read_only`` are
+    set by :func:`store_error`: a read-only location gets its hint where the command
+    line knows which setting moves it (GVW_ROOT, GVW_CACHE_DIR, GOBIN...)."""
+
     exit_code = ExitCode.STORE
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        hint: str | None = None,
+        path: Path | str | None = None,
+        read_only: bool = False,
+    ) -> None:
+        super().__init__(message, hint=hint)
+        self.path = Path(path) if path is not None else None
+        self.read_only = read_only
+
+
+def store_error(exc: OSError, action: str, path: Path | str) -> StoreError:
+    """Turn an OSError into a StoreError that names the path and the likely fix (on a
+    read-only filesystem the fix depends on what the path is: see ``read_only``)."""
+    code = exc.errno
+    if code == errno.ENOSPC:
+        why, hint = "the disk is full", "free some space and run the command again"
+    elif code in (errno.EACCES, errno.EPERM):
+        why, hint = "permission denied", f"check the permissions of {path}"
+    elif code == errno.EROFS:
+        why, hint = "the filesystem is read-only", None
+    else:
+        why, hint = exc.strerror or str(exc), None
+    return StoreError(
+        f"cannot {action} {path}: {why}", hint=hint, path=path, read_only=code == errno.EROFS
+    )
 
 
 class ConfigError(GvwError):
@@ -147,6 +193,13 @@ class PolicyError(GvwError):
     no longer supported)."""
 
     exit_code = ExitCode.POLICY
+
+
+class NeedsAdminError(GvwError):
+    """A change to what every user of the machine shares (the machine store, the
+    machine PATH) by a user without the right to make it; nothing was changed."""
+
+    exit_code = ExitCode.NEEDS_ADMIN
 
 
 class SumdbError(GvwError):

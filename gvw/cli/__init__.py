@@ -161,7 +161,7 @@ def run(argv: Sequence[str] | None = None) -> int:
         return done.exit_code
     except OSError as error:  # a filesystem failure no domain module expected
         where = f": {error.filename}" if error.filename else ""
-        from gvw.cli.terminal import say
+        from gvw.cli.output import say
 
         say(f"gvw: {error.strerror or error}{where}", err=True)
         return int(ExitCode.ERROR)
@@ -170,8 +170,16 @@ def run(argv: Sequence[str] | None = None) -> int:
 
 def report_error(error: GvwError) -> None:
     # no mirror's user:token, no escape sequence or newline from a path, on the terminal
-    from gvw.cli.terminal import say
+    from gvw.base.errors import StoreError
+    from gvw.cli.output import say
 
     say(f"gvw: {error.message}", err=True)
-    if error.hint:
-        say(f"gvw: {error.hint}", err=True)
+    hint = error.hint
+    if hint is None and isinstance(error, StoreError) and error.read_only and error.path:
+        import os
+
+        from gvw.cli.read_only import read_only_hint
+
+        hint = read_only_hint(error.path, os.environ)
+    if hint:
+        say(f"gvw: {hint}", err=True)

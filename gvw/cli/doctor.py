@@ -9,7 +9,7 @@ import click
 
 from gvw.base.errors import ExitCode
 from gvw.cli.app import App
-from gvw.cli.terminal import say
+from gvw.cli.output import say
 
 if TYPE_CHECKING:
     from gvw.workflows.doctor import Machine
@@ -68,6 +68,7 @@ def doctor(*, as_json: bool) -> int:
 def machine_of(app: App) -> Machine:
     """This machine as the doctor's checks see it (gvw facts reports them too)."""
     from gvw.host.goenv import host_goos
+    from gvw.host.windows_programs import installed_programs
     from gvw.host.windows_registry import user_environment
     from gvw.host.winenv import machine_environment
     from gvw.workflows.doctor import Machine
@@ -81,5 +82,6 @@ def machine_of(app: App) -> Machine:
         shim_platform=str(app.platform),
         user_registry=user_environment() if windows else None,
         machine_registry=machine_environment() if windows else None,
+        programs=installed_programs() if windows else None,
         known=app.known() if app.vulndb is not None else None,  # GOVULNDB=off: no line
     )

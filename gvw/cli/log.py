@@ -8,7 +8,7 @@ from typing import Any
 
 import click
 
-from gvw.cli.app import App
+from gvw.cli.app import App, machine_option
 from gvw.history.audit import entry_time, parse_since
 
 
@@ -16,9 +16,10 @@ from gvw.history.audit import entry_time, parse_since
 @click.option("-n", "count", type=click.IntRange(min=1), help="Show at most N entries.")
 @click.option("--since", metavar="DATE", help="Only entries at or after DATE (UTC ISO date).")
 @click.option("--json", "as_json", is_flag=True, help="Print the entries as JSON.")
-def log(*, count: int | None, since: str | None, as_json: bool) -> None:
+@machine_option
+def log(*, count: int | None, since: str | None, as_json: bool, machine: bool) -> None:
     """Show what gvw changed on this machine (<root>/log/audit.jsonl), newest first."""
-    app = App()
+    app = App(machine=machine)
     try:
         after = parse_since(since) if since is not None else None
     except ValueError as exc:

@@ -9,9 +9,9 @@ import subprocess
 import click
 
 from gvw.base.errors import GvwError
-from gvw.cli.app import App
+from gvw.cli.app import App, machine_option
 from gvw.cli.completion import complete_exec
-from gvw.cli.terminal import say
+from gvw.cli.output import say
 from gvw.selection.resolver import find_selection, resolve
 
 
@@ -45,10 +45,12 @@ def exec_(*, command: tuple[str, ...]) -> int:
 
 
 @click.command()
-def rehash() -> None:
+@machine_option
+def rehash(*, machine: bool) -> None:
     """Rebuild the shims (go, gofmt, go<version>) in the shims directory."""
-    app = App()
-    result = app.rehash()
+    app = App(machine=machine)
+    with app.claim():
+        result = app.rehash()
     for name in result.written:
         say(f"wrote {app.paths.shims / name}")
     for name in result.removed:

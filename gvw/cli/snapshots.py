@@ -12,7 +12,7 @@ import click
 
 from gvw.base.errors import SnapshotError
 from gvw.base.redaction import holds_credentials, redact
-from gvw.cli.app import App
+from gvw.cli.app import App, machine_option
 from gvw.cli.completion import complete_snapshot_ids
 from gvw.cli.terminal import TerminalReporter
 from gvw.history.snapshots.apply import Plan
@@ -25,17 +25,19 @@ from gvw.history.snapshots.service import RestoreOptions, RestoreResult
 
 @click.group(invoke_without_command=True)
 @click.option("--json", "as_json", is_flag=True, help="Print JSON for scripts.")
+@machine_option
 @click.pass_context
-def snapshots(ctx: click.Context, *, as_json: bool) -> None:
+def snapshots(ctx: click.Context, *, as_json: bool, machine: bool) -> None:
     """List snapshots, newest first; see one with `show`, compare with `diff`, set a
     damaged one aside with `discard`.
 
     gvw takes a snapshot before every command that changes something (install,
     uninstall, global, local, setup, restore, rollback).
     """
+    ctx.obj = machine  # the store of the subcommands too
     if ctx.invoked_subcommand is not None:
         return
-    app = App()
+    app = App(machine=machine)
     found, problems = app.snapshots.repo.load_all()
     reporter = TerminalReporter()
     for problem in problems:
@@ -69,7 +71,7 @@ def snapshots(ctx: click.Context, *, as_json: bool) -> None:
 @click.option("--json", "as_json", is_flag=True, help="Print JSON for scripts.")
 def show(*, snapshot_id: str, as_json: bool) -> None:
     """Show everything one snapshot holds (ID may be a unique prefix)."""
-    app = App()
+    app = App(machine=_machine())
     repo = app.snapshots.repo
     snapshot = repo.load(repo.resolve(snapshot_id))
     if as_json:
@@ -86,7 +88,7 @@ def show(*, snapshot_id: str, as_json: bool) -> None:
 @click.option("--json", "as_json", is_flag=True, help="Print JSON for scripts.")
 def diff_(*, first: str, second: str | None, as_json: bool) -> None:
     """Show what changed from snapshot ID to another one, or to now."""
-    app = App()
+    app = App(machine=_machine())
     repo = app.snapshots.repo
     old = repo.load(repo.resolve(first))
     if second is None:
@@ -108,7 +110,7 @@ def diff_(*, first: str, second: str | None, as_json: bool) -> None:
 def discard(*, snapshot_id: str) -> None:
     """Set a damaged snapshot aside (into snapshots/damaged/), so that gvw rollback
     goes past it. Readable snapshots are kept: retention removes those."""
-    app = App()
+    app = App(machine=_machine())
     repo = app.snapshots.repo
     found = repo.resolve(snapshot_id)
     try:
@@ -131,14 +133,17 @@ def discard(*, snapshot_id: str) -> None:
 @click.option("--mirror", metavar="URL", help="Where to download versions the trash lacks.")
 @click.option("--dry-run", is_flag=True, help="Only say what would change.")
 @click.option("-q", "--quiet", is_flag=True, help="No progress bars.")
-def restore(*, snapshot_id: str, mirror: str | None, dry_run: bool, quiet: bool) -> None:
+@machine_option
+def restore(
+    *, snapshot_id: str, mirror: str | None, dry_run: bool, quiet: bool, machine: bool
+) -> None:
     """Go back to snapshot ID: everything it recorded (versions, selection, go env file,
     GOPATH/bin programs, shell profiles, on Windows the user environment), whatever
     command it was taken before.
 
     The current state is snapshotted first, so `gvw rollback` undoes the restore.
     """
-    app = App()
+    app = App(machine=machine)
     reporter = TerminalReporter(quiet=quiet)
     options = _options(app, reporter, mirror=mirror, dry_run=dry_run)
     printer = _Printer(reporter, dry_run=dry_run)
@@ -151,7 +156,8 @@ def restore(*, snapshot_id: str, mirror: str | None, dry_run: bool, quiet: bool)
 @click.option("--mirror", metavar="URL", help="Where to download versions the trash lacks.")
 @click.option("--dry-run", is_flag=True, help="Only say what would change.")
 @click.option("-q", "--quiet", is_flag=True, help="No progress bars.")
-def rollback(*, mirror: str | None, dry_run: bool, quiet: bool) -> None:
+@machine_option
+def rollback(*, mirror: str | None, dry_run: bool, quiet: bool, machine: bool) -> None:
     """Undo the last change: restore the newest snapshot that differs from now, but only
     what its command could change (`gvw snapshots show ID` names it as the scope): a
     rollback of `gvw global` puts back the global version and leaves go env settings and
@@ -159,13 +165,19 @@ def rollback(*, mirror: str | None, dry_run: bool, quiet: bool) -> None:
 
     Rolling back twice redoes: the rollback itself was snapshotted first.
     """
-    app = App()
+    app = App(machine=machine)
     reporter = TerminalReporter(quiet=quiet)
     options = _options(app, reporter, mirror=mirror, dry_run=dry_run)
     printer = _Printer(reporter, dry_run=dry_run)
     with app.changes.change("rollback", scope=[]) as change:
         result = app.snapshots.rollback(options, printer, change)
     _finish(result, "Nothing to roll back", dry_run=dry_run)
+
+
+def _machine() -> bool:
+    """``gvw snapshots --machine ...``: the group's option, for its subcommands (a
+    context inherits its parent's ``obj``)."""
+    return bool(click.get_current_context().obj)
 
 
 def _options(

@@ -15,27 +15,10 @@ import threading
 import time
 from typing import TextIO
 
-import click
-
-from gvw.base.redaction import redact
 from gvw.base.reporting import Activity, Progress
-from gvw.base.sanitize import printable
+from gvw.cli.output import say, shown
 
 _REDRAW_SECONDS = 0.1
-
-
-def shown(text: str) -> str:
-    """A line as gvw shows it: credentials redacted (gvw.base.redaction), anything that
-    is not printable (escape sequences, a newline that would forge a line) replaced by
-    ``?`` (gvw.base.sanitize). Every message, and every result line holding text from
-    outside gvw (a directory name, a file's words, what a mirror or a program said)."""
-    return printable(redact(text))
-
-
-def say(line: str, *, err: bool = False) -> None:
-    """Print one result line through :func:`shown` (JSON output needs no such care:
-    json.dumps escapes every control character)."""
-    click.echo(shown(line), err=err)
 
 
 class TerminalReporter:

@@ -8,7 +8,7 @@ import json
 import click
 
 from gvw.cli.app import App
-from gvw.cli.terminal import say
+from gvw.cli.output import say
 from gvw.host.goenv import host_goos
 from gvw.workflows.tools import (
     Rebuilt,
@@ -76,7 +76,8 @@ def rebuild(
     command = " ".join(
         ["tools rebuild", *names, *(["--with", with_version] if with_version else [])]
     )
-    with app.changes.change(command, scope=["tools"]) as change:
+    # builds take minutes and decide nothing from the selection: no state lock
+    with app.changes.change(command, scope=["tools"], exclusive=False) as change:
         results = (
             rebuild_tools(
                 chosen, target, env=app.env, directory=directory, change=change, dry_run=dry_run

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import click
 
-from gvw.cli.app import App
+from gvw.cli.app import App, machine_option
 from gvw.cli.completion import complete_installed
 from gvw.cli.terminal import TerminalReporter
 from gvw.workflows.removal import refuse_in_use, uninstall_targets
@@ -16,12 +16,13 @@ from gvw.workflows.removal import uninstall as remove_versions
     "versions", nargs=-1, required=True, metavar="VERSION...", shell_complete=complete_installed
 )
 @click.option("--force", is_flag=True, help="Also remove the global or selected version.")
-def uninstall(*, versions: tuple[str, ...], force: bool) -> None:
+@machine_option
+def uninstall(*, versions: tuple[str, ...], force: bool, machine: bool) -> None:
     """Remove installed Go versions (exact names, as gvw list shows them).
 
     They go to the trash first: gvw rollback brings them back without a download.
     """
-    app = App()
+    app = App(machine=machine)
     command = " ".join(["uninstall", *(v.strip() for v in versions)])
     with app.changes.change(command, scope=["installed"]) as change:
         targets = uninstall_targets(versions, app.store)

@@ -16,7 +16,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Protocol
 
-from gvw.base.fsutil import store_error, unlink_quietly
+from gvw.base.fsutil import create_held, store_error, unlink_quietly
+from gvw.base.leftovers import remove_abandoned
 from gvw.install.tree_manifest import Collector
 
 PART_SUFFIX = ".part"
@@ -34,32 +35,44 @@ class Provenance:
 class Source(Protocol):
     @property
     def download_name(self) -> str:
-        """The file name this source's downloads are named after (``<name>.*.part``):
-        what a killed install of it may have left behind."""
+        """The file name this source's downloads are named after: a killed install of
+        it may have left a private copy (``<name>.*.part``, removed) and a resumable
+        partial download (``<name>.part``, resumed; :mod:`gvw.install.download`)."""
 
     def fill(self, staging: Path, digests: Collector) -> Provenance:
         """Write the verified tree into the empty directory ``staging``, feeding each
         file's bytes through ``digests``; raise when anything fails verification."""
 
 
-def leftover_downloads(downloads: Path, name: str) -> list[Path]:
-    """The partial downloads of ``name`` that earlier runs left in ``downloads``."""
-    if not downloads.is_dir():
-        return []
-    return list(downloads.glob(f"{name}.*{PART_SUFFIX}"))
+def remove_abandoned_downloads(downloads: Path, name: str) -> list[Path]:
+    """Remove the private copies of ``name`` that killed runs left in ``downloads``
+    (``<name>.<pid>.<random>.part``): only those nobody holds (:mod:`gvw.base.leftovers`),
+    since the cache may be shared by other stores whose installs are using theirs right
+    now. Never the resumable ``<name>.part``, which the next download of it continues
+    (:mod:`gvw.install.download`)."""
+    resumable = name + PART_SUFFIX
+    return remove_abandoned(
+        downloads,
+        files=lambda entry: (
+            entry != resumable and entry.startswith(f"{name}.") and entry.endswith(PART_SUFFIX)
+        ),
+    )
 
 
 @contextmanager
 def temporary_download(downloads: Path, name: str) -> Iterator[Path]:
-    """The path of a new private ``.part`` file for ``name`` in ``downloads``; the
-    file is removed when the block ends, however it ends (what stays is the tree
-    extracted from it). Write it inside ``fsutil.partial_file``."""
+    """The path of a new private ``.part`` file for ``name`` in ``downloads``, held
+    for the block (no other process's clean-up removes it) and removed when the block
+    ends, however it ends (what stays is the tree extracted from it). Write it inside
+    ``fsutil.partial_file``."""
+    part = downloads / f"{name}.{os.getpid()}.{uuid.uuid4().hex[:8]}{PART_SUFFIX}"
     try:
         downloads.mkdir(parents=True, exist_ok=True)
+        hold = create_held(part)
     except OSError as exc:
-        raise store_error(exc, "create", downloads) from exc
-    part = downloads / f"{name}.{os.getpid()}.{uuid.uuid4().hex[:8]}{PART_SUFFIX}"
+        raise store_error(exc, "create", part) from exc
     try:
         yield part
     finally:
+        os.close(hold)  # (Windows deletes no open file)
         unlink_quietly(part)

@@ -23,7 +23,12 @@ from gvw.base.errors import (
     StoreError,
     UsageError,
 )
-from gvw.base.fsutil import atomic_write_bytes, atomic_write_text, store_error
+from gvw.base.fsutil import (
+    atomic_write_bytes,
+    atomic_write_text,
+    remove_abandoned_temporaries,
+    store_error,
+)
 from gvw.history.changes import Change
 from gvw.selection.resolver import (
     EXPECTED_HINT,
@@ -64,6 +69,7 @@ def write_pin(
     """Pin ``text`` (a spec that must select an installed version) in ``path``."""
     spec, selects = check_choice(text, store, env)
     new_text = spec + "\n"
+    remove_abandoned_temporaries(path)  # what a killed write of it left, written or not
     previous = _first_word(path)
     if _holds(path, new_text):
         return PinWrite(path, spec, selects, previous, changed=False)

@@ -7,7 +7,7 @@ is tried only when this one said 404 or 410; after ``|``, on any error. ``direct
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TypeVar
 
@@ -15,7 +15,6 @@ from gvw.base import http
 from gvw.base.bounded import (
     InputRefused,
     TooLarge,
-    open_regular_file,
     read_regular_file,
     size_text,
 )
@@ -109,25 +108,6 @@ def read(url: str, *, timeout: float, max_bytes: int = 1 << 20) -> bytes:
         raise NetworkError(f"{url} sent more than {size_text(max_bytes)}; refusing it") from None
     except InputRefused as refused:
         raise NetworkError(f"{path} {refused.reason}") from None
-
-
-def stream(url: str, sink: Callable[[bytes], None], *, timeout: float) -> None:
-    if not url.lower().startswith("file:"):
-        http.stream(url, sink, timeout=timeout)
-        return
-    path = file_url_path(url)
-    try:
-        with open_regular_file(path) as handle:
-            for block in _blocks(handle.read):
-                sink(block)
-    except FileNotFoundError:
-        raise NetworkError(f"{path} does not exist", status=404) from None
-    except InputRefused as refused:
-        raise NetworkError(f"{path} {refused.reason}") from None
-
-
-def _blocks(reader: Callable[[int], bytes]) -> Iterator[bytes]:
-    return iter(lambda: reader(1 << 20), b"")
 
 
 def toolchain_url(proxy: str, name: str) -> str:
