@@ -5,7 +5,8 @@ an exit code. Every error carries what failed, where the bad value came from, an
 (when there is one) the command that fixes it.
 
 The exit codes are part of the interface (scripts and the shims rely on them) and are
-documented in docs/exit-codes.md. Codes 3-6 are shared with the native shims.
+documented in docs/exit-codes.md (the table there and :data:`EXIT_CODE_MEANINGS` must
+agree). Codes 3-6 are shared with the native shims.
 """
 
 from __future__ import annotations
@@ -41,6 +42,44 @@ class ExitCode(IntEnum):
     HANGUP = 129  # SIGHUP (128 + 1)
     INTERRUPTED = 130  # Ctrl+C (128 + SIGINT)
     TERMINATED = 143  # SIGTERM (128 + 15)
+
+
+# What each code means: `gvw help exit-codes` prints this table, and docs/exit-codes.md
+# holds the same rows (tests/base/test_exit_codes.py keeps the two in step).
+EXIT_CODE_MEANINGS: dict[ExitCode, str] = {
+    ExitCode.OK: "success (also: a version that was already installed)",
+    ExitCode.ERROR: "unexpected failure",
+    ExitCode.USAGE: "bad command line (an unknown command or option, a missing argument)",
+    ExitCode.INVALID_VERSION: "a version string that is not one",
+    ExitCode.NOT_INSTALLED: "the selected or named version is not installed",
+    ExitCode.NO_VERSION: "nothing selected and no other go on PATH",
+    ExitCode.SHIM_LOOP: "a shim ended up running itself",
+    ExitCode.NO_SUCH_RELEASE: "the index has no release matching the request",
+    ExitCode.NETWORK: "mirror unreachable, HTTP error, time-out, truncated download",
+    ExitCode.CHECKSUM: "archive does not match its published sha256 "
+    "(or a module zip its `h1:` hash)",
+    ExitCode.BAD_ARCHIVE: "corrupt archive or an entry that escapes the target",
+    ExitCode.BAD_INDEX: "index JSON that cannot be understood",
+    ExitCode.STORE: "the store cannot be changed (permissions, disk full)",
+    ExitCode.CONFIG: "invalid configuration",
+    ExitCode.IN_USE: "refusing to remove a selected version",
+    ExitCode.SNAPSHOT: "a snapshot that cannot be read or applied",
+    ExitCode.PROBLEMS_FOUND: "`gvw doctor` found problems",
+    ExitCode.VERIFY_FAILED: "`gvw verify` (also `install --verify`, `upgrade`): a tree is "
+    "damaged, has no manifest, or does not work",
+    ExitCode.REGRESSION: "`gvw try`: a command that passes with the current Go fails with "
+    "the candidate",
+    ExitCode.UPGRADE_AVAILABLE: "`gvw upgrade --check`: a newer release is available",
+    ExitCode.CHECKS_FAILED: "`gvw upgrade`: a check failed under the target; the pin is unchanged",
+    ExitCode.DRIFT: "`gvw apply --check`: the machine differs from the manifest",
+    ExitCode.TOOLS_NOT_REBUILT: "`gvw tools rebuild`: some programs were not rebuilt "
+    "(left alone or failed)",
+    ExitCode.SUMDB: "the checksum database cannot be verified (signature, unknown key, "
+    "record not in the log, inconsistent tree)",
+    ExitCode.HANGUP: "SIGHUP (terminal closed); cleaned up first",
+    ExitCode.INTERRUPTED: "Ctrl+C (Ctrl+Break on Windows)",
+    ExitCode.TERMINATED: "SIGTERM (CI cancellation, service manager); cleaned up first",
+}
 
 
 class GvwError(Exception):

@@ -13,6 +13,7 @@ import contextlib
 import importlib
 import signal
 import sys
+import textwrap
 import threading
 from collections.abc import Iterator, Sequence
 from types import FrameType
@@ -51,10 +52,59 @@ COMMANDS = {
     "verify": "gvw.cli.verify:verify",
     "try": "gvw.cli.try_:try_",
     "upgrade": "gvw.cli.upgrade:upgrade",
+    "help": "gvw.cli.helptext:help_",
 }
 
 
-class LazyGroup(click.Group):
+class _ExamplesLast:
+    """A command's help ends with its examples: the ``Examples:`` paragraph of its
+    docstring (after a ``\\b`` line) is shown after the options, as click's epilog."""
+
+    help: str | None
+    epilog: str | None
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        head, examples = _split_examples(self.help or "")
+        if examples:
+            self.help, self.epilog = head, examples
+
+
+def _split_examples(text: str) -> tuple[str, str]:
+    """(the help without its examples, the examples paragraph with its ``\\b`` line)."""
+    lines = text.split("\n")
+    for number, line in enumerate(lines[:-1]):
+        if line.strip() == "\b" and lines[number + 1].strip() == "Examples:":
+            examples = textwrap.dedent("\n".join(lines[number + 1 :])).strip()
+            return "\n".join(lines[:number]).rstrip(), "\b\n" + examples
+    return text, ""
+
+
+class Command(_ExamplesLast, click.Command):
+    """A gvw command (every one uses this class: see gvw.cli.helptext)."""
+
+
+class Group(_ExamplesLast, click.Group):
+    """A group whose unknown command names get a "did you mean" (gvw.cli.helptext)."""
+
+    command_class = Command
+
+    def resolve_command(
+        self, ctx: click.Context, args: list[str]
+    ) -> tuple[str | None, click.Command | None, list[str]]:
+        name = args[0]
+        if (
+            self.get_command(ctx, name) is None
+            and not ctx.resilient_parsing  # completion asks for what exists
+            and not name.startswith("-")  # an option: click parses it again
+        ):
+            from gvw.cli.helptext import UnknownCommand
+
+            raise UnknownCommand(name, choices=self.list_commands(ctx), ctx=ctx, after=args[1:])
+        return super().resolve_command(ctx, args)
+
+
+class LazyGroup(Group):
     def list_commands(self, ctx: click.Context) -> list[str]:
         return sorted(COMMANDS)
 
@@ -66,14 +116,22 @@ class LazyGroup(click.Group):
         command: click.Command = getattr(importlib.import_module(module_name), attribute)
         return command
 
+    def format_commands(self, ctx: click.Context, formatter: click.HelpFormatter) -> None:
+        from gvw.cli.helptext import format_groups
+
+        format_groups(self, ctx, formatter)
+
+    def format_epilog(self, ctx: click.Context, formatter: click.HelpFormatter) -> None:
+        from gvw.cli.helptext import FOOTER
+
+        formatter.write_paragraph()
+        formatter.write_text(FOOTER)
+
 
 @click.group(cls=LazyGroup, context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(__version__, prog_name="gvw")
 def cli() -> None:
-    """gvw: install Go toolchains side by side and pick one per directory.
-
-    Exit codes are listed in docs/exit-codes.md.
-    """
+    """gvw installs Go toolchains side by side and picks one per directory."""
 
 
 def main(argv: Sequence[str] | None = None) -> None:
@@ -153,8 +211,13 @@ def run(argv: Sequence[str] | None = None) -> int:
     except KeyboardInterrupt:
         click.echo("gvw: interrupted", err=True)
         return int(ExitCode.INTERRUPTED)
+    except click.UsageError as error:
+        report_usage_error(error)
+        return int(ExitCode.USAGE)
     except click.ClickException as error:
-        error.show()
+        from gvw.cli import terminal
+
+        terminal.error(error.format_message())
         return error.exit_code
     except click.exceptions.Exit as done:
         return done.exit_code
@@ -166,8 +229,17 @@ def run(argv: Sequence[str] | None = None) -> int:
 
 
 def report_error(error: GvwError) -> None:
-    from gvw.base.redaction import redact  # a mirror's user:token never reaches the terminal
+    from gvw.cli import terminal  # redacts: a mirror's user:token never reaches the terminal
 
-    click.echo(f"gvw: {redact(error.message)}", err=True)
-    if error.hint:
-        click.echo(f"gvw: {redact(error.hint)}", err=True)
+    terminal.error(error.message, error.hint)
+
+
+def report_usage_error(error: click.UsageError) -> None:
+    """``gvw: <what is wrong>`` and a command that helps; ``gvw`` alone shows the help."""
+    if type(error).__name__ == "NoArgsIsHelpError":  # click >= 8.2: the help is the message
+        click.echo(error.format_message(), err=True)
+        return
+    from gvw.cli import terminal
+    from gvw.cli.helptext import usage_error_lines
+
+    terminal.error(*usage_error_lines(error))

@@ -13,11 +13,12 @@ from gvw.base.errors import ExitCode
 from gvw.base.redaction import redact
 from gvw.base.reporting import Progress
 from gvw.base.versions import parse_installed_name
+from gvw.cli import Command
 from gvw.cli.app import App
 from gvw.cli.terminal import TerminalReporter
 
 
-@click.command()
+@click.command(cls=Command)
 @click.argument("manifest_file", metavar="FILE", type=click.Path(path_type=Path))
 @click.option("--check", is_flag=True, help="Change nothing; exit 21 when the machine drifted.")
 @click.option("--diff", "show_diff", is_flag=True, help="Show the state before and after.")
@@ -37,11 +38,17 @@ def apply(
     refresh: bool,
     quiet: bool,
 ) -> int:
-    """Install, pin and prune Go versions as the manifest FILE says.
+    """Install, pin and prune Go versions as a manifest says.
 
     A machine already in line changes nothing. Every change is snapshotted and
     logged: gvw rollback undoes the whole apply. Exit codes: 0 in line (or brought in
     line), 21 with --check when something would change.
+
+    \b
+    Examples:
+      gvw apply fleet.toml --check
+      gvw apply fleet.toml
+      gvw apply fleet.toml --locked --json
     """
     from gvw.fleet.apply import apply_lock, carry_out
     from gvw.fleet.desired_state import load_manifest

@@ -8,20 +8,27 @@ from typing import TYPE_CHECKING
 import click
 
 from gvw.base.errors import ExitCode
+from gvw.cli import Command
 from gvw.cli.app import App
 
 if TYPE_CHECKING:
     from gvw.workflows.doctor import Machine
 
 
-@click.command()
+@click.command(cls=Command)
 @click.option("--json", "as_json", is_flag=True, help="Print the findings as JSON.")
 def doctor(*, as_json: bool) -> int:
-    """Check PATH, GOROOT, GOTOOLCHAIN, go.mod lines, the selected version, the shims
-    and unfinished installs; on Windows also the machine and user PATH and the registry.
+    """Find what makes the shims lose on this machine, and the fix.
 
-    One line per check; each problem is followed by its fix. Exit code 0 when all is
-    well, 16 when a problem was found.
+    Checks PATH, GOROOT, GOTOOLCHAIN, go.mod lines, the selected version, the shims
+    and unfinished installs; on Windows also the machine and user PATH and the
+    registry. One line per check; each problem is followed by its fix. Exit code 0 when
+    all is well, 16 when a problem was found.
+
+    \b
+    Examples:
+      gvw doctor
+      gvw doctor --json
     """
     from gvw.workflows import doctor as checks
 

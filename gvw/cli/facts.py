@@ -7,22 +7,29 @@ from typing import TYPE_CHECKING
 
 import click
 
+from gvw.cli import Command
 from gvw.cli.app import App
 
 if TYPE_CHECKING:
     from gvw.install.release_index import Release
 
 
-@click.command()
+@click.command(cls=Command)
 @click.option("--json", "as_json", is_flag=True, help="Print the facts as JSON.")
 @click.option("--refresh", is_flag=True, help="Fetch the download index (else: cached only).")
 @click.option("--mirror", metavar="URL", help="The mirror whose index tells pending patches.")
 def facts(*, as_json: bool, refresh: bool, mirror: str | None) -> None:
-    """Show the gvw version, platform, store, installed versions with their archive
-    sha256, the global version, whether the shims are first on PATH, pending patch
-    releases (from a cached index; --refresh fetches it) and the doctor's problems.
+    """Describe this machine for an inventory.
 
-    Uses no network unless --refresh is given.
+    The gvw version, platform, store, installed versions with their archive sha256,
+    the global version, whether the shims are first on PATH, pending patch releases
+    (from a cached index; --refresh fetches it) and the doctor's problems. Uses no
+    network unless --refresh is given.
+
+    \b
+    Examples:
+      gvw facts
+      gvw facts --json --refresh
     """
     from gvw.cli.doctor import machine_of
     from gvw.cli.terminal import TerminalReporter

@@ -9,6 +9,7 @@ import click
 
 from gvw.base.errors import NotInstalledError, RegressionError
 from gvw.base.versions import GoVersion, newest_matching, parse_spec
+from gvw.cli import Command
 from gvw.cli.app import App
 from gvw.cli.runs import CACHE_NOTE, show_runs
 from gvw.cli.terminal import TerminalReporter
@@ -18,7 +19,7 @@ if TYPE_CHECKING:
     from gvw.workflows.trying import Toolchain
 
 
-@click.command("try", context_settings={"ignore_unknown_options": True})
+@click.command("try", cls=Command, context_settings={"ignore_unknown_options": True})
 @click.argument("version")
 @click.argument("command", nargs=-1, type=click.UNPROCESSED, metavar="[-- COMMAND [ARG]...]")
 @click.option("--repeat", type=click.IntRange(1, 100), default=1, help="Runs of each command.")
@@ -36,13 +37,20 @@ def try_(
     quiet: bool,
     as_json: bool,
 ) -> None:
-    """Run COMMAND (default in a Go module: go build ./... and go test ./...) with the
-    current Go and with VERSION, and compare exit codes and wall times.
+    """Build and test this project with another Go, side by side.
 
-    Changes nothing: no snapshot, no pin, nothing in the store (only --install
-    installs, as gvw install does). Each run has GVW_GO_VERSION and GOTOOLCHAIN=local
-    set; logs go to the cache directory. Exit 18 when a command that passes with the
-    current version fails with VERSION.
+    Runs COMMAND (default in a Go module: go build ./... and go test ./...) with the
+    current Go and with VERSION, and compares exit codes and wall times. Changes
+    nothing: no snapshot, no pin, nothing in the store (only --install installs, as gvw
+    install does). Each run has GVW_GO_VERSION and GOTOOLCHAIN=local set; logs go to
+    the cache directory. Exit 18 when a command that passes with the current version
+    fails with VERSION.
+
+    \b
+    Examples:
+      gvw try 1.23.4
+      gvw try 1.23 --install
+      gvw try 1.23.4 --repeat 3 -- go test ./...
     """
     from gvw.workflows.trying import (
         Toolchain,
