@@ -173,13 +173,13 @@ def rebuild_tools(
     *,
     env: Mapping[str, str],
     directory: Path,
-    change: Change,
+    change: Change | None,
     dry_run: bool = False,
 ) -> list[Rebuilt]:
-    """Rebuild ``tools`` with ``target``; the guard's ``change`` (scope ``tools``) is
-    snapshotted before the first program is replaced. A program that cannot be
-    rebuilt, or whose rebuild fails, is left as it is. Also used by ``gvw upgrade
-    --rebuild-tools``."""
+    """Rebuild ``tools`` with ``target``; the guard's ``change`` (scope ``tools``; None
+    for a dry run, which changes nothing) is snapshotted before the first program is
+    replaced. A program that cannot be rebuilt, or whose rebuild fails, is left as it
+    is. Also used by ``gvw upgrade --rebuild-tools``."""
     results = []
     for tool in tools:
         reason = tool.not_rebuildable
@@ -190,6 +190,7 @@ def rebuild_tools(
         elif dry_run:
             results.append(Rebuilt(tool, "would-rebuild", _command(tool)))
         else:
+            assert change is not None, "a rebuild runs in the change guard"
             results.append(_rebuild_one(tool, target, env=env, directory=directory, change=change))
     return results
 
