@@ -9,12 +9,13 @@ from pathlib import Path
 import click
 
 from gvw.base.errors import GvwError
+from gvw.cli import Command
 from gvw.cli.app import App
 from gvw.host.goenv import host_goos
 from gvw.host.shells import SETUP_SHELLS
 
 
-@click.command()
+@click.command(cls=Command)
 @click.option(
     "--shell",
     "shells",
@@ -26,12 +27,20 @@ from gvw.host.shells import SETUP_SHELLS
 @click.option("--undo", is_flag=True, help="Remove what gvw setup added.")
 @click.option("--json", "as_json", is_flag=True, help="Print what changed as JSON.")
 def setup(*, shells: tuple[str, ...], undo: bool, as_json: bool) -> None:
-    """Make gvw permanent for this user: add the `gvw init` line to the shell profile
-    (marked, so --undo finds it) and, on Windows, put the shims first in the user PATH
-    (HKCU\\Environment, REG_EXPAND_SZ, other entries untouched). Safe to run again.
+    """Set gvw up for good in your shell profile.
 
-    The line runs this gvw by its absolute path, so it works when gvw is not on PATH
-    (a venv, pip install --user)."""
+    Adds the `gvw init` line to the shell profile (marked, so --undo finds it) and, on
+    Windows, puts the shims first in the user PATH (HKCU\\Environment, REG_EXPAND_SZ,
+    other entries untouched). Creates the shims too, so that `go` answers at once. Safe
+    to run again. The line runs this gvw by its absolute path, so it works when gvw is
+    not on PATH (a venv, pip install --user).
+
+    \b
+    Examples:
+      gvw setup
+      gvw setup --shell zsh
+      gvw setup --undo
+    """
     from gvw.host.shells import gvw_command
     from gvw.host.shells.setup import plan
     from gvw.host.windows_registry import user_environment
@@ -57,6 +66,8 @@ def setup(*, shells: tuple[str, ...], undo: bool, as_json: bool) -> None:
         for step in changed:
             step.apply()
             change.note("setup", target=step.target, path=str(step.path) if step.path else None)
+    if not undo:  # the shims exist from now on: `go` answers (if only with the fix)
+        app.rehash()
     if as_json:
         report = [{"target": s.target, "changed": s.changed, "message": s.message} for s in steps]
         click.echo(json.dumps({"undo": undo, "steps": report}, indent=2))

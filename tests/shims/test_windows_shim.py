@@ -21,7 +21,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.selection_cases import CASES, Case, lay_out
+from tests.selection_cases import CASES, Case, lay_out, native_params
 from tests.support.wine import (
     MINGW_GCC,
     SYSTEM_PATH,
@@ -208,14 +208,14 @@ def check_case(case: Case, run: CaseRun) -> None:
 
 @pytest.mark.wine
 @pytest.mark.timeout(600)
-@pytest.mark.parametrize("case", CASES, ids=[c.name for c in CASES])
+@pytest.mark.parametrize("case", native_params())
 def test_selection_case(table: TableRuns, case: Case) -> None:
     check_case(case, table.get("plain", case))
 
 
 @pytest.mark.wine
 @pytest.mark.timeout(600)
-@pytest.mark.parametrize("case", CASES, ids=[c.name for c in CASES])
+@pytest.mark.parametrize("case", native_params())
 def test_selection_case_under_a_path_with_spaces_and_non_ascii(
     table: TableRuns, case: Case
 ) -> None:

@@ -145,6 +145,13 @@ def installed_gvw(
     yield env
 
 
+def install_unselected(gvw: GvwEnv, *args: str) -> Result:
+    """``gvw install ARGS`` in a shell where ``gvw shell`` has selected a version, so the
+    first install does not become the global version: for tests of a store with
+    versions installed and nothing selected."""
+    return run_ok(gvw, "install", *args, env={"GVW_GO_VERSION": "1.0"})
+
+
 def go_bin(env: GvwEnv, version: str, tool: str = "go") -> Path:
     return env.root / "versions" / version / "bin" / tool
 
@@ -156,4 +163,11 @@ def write_files(base: Path, files: Mapping[str, bytes]) -> None:
         path.write_bytes(data)
 
 
-__all__: Sequence[str] = ["GvwEnv", "Result", "go_bin", "run_ok", "write_files"]
+__all__: Sequence[str] = [
+    "GvwEnv",
+    "Result",
+    "go_bin",
+    "install_unselected",
+    "run_ok",
+    "write_files",
+]
