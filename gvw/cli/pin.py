@@ -149,10 +149,11 @@ def _pin(
     if local and not unset and not as_json:
         covers = broad_pin(path, app.env)
         if covers is not None:
-            where = "your home" if covers == "home" else f"{path.parent}"
+            home = covers == "home"
+            shown, where = (f"~/{path.name}", "your home") if home else (path, path.parent)
             terminal.warning(
-                f"{terminal.tilde(str(path), app.env)} covers every directory in {where} "
-                "without its own; gvw global sets a default"
+                f"{shown} covers every directory in {where} without its own; "
+                "gvw global sets a default"
             )
 
 

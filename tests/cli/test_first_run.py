@@ -15,9 +15,9 @@ from filelock import FileLock
 
 from gvw.base.errors import ExitCode
 from gvw.host.shells.posix import quote
+from tests.cli.conftest import SH_SHIM_PLATFORM
 from tests.support.gvw_env import REPO, GvwEnv, install_unselected, run_ok
 from tests.support.launcher import make_launcher
-from tests.support.mirror_fixtures import write_synthetic_mirror
 
 NO_VERSION = [
     "gvw: no Go version selected and no other go on PATH",
@@ -25,17 +25,6 @@ NO_VERSION = [
 ]
 # the native shims' second line waits for shims/gvw_core.h (tests/selection_cases.py,
 # PENDING_IN_C); the sh shim and the Python resolver say it already
-SH_SHIM_PLATFORM = "linux-386"  # no native shim is shipped for it: the /bin/sh shim
-
-
-@pytest.fixture
-def user(gvw: GvwEnv, tmp_path: Path) -> GvwEnv:
-    """A new user: an empty store, no go anywhere on PATH, a mirror with two releases."""
-    mirror = tmp_path / "mirror"
-    write_synthetic_mirror(mirror, ["1.21.13", "1.22.10"], ["linux-amd64", SH_SHIM_PLATFORM])
-    gvw.extra_env.update(GVW_MIRROR=mirror.as_uri(), PATH="/usr/bin:/bin")
-    (tmp_path / "home").mkdir()
-    return gvw
 
 
 def bash(
@@ -72,6 +61,7 @@ def test_before_any_install_go_is_gvws_shim_saying_what_to_do(user: GvwEnv, plat
 
 
 def test_setup_creates_the_shims_too(user: GvwEnv) -> None:
+    Path(user.env()["HOME"]).mkdir()
     run_ok(user, "setup", "--shell", "bash")
     assert sorted(p.name for p in (user.root / "shims").iterdir()) == ["go", "gofmt"]
 

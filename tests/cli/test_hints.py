@@ -16,7 +16,6 @@ from pathlib import Path
 import pytest
 
 from tests.support.gvw_env import GvwEnv, Result, install_unselected, run_ok
-from tests.support.mirror_fixtures import write_synthetic_mirror
 
 HINT = re.compile(r"^gvw: (?:.*?(?:: |e\.g\. ))?(gvw .*)$")
 
@@ -131,14 +130,6 @@ CASES = [
     Case("a mistyped command", ("instal", "1.22.10"), 2, "gvw install 1.22.10"),
     Case("a mistyped option", ("install", "--mirrorr", "x"), 2, "gvw install --help"),
 ]
-
-
-@pytest.fixture
-def user(gvw: GvwEnv, tmp_path: Path) -> GvwEnv:
-    mirror = tmp_path / "mirror"
-    write_synthetic_mirror(mirror, ["1.21.13", "1.22.10"], ["linux-amd64"])
-    gvw.extra_env.update(GVW_MIRROR=mirror.as_uri(), PATH="/usr/bin:/bin")
-    return gvw
 
 
 def hint_of(result: Result) -> str:

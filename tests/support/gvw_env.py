@@ -139,9 +139,9 @@ def installed_gvw(
     tmp_path_factory: pytest.TempPathFactory, real_mirror: object
 ) -> Iterator[GvwEnv]:
     """A store with the real Go 1.21.13 and 1.22.10 installed through the real CLI from
-    the local mirror (shared by the tests that only use them)."""
+    the local mirror, and nothing selected (shared by the tests that only use them)."""
     env = GvwEnv(tmp_path_factory.mktemp("installed"))
-    run_ok(env, "install", "--mirror", real_mirror.url, "1.21", "go1.22.10")  # type: ignore[attr-defined]
+    install_unselected(env, "--mirror", real_mirror.url, "1.21", "go1.22.10")  # type: ignore[attr-defined]
     yield env
 
 

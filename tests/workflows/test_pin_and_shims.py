@@ -8,6 +8,7 @@ import pytest
 
 from gvw.base.platforms import host_platform
 from gvw.store.shims import shim_for
+from gvw.workflows.pins import broad_pin
 from tests.support.gvw_env import GvwEnv, install_unselected, run_ok
 from tests.support.mirror_fixtures import write_synthetic_mirror
 
@@ -226,3 +227,42 @@ def test_a_global_version_file_that_is_a_directory_is_named_as_the_problem(
         f"gvw: cannot read version file {store.root / 'version'}",
         "gvw: it is not a readable regular file: fix or remove it",
     ]
+
+
+# --- pins and removals that reach further than they look -----------------------------------
+
+
+def test_local_in_the_home_directory_warns_what_it_covers(store: GvwEnv, tmp_path: Path) -> None:
+    home = Path(store.env()["HOME"])
+    (home / "src").mkdir(parents=True)
+    result = run_ok(store, "local", "1.22.10", cwd=home)
+    assert result.stderr_lines == [
+        "gvw: warning: ~/.go-version covers every directory in your home without its own; "
+        "gvw global sets a default"
+    ]
+    assert run_ok(store, "local", "1.22.10", cwd=home / "src").stderr == ""  # a project
+    linked = tmp_path / "home-link"
+    linked.symlink_to(home)  # HOME spelled through a link is the same directory
+    again = run_ok(store, "local", "1.21.13", cwd=home, env={"HOME": str(linked)})
+    assert again.stderr_lines[0].startswith("gvw: warning: ~/.go-version covers every")
+
+
+def test_a_pin_at_a_filesystem_root_covers_every_directory_on_it() -> None:
+    # (not written for real: a /.go-version would select Go for the whole machine)
+    assert broad_pin(Path("/.go-version"), {"HOME": "/home/me"}) == "root"
+    assert broad_pin(Path("/home/me/.go-version"), {"HOME": "/nonexistent"}) is None
+
+
+def test_forced_uninstall_of_the_global_version_says_what_breaks_and_the_undo(
+    store: GvwEnv,
+) -> None:
+    run_ok(store, "global", "1.22.10")
+    result = run_ok(store, "uninstall", "--force", "1.22.10")
+    assert result.stderr_lines == [
+        f"gvw: warning: Go 1.22.10 was the global version ({store.root / 'version'}): "
+        "go now fails where no .go-version applies",
+        "gvw: moved to the trash; undo with: gvw rollback",
+    ]
+    assert store.run("current").returncode == 4  # as said
+    run_ok(store, "rollback")
+    assert run_ok(store, "current").stdout == f"1.22.10 (set by {store.root / 'version'})\n"
