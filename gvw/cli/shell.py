@@ -182,8 +182,13 @@ def _validated(version: str) -> str:
 
 def _shown(current: str) -> str:
     if not current:
+        from gvw.cli.app import App
+
+        installed = App().store.installed()
         raise NotInstalledError(
             f"no version is set for this shell ({ENV_VAR} is not set)",
-            hint="set one with: gvw shell <version>",
+            hint=f"set one with: gvw shell {installed[0]}"
+            if installed
+            else "install one with: gvw install latest",
         )
     return current

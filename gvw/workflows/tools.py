@@ -282,9 +282,12 @@ def target_toolchain(
     if resolved.system_go is not None:
         version = system_go_version(env, store)
         if version is None:
+            installed = store.installed()
             raise NotInstalledError(
                 f"cannot tell which Go {resolved.system_go} is",
-                hint="select an installed version: gvw tools rebuild --with 1.22",
+                hint=f"name an installed version: gvw tools rebuild --with {installed[0]}"
+                if installed
+                else "install one with: gvw install latest",
             )
         return Toolchain(resolved.system_go, None, f"go{version.name}")
     assert resolved.version is not None and resolved.goroot is not None
