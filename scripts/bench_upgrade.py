@@ -6,8 +6,9 @@ the real mirror of 1.25.4/1.25.5 on 127.0.0.1 (``mirror-patch``, built by
 scripts/build_mirror.py) and one warm GOCACHE. Each round starts from a fresh copy of
 that store, then, interleaved:
 
-- by hand: `gvw install 1.25.5`, `gvw verify 1.25.5`, `go build ./...` and
-  `go test ./...` with each version's go (GOTOOLCHAIN=local), `gvw local 1.25.5`;
+- by hand: `gvw install 1.25.5`, `gvw verify 1.25.5`, `go list -m all`,
+  `go build ./...`, `go vet ./...` and `go test -count=1 ./...` with each version's go
+  (GOTOOLCHAIN=local) — upgrade's default checks —, `gvw local 1.25.5`;
 - `gvw upgrade`, which does all of that (plus its snapshot and audit entry).
 
 Prints both medians, the difference and the ratio.
@@ -30,7 +31,12 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 OLD, NEW = "1.25.4", "1.25.5"
-CHECKS = (("build", "./..."), ("test", "./..."))
+CHECKS = (
+    ("list", "-m", "all"),
+    ("build", "./..."),
+    ("vet", "./..."),
+    ("test", "-count=1", "./..."),
+)
 
 
 def gvw(env: dict[str, str], cwd: Path, *args: str) -> None:
@@ -40,7 +46,7 @@ def gvw(env: dict[str, str], cwd: Path, *args: str) -> None:
 
 def by_hand(env: dict[str, str], project: Path, root: Path) -> None:
     gvw(env, project, "install", "-q", NEW)
-    gvw(env, project, "verify", NEW)
+    gvw(env, project, "verify", "-q", NEW)
     for version in (OLD, NEW):
         go = str(root / "versions" / version / "bin" / "go")
         for args in CHECKS:
@@ -65,6 +71,7 @@ def main() -> None:
         base = Path(temp)
         env = {k: v for k, v in os.environ.items() if not k.startswith(("GO", "GVW_"))}
         env.update(PYTHONPATH=str(REPO), GVW_MIRROR=mirror.url, HOME=str(base / "home"))
+        env.update(GOVULNDB="off")  # the machinery, not the network
         env.update(GVW_CACHE_DIR=str(base / "cache"), GOCACHE=str(base / "gocache"))
         template = base / "template"
         project = base / "project"
@@ -95,7 +102,7 @@ def main() -> None:
                     times[name].append(elapsed)
                 shutil.rmtree(root)
     hand, upgrade = (statistics.median(times[name]) for name in times)
-    print(f"{rounds} rounds, medians (install, verify, build+test under both, pin)")
+    print(f"{rounds} rounds, medians (install, verify, list+build+vet+test under both, pin)")
     print(f"by hand       {hand:.2f} s")
     print(f"gvw upgrade   {upgrade:.2f} s")
     print(f"overhead      {upgrade - hand:+.2f} s, ratio {upgrade / hand:.2f}")

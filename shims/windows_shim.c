@@ -1,16 +1,19 @@
 /*
  * gvw Windows shim: installed as go.exe, gofmt.exe and go<version>.exe.
  *
- * It resolves the selected Go version itself (README "Version selection"; the same
- * table of cases, tests/selection_cases.py, runs against it under Wine) and runs
- * <root>\versions\<v>\bin\<tool>.exe. No cmd.exe and no .bat: batch shims break
- * quoting, print "Terminate batch job (Y/N)?" and cannot be started by CreateProcess
- * callers (nodejs/node#52681, golang/go#69939, pyenv-win#352).
+ * What the shim decides and says is gvw_core.h, shared with the POSIX native shim
+ * (the same table of cases, tests/selection_cases.py, runs against it under Wine);
+ * this file is its table of platform operations: files, the environment and
+ * processes, with kernel32. It runs <root>\versions\<v>\bin\<tool>.exe itself. No
+ * cmd.exe and no .bat: batch shims break quoting, print "Terminate batch job (Y/N)?"
+ * and cannot be started by CreateProcess callers (nodejs/node#52681, golang/go#69939,
+ * pyenv-win#352).
  *
  * Built with mingw-w64 against kernel32 only, without a C runtime
  * (scripts/build_windows_shim.py): no CRT start-up, no code page changes
  * (pyenv-win#270), a few KB. Wide-character (W) APIs everywhere, so that non-ASCII
- * user names and paths longer than MAX_PATH work (nvm-windows#41, #881).
+ * user names and paths longer than MAX_PATH work (nvm-windows#41, #881); the core's
+ * strings are WTF-8, which carries every UTF-16 name, lone surrogates included.
  *
  * Only auto-install, the slow path for a version that is not installed, starts another
  * child first: gvw install, from the command recorded in <root>\gvw-command.
@@ -23,8 +26,12 @@
 #endif
 #include <windows.h>
 
+#define GVW_IS_SEP(c) ((c) == '\\' || (c) == '/')
+#define GVW_SEP '\\'
+#define GVW_EXE ".exe"
+#define GVW_NAMES_IGNORE_CASE 1
+#define GVW_UTF16_NAMES 1
 #include "gvw_core.h"
-
 
 /* ------------------------------------------------------------------ memory */
 
@@ -44,14 +51,15 @@ void *memcpy(void *dst, const void *src, SIZE_T n) {
     return dst;
 }
 
-static void fail_simple(const char *msg);
-
-/* Allocations are never freed: the process is short-lived and exits with the child. */
-static void *xalloc(SIZE_T n) {
+static void *plat_alloc(size_t n) {
     void *p = HeapAlloc(GetProcessHeap(), 0, n ? n : 1);
-    if (!p) fail_simple("gvw: out of memory\n");
+    if (!p) gvw_out_of_memory();
     return p;
 }
+
+static void plat_exit(unsigned long code) { ExitProcess((UINT)code); }
+
+/* ------------------------------------------------------------------ wide strings */
 
 static SIZE_T wlen(const WCHAR *s) {
     SIZE_T n = 0;
@@ -60,7 +68,7 @@ static SIZE_T wlen(const WCHAR *s) {
 }
 
 static WCHAR *wdup_n(const WCHAR *s, SIZE_T n) {
-    WCHAR *r = (WCHAR *)xalloc((n + 1) * sizeof(WCHAR));
+    WCHAR *r = (WCHAR *)plat_alloc((n + 1) * sizeof(WCHAR));
     memcpy(r, s, n * sizeof(WCHAR));
     r[n] = 0;
     return r;
@@ -69,7 +77,7 @@ static WCHAR *wdup_n(const WCHAR *s, SIZE_T n) {
 /* a + b + c, any of them may be NULL */
 static WCHAR *wcat3(const WCHAR *a, const WCHAR *b, const WCHAR *c) {
     SIZE_T la = a ? wlen(a) : 0, lb = b ? wlen(b) : 0, lc = c ? wlen(c) : 0;
-    WCHAR *r = (WCHAR *)xalloc((la + lb + lc + 1) * sizeof(WCHAR));
+    WCHAR *r = (WCHAR *)plat_alloc((la + lb + lc + 1) * sizeof(WCHAR));
     if (la) memcpy(r, a, la * sizeof(WCHAR));
     if (lb) memcpy(r + la, b, lb * sizeof(WCHAR));
     if (lc) memcpy(r + la + lb, c, lc * sizeof(WCHAR));
@@ -84,109 +92,116 @@ static WCHAR *wjoin(const WCHAR *dir, const WCHAR *name) {
     return wcat3(dir, L"\\", name);
 }
 
-static WCHAR *ascii_to_wide(const char *s, SIZE_T n) {
-    WCHAR *r = (WCHAR *)xalloc((n + 1) * sizeof(WCHAR));
-    SIZE_T i;
-    for (i = 0; i < n; i++) r[i] = (WCHAR)(unsigned char)s[i];
-    r[n] = 0;
-    return r;
-}
-
 static WCHAR wlower(WCHAR c) { return (c >= L'A' && c <= L'Z') ? (WCHAR)(c + 32) : c; }
 
-static int wieq_ascii(const WCHAR *a, SIZE_T n, const char *b) {
-    SIZE_T i;
-    if (n != blen(b)) return 0;
-    for (i = 0; i < n; i++)
-        if (wlower(a[i]) != (WCHAR)b[i]) return 0;
-    return 1;
+/* WTF-8 -> UTF-16 (``n`` bytes; *len units). What is not WTF-8 becomes U+FFFD, a
+ * byte at a time. */
+static WCHAR *wide_n(const char *s, SIZE_T n, SIZE_T *len) {
+    WCHAR *w = (WCHAR *)plat_alloc((n + 1) * sizeof(WCHAR)); /* never more units than bytes */
+    SIZE_T i = 0, k = 0, more, j;
+    while (i < n) {
+        unsigned c = (unsigned char)s[i];
+        unsigned long cp;
+        if (c < 0x80) {
+            w[k++] = (WCHAR)c;
+            i++;
+            continue;
+        }
+        /* how many continuation bytes follow; 0: no valid lead byte */
+        more = c < 0xc2 ? 0 : c < 0xe0 ? 1 : c < 0xf0 ? 2 : c < 0xf5 ? 3 : 0;
+        cp = c & (0x3f >> more);
+        for (j = 1; more && j <= more; j++) {
+            if (i + j >= n || ((unsigned char)s[i + j] & 0xc0) != 0x80) break;
+            cp = (cp << 6) | ((unsigned char)s[i + j] & 0x3f);
+        }
+        /* cut short, or an overlong or too large encoding */
+        if (!more || j <= more || (more == 2 && cp < 0x800) ||
+            (more == 3 && (cp < 0x10000 || cp > 0x10ffff))) {
+            w[k++] = 0xfffd;
+            i++;
+            continue;
+        }
+        if (cp >= 0x10000) {
+            cp -= 0x10000;
+            w[k++] = (WCHAR)(0xd800 + (cp >> 10));
+            w[k++] = (WCHAR)(0xdc00 + (cp & 0x3ff));
+        } else {
+            w[k++] = (WCHAR)cp;
+        }
+        i += more + 1;
+    }
+    w[k] = 0;
+    if (len) *len = k;
+    return w;
+}
+
+static WCHAR *wide(const char *s) { return wide_n(s, blen(s), NULL); }
+
+/* UTF-16 -> WTF-8: a surrogate pair is one character, a lone surrogate is kept. */
+static char *narrow(const WCHAR *w) {
+    SIZE_T n = wlen(w), i, k = 0;
+    char *s = (char *)plat_alloc(3 * n + 1);
+    for (i = 0; i < n; i++) {
+        unsigned long c = w[i];
+        if (c >= 0xd800 && c < 0xdc00 && i + 1 < n && w[i + 1] >= 0xdc00 && w[i + 1] < 0xe000)
+            c = 0x10000 + ((c - 0xd800) << 10) + (w[++i] - 0xdc00);
+        if (c < 0x80) {
+            s[k++] = (char)c;
+        } else if (c < 0x800) {
+            s[k++] = (char)(0xc0 | (c >> 6));
+            s[k++] = (char)(0x80 | (c & 0x3f));
+        } else if (c < 0x10000) {
+            s[k++] = (char)(0xe0 | (c >> 12));
+            s[k++] = (char)(0x80 | ((c >> 6) & 0x3f));
+            s[k++] = (char)(0x80 | (c & 0x3f));
+        } else {
+            s[k++] = (char)(0xf0 | (c >> 18));
+            s[k++] = (char)(0x80 | ((c >> 12) & 0x3f));
+            s[k++] = (char)(0x80 | ((c >> 6) & 0x3f));
+            s[k++] = (char)(0x80 | (c & 0x3f));
+        }
+    }
+    s[k] = 0;
+    return s;
 }
 
 /* ------------------------------------------------------------------ output */
 
-typedef struct {
-    char *p;
-    SIZE_T n, cap;
-} Buf;
-
-static void buf_bytes(Buf *b, const char *s, SIZE_T n) {
-    if (b->n + n + 1 > b->cap) {
-        SIZE_T cap = (b->n + n + 1) * 2;
-        char *p = (char *)xalloc(cap);
-        if (b->n) memcpy(p, b->p, b->n);
-        b->p = p;
-        b->cap = cap;
-    }
-    memcpy(b->p + b->n, s, n);
-    b->n += n;
-}
-
-static void buf_str(Buf *b, const char *s) { buf_bytes(b, s, blen(s)); }
-
-static void buf_uint(Buf *b, DWORD v) {
-    char tmp[12];
-    int i = 11;
-    tmp[i] = 0;
-    do {
-        tmp[--i] = (char)('0' + v % 10);
-        v /= 10;
-    } while (v);
-    buf_str(b, tmp + i);
-}
-
-/* Paths may hold any Unicode character: they are written as UTF-8. */
-static void buf_wide(Buf *b, const WCHAR *w) {
-    int n = WideCharToMultiByte(CP_UTF8, 0, w, (int)wlen(w), NULL, 0, NULL, NULL);
-    char *tmp;
-    if (n <= 0) return;
-    tmp = (char *)xalloc((SIZE_T)n);
-    WideCharToMultiByte(CP_UTF8, 0, w, (int)wlen(w), tmp, n, NULL, NULL);
-    buf_bytes(b, tmp, (SIZE_T)n);
-}
-
-static void buf_word(Buf *b, const char *w, SIZE_T n) {
-    char shown[WORD_SHOWN_MAX];
-    buf_bytes(b, shown, shown_word(w, n, shown));
-}
-
-/* Writes to stderr and exits. A console gets UTF-16 through WriteConsoleW, so the
- * text is right whatever the console code page (which the shim never changes,
- * pyenv-win#270); a pipe or file gets UTF-8 bytes. */
-static void die(UINT code, Buf *b) {
+/* A console gets UTF-16 through WriteConsoleW, so the text is right whatever the
+ * console code page (which the shim never changes, pyenv-win#270); a pipe or file gets
+ * UTF-8 bytes. A lone surrogate of a path becomes U+FFFD on the way. */
+static void plat_write_error(const char *text, size_t n) {
     HANDLE h = GetStdHandle(STD_ERROR_HANDLE);
     DWORD mode, done;
-    if (h && h != INVALID_HANDLE_VALUE && b->n) {
-        if (GetConsoleMode(h, &mode)) {
-            int n = MultiByteToWideChar(CP_UTF8, 0, b->p, (int)b->n, NULL, 0);
-            WCHAR *w = (WCHAR *)xalloc(((SIZE_T)n + 1) * sizeof(WCHAR));
-            MultiByteToWideChar(CP_UTF8, 0, b->p, (int)b->n, w, n);
-            WriteConsoleW(h, w, (DWORD)n, &done, NULL);
-        } else {
-            SIZE_T off = 0;
-            while (off < b->n && WriteFile(h, b->p + off, (DWORD)(b->n - off), &done, NULL) &&
-                   done)
-                off += done;
-        }
+    SIZE_T units, off = 0;
+    WCHAR *w;
+    char *utf8;
+    int bytes;
+    if (!h || h == INVALID_HANDLE_VALUE || !n) return;
+    w = wide_n(text, n, &units);
+    bytes = WideCharToMultiByte(CP_UTF8, 0, w, (int)units, NULL, 0, NULL, NULL);
+    if (bytes <= 0) return;
+    utf8 = (char *)plat_alloc((SIZE_T)bytes);
+    WideCharToMultiByte(CP_UTF8, 0, w, (int)units, utf8, bytes, NULL, NULL);
+    if (GetConsoleMode(h, &mode)) {
+        int wn = MultiByteToWideChar(CP_UTF8, 0, utf8, bytes, NULL, 0);
+        WCHAR *shown = (WCHAR *)plat_alloc(((SIZE_T)wn + 1) * sizeof(WCHAR));
+        MultiByteToWideChar(CP_UTF8, 0, utf8, bytes, shown, wn);
+        WriteConsoleW(h, shown, (DWORD)wn, &done, NULL);
+        return;
     }
-    ExitProcess(code);
+    while (off < (SIZE_T)bytes &&
+           WriteFile(h, utf8 + off, (DWORD)((SIZE_T)bytes - off), &done, NULL) && done)
+        off += done;
 }
 
-static void fail_simple(const char *msg) {
-    /* no allocation here: used when allocation fails */
-    static Buf b;
-    b.p = (char *)msg;
-    b.n = blen(msg);
-    b.cap = b.n;
-    die(EXIT_ERROR, &b);
-}
-
-/* ------------------------------------------------------------------ Windows */
+/* ------------------------------------------------------------------ environment */
 
 /* Returns NULL when the variable is not set. */
 static WCHAR *get_env(const WCHAR *name) {
     DWORD cap = 256, n;
     for (;;) {
-        WCHAR *buf = (WCHAR *)xalloc(cap * sizeof(WCHAR));
+        WCHAR *buf = (WCHAR *)plat_alloc(cap * sizeof(WCHAR));
         SetLastError(0);
         n = GetEnvironmentVariableW(name, buf, cap);
         if (n == 0) {
@@ -199,18 +214,16 @@ static WCHAR *get_env(const WCHAR *name) {
     }
 }
 
-/* GetModuleFileNameW truncates silently when the buffer is too small: grow it until
- * the result fits (paths can exceed MAX_PATH). */
-static WCHAR *module_path(void) {
-    DWORD cap = MAX_PATH, n;
-    for (;;) {
-        WCHAR *buf = (WCHAR *)xalloc(cap * sizeof(WCHAR));
-        n = GetModuleFileNameW(NULL, buf, cap);
-        if (n == 0) fail_simple("gvw: cannot find the shim's own path\n");
-        if (n < cap - 1) return buf;
-        cap *= 2;
-    }
+static const char *plat_get_env(const char *name) {
+    WCHAR *value = get_env(wide(name));
+    return value ? narrow(value) : NULL;
 }
+
+static int plat_set_env(const char *name, const char *value) {
+    return SetEnvironmentVariableW(wide(name), wide(value)) != 0;
+}
+
+/* ------------------------------------------------------------------ paths */
 
 /* "\\?\C:\x" -> "C:\x", "\\?\UNC\srv\share" -> "\\srv\share": the plain spelling is
  * used for messages, GOROOT and the child's argv[0]; long_path() adds the prefix
@@ -239,11 +252,6 @@ static const WCHAR *long_path(const WCHAR *p) {
 
 static DWORD attributes(const WCHAR *path) { return GetFileAttributesW(long_path(path)); }
 
-static int is_dir(const WCHAR *path) {
-    DWORD a = attributes(path);
-    return a != INVALID_FILE_ATTRIBUTES && (a & FILE_ATTRIBUTE_DIRECTORY);
-}
-
 static int is_file(const WCHAR *path) {
     DWORD a = attributes(path);
     return a != INVALID_FILE_ATTRIBUTES && !(a & FILE_ATTRIBUTE_DIRECTORY);
@@ -256,7 +264,7 @@ static WCHAR *full_path(const WCHAR *p) {
     WCHAR *buf;
     SIZE_T len;
     for (;;) {
-        buf = (WCHAR *)xalloc(cap * sizeof(WCHAR));
+        buf = (WCHAR *)plat_alloc(cap * sizeof(WCHAR));
         n = GetFullPathNameW(p, cap, buf, NULL);
         if (n == 0) return wdup_n(p, wlen(p));
         if (n < cap) break;
@@ -279,7 +287,7 @@ static WCHAR *long_name(WCHAR *p) {
         if (p[i] == L'~') tilde = 1;
     if (!tilde) return p;
     for (;;) {
-        WCHAR *buf = (WCHAR *)xalloc(cap * sizeof(WCHAR));
+        WCHAR *buf = (WCHAR *)plat_alloc(cap * sizeof(WCHAR));
         n = GetLongPathNameW(long_path(p), buf, cap);
         if (n == 0) return p;
         if (n < cap) return full_path(unprefix(buf));
@@ -287,34 +295,57 @@ static WCHAR *long_name(WCHAR *p) {
     }
 }
 
+/* GetModuleFileNameW truncates silently when the buffer is too small: grow it until
+ * the result fits (paths can exceed MAX_PATH). */
+static char *plat_own_path(void) {
+    DWORD cap = MAX_PATH, n;
+    for (;;) {
+        WCHAR *buf = (WCHAR *)plat_alloc(cap * sizeof(WCHAR));
+        n = GetModuleFileNameW(NULL, buf, cap);
+        if (n == 0) return NULL;
+        if (n < cap - 1) return narrow(long_name(unprefix(buf)));
+        cap *= 2;
+    }
+}
+
+/* "~" and "~\..." mean the user profile, as in gvw (Path.expanduser). */
+static char *plat_root_from_env(const char *value) {
+    WCHAR *root = wide(value);
+    if (root[0] == L'~' && (!root[1] || root[1] == L'\\' || root[1] == L'/')) {
+        WCHAR *home = get_env(L"USERPROFILE");
+        if (home && home[0]) root = wcat3(home, root + 1, NULL);
+    }
+    return narrow(full_path(root));
+}
+
 /* Length of the part of an absolute path that the walk up never removes: "C:\" or
- * the share root "\\server\share\" (README: walk up to the drive or UNC share root). */
-static SIZE_T root_length(const WCHAR *p) {
-    SIZE_T i, n = wlen(p);
+ * the share root "\\server\share\" (docs/selection.md: walk up to the drive or UNC share root). */
+static size_t root_length(const char *p) {
+    size_t i, n = blen(p);
     int parts;
-    if (n >= 2 && p[0] == L'\\' && p[1] == L'\\') {
+    if (n >= 2 && p[0] == '\\' && p[1] == '\\') {
         /* \\server\share\ : skip two components */
         i = 2;
         for (parts = 0; parts < 2; parts++) {
-            while (i < n && p[i] != L'\\') i++;
+            while (i < n && p[i] != '\\') i++;
             if (i < n) i++;
         }
         return i;
     }
-    if (n >= 2 && p[1] == L':') return (n >= 3 && p[2] == L'\\') ? 3 : 2;
+    if (n >= 2 && p[1] == ':') return (n >= 3 && p[2] == '\\') ? 3 : 2;
     return 0;
 }
 
-/* The current directory as the physical path (README: "symlinks resolved"), via
+/* The current directory as the physical path (docs/selection.md: "symlinks resolved"), via
  * GetFinalPathNameByHandleW on the directory; the logical path when that fails. */
-static WCHAR *current_dir(void) {
+static int plat_current_dir(char **dir, size_t *root_len) {
     DWORD cap = MAX_PATH, n;
     WCHAR *cwd;
     HANDLE h;
     for (;;) {
-        cwd = (WCHAR *)xalloc(cap * sizeof(WCHAR));
+        cwd = (WCHAR *)plat_alloc(cap * sizeof(WCHAR));
         n = GetCurrentDirectoryW(cap, cwd);
-        if (n == 0) fail_simple("gvw: cannot read the current directory\n");
+        if (n == 0) return -1;
         if (n < cap) break;
         cap = n + 1;
     }
@@ -326,7 +357,7 @@ static WCHAR *current_dir(void) {
     if (h != INVALID_HANDLE_VALUE) {
         cap = MAX_PATH;
         for (;;) {
-            WCHAR *buf = (WCHAR *)xalloc(cap * sizeof(WCHAR));
+            WCHAR *buf = (WCHAR *)plat_alloc(cap * sizeof(WCHAR));
             n = GetFinalPathNameByHandleW(h, buf, cap, FILE_NAME_NORMALIZED | VOLUME_NAME_DOS);
             if (n == 0) break;
             if (n < cap) {
@@ -337,70 +368,15 @@ static WCHAR *current_dir(void) {
         }
         CloseHandle(h);
     }
-    return cwd;
+    *dir = narrow(cwd);
+    *root_len = root_length(*dir);
+    return 1;
 }
 
-/* ------------------------------------------------------------------ versions */
+/* ------------------------------------------------------------------ files */
 
-/* The newest installed stable release matching the family (S_FAMILY) or any
- * (S_LATEST); returns its directory name or NULL. */
-static WCHAR *newest_installed(const WCHAR *versions_dir, const Spec *sp) {
-    WIN32_FIND_DATAW fd;
-    HANDLE h = FindFirstFileW(long_path(wjoin(versions_dir, L"*")), &fd);
-    WCHAR *best = NULL;
-    Version best_v = {0, 0, 0, 0};
-    if (h == INVALID_HANDLE_VALUE) return NULL;
-    do {
-        char name[64];
-        SIZE_T i, n = wlen(fd.cFileName);
-        Version v;
-        int ascii = n < sizeof(name);
-        if (!(fd.dwFileAttributes & FILE_ATTRIBUTE_DIRECTORY) || !ascii) continue;
-        for (i = 0; i < n; i++) {
-            if (fd.cFileName[i] > 0x7e) ascii = 0;
-            name[i] = (char)fd.cFileName[i];
-        }
-        if (!ascii || !counts_for(sp, name, n, &v)) continue;
-        if (!best || version_cmp(&v, &best_v) > 0) {
-            best = wdup_n(fd.cFileName, n);
-            best_v = v;
-        }
-    } while (FindNextFileW(h, &fd));
-    FindClose(h);
-    return best;
-}
-
-/* ------------------------------------------------------------------ selection */
-
-typedef struct {
-    const WCHAR *root;
-    const WCHAR *shims_dir;
-    WCHAR *tool; /* go, gofmt, or go<version> as named */
-    int launcher;
-    int auto_tried; /* auto-install ran once: a version still missing is an error */
-} Shim;
-
-typedef struct {
-    char *word;
-    SIZE_T word_len;
-    const WCHAR *origin_path; /* the version file, or NULL */
-    const char *origin_text;  /* or a fixed origin */
-    const WCHAR *origin_name; /* launcher name after origin_text */
-} Selection;
-
-static void buf_origin(Buf *b, const Selection *sel) {
-    buf_str(b, " (set by ");
-    if (sel->origin_path) buf_wide(b, sel->origin_path);
-    if (sel->origin_text) buf_str(b, sel->origin_text);
-    if (sel->origin_name) buf_wide(b, sel->origin_name);
-    buf_str(b, ")\n");
-}
-
-enum { NAME_ABSENT, NAME_DIR, NAME_OTHER };
-
-/* What a version file's name holds: nothing, a directory, or something else to read
- * (which may turn out to be a broken pin: README "broken pins"). */
-static int name_holds(const WCHAR *path) {
+static int plat_name_holds(const char *name) {
+    WCHAR *path = wide(name);
     DWORD a = attributes(path), err = GetLastError();
     WIN32_FIND_DATAW fd;
     HANDLE h;
@@ -423,107 +399,56 @@ static int name_holds(const WCHAR *path) {
                : NAME_OTHER;
 }
 
-static void die_broken(const WCHAR *path) {
-    Buf b = {0};
-    buf_str(&b, "gvw: cannot read version file ");
-    buf_wide(&b, path);
-    buf_str(&b, "\n");
-    buf_str(&b, HINT_BROKEN);
-    buf_str(&b, "\n");
-    die(EXIT_INVALID_VERSION, &b);
+static int plat_kind(const char *path) {
+    DWORD a = attributes(wide(path));
+    if (a == INVALID_FILE_ATTRIBUTES) return KIND_ABSENT;
+    return (a & FILE_ATTRIBUTE_DIRECTORY) ? KIND_DIR : KIND_FILE;
 }
 
-/* Reads the first word of a version file (README: first 4096 bytes, BOM, CRLF, the
- * first line that is neither blank nor a # comment). A file without one is an error,
- * and so is a name that is no readable regular file: a broken pin should be seen, not
- * skipped. Only a disk file is read (GetFileType): under Wine a Unix FIFO opens as a
- * pipe, and reading it could wait for a writer. */
-static void read_version_file(const WCHAR *path, Selection *sel) {
-    HANDLE h = CreateFileW(long_path(path), GENERIC_READ,
+/* Only a disk file is read (GetFileType): under Wine a Unix FIFO opens as a pipe, and
+ * reading it could wait for a writer. A directory does not open without
+ * FILE_FLAG_BACKUP_SEMANTICS. */
+static long plat_read_head(const char *path, char *buf, size_t cap) {
+    HANDLE h = CreateFileW(long_path(wide(path)), GENERIC_READ,
                            FILE_SHARE_READ | FILE_SHARE_WRITE | FILE_SHARE_DELETE, NULL,
                            OPEN_EXISTING, FILE_ATTRIBUTE_NORMAL, NULL);
-    char *data = (char *)xalloc(VERSION_FILE_MAX);
     DWORD got = 0, n;
-    SIZE_T start, len;
-    Buf b = {0};
-    if (h == INVALID_HANDLE_VALUE || GetFileType(h) != FILE_TYPE_DISK) die_broken(path);
-    while (got < VERSION_FILE_MAX) {
-        if (!ReadFile(h, data + got, VERSION_FILE_MAX - got, &n, NULL)) die_broken(path);
-        if (!n) break;
-        got += n;
+    if (h == INVALID_HANDLE_VALUE) return -1;
+    if (GetFileType(h) != FILE_TYPE_DISK) got = (DWORD)cap + 1;
+    while (got < cap) {
+        if (!ReadFile(h, buf + got, (DWORD)cap - got, &n, NULL)) got = (DWORD)cap + 1;
+        else if (!n) break;
+        else got += n;
     }
     CloseHandle(h);
-    if (first_word(data, got, &start, &len)) {
-        sel->word = data + start;
-        sel->word_len = len;
-        sel->origin_path = path;
-        return;
-    }
-    buf_str(&b, "gvw: no Go version in ");
-    buf_wide(&b, path);
-    buf_str(&b, "\n");
-    buf_str(&b, HINT_EXPECTED);
-    buf_str(&b, "\n");
-    die(EXIT_INVALID_VERSION, &b);
+    return got > cap ? -1 : (long)got;
 }
 
-/* GVW_GO_VERSION, then the nearest .go-version, then <root>\version.
- * Returns 0 when nothing is selected. */
-static int select_version(const Shim *shim, Selection *sel) {
-    WCHAR *env = get_env(L"GVW_GO_VERSION");
-    WCHAR *dir, *file;
-    SIZE_T root_len, len;
-    int holds;
-    if (env) {
-        int n = WideCharToMultiByte(CP_UTF8, 0, env, (int)wlen(env), NULL, 0, NULL, NULL);
-        char *s = (char *)xalloc((SIZE_T)n + 1);
-        SIZE_T a = 0, e;
-        if (n > 0) WideCharToMultiByte(CP_UTF8, 0, env, (int)wlen(env), s, n, NULL, NULL);
-        e = n > 0 ? (SIZE_T)n : 0;
-        while (a < e && is_space(s[a])) a++;
-        while (e > a && is_space(s[e - 1])) e--;
-        /* empty (or only white space) means unset: the whole stripped value is the spec */
-        if (e > a) {
-            sel->word = s + a;
-            sel->word_len = e - a;
-            sel->origin_text = "GVW_GO_VERSION environment variable";
-            return 1;
+/* Only names a version can have are passed on: ASCII and short. */
+static void plat_each_subdir(const char *dir, EntryFound found, void *ctx) {
+    WIN32_FIND_DATAW fd;
+    HANDLE h = FindFirstFileW(long_path(wjoin(wide(dir), L"*")), &fd);
+    if (h == INVALID_HANDLE_VALUE) return;
+    do {
+        char name[64];
+        SIZE_T i, n = wlen(fd.cFileName);
+        int ascii = n < sizeof(name);
+        if (!(fd.dwFileAttributes & FILE_ATTRIBUTE_DIRECTORY) || !ascii) continue;
+        for (i = 0; i < n; i++) {
+            if (fd.cFileName[i] > 0x7e) ascii = 0;
+            name[i] = (char)fd.cFileName[i];
         }
-    }
-
-    dir = current_dir();
-    root_len = root_length(dir);
-    for (;;) {
-        file = wjoin(dir, L".go-version");
-        if (name_holds(file) == NAME_OTHER) { /* a directory named .go-version is ignored */
-            read_version_file(file, sel);
-            return 1;
-        }
-        len = wlen(dir);
-        if (len <= root_len) break;
-        while (len > root_len && dir[len - 1] != L'\\') len--;
-        /* drop the separator too, unless it ends the root ("C:\", "\\srv\share\") */
-        if (len > root_len) len--;
-        if (len < root_len || len == 0) len = root_len;
-        if (len == 0) break;
-        dir[len] = 0;
-    }
-
-    file = wjoin(shim->root, L"version");
-    holds = name_holds(file);
-    if (holds == NAME_DIR) die_broken(file); /* the global file has no directory to skip */
-    if (holds == NAME_OTHER) {
-        read_version_file(file, sel);
-        return 1;
-    }
-    return 0;
+        if (ascii) found(ctx, name, n, 1);
+    } while (FindNextFileW(h, &fd));
+    FindClose(h);
 }
 
 /* The first <tool>.exe on PATH whose directory is not the shims directory (compared
  * as normalised full paths, case-insensitively, ignoring trailing separators). */
-static WCHAR *find_system(const Shim *shim, const WCHAR *exe_name) {
+static char *plat_find_system(const Shim *shim) {
     WCHAR *path = get_env(L"PATH");
-    const WCHAR *shims = long_name(full_path(shim->shims_dir));
+    const WCHAR *shims = long_name(full_path(wide(shim->shims_dir)));
+    const WCHAR *exe = wide(shim->bin);
     SIZE_T i = 0, n;
     if (!path) return NULL;
     n = wlen(path);
@@ -532,7 +457,7 @@ static WCHAR *find_system(const Shim *shim, const WCHAR *exe_name) {
         WCHAR *entry, *dir, *cand;
         while (i < n && path[i] != L';') i++;
         /* quotes in a PATH entry only protect ';' and are not part of the name */
-        entry = (WCHAR *)xalloc((i - start + 1) * sizeof(WCHAR));
+        entry = (WCHAR *)plat_alloc((i - start + 1) * sizeof(WCHAR));
         for (j = start; j < i; j++)
             if (path[j] != L'"') entry[k++] = path[j];
         entry[k] = 0;
@@ -540,45 +465,15 @@ static WCHAR *find_system(const Shim *shim, const WCHAR *exe_name) {
         if (k == 0) continue;
         dir = long_name(full_path(entry));
         if (CompareStringOrdinal(dir, -1, shims, -1, TRUE) == CSTR_EQUAL) continue;
-        cand = wjoin(dir, exe_name);
-        if (is_file(cand)) return cand;
+        cand = wjoin(dir, exe);
+        if (is_file(cand)) return narrow(cand);
     }
     return NULL;
 }
 
-/* ------------------------------------------------------------------ errors */
-
-static void die_invalid(const Selection *sel) {
-    Buf b = {0};
-    buf_str(&b, "gvw: invalid Go version \"");
-    buf_word(&b, sel->word, sel->word_len);
-    buf_str(&b, "\"");
-    buf_origin(&b, sel);
-    buf_str(&b, HINT_EXPECTED);
-    buf_str(&b, "\n");
-    die(EXIT_INVALID_VERSION, &b);
-}
-
-static void buf_missing(Buf *b, const Spec *sp, const Selection *sel) {
-    buf_str(b, "gvw: Go ");
-    buf_bytes(b, sp->spec, sp->spec_len);
-    buf_str(b, " is not installed");
-    buf_origin(b, sel);
-    buf_str(b, "gvw: install it with: gvw install ");
-    buf_bytes(b, sp->spec, sp->spec_len);
-    buf_str(b, "\n");
-}
-
-static void die_missing(const Spec *sp, const Selection *sel) {
-    Buf b = {0};
-    buf_missing(&b, sp, sel);
-    die(EXIT_NOT_INSTALLED, &b);
-}
-
-/* ------------------------------------------------------------------ running */
+/* ------------------------------------------------------------------ processes */
 
 static HANDLE g_child;
-static WCHAR *g_depth; /* GVW_SHIM_DEPTH for the toolchain: one more than the shim got */
 
 /* Ctrl+C and Ctrl+Break reach every process on the console; the child decides what
  * they mean and the shim waits for its exit code (Scoop#1896, volta#543). A handler
@@ -620,8 +515,9 @@ static HANDLE inheritable(DWORD which) {
 }
 
 /* Starts ``app`` with ``cmdline`` (which CreateProcessW may write to) and the shim's
- * stdin and stderr, stdout going to ``out``; waits for it and returns its exit code. */
-static DWORD start_and_wait(const WCHAR *app, WCHAR *cmdline, HANDLE out) {
+ * stdin and stderr, stdout going to ``out``, and waits for it: 1 and its exit code in
+ * *result, or 0 and the error when it cannot be started. */
+static int start_and_wait(const WCHAR *app, WCHAR *cmdline, HANDLE out, unsigned long *result) {
     static int handler_set;
     STARTUPINFOW si;
     PROCESS_INFORMATION pi;
@@ -663,14 +559,8 @@ static DWORD start_and_wait(const WCHAR *app, WCHAR *cmdline, HANDLE out) {
      * issue 175). */
     if (!CreateProcessW(long_path(app), cmdline, NULL, NULL, TRUE, CREATE_SUSPENDED, NULL, NULL,
                         &si, &pi)) {
-        Buf b = {0};
-        DWORD err = GetLastError();
-        buf_str(&b, "gvw: cannot run ");
-        buf_wide(&b, app);
-        buf_str(&b, " (error ");
-        buf_uint(&b, err);
-        buf_str(&b, ")\n");
-        die(EXIT_ERROR, &b);
+        *result = GetLastError();
+        return 0;
     }
     g_child = pi.hProcess;
     /* Assignment fails where jobs cannot nest (before Windows 8, inside a job that
@@ -685,24 +575,18 @@ static DWORD start_and_wait(const WCHAR *app, WCHAR *cmdline, HANDLE out) {
     CloseHandle(pi.hProcess);
     g_child = NULL;
     if (job) CloseHandle(job);
-    return code;
+    *result = code;
+    return 1;
 }
 
-static void run(const WCHAR *target) {
+static unsigned long plat_run(const char *target) {
     /* "target" tail: the caller's arguments exactly as they were written */
-    WCHAR *cmdline = wcat3(wcat3(L"\"", target, L"\""), command_tail(), NULL);
-    SetEnvironmentVariableW(L"GVW_SHIM_DEPTH", g_depth);
-    ExitProcess(start_and_wait(target, cmdline, inheritable(STD_OUTPUT_HANDLE)));
-}
-
-/* ------------------------------------------------------------------ auto-install */
-
-/* GVW_AUTO_INSTALL decides when it is set and not empty (exactly "1" is on), else the
- * marker <root>\auto-install that gvw rehash writes when the config says so. */
-static int auto_install_on(const Shim *shim) {
-    WCHAR *env = get_env(L"GVW_AUTO_INSTALL");
-    if (env && env[0]) return env[0] == L'1' && !env[1];
-    return attributes(wjoin(shim->root, L"auto-install")) != INVALID_FILE_ATTRIBUTES;
+    WCHAR *app = wide(target);
+    WCHAR *cmdline = wcat3(wcat3(L"\"", app, L"\""), command_tail(), NULL);
+    unsigned long result;
+    if (start_and_wait(app, cmdline, inheritable(STD_OUTPUT_HANDLE), &result))
+        ExitProcess((UINT)result);
+    return result;
 }
 
 /* One argument as the Microsoft C runtime parses it back (quote_arg in
@@ -716,7 +600,7 @@ static WCHAR *quote_arg(const WCHAR *a) {
         if (a[i] == L' ' || a[i] == L'\t' || a[i] == L'\n' || a[i] == L'\v' || a[i] == L'"')
             plain = 0;
     if (plain) return (WCHAR *)a;
-    q = (WCHAR *)xalloc((2 * n + 3) * sizeof(WCHAR));
+    q = (WCHAR *)plat_alloc((2 * n + 3) * sizeof(WCHAR));
     q[k++] = L'"';
     for (i = 0; i < n; i++) {
         if (a[i] == L'\\') {
@@ -733,218 +617,23 @@ static WCHAR *quote_arg(const WCHAR *a) {
     return q;
 }
 
-/* The program and command line of <root>\gvw-command's arguments followed by
- * `install <spec>`; 0 when the file is missing, no readable disk file, too long or
- * empty. The first argument is the program's full path (no search). */
-static int install_command(const Shim *shim, const Spec *sp, WCHAR **app, WCHAR **cmdline) {
-    HANDLE h = CreateFileW(long_path(wjoin(shim->root, L"gvw-command")), GENERIC_READ,
-                           FILE_SHARE_READ | FILE_SHARE_WRITE | FILE_SHARE_DELETE, NULL,
-                           OPEN_EXISTING, FILE_ATTRIBUTE_NORMAL, NULL);
-    char *data = (char *)xalloc(GVW_COMMAND_MAX);
-    DWORD got = 0, n;
-    SIZE_T pos = 0, start, len;
-    if (h == INVALID_HANDLE_VALUE) return 0;
-    if (GetFileType(h) != FILE_TYPE_DISK) got = GVW_COMMAND_MAX;
-    while (got < GVW_COMMAND_MAX) {
-        if (!ReadFile(h, data + got, GVW_COMMAND_MAX - got, &n, NULL)) got = GVW_COMMAND_MAX;
-        else if (!n) break;
-        else got += n;
-    }
-    CloseHandle(h);
-    if (got >= GVW_COMMAND_MAX) return 0;
-    *app = NULL;
-    *cmdline = NULL;
-    while (next_command_arg(data, got, &pos, &start, &len)) {
-        int wn = MultiByteToWideChar(CP_UTF8, 0, data + start, (int)len, NULL, 0);
-        WCHAR *arg = (WCHAR *)xalloc(((SIZE_T)wn + 1) * sizeof(WCHAR));
-        MultiByteToWideChar(CP_UTF8, 0, data + start, (int)len, arg, wn);
-        arg[wn > 0 ? wn : 0] = 0;
-        if (!*app) *app = arg;
-        *cmdline = *cmdline ? wcat3(*cmdline, L" ", quote_arg(arg)) : quote_arg(arg);
-    }
-    if (!*app) return 0;
-    *cmdline = wcat3(*cmdline, L" install ", ascii_to_wide(sp->spec, sp->spec_len));
-    return 1;
+/* The first argument is the program's full path (no search). In a kill-on-close job
+ * like the toolchain, and Ctrl+C is its to handle, as for the toolchain. */
+static int plat_run_install(char **args, unsigned long *status) {
+    WCHAR *cmdline = quote_arg(wide(args[0]));
+    char **arg;
+    for (arg = args + 1; *arg; arg++) cmdline = wcat3(cmdline, L" ", quote_arg(wide(*arg)));
+    return start_and_wait(wide(args[0]), cmdline, inheritable(STD_ERROR_HANDLE), status);
 }
 
-/* Runs gvw install for the missing version and returns when it succeeded; otherwise
- * exits with its full exit code. Its stdout goes to the shim's stderr, so that the
- * output of `go` is never mixed with install's; stdin and the environment are the
- * shim's (the depth is set only for the toolchain). In a kill-on-close job like the
- * toolchain, and Ctrl+C is its to handle, as for the toolchain. */
-static void install_missing(const Shim *shim, const Spec *sp, const Selection *sel) {
-    WCHAR *app, *cmdline;
-    DWORD code;
-    if (!install_command(shim, sp, &app, &cmdline)) {
-        Buf b = {0};
-        buf_missing(&b, sp, sel);
-        buf_str(&b, "gvw: auto-install is on but ");
-        buf_wide(&b, wjoin(shim->root, L"gvw-command"));
-        buf_str(&b, " is missing; run: gvw rehash\n");
-        die(EXIT_NOT_INSTALLED, &b);
-    }
-    code = start_and_wait(app, cmdline, inheritable(STD_ERROR_HANDLE));
-    if (code != 0) ExitProcess(code);
-}
-
-/* ------------------------------------------------------------------ main */
-
-/* GVW_SHIM_DEPTH as a number; anything but digits counts as 0 (as in the POSIX shim).
- * Saturates instead of overflowing. */
-static DWORD shim_depth(const WCHAR *v) {
-    DWORD d = 0;
-    SIZE_T i;
-    if (!v || !v[0]) return 0;
-    for (i = 0; v[i]; i++)
-        if (v[i] < L'0' || v[i] > L'9') return 0;
-    for (i = 0; v[i]; i++) {
-        d = d * 10 + (DWORD)(v[i] - L'0');
-        if (d > 1000000) d = 1000000;
-    }
-    return d;
-}
-
-static void resolve_and_run(Shim *shim);
-
-/* The selected version is not installed: with auto-install on, install it and resolve
- * again (once); else the error. */
-static void missing(Shim *shim, const Spec *sp, const Selection *sel) {
-    if (!shim->auto_tried && auto_install_on(shim)) {
-        shim->auto_tried = 1;
-        install_missing(shim, sp, sel);
-        resolve_and_run(shim);
-    }
-    die_missing(sp, sel);
-}
-
-static void resolve_and_run(Shim *shim) {
-    Selection sel = {0};
-    Spec sp;
-    const WCHAR *bin_name = shim->launcher ? L"go.exe" : wcat3(shim->tool, L".exe", NULL);
-    WCHAR *versions_dir = wjoin(shim->root, L"versions");
-    WCHAR *chosen = NULL, *goroot, *target;
-
-    if (shim->launcher) {
-        /* go1.22.10 always runs 1.22.10, whatever is selected: this is what Go's own
-         * GOTOOLCHAIN switch finds on PATH. */
-        SIZE_T n = wlen(shim->tool), i;
-        char *w = (char *)xalloc(n + 1);
-        for (i = 0; i < n; i++) w[i] = shim->tool[i] < 0x80 ? (char)shim->tool[i] : '\x80';
-        w[0] = 'g'; /* GO1.22.10.EXE is the same file on Windows */
-        w[1] = 'o';
-        sel.word = w;
-        sel.word_len = n;
-        sel.origin_text = "launcher ";
-        sel.origin_name = shim->tool;
-        if (!parse_spec(w, n, &sp) || (sp.kind != S_EXACT && sp.kind != S_FAMILY))
-            die_invalid(&sel);
-        chosen = ascii_to_wide(sp.spec, sp.spec_len);
-        if (!is_dir(wjoin(versions_dir, chosen))) missing(shim, &sp, &sel);
-    } else if (!select_version(shim, &sel)) {
-        WCHAR *sys = find_system(shim, bin_name);
-        Buf b = {0};
-        if (sys) run(sys);
-        buf_str(&b, "gvw: no Go version selected and no other go on PATH\n");
-        buf_str(&b, "gvw: select one with: gvw global <version> or gvw local <version>\n");
-        die(EXIT_NO_VERSION, &b);
-    } else {
-        if (!parse_spec(sel.word, sel.word_len, &sp)) die_invalid(&sel);
-        if (sp.kind == S_SYSTEM) {
-            /* the system Go knows its own GOROOT: the environment is left alone */
-            WCHAR *sys = find_system(shim, bin_name);
-            Buf b = {0};
-            if (sys) run(sys);
-            buf_str(&b, "gvw: no system Go found on PATH");
-            buf_origin(&b, &sel);
-            buf_str(&b, "gvw: select a version with: gvw global <version>\n");
-            die(EXIT_NOT_INSTALLED, &b);
-        }
-        if (sp.kind == S_EXACT) {
-            chosen = ascii_to_wide(sp.spec, sp.spec_len);
-            if (!is_dir(wjoin(versions_dir, chosen))) chosen = NULL;
-        } else {
-            chosen = newest_installed(versions_dir, &sp);
-        }
-        if (!chosen) missing(shim, &sp, &sel);
-    }
-
-    goroot = wjoin(versions_dir, chosen);
-    /* An inherited GOROOT of another version gives "compile: version X does not
-     * match go tool version Y" (golang/go#26933). */
-    SetEnvironmentVariableW(L"GOROOT", goroot);
-    target = wjoin(wjoin(goroot, L"bin"), bin_name);
-    run(target);
+/* Windows errors are shown by number, and the shim exits 1. */
+static const char *plat_error_text(unsigned long err, unsigned long *exit_code) {
+    (void)err;
+    *exit_code = EXIT_ERROR;
+    return NULL;
 }
 
 void entry(void) {
-    Shim shim;
-    WCHAR *self = long_name(unprefix(module_path()));
-    SIZE_T n = wlen(self), slash = n, name_len;
-    WCHAR *depth_text = get_env(L"GVW_SHIM_DEPTH");
-    DWORD depth = shim_depth(depth_text);
-    static WCHAR buf[12];
-    WCHAR *root_env;
-    int i;
-
-    /* Loop guard: a shim that finds itself (PATH or a broken store) would otherwise
-     * start itself forever. */
-    if (depth >= MAX_DEPTH) {
-        Buf b = {0};
-        buf_str(&b, "gvw: shim recursion detected (GVW_SHIM_DEPTH=");
-        buf_wide(&b, depth_text);
-        buf_str(&b, "); check PATH and the selected version\n");
-        die(EXIT_SHIM_LOOP, &b);
-    }
-    i = 11;
-    buf[i] = 0;
-    depth++;
-    do {
-        buf[--i] = (WCHAR)(L'0' + depth % 10);
-        depth /= 10;
-    } while (depth);
-    g_depth = buf + i; /* set by run(): gvw install gets the environment unchanged */
-    shim.auto_tried = 0;
-
-    /* The tool is the shim's own file name without ".exe" (any case). */
-    while (slash > 0 && self[slash - 1] != L'\\' && self[slash - 1] != L'/') slash--;
-    name_len = n - slash;
-    if (name_len > 4 && wieq_ascii(self + n - 4, 4, ".exe")) name_len -= 4;
-    shim.tool = wdup_n(self + slash, name_len);
-    shim.shims_dir = wdup_n(self, slash ? slash - 1 : 0);
-
-    if (wieq_ascii(shim.tool, name_len, "go")) {
-        shim.tool = L"go";
-        shim.launcher = 0;
-    } else if (wieq_ascii(shim.tool, name_len, "gofmt")) {
-        shim.tool = L"gofmt";
-        shim.launcher = 0;
-    } else if (name_len > 2 && wlower(shim.tool[0]) == L'g' && wlower(shim.tool[1]) == L'o' &&
-               shim.tool[2] >= L'0' && shim.tool[2] <= L'9') {
-        shim.launcher = 1;
-    } else {
-        Buf b = {0};
-        buf_str(&b, "gvw: unknown shim name \"");
-        buf_wide(&b, shim.tool);
-        buf_str(&b, "\" (expected go, gofmt or go<version>)\n");
-        die(EXIT_ERROR, &b);
-    }
-
-    /* The store is the parent of the shims directory unless GVW_ROOT says otherwise. */
-    root_env = get_env(L"GVW_ROOT");
-    if (root_env && root_env[0]) {
-        /* "~" and "~\..." mean the user profile, as in gvw (Path.expanduser) */
-        if (root_env[0] == L'~' && (!root_env[1] || root_env[1] == L'\\' || root_env[1] == L'/')) {
-            WCHAR *home = get_env(L"USERPROFILE");
-            if (home && home[0]) root_env = wcat3(home, root_env + 1, NULL);
-        }
-        shim.root = full_path(root_env);
-    } else {
-        WCHAR *parent = wdup_n(shim.shims_dir, wlen(shim.shims_dir));
-        SIZE_T k = wlen(parent);
-        while (k > 0 && parent[k - 1] != L'\\' && parent[k - 1] != L'/') k--;
-        if (k > 0) parent[k - 1] = 0;
-        shim.root = full_path(parent);
-    }
-
-    resolve_and_run(&shim);
+    gvw_main();
+    ExitProcess(EXIT_ERROR);
 }

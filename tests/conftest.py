@@ -6,4 +6,6 @@ pytest_plugins = [
     "tests.support.goproxy_fixtures",
     "tests.support.sshd",
     "tests.support.patch_mirror",
+    "tests.support.ansible_hosts",
+    "tests.support.vulndb_fixture",
 ]

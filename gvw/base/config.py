@@ -22,6 +22,7 @@ else:  # pragma: no cover - exercised on Python < 3.11
     import tomli as tomllib
 
 DEFAULT_MIRROR = "https://go.dev/dl/"
+DEFAULT_VULNDB = "https://vuln.go.dev"  # Go's vulnerability database; "off": none
 
 
 @dataclass(frozen=True)
@@ -36,6 +37,7 @@ class Config:
     audit_max_bytes: int = 1 << 20  # the audit log rotates before it grows past this
     audit_keep: int = 5  # rotated audit logs kept
     auto_install: bool = False  # shims install a missing selected version (opt-in)
+    vulndb: str = DEFAULT_VULNDB  # GOVULNDB overrides it, as for Go's own tools
 
 
 # how a message names the type of a TOML value ("must be a number, not a string")
@@ -60,6 +62,7 @@ def _kind_of(value: object) -> str:
 ENV_OVERRIDES = {
     "mirror": "GVW_MIRROR",
     "timeout_seconds": "GVW_TIMEOUT",
+    "vulndb": "GOVULNDB",
 }
 
 

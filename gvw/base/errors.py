@@ -39,6 +39,8 @@ class ExitCode(IntEnum):
     DRIFT = 21  # gvw apply --check: the machine differs from the manifest
     TOOLS_NOT_REBUILT = 22  # gvw tools rebuild: some programs were not rebuilt
     SUMDB = 23  # the checksum database cannot be verified (signature, key, consistency)
+    HEALTH_FAILED = 24  # gvw apply --health-check: a check failed after the switch; put back
+    POLICY = 25  # gvw apply: the manifest's policy refuses a version it names
     HANGUP = 129  # SIGHUP (128 + 1)
     INTERRUPTED = 130  # Ctrl+C (128 + SIGINT)
     TERMINATED = 143  # SIGTERM (128 + 15)
@@ -171,6 +173,19 @@ class ChecksFailedError(GvwError):
 
 class ToolsNotRebuiltError(GvwError):
     exit_code = ExitCode.TOOLS_NOT_REBUILT
+
+
+class HealthCheckError(GvwError):
+    """A health check failed after a change, which was then put back."""
+
+    exit_code = ExitCode.HEALTH_FAILED
+
+
+class PolicyError(GvwError):
+    """A fleet manifest names a version its own policy refuses (known vulnerabilities,
+    no longer supported)."""
+
+    exit_code = ExitCode.POLICY
 
 
 class SumdbError(GvwError):

@@ -42,13 +42,20 @@ def temp_sibling(path: Path) -> Path:
     return path.with_name(f".{path.name}.{os.getpid()}.{uuid.uuid4().hex[:8]}.tmp")
 
 
-def atomic_write_bytes(path: Path, data: bytes, *, mode: int | None = None) -> None:
+def atomic_write_bytes(
+    path: Path,
+    data: bytes,
+    *,
+    mode: int | None = None,
+    before_replace: Callable[[], None] | None = None,
+) -> None:
     """Write ``data`` to ``path`` so that readers see the old or the new file, never
     a mix: write a temporary sibling, flush it to disk, rename it over.
 
     The new file gets ``mode``, else the permissions of the file it replaces (a
     user's 0600 profile stays 0600), set before the rename so no reader sees it
-    without them.
+    without them. ``before_replace`` runs once the new file is complete, just before
+    the rename (to move a running program aside on Windows: the gap is two renames).
     """
     if mode is None:
         try:
@@ -67,6 +74,8 @@ def atomic_write_bytes(path: Path, data: bytes, *, mode: int | None = None) -> N
             os.fsync(handle.fileno())
         if mode is not None:
             os.chmod(tmp, mode)
+        if before_replace is not None:
+            before_replace()
         replace(tmp, path)
     except OSError as exc:
         unlink_quietly(tmp)

@@ -15,6 +15,13 @@ class Progress(Protocol):
     def close(self) -> None: ...
 
 
+class Activity(Protocol):
+    """A command gvw is running on the user's behalf (a check, a build)."""
+
+    # exit_code: how it ended; None when it did not (interrupted)
+    def close(self, exit_code: int | None) -> None: ...
+
+
 class Reporter(Protocol):
     def warn(self, message: str) -> None: ...
 
@@ -25,6 +32,10 @@ class Reporter(Protocol):
     def info(self, message: str) -> None: ...
 
     def progress(self, label: str, total: int | None, *, unit: str) -> Progress: ...
+
+    # "Go 1.25.5: go test ./...": shown while it runs (a spinner and the time taken on
+    # a terminal, one line otherwise)
+    def activity(self, label: str) -> Activity: ...
 
 
 class _NoProgress:
@@ -53,3 +64,12 @@ class SilentReporter:
 
     def progress(self, label: str, total: int | None, *, unit: str) -> Progress:
         return _NoProgress()
+
+    def activity(self, label: str) -> Activity:
+        self.messages.append(label)
+        return _NoActivity()
+
+
+class _NoActivity:
+    def close(self, exit_code: int | None) -> None:
+        pass

@@ -48,6 +48,7 @@ COMMANDS = {
     "apply": "gvw.cli.apply:apply",
     "lock": "gvw.cli.lock:lock",
     "facts": "gvw.cli.facts:facts",
+    "drift": "gvw.cli.drift:drift",
     "mirror": "gvw.cli.mirror:mirror",
     "verify": "gvw.cli.verify:verify",
     "try": "gvw.cli.try_:try_",
@@ -71,12 +72,17 @@ class _ExamplesLast:
 
 
 def _split_examples(text: str) -> tuple[str, str]:
-    """(the help without its examples, the examples paragraph with its ``\\b`` line)."""
+    """(the help without its examples, the examples paragraph: ``\\b``, ``Examples:``
+    and its lines). The paragraph is an ``Examples:`` line after a ``\\b`` line, or
+    followed by one."""
     lines = text.split("\n")
-    for number, line in enumerate(lines[:-1]):
-        if line.strip() == "\b" and lines[number + 1].strip() == "Examples:":
-            examples = textwrap.dedent("\n".join(lines[number + 1 :])).strip()
-            return "\n".join(lines[:number]).rstrip(), "\b\n" + examples
+    for number, line in enumerate(lines):
+        if line.strip() != "Examples:":
+            continue
+        start = number - 1 if number and lines[number - 1].strip() == "\b" else number
+        body = "\n".join(rest for rest in lines[number + 1 :] if rest.strip() != "\b")
+        examples = textwrap.indent(textwrap.dedent(body).strip(), "  ")
+        return "\n".join(lines[:start]).rstrip(), "\b\nExamples:\n" + examples
     return text, ""
 
 

@@ -20,10 +20,14 @@ from gvw.base.platforms import Platform, host_platform
 from gvw.store.version_store import Store
 
 if TYPE_CHECKING:
+    from gvw.base.reporting import Reporter
+    from gvw.base.versions import GoVersion
     from gvw.history.audit import AuditLog
     from gvw.history.changes import Changes
     from gvw.history.snapshots.service import Snapshots
     from gvw.install.mirror import Mirror
+    from gvw.knowledge.release_knowledge import Knowledge
+    from gvw.knowledge.vulndb import VulnDB
     from gvw.store.shims import RehashResult
 
 
@@ -148,3 +152,46 @@ class App:
             else "the default"
         )
         return Mirror.parse(self.config.mirror, origin=origin)
+
+    @cached_property
+    def vulndb(self) -> VulnDB | None:
+        """The vulnerability database: GOVULNDB beats the config file; None when off."""
+        from gvw.knowledge.vulndb import VulnDB
+
+        if self.env.get("GOVULNDB", "").strip():
+            origin = "GOVULNDB"
+        elif self.paths.config_file.is_file() and self.config.vulndb != Config().vulndb:
+            origin = f"vulndb in config file {self.paths.config_file}"
+        else:
+            origin = "the default"
+        return VulnDB.parse(self.config.vulndb, origin=origin)
+
+    def known(self) -> Knowledge:
+        """What is known about releases without the network (list, doctor, facts)."""
+        from gvw.knowledge.release_knowledge import cached_knowledge
+
+        return cached_knowledge(self.vulndb, cache=self.paths.cache)
+
+    def knowledge(
+        self,
+        reporter: Reporter,
+        *,
+        releases: Sequence[GoVersion] | None = None,
+        force: bool = False,
+        required: bool = False,
+    ) -> Knowledge:
+        """What is known about releases, brought up to date (the network, at most once
+        per index cache lifetime; the cached knowledge with a warning when offline)."""
+        from gvw.knowledge.release_knowledge import refresh_knowledge
+
+        return refresh_knowledge(
+            self.vulndb,
+            cache=self.paths.cache,
+            releases=releases,
+            max_age=self.config.index_cache_seconds,
+            timeout=self.config.timeout_seconds,
+            reporter=reporter,
+            lock=self.store.lock,
+            force=force,
+            required=required,
+        )

@@ -22,8 +22,10 @@ def doctor(*, as_json: bool) -> int:
 
     Checks PATH, GOROOT, GOTOOLCHAIN, go.mod lines, the selected version, the shims
     and unfinished installs; on Windows also the machine and user PATH and the
-    registry. One line per check; each problem is followed by its fix. Exit code 0 when
-    all is well, 16 when a problem was found.
+    registry. Also warns when the selected Go has known vulnerabilities or its minor
+    release is no longer supported (as of the last check; no network). One line per
+    check; each problem and warning is followed by its fix. Exit code 0 when all is
+    well (warnings included), 16 when a problem was found.
 
     \b
     Examples:
@@ -33,14 +35,20 @@ def doctor(*, as_json: bool) -> int:
     from gvw.workflows import doctor as checks
 
     findings = checks.run(machine_of(App()))
-    problems = [f for f in findings if not f.ok]
+    problems = [f for f in findings if not f.ok and not f.warning]
     if as_json:
         click.echo(
             json.dumps(
                 {
                     "ok": not problems,
                     "checks": [
-                        {"check": f.check, "ok": f.ok, "message": f.message, "fix": f.fix}
+                        {
+                            "check": f.check,
+                            "ok": f.ok,
+                            "warning": f.warning,
+                            "message": f.message,
+                            "fix": f.fix,
+                        }
                         for f in findings
                     ],
                 },
@@ -49,10 +57,17 @@ def doctor(*, as_json: bool) -> int:
         )
     else:
         for finding in findings:
-            click.echo(f"{'ok' if finding.ok else 'problem':<8} {finding.message}")
+            label = "ok" if finding.ok else "warning" if finding.warning else "problem"
+            click.echo(f"{label:<8} {finding.message}")
             if not finding.ok and finding.fix:
                 click.echo(f"{'':<8} fix: {finding.fix}")
-        click.echo(f"{len(problems)} problem(s) found" if problems else "No problems found.")
+        warnings = sum(1 for f in findings if not f.ok and f.warning)
+        if problems:
+            click.echo(f"{len(problems)} problem(s) found")
+        else:
+            click.echo(
+                f"No problems found; {warnings} warning(s)." if warnings else "No problems found."
+            )
     return int(ExitCode.PROBLEMS_FOUND if problems else ExitCode.OK)
 
 
@@ -72,4 +87,5 @@ def machine_of(app: App) -> Machine:
         shim_platform=str(app.platform),
         user_registry=user_environment() if windows else None,
         machine_registry=machine_environment() if windows else None,
+        known=app.known() if app.vulndb is not None else None,  # GOVULNDB=off: no line
     )

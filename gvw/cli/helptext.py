@@ -27,7 +27,7 @@ GROUPS: dict[str, tuple[str, ...]] = {
     "Selection": ("current", "which", "global", "local", "shell", "exec"),
     "Projects and upgrades": ("try", "upgrade", "tools"),
     "History": ("log", "snapshots", "rollback", "restore"),
-    "Fleets": ("apply", "lock", "facts", "mirror"),
+    "Fleets": ("apply", "lock", "facts", "drift", "mirror"),
     "Shell and setup": ("setup", "init", "doctor", "rehash", "help"),
 }
 

@@ -136,7 +136,12 @@ def install(
     from gvw.cli.verify import show, verify_versions
     from gvw.workflows.verify import require_ok
 
-    reports = verify_versions(app, [o.version for o, _ in outcomes], clean_cache=False)
+    reports = verify_versions(
+        app,
+        [o.version for o, _ in outcomes],
+        clean_cache=False,
+        reporter=TerminalReporter(quiet=quiet or as_json),
+    )
     _show(
         outcomes,
         as_json=as_json,

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import contextlib
 import json
+from typing import TYPE_CHECKING
 
 import click
 
@@ -14,13 +15,18 @@ from gvw.cli.app import App
 from gvw.cli.terminal import TerminalReporter
 from gvw.selection.resolver import find_selection, resolve
 
+if TYPE_CHECKING:
+    from gvw.knowledge.release_knowledge import Knowledge
+
 
 @click.command("list", cls=Command)
 @click.option("--json", "as_json", is_flag=True, help="Print JSON for scripts.")
 def list_installed(*, as_json: bool) -> None:
     """Show the installed Go versions, newest first.
 
-    A * marks the version selected in this directory.
+    A * marks the version selected in this directory. Versions with known
+    vulnerabilities and minor releases Go no longer supports are marked (as of the last
+    check: gvw upgrade --check, gvw try, gvw facts --refresh; no network).
 
     \b
     Examples:
@@ -33,6 +39,7 @@ def list_installed(*, as_json: bool) -> None:
     # a broken selection is `gvw current`'s business, not the listing's
     with contextlib.suppress(GvwError):
         selected = resolve(find_selection(app.cwd, app.env, app.paths), app.store, app.env).version
+    known = app.known()
     if as_json:
         click.echo(
             json.dumps(
@@ -41,6 +48,7 @@ def list_installed(*, as_json: bool) -> None:
                         "version": v.name,
                         "path": str(app.paths.version_dir(v.name)),
                         "selected": v == selected,
+                        **known.version_facts(v),
                     }
                     for v in installed
                 ],
@@ -53,8 +61,33 @@ def list_installed(*, as_json: bool) -> None:
             "no Go version is installed yet; install one with: gvw install latest "
             "(see what exists with: gvw list-remote)"
         )
+    marks = {v: version_marks(known, v) for v in installed}
+    width = max((len(v.name) for v in installed), default=0)
     for version in installed:
-        click.echo(f"{'*' if version == selected else ' '} {version}")
+        line = f"{'*' if version == selected else ' '} {version.name:<{width}}  {marks[version]}"
+        click.echo(line.rstrip())
+    if any(marks.values()) and known.checked:
+        TerminalReporter().info(
+            f"marks as of the Go vulnerability database checked {known.checked}; "
+            "what an upgrade fixes: gvw upgrade --check"
+        )
+
+
+def version_marks(known: Knowledge, version: GoVersion) -> str:
+    """``2 known vulnerabilities (fixed in 1.25.5); no longer supported``, or ""."""
+    from gvw.knowledge.support import family_name
+
+    marks = []
+    found = known.vulnerabilities(version) or []
+    if found:
+        fix = known.fix_for(version)
+        fixed = f"fixed in {fix}" if fix else "not all fixed yet"
+        count = len(found)
+        marks.append(f"{count} known vulnerabilit{'ies' if count != 1 else 'y'} ({fixed})")
+    if known.is_supported(version) is False and known.supported:
+        families = " and ".join(family_name(f) for f in known.supported)
+        marks.append(f"no longer supported (Go supports {families})")
+    return "; ".join(marks)
 
 
 @click.command("list-remote", cls=Command)

@@ -38,6 +38,12 @@ def mirror() -> None:
     type=click.Path(dir_okay=False, path_type=Path),
     help="Take the archives and checksums from this lock file (gvw lock).",
 )
+@click.option(
+    "--vulndb",
+    "with_vulndb",
+    is_flag=True,
+    help="Also copy the Go vulnerability database (its toolchain part) into DIRECTORY/vulndb.",
+)
 @click.option("--mirror", "source_url", metavar="URL", help="Download from this mirror.")
 @click.option("--refresh", is_flag=True, help="Fetch the download index even if cached.")
 @click.option("-q", "--quiet", is_flag=True, help="No progress bars or messages.")
@@ -47,6 +53,7 @@ def create(
     specs: tuple[str, ...],
     platforms: tuple[str, ...],
     from_lock: Path | None,
+    with_vulndb: bool,
     source_url: str | None,
     refresh: bool,
     quiet: bool,
@@ -57,23 +64,60 @@ def create(
     <file>.sha256: use it as --mirror file://DIRECTORY or serve it with any web
     server. Running it again adds to it without downloading again.
 
+    --vulndb copies the vulnerability database (GOVULNDB's, default vuln.go.dev) into
+    DIRECTORY/vulndb: use it with GOVULNDB=file://DIRECTORY/vulndb. Re-running fetches
+    only what changed; --vulndb alone (no VERSION) refreshes just the database.
+
     \b
     Examples:
-      gvw mirror create /srv/golang 1.22 --platform linux-amd64 --platform windows-amd64
-      gvw mirror create /srv/golang --from-lock fleet.lock.toml
+      gvw mirror create /srv/go 1.25 --platform linux-amd64 --platform windows-amd64
+      gvw mirror create /srv/go --from-lock fleet.lock.toml --vulndb
+      gvw mirror create /srv/go --vulndb
     """
+    if specs and from_lock:
+        raise click.UsageError("give VERSION... or --from-lock LOCK (one of them)")
+    if not specs and not from_lock and not with_vulndb:
+        raise click.UsageError("give VERSION..., --from-lock LOCK or --vulndb")
+    if from_lock and platforms:
+        raise click.UsageError("--from-lock takes its platforms from the lock file")
+    app = App()
+    reporter = TerminalReporter(quiet=quiet)
+    if with_vulndb and app.vulndb is None:
+        raise click.UsageError('--vulndb: GOVULNDB=off (or vulndb = "off"): nothing to copy')
+    if specs or from_lock:
+        _archives(app, directory, specs, platforms, from_lock, source_url, refresh, reporter, quiet)
+    if with_vulndb:
+        from gvw.fleet.mirror_create import VULNDB_DIR, copy_vulndb
+
+        assert app.vulndb is not None
+        copied = copy_vulndb(directory, app.vulndb, timeout=app.config.timeout_seconds)
+        for problem in copied.problems:
+            reporter.warn(f"left out a vulnerability entry: {problem}")
+        if not quiet:
+            where = (directory / VULNDB_DIR).absolute()
+            click.echo(
+                f"Vulnerability database: {copied.entries} toolchain entries ({copied.fetched} "
+                f"fetched), modified {copied.modified}: GOVULNDB={where.as_uri()}"
+            )
+
+
+def _archives(
+    app: App,
+    directory: Path,
+    specs: tuple[str, ...],
+    platforms: tuple[str, ...],
+    from_lock: Path | None,
+    source_url: str | None,
+    refresh: bool,
+    reporter: TerminalReporter,
+    quiet: bool,
+) -> None:
     from gvw.base.platforms import host_platform
     from gvw.base.versions import parse_spec
     from gvw.fleet.lockfile import load_lock, resolve_lock
     from gvw.fleet.mirror_create import create_mirror
     from gvw.install.mirror import load_index
 
-    if bool(specs) == bool(from_lock):
-        raise click.UsageError("give VERSION... or --from-lock LOCK (one of them)")
-    if from_lock and platforms:
-        raise click.UsageError("--from-lock takes its platforms from the lock file")
-    app = App()
-    reporter = TerminalReporter(quiet=quiet)
     source = app.mirror(source_url)
     if from_lock is not None:
         lock = load_lock(from_lock, manifest=Path("MANIFEST"))

@@ -1,5 +1,5 @@
 """What the user sees on the terminal: one style for errors, hints, warnings, notes and
-success lines, colour, and progress bars.
+success lines, colour, progress bars and the spinner of a running command.
 
 Every message gvw prints on stderr starts with ``gvw:``; the kinds differ by colour
 only, so output read by scripts or piped into files is the same text whatever the
@@ -7,20 +7,25 @@ terminal. Colour is used only where it carries meaning (errors red, warnings yel
 success green, a diff's added and removed lines) and only when the stream is a
 terminal; ``NO_COLOR`` (any non-empty value, https://no-color.org) turns it off,
 ``FORCE_COLOR`` (https://force-color.org) on, NO_COLOR winning when both are set.
-Progress bars are drawn only when stderr is a terminal (never in pipes, logs or CI),
-at most ten times a second.
+Progress bars and spinners are drawn only when stderr is a terminal (never in pipes,
+logs or CI), at most ten times a second. Piped, a running command is one line when it
+starts, and nothing more.
 """
 
 from __future__ import annotations
 
 import os
+import shutil
 import sys
+import threading
 import time
 from collections.abc import Mapping, Sequence
 from typing import TextIO
 
+import click
+
 from gvw.base.redaction import redact
-from gvw.base.reporting import Progress
+from gvw.base.reporting import Activity, Progress
 
 _REDRAW_SECONDS = 0.1
 
@@ -147,13 +152,75 @@ class TerminalReporter:
             return _Hidden()
         return ProgressBar(label, total, self.stream)
 
+    def activity(self, label: str) -> Activity:
+        if self.quiet:
+            return _Hidden()
+        if not is_terminal(self.stream):
+            self.info(label)
+            return _Hidden()
+        return Spinner(redact(label), self.stream)
+
+
+def show_note(message: str) -> None:
+    """A note below a command's result (on stdout, part of the result): one style for
+    every command."""
+    click.echo(f"note: {redact(message)}")
+
 
 class _Hidden:
     def advance(self, amount: int) -> None:
         pass
 
-    def close(self) -> None:
+    def close(self, exit_code: int | None = None) -> None:
         pass
+
+
+class Spinner:
+    """``⠹ Go 1.25.5: go test ./...  12.4s`` while the command runs; when it ends, the
+    line becomes ``gvw: Go 1.25.5: go test ./... ok (12.4s)``."""
+
+    FRAMES = "⠋⠙⠹⠸⠼⠴⠦⠧⠇⠏"
+    ASCII_FRAMES = "|/-\\"
+
+    def __init__(self, label: str, stream: TextIO) -> None:
+        self.label = label
+        self.stream = stream
+        self.started = time.monotonic()
+        encoding = (getattr(stream, "encoding", None) or "").lower().replace("-", "")
+        self.frames = self.FRAMES if encoding == "utf8" else self.ASCII_FRAMES
+        width = shutil.get_terminal_size().columns
+        self.shown = label if len(label) <= width - 14 else label[: max(0, width - 17)] + "..."
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._spin, name="gvw-spinner", daemon=True)
+        self._thread.start()
+
+    def _spin(self) -> None:
+        frame = 0
+        while True:
+            elapsed = elapsed_text(time.monotonic() - self.started)
+            line = f"\r{self.frames[frame % len(self.frames)]} {self.shown}  {elapsed}\x1b[K"
+            self.stream.write(line)
+            self.stream.flush()
+            frame += 1
+            if self._stop.wait(_REDRAW_SECONDS):
+                return
+
+    def close(self, exit_code: int | None = None) -> None:
+        self._stop.set()
+        self._thread.join()
+        self.stream.write("\r\x1b[K")
+        if exit_code is not None:
+            outcome = "ok" if exit_code == 0 else f"exit {exit_code}"
+            elapsed = elapsed_text(time.monotonic() - self.started)
+            self.stream.write(f"gvw: {self.label} {outcome} ({elapsed})\n")
+        self.stream.flush()
+
+
+def elapsed_text(seconds: float) -> str:
+    """``4.2s``, ``1:02`` (minutes and seconds from a minute on)."""
+    if seconds < 60:
+        return f"{seconds:.1f}s"
+    return f"{int(seconds) // 60}:{int(seconds) % 60:02d}"
 
 
 class ProgressBar:

@@ -8,9 +8,11 @@ from collections.abc import Sequence
 import click
 
 from gvw.base.errors import NotInstalledError
+from gvw.base.reporting import Reporter
 from gvw.base.versions import GoVersion, newest_matching, parse_spec
 from gvw.cli import Command
 from gvw.cli.app import App
+from gvw.cli.terminal import TerminalReporter
 from gvw.selection.resolver import find_selection, resolve
 from gvw.workflows.verify import VersionReport, require_ok, verify_version
 
@@ -20,7 +22,10 @@ from gvw.workflows.verify import VersionReport, require_ok, verify_version
 @click.option("--all", "all_", is_flag=True, help="Verify every installed version.")
 @click.option("--clean-cache", is_flag=True, help="Build with a temporary GOCACHE.")
 @click.option("--json", "as_json", is_flag=True, help="Print one entry per check as JSON.")
-def verify(*, specs: tuple[str, ...], all_: bool, clean_cache: bool, as_json: bool) -> None:
+@click.option("-q", "--quiet", is_flag=True, help="No progress messages.")
+def verify(
+    *, specs: tuple[str, ...], all_: bool, clean_cache: bool, as_json: bool, quiet: bool
+) -> None:
     """Check that installed Go versions are intact and work.
 
     Default: the version selected here. Integrity: every file against the manifest
@@ -42,17 +47,23 @@ def verify(*, specs: tuple[str, ...], all_: bool, clean_cache: bool, as_json: bo
         raise NotInstalledError(
             "no Go version is installed", hint="install one with: gvw install latest"
         )
-    reports = verify_versions(app, versions, clean_cache=clean_cache)
+    reporter = TerminalReporter(quiet=quiet or as_json)
+    reports = verify_versions(app, versions, clean_cache=clean_cache, reporter=reporter)
     show(reports, as_json=as_json)
     require_ok(reports)
 
 
 def verify_versions(
-    app: App, versions: Sequence[GoVersion], *, clean_cache: bool
+    app: App, versions: Sequence[GoVersion], *, clean_cache: bool, reporter: Reporter
 ) -> list[VersionReport]:
     return [
         verify_version(
-            v, app.store.require(v), platform=app.platform, env=app.env, clean_cache=clean_cache
+            v,
+            app.store.require(v),
+            platform=app.platform,
+            env=app.env,
+            clean_cache=clean_cache,
+            reporter=reporter,
         )
         for v in versions
     ]

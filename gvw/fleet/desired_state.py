@@ -6,6 +6,7 @@
     prune = false                    # true: installed versions not named here go
     mirror = "https://mirror.corp.example/golang/"   # optional
     lock = "go.lock.toml"            # optional, relative to the manifest
+    refuse = ["vulnerable", "unsupported"]   # optional policy (gvw.fleet.policy)
 
 Everything is checked before anything changes; each error names the file, the key
 and the value, so the person fixing it knows where to look.
@@ -20,6 +21,7 @@ from typing import Any
 
 from gvw.base.errors import ConfigError, GvwError
 from gvw.base.versions import ExactSpec, LatestSpec, Spec, SystemSpec, newest_matching, parse_spec
+from gvw.fleet.policy import RULES, Rule
 from gvw.install.mirror import Mirror
 
 if sys.version_info >= (3, 11):
@@ -27,7 +29,7 @@ if sys.version_info >= (3, 11):
 else:  # pragma: no cover
     import tomli as tomllib
 
-_KEYS = {"versions", "global", "prune", "mirror", "lock"}
+_KEYS = {"versions", "global", "prune", "mirror", "lock", "refuse"}
 MAX_MANIFEST_BYTES = 1 << 20
 
 
@@ -39,6 +41,7 @@ class Manifest:
     prune: bool
     mirror: Mirror | None
     lock: Path | None  # absolute; None when the manifest names none
+    refuse: tuple[Rule, ...] = ()  # the policy: "vulnerable", "unsupported"
 
     def default_lock(self) -> Path:
         """Where ``gvw lock`` writes when the manifest names no lock file."""
@@ -107,7 +110,21 @@ def parse_manifest(document: dict[str, Any], *, path: Path) -> Manifest:
     lock = None
     if "lock" in go:
         lock = path.parent / _text(where, "go.lock", go["lock"])
-    return Manifest(path, specs, global_spec, prune, mirror, lock)
+    return Manifest(path, specs, global_spec, prune, mirror, lock, _refuse(where, go))
+
+
+def _refuse(where: str, go: dict[str, Any]) -> tuple[Rule, ...]:
+    value = go.get("refuse", [])
+    known: dict[str, Rule] = {rule: rule for rule in RULES}
+    if not isinstance(value, list):
+        raise _bad(where, "go.refuse", value, f"a list of {', '.join(map(repr, RULES))}")
+    rules: list[Rule] = []
+    for index, item in enumerate(value):
+        rule = known.get(item) if isinstance(item, str) else None
+        if rule is None:
+            raise _bad(where, f"go.refuse[{index}]", item, f"one of {', '.join(map(repr, RULES))}")
+        rules.append(rule)
+    return tuple(dict.fromkeys(rules))
 
 
 def _listed(wanted: Spec, specs: list[Spec]) -> bool:

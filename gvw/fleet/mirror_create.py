@@ -6,6 +6,10 @@ lock's, else the source index's), and only then renamed into place; ``index.json
 written last, atomically. A killed run therefore leaves either the old mirror or the
 new one, never an index naming an archive that is not complete. Archives already there
 with the right checksum are not downloaded again.
+
+With the vulnerability database (``--vulndb``), ``vulndb/`` beside the archives holds
+its toolchain part in the database's own layout (:func:`gvw.knowledge.vulndb.sync`):
+machines without internet read it with ``GOVULNDB=file:///.../vulndb``.
 """
 
 from __future__ import annotations
@@ -24,8 +28,10 @@ from gvw.base.versions import parse_release_name
 from gvw.fleet.lockfile import Lock
 from gvw.install.checksums import hash_file
 from gvw.install.mirror import FILE_INDEX_NAME, Mirror
+from gvw.knowledge.vulndb import SyncResult, VulnDB, sync
 
 PARTIAL_DIR = ".gvw-partial"
+VULNDB_DIR = "vulndb"
 
 
 @dataclass
@@ -74,6 +80,11 @@ def create_mirror(
     atomic_write_bytes(directory / FILE_INDEX_NAME, json.dumps(index, indent=1).encode())
     remove_tree(partial)
     return result
+
+
+def copy_vulndb(directory: Path, db: VulnDB, *, timeout: float) -> SyncResult:
+    """Copy (or bring up to date) the database's toolchain part into ``directory``."""
+    return sync(db, directory / VULNDB_DIR, timeout=timeout)
 
 
 def _download(

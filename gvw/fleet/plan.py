@@ -3,8 +3,9 @@
 Every spec is resolved first (exact versions that are installed need no index; with a
 lock file nothing needs the index: the lock names the release, the archive and its
 checksum). The plan lists the actions in the order they are carried out: installs,
-then the global pin, then the prune (so the global never names a version in the
-trash).
+then the global pin, then the prune and the removals the policy asks for (so the global
+never names a version in the trash). Versions the manifest names that its policy
+refuses (:mod:`gvw.fleet.policy`) come first: while there are any, nothing is done.
 """
 
 from __future__ import annotations
@@ -14,11 +15,13 @@ from collections.abc import Collection
 from dataclasses import dataclass, field
 from typing import Any
 
-from gvw.base.errors import ConfigError, GvwError, InUseError
+from gvw.base.errors import ConfigError, GvwError, InUseError, PolicyError
 from gvw.base.versions import ExactSpec, GoVersion, Spec, newest_matching
 from gvw.fleet.desired_state import Manifest
 from gvw.fleet.lockfile import Lock
+from gvw.fleet.policy import violation
 from gvw.install.installer import Installer, Planned
+from gvw.knowledge.release_knowledge import Knowledge
 from gvw.selection.resolver import read_version_file
 from gvw.store.version_store import Store
 
@@ -30,17 +33,35 @@ class Plan:
     global_old: str | None = None  # what <root>/version says now
     global_new: str | None = None  # set when the global pin changes
     prunes: list[GoVersion] = field(default_factory=list)
+    # the policy: versions the manifest names that it refuses, installed ones to remove
+    refusals: list[tuple[GoVersion, str]] = field(default_factory=list)
+    removals: list[tuple[GoVersion, str]] = field(default_factory=list)
     before: dict[str, Any] = field(default_factory=dict)
     after: dict[str, Any] = field(default_factory=dict)
     warnings: list[str] = field(default_factory=list)
 
     @property
     def in_line(self) -> bool:
-        return not (self.installs or self.global_new or self.prunes)
+        return not (
+            self.installs or self.global_new or self.prunes or self.refusals or self.removals
+        )
+
+    def refused(self, manifest: Manifest) -> PolicyError:
+        """The error that stops an apply while the manifest names refused versions."""
+        what = "; ".join(f"Go {v.name}: {why}" for v, why in self.refusals)
+        rules = ", ".join(f'"{r}"' for r in manifest.refuse)
+        return PolicyError(
+            f"{manifest.path}: its policy (go.refuse = [{rules}]) refuses {what}; "
+            "nothing was changed",
+            hint=f"name other releases in go.versions or go.global (a family such as "
+            f"1.25 follows its patch releases), then check: gvw apply {manifest.path} --check",
+        )
 
     def actions(self) -> list[dict[str, Any]]:
         spec_of = {v: s for s, v in self.resolved.items()}
-        actions: list[dict[str, Any]] = []
+        actions: list[dict[str, Any]] = [
+            {"action": "refuse", "version": v.name, "reason": why} for v, why in self.refusals
+        ]
         for planned in self.installs:
             assert planned.archive is not None
             actions.append(
@@ -55,10 +76,21 @@ class Plan:
         if self.global_new is not None:
             actions.append({"action": "global", "old": self.global_old, "new": self.global_new})
         actions.extend({"action": "prune", "version": v.name} for v in self.prunes)
+        actions.extend(
+            {"action": "remove", "version": v.name, "reason": why} for v, why in self.removals
+        )
         return actions
 
 
-def make_plan(manifest: Manifest, *, store: Store, installer: Installer, lock: Lock | None) -> Plan:
+def make_plan(
+    manifest: Manifest,
+    *,
+    store: Store,
+    installer: Installer,
+    lock: Lock | None,
+    knowledge: Knowledge | None = None,
+) -> Plan:
+    """The plan; ``knowledge`` is needed when the manifest has a policy."""
     plan = Plan()
     installed = store.installed()
     for spelled, spec in manifest.specs:
@@ -78,10 +110,43 @@ def make_plan(manifest: Manifest, *, store: Store, installer: Installer, lock: L
     if manifest.prune:
         plan.prunes = [v for v in installed if v not in wanted]
         _refuse_pruning_global(plan, store)
+    if manifest.refuse:
+        assert knowledge is not None, "a policy needs what is known about releases"
+        _apply_policy(manifest, plan, installed, knowledge, store)
     plan.before = _state(installed, plan.global_old)
-    after = (set(installed) - set(plan.prunes)) | {p.version for p in plan.installs}
+    removed = set(plan.prunes) | {v for v, _ in plan.removals}
+    after = (set(installed) - removed) | {p.version for p in plan.installs}
     plan.after = _state(after, plan.global_new or plan.global_old)
     return plan
+
+
+def _apply_policy(
+    manifest: Manifest,
+    plan: Plan,
+    installed: list[GoVersion],
+    knowledge: Knowledge,
+    store: Store,
+) -> None:
+    """Refuse named versions that break the policy; remove installed ones (but never
+    the version the global file keeps selecting: that is refused instead)."""
+    named = dict.fromkeys(plan.resolved.values())
+    for version in named:
+        why = violation(version, knowledge, manifest.refuse)
+        if why:
+            plan.refusals.append((version, why))
+    global_selected = None
+    if plan.global_new is None:
+        with contextlib.suppress(GvwError):
+            spec = read_version_file(store.paths.global_file).spec
+            global_selected = newest_matching(spec, installed)
+    for version in installed:
+        if version in named or version in plan.prunes:
+            continue
+        why = violation(version, knowledge, manifest.refuse)
+        if why and version == global_selected:
+            plan.refusals.append((version, f"{why}; it is the global version: set go.global"))
+        elif why:
+            plan.removals.append((version, why))
 
 
 def _resolve(

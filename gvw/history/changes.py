@@ -39,9 +39,10 @@ from gvw.base.reporting import Reporter
 from gvw.history.audit import AuditLog, utc_now
 
 if TYPE_CHECKING:
-    from gvw.history.snapshots.model import ScopeKind, Snapshot
+    from gvw.history.snapshots.model import ModuleRecord, ScopeKind, Snapshot
 
-# Snapshots.take: (command, scope=..., version_files=..., profile_files=..., protect=...)
+# Snapshots.take: (command, scope=..., version_files=..., profile_files=..., protect=...,
+# module_list=...)
 TakeSnapshot = Callable[..., "Snapshot"]
 
 
@@ -73,6 +74,7 @@ class Change:
     version_files: tuple[Path, ...] = ()
     profile_files: tuple[Path, ...] = ()
     taken: Snapshot | None = None  # the snapshot of the state before the change
+    module_list: ModuleRecord | None = None  # recorded in the snapshot (gvw upgrade)
     changes: list[dict[str, Any]] = field(default_factory=list)
     versions_did_change: bool = False
 
@@ -96,6 +98,7 @@ class Change:
                 version_files=list(self.version_files if version_files is None else version_files),
                 profile_files=list(self.profile_files if profile_files is None else profile_files),
                 protect=protect,
+                module_list=self.module_list,
             )
         return self.taken
 

@@ -93,6 +93,10 @@ class Installer:
             )
         return self._index
 
+    def loaded_index(self) -> ReleaseIndex | None:
+        """The index when this installer has already read it (no network), else None."""
+        return self._index
+
     def resolve(self, spec: Spec, *, spelled: str) -> tuple[Release, ReleaseFile]:
         """The release and archive that ``spec`` names on this mirror and platform."""
         if isinstance(spec, SystemSpec):

@@ -1,7 +1,7 @@
 #!/bin/sh
 # gvw shim (POSIX sh): runs the Go toolchain selected for the current directory.
 # gvw copies this file into <root>/shims/ as go, gofmt and go<version>; the rules are
-# the README's "Version selection", checked by tests/selection_cases.py. The hot path
+# docs/selection.md, checked by tests/selection_cases.py. The hot path
 # (a version that is installed) uses builtins only; everything else - errors, system
 # go, `latest`, odd paths - lives after its exec and is not even parsed on that path.
 # Notes on the design: at the end of this file.
@@ -512,7 +512,7 @@ case $_gvw_todo in
         [ "$_gvw_todo" = latest ] && _gvw_latest
         # Auto-install (opt-in: GVW_AUTO_INSTALL=1, else <root>/auto-install): run
         # `<gvw-command> install <spec>` with its output on stderr, then select again.
-        # The same rules as the native and Windows shims (README, "Auto-install").
+        # The same rules as the native and Windows shims (docs/selection.md, "Auto-install").
         _gvw_x=${GVW_AUTO_INSTALL-}
         [ -z "$_gvw_x" ] && [ -e "$_gvw_root/auto-install" ] && _gvw_x=1
         _gvw_nocmd=
@@ -581,7 +581,7 @@ _gvw_exec "$@"
 #      file): dash reads it to its end, ~0.6 us per byte (0.12 s for 200 kB), before
 #      cutting it. NUL bytes, which dash drops, are not counted either. These are the
 #      documented limits of the shim under dash.
-# 2. The walk up is on the physical path (README). `cd -P .` stays in the directory
+# 2. The walk up is on the physical path (docs/selection.md). `cd -P .` stays in the directory
 #    but sets PWD to its physical path; PWD and OLDPWD are put back at once, so the
 #    toolchain sees them as they were. The walk is then string work and one stat per
 #    level. When that fails (a deleted cwd), ./.. is walked instead, which the kernel
@@ -599,3 +599,9 @@ _gvw_exec "$@"
 #    named .go-version is ignored. The type is tested before the file is opened, so a
 #    FIFO is never opened (that would block until a writer came). The walk costs a
 #    stat and an lstat per level without a .go-version.
+# 6. The shim's name is the last component of $0: for a #! script the kernel hands
+#    sh the path it started, whatever argv[0] the caller gave (Go's toolchain switch
+#    passes its own). gvw replaces a shim by renaming a whole new file over it (issue
+#    20), so sh, which opens that path again, finds a whole shim there, old or new,
+#    and reads on from the one it opened. A launcher gvw removes just as sh starts
+#    cannot be opened at all, and sh says so (its version is being uninstalled).

@@ -153,10 +153,15 @@ def stale_shims(paths: Paths, installed: list[GoVersion], *, platform: str) -> l
 
 def _install_shim(target: Path, program: bytes) -> None:
     # POSIX renames over a running program atomically, so `go` never goes missing;
-    # Windows refuses to replace a running .exe but lets it be renamed away first.
-    if os.name == "nt" and target.exists():
-        _retire(target)
-    atomic_write_bytes(target, program, mode=0o755)
+    # Windows refuses to replace a running .exe but lets it be renamed away: the new
+    # one is written first, so `go.exe` is missing only between two renames.
+    retire_old = os.name == "nt" and target.exists()
+    atomic_write_bytes(
+        target,
+        program,
+        mode=0o755,
+        before_replace=(lambda: _retire(target)) if retire_old else None,
+    )
 
 
 def _retire(path: Path) -> None:

@@ -1,7 +1,9 @@
 """gvw doctor: what makes the shims lose, each as a small check that returns findings.
 
-Checks read a :class:`Machine` (environment, directory, store, registries) and never
-print or change anything. A finding is ok or a problem; a problem carries the fix.
+Checks read a :class:`Machine` (environment, directory, store, registries, what is known
+about releases) and never print or change anything. A finding is ok, a problem, or a
+warning (not ok, but nothing that stops the shims: a selected version with known
+vulnerabilities); problems and warnings carry the fix.
 The Windows-only checks read the registries through :mod:`gvw.host.windows_registry` and
 :mod:`gvw.host.winenv`, so they run on any OS against in-memory ones.
 """
@@ -19,6 +21,8 @@ from gvw.base.paths import Paths
 from gvw.base.versions import GoVersion, parse_release_name
 from gvw.host import goenv, winenv
 from gvw.host.windows_registry import UserEnvironment
+from gvw.knowledge.release_knowledge import Knowledge
+from gvw.knowledge.support import family_name
 from gvw.selection import gomod
 from gvw.selection.pathsearch import PathSearch
 from gvw.selection.resolver import Resolved, find_selection, resolve
@@ -32,6 +36,7 @@ class Finding:
     ok: bool
     message: str
     fix: str | None = None
+    warning: bool = False  # not ok, yet no problem: doctor still exits 0
 
 
 @dataclass(frozen=True)
@@ -43,6 +48,7 @@ class Machine:
     shim_platform: str  # the store's os-arch, which picks its shims (GVW_PLATFORM may differ)
     user_registry: UserEnvironment | None = None
     machine_registry: winenv.MachineEnvironment | None = None
+    known: Knowledge | None = None  # vulnerabilities and support, as last checked
 
     @property
     def paths(self) -> Paths:
@@ -312,6 +318,47 @@ def selected_version(m: Machine) -> Iterator[Finding]:
         yield Finding("selected-version", True, f"the system go {resolved.system_go} ({origin})")
 
 
+def selected_security(m: Machine) -> Iterator[Finding]:
+    """Warns when the Go selected here has known vulnerabilities or belongs to a minor
+    release Go no longer supports (as of the last check; doctor uses no network)."""
+    selected = _selected_version(m)
+    known = m.known
+    if selected is None or known is None:
+        return
+    found = known.vulnerabilities(selected)
+    if found is None:
+        yield Finding(
+            "selected-security",
+            True,
+            "no vulnerability data yet (gvw upgrade --check fetches it)",
+        )
+    elif found:
+        ids = ", ".join(a.id for a in found[:5]) + (", ..." if len(found) > 5 else "")
+        fixed = known.fix_for(selected)
+        yield Finding(
+            "selected-security",
+            False,
+            f"Go {selected} (selected here) has {len(found)} known vulnerabilit"
+            f"{'ies' if len(found) != 1 else 'y'}: {ids}"
+            + (f"; fixed in {fixed}" if fixed else "; not all fixed yet"),
+            "gvw upgrade (see what it fixes first: gvw upgrade --check)",
+            warning=True,
+        )
+    else:
+        yield Finding("selected-security", True, f"Go {selected} has no known vulnerabilities")
+    if known.is_supported(selected) is False and known.supported:
+        families = " and ".join(family_name(f) for f in known.supported)
+        newest = family_name(known.supported[0])
+        yield Finding(
+            "selected-supported",
+            False,
+            f"Go {selected.major}.{selected.minor} (selected here) is no longer supported: "
+            f"Go fixes only {families}",
+            f"gvw upgrade {newest}",
+            warning=True,
+        )
+
+
 def shims_current(m: Machine) -> Iterator[Finding]:
     installed = m.store.installed()
     problems = stale_shims(m.paths, installed, platform=m.shim_platform)
@@ -372,6 +419,7 @@ CHECKS: tuple[Check, ...] = (
     goroot,
     gotoolchain,
     selected_version,
+    selected_security,
     go_mod,
     shims_current,
     staging_leftovers,

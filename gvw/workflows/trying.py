@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import contextlib
 import os
+import shlex
 import shutil
 import statistics
 import subprocess
@@ -26,12 +27,20 @@ from gvw.base.errors import UsageError
 from gvw.base.fsutil import remove_tree, store_error
 from gvw.base.reporting import Reporter
 from gvw.base.versions import GoVersion
+from gvw.host.processes import Finished, run_tree
 from gvw.selection.gomod import governing_file, read_go_lines
 from gvw.selection.pathsearch import find_up
 from gvw.selection.resolver import ENV_VAR
 
-DEFAULT_COMMANDS = (("go", "build", "./..."), ("go", "test", "./..."))
+# -count=1: the tests run under every version every time; a result cached from the
+# user's own work would otherwise make the current version look fast
+DEFAULT_COMMANDS = (
+    ("go", "build", "./..."),
+    ("go", "vet", "./..."),
+    ("go", "test", "-count=1", "./..."),
+)
 TAIL_LINES = 20
+TIMED_OUT = 124  # what coreutils timeout(1) exits with
 KEEP_LOG_DIRS = 20  # older runs' logs are removed when a new run starts
 
 Role = Literal["current", "candidate"]
@@ -50,16 +59,29 @@ class Toolchain:
 
 @dataclass
 class Run:
+    """A command's runs under one toolchain (``--repeat`` of them)."""
+
     toolchain: Toolchain
     command: tuple[str, ...]
-    exit_code: int  # of the first failing repeat, else 0
-    seconds: float  # the median wall time of the repeats
+    exit_code: int  # of the first failing run, else 0
+    times: list[float]  # wall time of every run, in order
+    peak_memory: int | None  # bytes, the largest of the runs' peaks; None: not measured
     log: Path
     tail: list[str]  # the last lines of the log, for failures
 
     @property
     def ok(self) -> bool:
         return self.exit_code == 0
+
+    @property
+    def counted(self) -> list[float]:
+        """The times the median is taken over: with more than one run the first, which
+        fills the build cache, is left out."""
+        return self.times[1:] if len(self.times) > 1 else self.times
+
+    @property
+    def seconds(self) -> float:
+        return statistics.median(self.counted)
 
     def as_json(self) -> dict[str, Any]:
         data: dict[str, Any] = {
@@ -68,6 +90,9 @@ class Run:
             "command": list(self.command),
             "exit_code": self.exit_code,
             "seconds": round(self.seconds, 3),
+            "times": [round(t, 3) for t in self.times],
+            "counted_runs": len(self.counted),
+            "peak_memory_bytes": self.peak_memory,
             "log": str(self.log),
         }
         if not self.ok:
@@ -76,7 +101,8 @@ class Run:
 
 
 def default_commands(cwd: Path) -> list[tuple[str, ...]]:
-    """``go build ./...`` then ``go test ./...`` in a Go module; else say what to do."""
+    """``go build ./...``, ``go vet ./...``, ``go test -count=1 ./...`` in a Go module;
+    else say what to do."""
     if find_up(cwd, "go.mod") is None:
         raise UsageError(
             f"{cwd} is not in a Go module (no go.mod here or above), so there is nothing "
@@ -125,41 +151,35 @@ def run_checks(
     reporter: Reporter,
     repeat: int = 1,
 ) -> list[Run]:
-    """Run every command under every toolchain ``repeat`` times; one Run per
-    (command, toolchain), in that order."""
+    """Run every command under every toolchain ``repeat`` times, the toolchains taking
+    turns (a machine that gets busier slows all alike); one Run per (command,
+    toolchain), in that order."""
     runs = []
     for number, command in enumerate(commands, 1):
-        times: dict[str, list[float]] = {t.role: [] for t in toolchains}
-        codes: dict[str, int] = {t.role: 0 for t in toolchains}
-        logs: dict[str, Path] = {}
+        times: dict[Toolchain, list[float]] = {t: [] for t in toolchains}
+        peaks: dict[Toolchain, list[int]] = {t: [] for t in toolchains}
+        codes: dict[Toolchain, int] = {t: 0 for t in toolchains}
+        logs: dict[Toolchain, Path] = {}
         for attempt in range(repeat):
             for toolchain in toolchains:
                 log = log_dir / f"{number}-{toolchain.role}-{toolchain.name}-{attempt + 1}.log"
-                reporter.info(f"Go {toolchain.name}: {' '.join(command)}")
-                code, seconds = _run_one(command, run_env(env, toolchain), cwd, log)
-                times[toolchain.role].append(seconds)
-                if code != 0 and codes[toolchain.role] == 0:
-                    codes[toolchain.role] = code
-                    logs[toolchain.role] = log  # the failing run's log is the one to read
-                logs.setdefault(toolchain.role, log)
+                label = f"Go {toolchain.name}: {' '.join(command)}"
+                if repeat > 1:
+                    label += f" (run {attempt + 1} of {repeat})"
+                finished = run_logged(command, run_env(env, toolchain), cwd, log, reporter, label)
+                times[toolchain].append(finished.seconds)
+                if finished.peak_memory is not None:
+                    peaks[toolchain].append(finished.peak_memory)
+                if finished.exit_code != 0 and codes[toolchain] == 0:
+                    codes[toolchain] = finished.exit_code
+                    logs[toolchain] = log  # the failing run's log is the one to read
+                logs.setdefault(toolchain, log)
         for toolchain in toolchains:
-            log = logs[toolchain.role]
-            code = codes[toolchain.role]
-            median = statistics.median(times[toolchain.role])
-            runs.append(Run(toolchain, command, code, median, log, _tail(log) if code else []))
+            log, code = logs[toolchain], codes[toolchain]
+            peak = max(peaks[toolchain], default=None)
+            tail = log_tail(log) if code else []
+            runs.append(Run(toolchain, command, code, times[toolchain], peak, log, tail))
     return runs
-
-
-def regressions(runs: Sequence[Run]) -> list[tuple[Run | None, Run]]:
-    """Candidate runs that fail where the current version passed (or was not run)."""
-    current = {r.command: r for r in runs if r.toolchain.role == "current"}
-    found = []
-    for run in runs:
-        if run.toolchain.role == "candidate" and not run.ok:
-            before = current.get(run.command)
-            if before is None or before.ok:
-                found.append((before, run))
-    return found
 
 
 def new_log_dir(cache: Path) -> Path:
@@ -177,31 +197,48 @@ def new_log_dir(cache: Path) -> Path:
     return path
 
 
-def _run_one(
-    command: tuple[str, ...], env: Mapping[str, str], cwd: Path, log: Path
-) -> tuple[int, float]:
+def run_logged(
+    command: Sequence[str],
+    env: Mapping[str, str],
+    cwd: Path,
+    log: Path,
+    reporter: Reporter,
+    label: str,
+    *,
+    timeout: float | None = None,
+) -> Finished:
+    """Run one command with its output in ``log``, showing ``label`` while it runs; a
+    command that cannot start is exit 127, with the reason in the log. With a
+    ``timeout``, a command still running then is ended with everything it started and
+    its code is :data:`TIMED_OUT`."""
     # look the program up on the run's PATH: Windows would search gvw's own PATH
     program = shutil.which(command[0], path=env.get("PATH")) or command[0]
-    started = time.monotonic()
-    with open(log, "wb") as out:
-        out.write(f"$ {' '.join(command)}\n".encode())
-        out.flush()
-        try:
-            code = subprocess.call(
-                [program, *command[1:]],
-                cwd=cwd,
-                env=dict(env),
-                stdout=out,
-                stderr=subprocess.STDOUT,
-                stdin=subprocess.DEVNULL,
-            )
-        except OSError as exc:
-            out.write(f"gvw: cannot run {command[0]}: {exc.strerror or exc}\n".encode())
-            code = 127
-    return code, time.monotonic() - started
+    activity = reporter.activity(label)
+    finished = Finished(127, 0.0, None)
+    ended: int | None = None  # stays None when interrupted
+    try:
+        with open(log, "wb") as out:
+            out.write(f"$ {shlex.join(command)}\n".encode())
+            out.flush()
+            try:
+                finished = run_tree(
+                    [program, *command[1:]], cwd=cwd, env=env, output=out, timeout=timeout
+                )
+            except OSError as exc:
+                out.write(f"gvw: cannot run {command[0]}: {exc.strerror or exc}\n".encode())
+            except subprocess.TimeoutExpired:  # the whole tree has been ended
+                out.write(f"gvw: stopped after {timeout:g} s\n".encode())
+                finished = Finished(TIMED_OUT, float(timeout or 0), None)
+        ended = finished.exit_code
+    except OSError as exc:
+        raise store_error(exc, "write", log) from exc
+    finally:
+        activity.close(ended)
+    return finished
 
 
-def _tail(log: Path) -> list[str]:
+def log_tail(log: Path) -> list[str]:
+    """The last lines of a run's log (its failure, usually)."""
     try:
         with open(log, "rb") as handle:
             handle.seek(0, os.SEEK_END)

@@ -1,6 +1,12 @@
 """``gvw upgrade``: install a newer Go, verify it, run the project's checks under it,
 and only when all of that passed, change the pin.
 
+The checks are a trial (:mod:`gvw.workflows.trial`), judged as ``gvw try`` judges:
+any failure under the target, or with ``--max-slowdown`` a command slower by more than
+that, keeps the pin. The project's module list under the current Go is made first and
+recorded in the snapshot the upgrade takes; the security fixes the target brings are
+named in the audit entry.
+
 The steps, each its own function so that ``--check`` can stop after planning:
 find the pin that selects the version here (:func:`find_pin`), choose the target
 (:func:`plan_upgrade`), then :func:`run_upgrade` inside the caller's change guard.
@@ -11,7 +17,7 @@ wanted for another try, and ``gvw uninstall`` removes it).
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Literal
 
@@ -29,14 +35,18 @@ from gvw.base.versions import (
     parse_spec,
 )
 from gvw.history.changes import Change
+from gvw.history.snapshots.model import ModuleRecord
 from gvw.selection.resolver import ENV_VAR, find_version_file, read_version_file
 from gvw.store.version_store import Store
+from gvw.workflows.module_list import ModuleList, module_list
 from gvw.workflows.pins import PinWrite, pin_word, replace_pin_word
-from gvw.workflows.trying import Run, Toolchain, run_checks
+from gvw.workflows.trial import Trial, TrialSettings, run_trial
+from gvw.workflows.trying import Run, Toolchain
 from gvw.workflows.verify import VersionReport
 
 if TYPE_CHECKING:
     from gvw.install.installer import Installer, Planned
+    from gvw.knowledge.osv import Advisory
 
 
 @dataclass(frozen=True)
@@ -60,30 +70,29 @@ class UpgradePlan:
         return self.current != self.target
 
 
-@dataclass(frozen=True)
-class Checks:
-    """The project's checks: what to run, where, and where the logs go."""
-
-    commands: Sequence[tuple[str, ...]]
-    cwd: Path
-    env: Mapping[str, str]
-    log_dir: Path
+# the project's checks: what to run, where, where the logs go, and how to judge
+Checks = TrialSettings
 
 
 @dataclass
 class UpgradeResult:
     plan: UpgradePlan
     verified: VersionReport | None = None
-    runs: list[Run] = field(default_factory=list)
+    trial: Trial | None = None
     pin_write: PinWrite | None = None
+    fixes: list[Advisory] | None = None  # known vulnerabilities of the old Go it fixes
+
+    @property
+    def runs(self) -> list[Run]:
+        return self.trial.runs if self.trial is not None else []
 
 
 class UpgradeChecksFailed(ChecksFailedError):
-    """The checks failed under the target; carries the runs for the before/after table."""
+    """The checks failed under the target; carries the trial for the before/after table."""
 
-    def __init__(self, message: str, *, hint: str, runs: list[Run]) -> None:
+    def __init__(self, message: str, *, hint: str, trial: Trial) -> None:
         super().__init__(message, hint=hint)
-        self.runs = runs
+        self.trial = trial
 
 
 class UpgradeVerifyFailed(VerifyError):
@@ -158,10 +167,17 @@ def run_upgrade(
     checks: Checks | None,
     reporter: Reporter,
     after_switch: AfterSwitch | None = None,
+    fixes: list[Advisory] | None = None,
 ) -> UpgradeResult:
     """Install, verify, check, switch: the pin changes only when everything passed."""
-    result = UpgradeResult(plan)
+    result = UpgradeResult(plan, fixes=fixes)
     target = plan.target
+    before = _module_list_before(plan, checks, installer.store, reporter)
+    if checks is not None and before is not None and before.modules is not None:
+        # kept with the snapshot the change takes before its first real change
+        change.module_list = ModuleRecord(
+            str(checks.cwd), before.toolchain.name, tuple(before.modules)
+        )
     outcome = installer.install_planned(plan.planned)  # snapshots first (before_change)
     if not outcome.already_installed:
         change.versions_changed()
@@ -175,7 +191,9 @@ def run_upgrade(
     )
     keep = _kept_hint(plan, installed_now=not outcome.already_installed, withdrawn=withdraw)
     try:
-        _verify_and_check(plan, result, installer, verify, checks, reporter, outcome.path, keep)
+        _verify_and_check(
+            plan, result, installer, verify, checks, reporter, outcome.path, keep, before
+        )
     except (UpgradeVerifyFailed, UpgradeChecksFailed):
         if withdraw:
             with installer.store.install_lock(target):
@@ -186,9 +204,37 @@ def run_upgrade(
         result.pin_write = replace_pin_word(
             plan.pin.path, plan.new_word, change=change, expected=plan.pin.word
         )
+    _note_findings(change, result)
     if after_switch is not None:
         after_switch(change, plan.current, target)
     return result
+
+
+def _module_list_before(
+    plan: UpgradePlan, checks: Checks | None, store: Store, reporter: Reporter
+) -> ModuleList | None:
+    """The project's module list under the current Go, before anything changes."""
+    if checks is None or not checks.modules or plan.current is None:
+        return None
+    if plan.current == plan.target:
+        return None
+    toolchain = Toolchain("current", plan.current, store.paths.version_dir(plan.current.name))
+    return module_list(
+        toolchain, cwd=checks.cwd, env=checks.env, log_dir=checks.log_dir, reporter=reporter
+    )
+
+
+def _note_findings(change: Change, result: UpgradeResult) -> None:
+    """The audit entry names the security fixes and any change of the module list."""
+    if result.fixes:
+        change.note(
+            "fixes",
+            vulnerabilities=[{"id": a.id, "aliases": list(a.aliases)} for a in result.fixes],
+        )
+    if result.trial is not None:
+        for toolchain, changes in result.trial.module_changes().items():
+            if not changes.none:
+                change.note("modules", version=toolchain.name, **changes.as_json())
 
 
 def _verify_and_check(
@@ -200,6 +246,7 @@ def _verify_and_check(
     reporter: Reporter,
     root: Path,
     keep: str,
+    before: ModuleList | None,
 ) -> None:
     target = plan.target
     result.verified = verify(target, root)
@@ -210,35 +257,32 @@ def _verify_and_check(
             hint=keep,
             report=result.verified,
         )
-    if checks is not None:
-        result.runs = _run_checks(plan, checks, root, installer.store, reporter)
-        failures = [r for r in result.runs if r.toolchain.role == "candidate" and not r.ok]
-        if failures:
-            first = failures[0]
-            raise UpgradeChecksFailed(
-                f"{' '.join(first.command)} failed with Go {target.name} (exit "
-                f"{first.exit_code}{_before(result.runs, first)}); {_pin_kept(plan)}",
-                hint=f"full log: {first.log}; {keep}",
-                runs=result.runs,
-            )
-
-
-def _run_checks(
-    plan: UpgradePlan, checks: Checks, target_root: Path, store: Store, reporter: Reporter
-) -> list[Run]:
+    if checks is None:
+        return
     toolchains = []
     if plan.current is not None and plan.current != plan.target:
-        current_root = store.paths.version_dir(plan.current.name)
+        current_root = installer.store.paths.version_dir(plan.current.name)
         toolchains.append(Toolchain("current", plan.current, current_root))
-    toolchains.append(Toolchain("candidate", plan.target, target_root))
-    return run_checks(
-        checks.commands,
-        toolchains,
-        cwd=checks.cwd,
-        env=checks.env,
-        log_dir=checks.log_dir,
-        reporter=reporter,
-    )
+    toolchains.append(Toolchain("candidate", target, root))
+    known = [before] if before is not None else []
+    trial = run_trial(toolchains, checks, reporter=reporter, known_modules=known)
+    result.trial = trial
+    failures = [r for r in trial.runs if r.toolchain.role == "candidate" and not r.ok]
+    if failures:
+        first = failures[0]
+        raise UpgradeChecksFailed(
+            f"{' '.join(first.command)} failed with Go {target.name} (exit "
+            f"{first.exit_code}{_before(trial.runs, first)}); {_pin_kept(plan)}",
+            hint=f"full log: {first.log}; {keep}",
+            trial=trial,
+        )
+    slower = [r for r in trial.regressions if r.kind == "slower"]
+    if slower:
+        raise UpgradeChecksFailed(
+            f"{slower[0].describe(checks.max_slowdown)}; {_pin_kept(plan)}",
+            hint=f"full log: {slower[0].candidate.log}; {keep}",
+            trial=trial,
+        )
 
 
 def _before(runs: Sequence[Run], failed: Run) -> str:
@@ -258,8 +302,12 @@ def _kept_hint(plan: UpgradePlan, *, installed_now: bool, withdrawn: bool) -> st
             f"Go {plan.target.name} was moved to the trash, since {plan.pin.word} would "
             f"select it; install it again with: gvw install {plan.target.name}"
         )
-    what = "was installed and stays" if installed_now else "stays installed"
-    return f"Go {plan.target.name} {what}; remove it with: gvw uninstall {plan.target.name}"
+    if not installed_now:  # it was there before: removing it is no way back
+        return f"Go {plan.target.name} was installed before this upgrade and stays"
+    return (
+        f"Go {plan.target.name} was installed and stays; remove it with: "
+        f"gvw uninstall {plan.target.name}"
+    )
 
 
 def _family_of(spec: Spec) -> Spec:

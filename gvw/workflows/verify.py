@@ -13,14 +13,16 @@ from __future__ import annotations
 import os
 import subprocess
 import tempfile
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from gvw.base.errors import VerifyError
 from gvw.base.platforms import Platform
+from gvw.base.reporting import Reporter, SilentReporter
 from gvw.base.versions import GoVersion
+from gvw.host.processes import run_tree
 from gvw.install.tree_manifest import check_tree, read_manifest
 
 RUN_TIMEOUT_SECONDS = 600  # a cold build cache builds the runtime first
@@ -67,17 +69,21 @@ def verify_version(
     env: Mapping[str, str],
     clean_cache: bool = False,
     workers: int | None = None,
+    reporter: Reporter | None = None,
 ) -> VersionReport:
     """Every check of one installed version; failures are reported, not raised."""
+    shown = reporter or SilentReporter()
+    activity = shown.activity(f"Go {version.name}: checking its files against the manifest")
     checks = [integrity(version, tree, workers=workers)]
-    run_env = clean_env(env)
+    activity.close(0 if checks[0].ok else 1)
+    run = _Runner(clean_env(env), shown, version)
     with tempfile.TemporaryDirectory(prefix="gvw-verify-") as temp:
         if clean_cache:
-            run_env["GOCACHE"] = os.path.join(temp, "gocache")
+            run.env["GOCACHE"] = os.path.join(temp, "gocache")
         go = str(tree / "bin" / ("go.exe" if platform.goos == "windows" else "go"))
-        checks.append(_go_version(go, version, platform, run_env))
-        checks.append(_go_root(go, tree, run_env))
-        checks.append(_hello_world(go, version, Path(temp), run_env, platform))
+        checks.append(_go_version(go, version, platform, run))
+        checks.append(_go_root(go, tree, run))
+        checks.append(_hello_world(go, version, Path(temp), run, platform))
     return VersionReport(version.name, tree, checks)
 
 
@@ -114,42 +120,52 @@ def clean_env(env: Mapping[str, str]) -> dict[str, str]:
     return clean
 
 
-def _run(command: list[str], env: Mapping[str, str], cwd: Path | None = None) -> tuple[int, str]:
-    try:
-        done = subprocess.run(
-            command,
-            env=dict(env),
-            cwd=cwd,
-            stdin=subprocess.DEVNULL,
-            stdout=subprocess.PIPE,
-            stderr=subprocess.STDOUT,
-            timeout=RUN_TIMEOUT_SECONDS,
-        )
-    except subprocess.TimeoutExpired:
-        return -1, f"timed out after {RUN_TIMEOUT_SECONDS} s"
-    except OSError as exc:
-        return -1, f"cannot run {command[0]}: {exc.strerror or exc}"
-    return done.returncode, done.stdout.decode("utf-8", "replace").strip()
+class _Runner:
+    """Runs the toolchain's commands as a process tree (ended whole on an interruption
+    or a time-out), showing each while it runs."""
+
+    def __init__(self, env: dict[str, str], reporter: Reporter, version: GoVersion) -> None:
+        self.env = env
+        self.reporter = reporter
+        self.version = version
+
+    def __call__(self, command: list[str], label: str, cwd: Path | None = None) -> tuple[int, str]:
+        activity = self.reporter.activity(f"Go {self.version.name}: {label}")
+        code: int | None = None
+        try:
+            finished = run_tree(
+                command, cwd=cwd, env=self.env, output=subprocess.PIPE, timeout=RUN_TIMEOUT_SECONDS
+            )
+            code = finished.exit_code
+        except subprocess.TimeoutExpired:
+            code = -1
+            return -1, f"timed out after {RUN_TIMEOUT_SECONDS} s"
+        except OSError as exc:
+            code = -1
+            return -1, f"cannot run {command[0]}: {exc.strerror or exc}"
+        finally:
+            activity.close(code)
+        return code, finished.output.decode("utf-8", "replace").strip()
 
 
-def _go_version(go: str, version: GoVersion, platform: Platform, env: Mapping[str, str]) -> Check:
+def _go_version(go: str, version: GoVersion, platform: Platform, run: _Runner) -> Check:
     expected = f"go version go{version.name} {platform.goos}/{platform.goarch}"
-    code, output = _run([go, "version"], env)
+    code, output = run([go, "version"], "go version")
     # builds with experiments append " X:name"; the first four words are the release
     ok = code == 0 and output.split()[:4] == expected.split()
     message = f"reports {output!r}" if ok else f"expected {expected!r}, got {output!r}"
     return Check("go version", ok, message, {"expected": expected, "actual": output})
 
 
-def _go_root(go: str, tree: Path, env: Mapping[str, str]) -> Check:
-    code, output = _run([go, "env", "GOROOT"], env)
+def _go_root(go: str, tree: Path, run: _Runner) -> Check:
+    code, output = run([go, "env", "GOROOT"], "go env GOROOT")
     ok = code == 0 and _same_path(output, tree)
     message = f"is {output}" if ok else f"expected {tree}, got {output!r}"
     return Check("go env GOROOT", ok, message, {"expected": str(tree), "actual": output})
 
 
 def _hello_world(
-    go: str, version: GoVersion, temp: Path, env: Mapping[str, str], platform: Platform
+    go: str, version: GoVersion, temp: Path, run: _Runner, platform: Platform
 ) -> Check:
     module = temp / "hello"
     module.mkdir()
@@ -158,10 +174,10 @@ def _hello_world(
     # println needs only the runtime: a cold build cache builds in seconds, not minutes
     (module / "main.go").write_text(f'package main\n\nfunc main() {{ println("{HELLO_LINE}") }}\n')
     program = str(temp / ("hello-program" + (".exe" if platform.goos == "windows" else "")))
-    code, output = _run([go, "build", "-o", program, "."], env, cwd=module)
+    code, output = run([go, "build", "-o", program, "."], "go build (hello world)", cwd=module)
     if code != 0:
         return Check("hello world", False, f"go build failed: {output}", {"output": output})
-    code, output = _run([program], env, cwd=module)
+    code, output = run([program], "hello world", cwd=module)
     ok = code == 0 and output == HELLO_LINE
     message = "built and ran" if ok else f"expected {HELLO_LINE!r}, got {output!r} (exit {code})"
     return Check("hello world", ok, message, {"output": output})
@@ -174,14 +190,21 @@ def _same_path(text: str, tree: Path) -> bool:
         return False
 
 
+def failures(reports: Sequence[VersionReport]) -> str:
+    """The versions that failed and their failed checks, in words ("" when none did):
+    ``Go 1.22.10: integrity, hello world``."""
+    return "; ".join(
+        f"Go {r.version}: " + ", ".join(c.name for c in r.checks if not c.ok)
+        for r in reports
+        if not r.ok
+    )
+
+
 def require_ok(reports: list[VersionReport]) -> None:
     """Raise the verify error when any version failed a check."""
-    failed = [r for r in reports if not r.ok]
-    if not failed:
+    what = failures(reports)
+    if not what:
         return
-    what = "; ".join(
-        f"Go {r.version}: " + ", ".join(c.name for c in r.checks if not c.ok) for r in failed
-    )
     raise VerifyError(
         f"verification failed for {what}",
         hint="reinstall a damaged version: gvw uninstall --force VERSION && gvw install VERSION",

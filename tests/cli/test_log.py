@@ -9,7 +9,7 @@ import re
 from pathlib import Path
 
 from tests.support.gvw_env import GvwEnv, run_ok
-from tests.support.pseudo_terminal import run_on_terminal
+from tests.support.terminal import run_on_terminal
 
 TIME = r"\d{4}-\d\d-\d\d \d\d:\d\d"
 
@@ -108,7 +108,7 @@ def test_a_command_line_with_newlines_and_escapes_cannot_forge_a_line_or_reach_t
     odd = tmp_path / "dir\n2026-01-01 00:00  root  gvw forged\x1b]0;t\x07"
     odd.mkdir()
     run_ok(user, "local", "1.21.13", cwd=odd)
-    run = run_on_terminal(user, "log", stream="stdout")
+    run = run_on_terminal(user, "log", stream="stdout", cwd=user.base)
     assert run.returncode == 0
     shown = run.terminal.replace("\x1b[31m", "").replace("\x1b[0m", "")  # failed: red
     lines = shown.splitlines()

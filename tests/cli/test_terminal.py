@@ -10,13 +10,13 @@ import pytest
 
 from gvw.cli.terminal import human_size
 from tests.support.gvw_env import GvwEnv, run_ok
-from tests.support.pseudo_terminal import run_on_terminal
+from tests.support.terminal import run_on_terminal
 
 RED, YELLOW, GREEN, RESET = "\x1b[31m", "\x1b[33m", "\x1b[32m", "\x1b[0m"
 
 
 def test_an_error_is_red_on_a_terminal_and_its_hint_plain(user: GvwEnv) -> None:
-    run = run_on_terminal(user, "install", "9.9")
+    run = run_on_terminal(user, "install", "9.9", cwd=user.base)
     assert run.returncode == 7
     message, hint = run.terminal.splitlines()
     assert message.startswith(f"gvw: {RED}no Go release matches 9.9 on ") and message.endswith(
@@ -28,18 +28,18 @@ def test_an_error_is_red_on_a_terminal_and_its_hint_plain(user: GvwEnv) -> None:
 def test_no_colour_when_piped_or_with_no_color_and_colour_with_force_color(user: GvwEnv) -> None:
     piped = user.run("install", "9.9")
     assert "\x1b" not in piped.stderr
-    no_color = run_on_terminal(user, "install", "9.9", env={"NO_COLOR": "1"})
+    no_color = run_on_terminal(user, "install", "9.9", env={"NO_COLOR": "1"}, cwd=user.base)
     assert "\x1b" not in no_color.terminal
     forced = user.run("install", "9.9", env={"FORCE_COLOR": "1"})
     assert forced.stderr.startswith(f"gvw: {RED}no Go release matches")
     both = user.run("install", "9.9", env={"FORCE_COLOR": "1", "NO_COLOR": "1"})
     assert "\x1b" not in both.stderr  # NO_COLOR wins
-    dumb = run_on_terminal(user, "install", "9.9", env={"TERM": "dumb"})
+    dumb = run_on_terminal(user, "install", "9.9", env={"TERM": "dumb"}, cwd=user.base)
     assert "\x1b" not in dumb.terminal
 
 
 def test_success_is_green_on_a_terminal(user: GvwEnv) -> None:
-    run = run_on_terminal(user, "install", "1.21.13", stream="stdout")
+    run = run_on_terminal(user, "install", "1.21.13", stream="stdout", cwd=user.base)
     assert run.returncode == 0
     assert run.terminal.splitlines()[0] == (
         f"{GREEN}Installed Go 1.21.13 in {user.root / 'versions' / '1.21.13'}{RESET}"
@@ -62,7 +62,7 @@ def test_a_diff_shows_the_old_value_red_and_the_new_green(user: GvwEnv) -> None:
     run_ok(user, "install", "1.21.13", "1.22.10")
     run_ok(user, "global", "1.22.10")
     first = run_ok(user, "snapshots", "--json").stdout.split('"id": "')[-1].split('"')[0]
-    run = run_on_terminal(user, "snapshots", "diff", first, stream="stdout")
+    run = run_on_terminal(user, "snapshots", "diff", first, stream="stdout", cwd=user.base)
     assert sorted(run.terminal.splitlines()) == [
         f"Go 1.21.13: {RED}not installed{RESET} -> {GREEN}installed{RESET}",
         f"Go 1.22.10: {RED}not installed{RESET} -> {GREEN}installed{RESET}",

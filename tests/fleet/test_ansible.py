@@ -1,26 +1,23 @@
-"""The Ansible collection (ansible_collections/gvw/go) run by real ansible-playbook
-against three hosts: two local-connection hosts and one reached over SSH on 127.0.0.1,
-each with its own gvw store. One playbook run per scenario: check mode, first run,
-second run, drift repaired, a bad manifest failing only its host."""
+"""The Ansible collection's modules (gvw.go.toolchains and gvw.go.facts, installed from
+the collection tarball) run by real ansible-playbook against three hosts: two
+local-connection hosts and one reached over SSH on 127.0.0.1, each with its own gvw
+store. One playbook run per scenario: check mode, first run, second run, drift repaired,
+a bad manifest failing only its host."""
 
 from __future__ import annotations
 
 import json
-import os
 import shutil
-import subprocess
-import sys
 from pathlib import Path
 from typing import Any
 
 import pytest
 
-from tests.support.gvw_env import REPO
+from tests.support.ansible_hosts import AnsibleHost, InstalledCollection, run_playbook
+from tests.support.gvw_env import GvwEnv
 from tests.support.mirror_fixtures import write_synthetic_mirror
-from tests.support.powershell import syntax_errors
 from tests.support.sshd import SshServer
 
-COLLECTION = REPO / "ansible_collections" / "gvw" / "go"
 HOSTS = ("local1", "local2", "remote")
 
 PLAYBOOK = """
@@ -49,9 +46,10 @@ PLAYBOOK = """
 
 
 class Fleet:
-    def __init__(self, base: Path, sshd: SshServer) -> None:
+    def __init__(self, base: Path, sshd: SshServer, collection: InstalledCollection) -> None:
         self.base = base
         self.sshd = sshd
+        self.collection = collection
         self.mirror = base / "mirror"
         write_synthetic_mirror(self.mirror, ("1.21.13", "1.22.10"), ["linux-amd64"])
         (base / "play.yml").write_text(PLAYBOOK, encoding="utf-8")
@@ -59,68 +57,30 @@ class Fleet:
     def root(self, host: str) -> Path:
         return self.base / host / "root"
 
-    def inventory(self, bad_host: str | None) -> Path:
-        hosts: dict[str, Any] = {}
-        for host in HOSTS:
-            home = self.base / host / "home"
-            home.mkdir(parents=True, exist_ok=True)
-            versions = ["1.21.13", "1.22"] + (["1.22/../evil"] if host == bad_host else [])
-            entry: dict[str, Any] = {
-                "ansible_python_interpreter": sys.executable,
-                "gvw_root": str(self.root(host)),
-                "go_versions": versions,
-                "go_mirror": self.mirror.as_uri(),
-                "result_file": str(self.base / host / "result.json"),
-                "gvw_environment": {
-                    "GVW_CACHE_DIR": str(self.base / host / "cache"),
-                    "GVW_CONFIG": str(self.base / host / "config.toml"),
-                    "GVW_PLATFORM": "linux-amd64",
-                    "HOME": str(home),
-                    "PYTHONPATH": str(REPO),
-                    "PATH": "/usr/bin:/bin",  # gvw from the interpreter: python -m gvw
+    def hosts(self, bad_host: str | None) -> list[AnsibleHost]:
+        return [
+            AnsibleHost(
+                host,
+                GvwEnv(self.base / host),
+                ssh=self.sshd if host == "remote" else None,
+                env={"GVW_PLATFORM": "linux-amd64"},
+                hostvars={
+                    "go_versions": ["1.21.13", "1.22"]
+                    + (["1.22/../evil"] if host == bad_host else []),
+                    "go_mirror": self.mirror.as_uri(),
+                    "result_file": str(self.base / host / "result.json"),
                 },
-            }
-            if host == "remote":
-                entry.update(
-                    ansible_connection="ssh",
-                    ansible_host="127.0.0.1",
-                    ansible_port=self.sshd.port,
-                    ansible_user=self.sshd.user,
-                    ansible_ssh_private_key_file=str(self.sshd.key),
-                    ansible_ssh_common_args="-o StrictHostKeyChecking=no "
-                    "-o UserKnownHostsFile=/dev/null",
-                )
-            else:
-                entry["ansible_connection"] = "local"
-            hosts[host] = entry
-        path = self.base / "inventory.json"
-        path.write_text(json.dumps({"all": {"hosts": hosts}}), encoding="utf-8")
-        return path
+            )
+            for host in HOSTS
+        ]
 
     def play(self, *args: str, bad_host: str | None = None) -> dict[str, list[dict[str, Any]]]:
-        env = {k: v for k, v in os.environ.items() if not k.startswith(("GVW_", "ANSIBLE_"))}
-        env.update(
-            ANSIBLE_COLLECTIONS_PATH=str(REPO),
-            ANSIBLE_HOME=str(self.base / "ansible-home"),
-            ANSIBLE_LOCAL_TEMP=str(self.base / "ansible-tmp"),
-            ANSIBLE_HOST_KEY_CHECKING="False",
-            ANSIBLE_RETRY_FILES_ENABLED="False",
-            LC_ALL="C.UTF-8",
-        )
-        playbook = Path(sys.executable).with_name("ansible-playbook")
-        done = subprocess.run(
-            [
-                str(playbook),
-                "-i",
-                str(self.inventory(bad_host)),
-                *args,
-                str(self.base / "play.yml"),
-            ],
-            env=env,
-            capture_output=True,
-            text=True,
-            timeout=600,
-            stdin=subprocess.DEVNULL,
+        done = run_playbook(
+            self.base / "play.yml",
+            self.hosts(bad_host),
+            collection=self.collection,
+            workdir=self.base,
+            args=args,
         )
         results = {}
         for host in HOSTS:
@@ -137,10 +97,8 @@ class Fleet:
 
 
 @pytest.fixture
-def fleet(tmp_path: Path, sshd: SshServer) -> Fleet:
-    if shutil.which("ansible-playbook", path=str(Path(sys.executable).parent)) is None:
-        pytest.fail("ansible-core is not installed (it is in the test extra)")
-    return Fleet(tmp_path, sshd)
+def fleet(tmp_path: Path, sshd: SshServer, installed_collection: InstalledCollection) -> Fleet:
+    return Fleet(tmp_path, sshd, installed_collection)
 
 
 def test_check_first_second_drift_and_bad_manifest_across_three_hosts(fleet: Fleet) -> None:
@@ -190,14 +148,3 @@ def test_check_first_second_drift_and_bad_manifest_across_three_hosts(fleet: Fle
     assert 'invalid Go version "1.22/../evil" (set by go.versions[2] in' in failed["msg"]
     assert bad["local1"][0]["changed"] is False and not bad["local1"][0].get("failed")
     assert bad["remote"][0]["changed"] is False and not bad["remote"][0].get("failed")
-
-
-def test_windows_module_parses_and_takes_the_same_parameters() -> None:
-    script = (COLLECTION / "plugins" / "modules" / "win_toolchains.ps1").read_text("utf-8")
-    assert syntax_errors(script) == []
-    python_module = (COLLECTION / "plugins" / "modules" / "toolchains.py").read_text("utf-8")
-    for option in ("versions", "global", "prune", "mirror", "lock", "manifest", "gvw_root", "gvw"):
-        assert f"{option} = @{{" in script, option
-        assert f"  {option}:\n" in python_module, option
-    assert "'apply', $manifest, '--json'" in script
-    assert "--check" in script and "21" in script

@@ -11,6 +11,7 @@ import pytest
 from tests.support.gvw_env import GvwEnv, run_ok
 from tests.support.mirror_fixtures import add_archive, write_synthetic_mirror
 from tests.support.mirror_server import wait_for
+from tests.support.vulndb_fixture import VulnDBServer
 
 pytestmark = pytest.mark.slow
 
@@ -112,3 +113,43 @@ def test_a_killed_run_leaves_the_previous_mirror_and_the_next_run_completes_it(
     assert not (offline / ".gvw-partial").exists()
     index = json.loads((offline / "index.json").read_text())
     assert [r["version"] for r in index] == ["go1.22.10", "go1.21.13"]
+
+
+def test_the_vulnerability_database_is_copied_for_machines_without_internet(
+    gvw: GvwEnv, mirror_factory, tmp_path: Path, vulndb: VulnDBServer
+) -> None:
+    write_synthetic_mirror(tmp_path / "m", ("1.25.4",), ["linux-amd64"])
+    source = mirror_factory(tmp_path / "m")
+    offline = tmp_path / "offline"
+    env = {"GOVULNDB": vulndb.url, "GVW_PLATFORM": "linux-amd64"}
+    args = ["--mirror", source.url, "--vulndb"]
+    made = run_ok(gvw, "mirror", "create", str(offline), "1.25.4", *args, env=env)
+    assert made.stdout.splitlines()[-1] == (
+        "Vulnerability database: 5 toolchain entries (5 fetched), modified "
+        f"2025-12-02T18:48:31Z: GOVULNDB={(offline / 'vulndb').as_uri()}"
+    )
+    assert sorted(p.name for p in (offline / "vulndb" / "index").iterdir()) == [
+        "db.json",
+        "modules.json",
+    ]
+    assert len(list((offline / "vulndb" / "ID").iterdir())) == 5
+    vulndb.server.clear_log()
+    again = run_ok(gvw, "mirror", "create", str(offline), "--vulndb", env=env)
+    assert "(0 fetched)" in again.stdout and vulndb.requests() == ["/vuln/index/db.json"]
+
+    # the offline machine: no server at all, the copy read where it is
+    vulndb.server.stop()
+    source.stop()
+    (tmp_path / "machine").mkdir()
+    machine = GvwEnv(tmp_path / "machine")
+    copy = {"GOVULNDB": (offline / "vulndb").as_uri(), "GVW_PLATFORM": "linux-amd64"}
+    run_ok(machine, "install", "--mirror", offline.as_uri(), "1.25.4", env=copy)
+    assert run_ok(machine, "list", env=copy).stdout.splitlines() == [
+        "  1.25.4  2 known vulnerabilities (fixed in 1.25.5)"
+    ]
+
+
+def test_vulndb_alone_needs_a_database(gvw: GvwEnv, tmp_path: Path) -> None:
+    result = gvw.run("mirror", "create", str(tmp_path / "x"), "--vulndb")
+    assert result.returncode == 2
+    assert "GOVULNDB=off" in result.stderr and not (tmp_path / "x").exists()

@@ -66,6 +66,18 @@ HOSTILE = [
         set_field("global", value={"state": "present", "content": 7}),
         "global.content must be a str, not int",
     ),
+    (
+        set_field("module_list", value={"dir": "rel", "go_version": "1.22.10", "modules": []}),
+        "module_list.dir 'rel' is not an absolute, normalised path",
+    ),
+    (
+        set_field("module_list", value={"dir": "/p", "go_version": "../x", "modules": []}),
+        "module_list.go_version '../x' is not a Go version",
+    ),
+    (
+        set_field("module_list", value={"dir": "/p", "go_version": "1.22.10", "modules": [1]}),
+        "module_list.modules[0] must be a str",
+    ),
     (set_field("extra", value=1), "unknown field extra"),
     (set_field("format", value=2), "format 2 is not 1 (written by another gvw?)"),
     (set_field("id", value="20000101-000000-000"), "id '20000101-000000-000' does not match"),

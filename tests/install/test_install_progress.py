@@ -3,8 +3,6 @@
 from __future__ import annotations
 
 import os
-import pty
-import subprocess
 from pathlib import Path
 
 from tests.install.install_helpers import ARCHIVE, LINUX, synthetic_server
@@ -15,6 +13,7 @@ from tests.support.mirror_fixtures import (
     synthetic_members,
     tar_gz_bytes,
 )
+from tests.support.terminal import run_on_terminal
 
 # --- output ------------------------------------------------------------------------------
 
@@ -24,29 +23,9 @@ def test_progress_bar_on_a_terminal(gvw: GvwEnv, mirror_factory, tmp_path: Path)
     big = [*synthetic_members("1.22.10", LINUX), Member("go/src/big.bin", os.urandom(3000000))]
     add_archive(directory, "1.22.10", LINUX, tar_gz_bytes(big))
     server = mirror_factory(directory)
-    primary, secondary = pty.openpty()
-    process = subprocess.Popen(
-        gvw.command("install", "--mirror", server.url, "1.22.10"),
-        env=gvw.env({"TERM": "xterm"}),
-        stdout=subprocess.PIPE,
-        stderr=secondary,
-        stdin=subprocess.DEVNULL,
-        cwd=tmp_path,
-    )
-    os.close(secondary)
-    seen = b""
-    while True:
-        try:
-            chunk = os.read(primary, 4096)
-        except OSError:
-            break
-        if not chunk:
-            break
-        seen += chunk
-    process.wait(timeout=60)
-    os.close(primary)
-    text = seen.decode()
-    assert process.returncode == 0, text
+    run = run_on_terminal(gvw, "install", "--mirror", server.url, "1.22.10", cwd=tmp_path)
+    text = run.terminal
+    assert run.returncode == 0, text
     assert f"Downloading {ARCHIVE}" in text
     assert "MB/s" in text and "left" in text and "Extracting" in text
 

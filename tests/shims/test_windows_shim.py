@@ -14,6 +14,7 @@ import os
 import shutil
 import subprocess
 import sys
+import threading
 import zipfile
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -22,6 +23,8 @@ from pathlib import Path
 import pytest
 
 from tests.selection_cases import CASES, Case, lay_out, native_params
+from tests.support.gvw_env import GvwEnv
+from tests.support.replacing import call_many, start_replacer
 from tests.support.wine import (
     MINGW_GCC,
     SYSTEM_PATH,
@@ -408,6 +411,131 @@ def test_a_shim_with_another_name_refuses_to_guess(wine: Wine, store: Store) -> 
         (1, [f'gvw: unknown shim name "{name}" (expected go, gofmt or go<version>)'])
         for name in ("windows_shim", "gox")
     ]
+
+
+# Issue 20: gvw on Windows moves a running shim aside as .NAME.old-HEX before it puts
+# the new one in place (gvw/store/shims.py, _retire), and the running shim may then be told
+# that name by GetModuleFileNameW. (Wine keeps the name a process was started by: a
+# rename does not reach it, so under Wine the name is tested by starting a copy that
+# already has the moved-aside name.)
+MOVED_ASIDE = (
+    # (file in the shims directory, what it must run or the name it refuses)
+    (".go.exe.old-1a2b3c4d", "1.22.10\\bin\\go.exe"),
+    (".gofmt.exe.old-0badcafe", "1.22.10\\bin\\gofmt.exe"),
+    (".go1.21.13.exe.old-12ab34cd", "1.21.13\\bin\\go.exe"),
+    (".GO.EXE.old-1a2b3c4d", "1.22.10\\bin\\go.exe"),  # any case: the same file
+    (".go.exe.old-", 'unknown ".go.exe.old-"'),  # no number
+    (".gox.exe.old-1a2b3c4d", 'unknown "gox"'),  # moved aside, but no shim's name
+    ("go.exe.old-1a2b3c4d", 'unknown "go.exe.old-1a2b3c4d"'),  # no leading dot
+)
+
+
+@pytest.mark.wine
+@pytest.mark.timeout(300)
+def test_a_shim_moved_aside_by_gvw_is_the_shim_it_was(wine: Wine, store: Store) -> None:
+    for file, _expect in MOVED_ASIDE:
+        _link(SHIM, store.shims / file)
+    jobs = [
+        Job(
+            cmd=f'"{wine_path(store.shims / file)}" version',
+            cwd=wine_path(store.base),
+            env=store.env(),
+        )
+        for file, _expect in MOVED_ASIDE
+    ]
+    results = wine.run_jobs(jobs, workdir=store.base / "runner")
+    for (file, expect), result in zip(MOVED_ASIDE, results):
+        if expect.startswith("unknown "):
+            name = expect.removeprefix("unknown ")
+            assert (result.exit_code, result.stderr_lines) == (
+                1,
+                [f"gvw: unknown shim name {name} (expected go, gofmt or go<version>)"],
+            ), file
+        else:
+            assert (result.exit_code, result.stderr) == (0, b""), result
+            exe = wine_path(store.root / "versions") + "\\" + expect
+            assert parse_report(result.stdout)["exe"] == [exe], file
+
+
+@pytest.mark.wine
+@pytest.mark.timeout(600)
+def test_no_started_shim_fails_while_its_file_is_replaced(wine: Wine, tmp_path: Path) -> None:
+    """Shims run under Wine from two Windows-side parents at once while, on the Linux
+    side, a loop of real `gvw rehash` (a windows-amd64 store: it renames new copies over
+    the shims) and a replacer doing what gvw does on Windows (move the shim aside, put
+    the new one in place, delete the old one) replace them: every shim that started
+    ran the right toolchain. A call that comes while a shim's name is moved aside and
+    not yet back finds no program at all: CreateProcessW fails before any code of the
+    shim runs (error 2, and under Wine also 126 when the file goes between Wine's
+    looking it up and loading it). That gap is in gvw's Windows replacement, not in
+    the shim; such calls are only counted."""
+    store = make_store(tmp_path / "store", wine.fakego)
+    gvw = GvwEnv(store.base)
+    assert gvw.root == store.root
+    names = ("go", "gofmt", "go1.21.13")
+    expected = {
+        "go": store.fake("1.22.10"),
+        "gofmt": wine_path(store.root / "versions" / "1.22.10" / "bin" / "gofmt.exe"),
+        "go1.21.13": store.fake("1.21.13"),
+    }
+    parents, per_parent = 2, 60
+    batches = [
+        [
+            Job(
+                cmd=f'"{store.shim(names[i % len(names)])}" version',
+                cwd=wine_path(store.base),
+                env=store.env(),
+            )
+            for i in range(per_parent)
+        ]
+        for _ in range(parents)
+    ]
+    rehashes: list[int] = []
+    done = threading.Event()
+
+    def rehash_loop() -> None:
+        while not done.is_set():
+            ran = gvw.run("rehash", env={"GVW_PLATFORM": "windows-amd64"}, timeout=120)
+            rehashes.append(ran.returncode)
+
+    replacer = start_replacer(
+        [store.shims / f"{name}.exe" for name in names],
+        windows_style=True,
+        work=tmp_path / "replacer",
+    )
+    looping = threading.Thread(target=rehash_loop)
+    looping.start()
+    try:
+        results = call_many(
+            list(range(parents)),
+            lambda i: wine.run_jobs(batches[i], workdir=tmp_path / f"runner{i}"),
+            workers=parents,
+        )
+    finally:
+        done.set()
+        looping.join()
+        rounds = replacer.stop()
+    assert rehashes and set(rehashes) == {0}, rehashes
+    assert rounds >= 100, rounds
+    failures: list[str] = []
+    gaps: list[str] = []
+    for batch, batch_results in zip(batches, results):
+        for job, result in zip(batch, batch_results):
+            name = next(n for n in names if store.shim(n) in job.cmd)
+            if result.status == "startfail":
+                gaps.append(result.info["start_error"])
+                continue
+            if (result.exit_code, result.stderr, report_of(result).get("exe")) != (
+                0,
+                b"",
+                [expected[name]],
+            ):
+                failures.append(result.describe())
+    started = parents * per_parent - len(gaps)
+    assert started >= parents * per_parent // 2, f"only {started} shims started: {gaps}"
+    assert failures == [], f"{len(failures)} of {started} started shims failed:\n" + "\n".join(
+        failures
+    )
 
 
 # environment edge cases the table does not hold; the POSIX shim behaves the same

@@ -62,6 +62,9 @@ class GvwEnv:
         # profiles; none of that may touch the machine running the tests
         home = self.base / "home"
         env.update(HOME=str(home), XDG_CONFIG_HOME=str(home / ".config"))
+        # no test may ask vuln.go.dev: those that need a vulnerability database set
+        # GOVULNDB to a local one (tests/support/vulndb_fixture.py)
+        env["GOVULNDB"] = "off"
         # this checkout's gvw, whatever the virtualenv's editable install points at
         env["PYTHONPATH"] = os.pathsep.join(
             p for p in (str(REPO), os.environ.get("PYTHONPATH", "")) if p
@@ -91,10 +94,12 @@ class GvwEnv:
         )
         return Result(done.returncode, done.stdout, done.stderr)
 
-    def popen(self, *args: str, env: Mapping[str, str] | None = None) -> subprocess.Popen[str]:
+    def popen(
+        self, *args: str, env: Mapping[str, str] | None = None, cwd: Path | None = None
+    ) -> subprocess.Popen[str]:
         return subprocess.Popen(
             self.command(*args),
-            cwd=self.base,
+            cwd=cwd or self.base,
             env=self.env(env),
             stdout=subprocess.PIPE,
             stderr=subprocess.PIPE,

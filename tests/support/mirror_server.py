@@ -7,6 +7,8 @@ Routes (``server.url`` is ``http://127.0.0.1:PORT/dl/``):
 - ``GET /dl/<filename>``: a file of the directory, streamed with Content-Length.
 - ``GET /cdn/<filename>``: the same files, the default target of :meth:`redirect`
   (go.dev redirects downloads to another host).
+- ``GET /<prefix>/<path>``: files of the ``trees`` given, sub-directories included
+  (a vulnerability database: ``/vuln/index/db.json``, ``/vuln/ID/GO-2025-4175.json``).
 - ``HEAD`` on all of them.
 
 Faults are injected per path (``"go1.22.10.linux-amd64.tar.gz"`` means
@@ -198,8 +200,11 @@ class _Handler(BaseHTTPRequestHandler):
 class MirrorServer:
     """Serves one mirror directory; see the module docstring for routes and faults."""
 
-    def __init__(self, directory: Path | str) -> None:
+    def __init__(self, directory: Path | str, trees: Mapping[str, Path] | None = None) -> None:
         self.directory = Path(directory)
+        # more directories served with their sub-directories: URL prefix -> directory
+        # (``{"/vuln/": db}`` serves a vulnerability database beside the mirror)
+        self.trees = {prefix: Path(root) for prefix, root in (trees or {}).items()}
         self.errors: list[BaseException] = []  # unexpected handler errors, for debugging
         self._lock = threading.Lock()
         self._log_records: list[RequestRecord] = []
@@ -394,6 +399,12 @@ class MirrorServer:
     def _route(self, path: str, query: str) -> _Response:
         if path == INDEX_PATH:
             return self._index(query)
+        for prefix, root in self.trees.items():
+            parts = path[len(prefix) :].split("/") if path.startswith(prefix) else []
+            if parts and all(p and p not in (".", "..") and "\\" not in p for p in parts):
+                file = root.joinpath(*parts)
+                if file.is_file():
+                    return _Response(200, _content_type(file.name), file.stat().st_size, file=file)
         for prefix in _PREFIXES:
             if path.startswith(prefix):
                 name = path[len(prefix) :]

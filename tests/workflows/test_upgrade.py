@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 from pathlib import Path
 
 import pytest
@@ -10,6 +11,7 @@ import pytest
 from gvw.base.errors import ExitCode
 from tests.support.gvw_env import GvwEnv, run_ok, write_files
 from tests.support.patch_mirror import NEW, OLD, copy_store
+from tests.support.vulndb_fixture import X509_A_REPORTED, VulnDBServer
 
 GO_MOD = b"module example.com/project\n\ngo 1.25\n"
 PASSING_TEST = b"""package project
@@ -59,33 +61,59 @@ def _snapshot_ids(gvw: GvwEnv) -> list[str]:
     return [s["id"] for s in json.loads(run_ok(gvw, "snapshots", "--json").stdout)]
 
 
-def test_a_pinned_project_is_upgraded_and_rollback_puts_the_old_pin_back(store: GvwEnv) -> None:
+def test_a_pinned_project_is_upgraded_naming_its_security_fixes_and_rollback_puts_the_old_pin_back(
+    store: GvwEnv, vulndb: VulnDBServer
+) -> None:
     project = _project(store.base, PASSING_TEST)
-    result = store.run("upgrade", cwd=project)
+    result = store.run("upgrade", cwd=project, env={"GOVULNDB": vulndb.url})
     assert result.returncode == 0, result.stderr
     # only the version word changed
     assert (project / ".go-version").read_bytes() == PIN.replace(b"1.25.4", b"1.25.5")
     lines = result.stdout.splitlines()
-    assert lines[0].split() == [
+    assert re.split(r"\s{2,}", lines[0]) == [
         "COMMAND",
-        "Go",
-        "1.25.4",
-        "(current)",
-        "Go",
-        "1.25.5",
-        "(candidate)",
+        "Go 1.25.4 (current)",
+        "Go 1.25.5 (candidate)",
     ]
-    assert [line.split()[:5] for line in lines[1:3]] == [
-        ["go", "build", "./...", "ok", lines[1].split()[4]],
-        ["go", "test", "./...", "ok", lines[2].split()[4]],
+    rows = [re.split(r"\s{2,}", line) for line in lines[1:4]]
+    assert [(r[0], r[1], r[4]) for r in rows] == [
+        ("go build ./...", "ok", "ok"),
+        ("go vet ./...", "ok", "ok"),
+        ("go test -count=1 ./...", "ok", "ok"),
     ]
-    assert f"Upgraded {project / '.go-version'}: 1.25.4 -> 1.25.5" in result.stdout
+    summary = lines[lines.index(next(x for x in lines if x.startswith("Upgraded "))) :]
+    assert summary[0].startswith(f"Upgraded {project / '.go-version'}: 1.25.4 -> 1.25.5")
+    assert summary[1:4] == [
+        "Fixes 2 known vulnerabilities:",
+        "  GO-2025-4155 (CVE-2025-61729) in crypto/x509: Excessive resource consumption when "
+        "printing error string for host certificate validation in crypto/x509",
+        "  GO-2025-4175 (CVE-2025-61727) in crypto/x509: Improper application of excluded DNS "
+        "name constraints when verifying wildcard names in crypto/x509",
+    ]
     assert (store.root / "versions" / NEW / "gvw-manifest.json").is_file()  # installed as usual
     entry = store.audit_entries()[-1]
     assert entry["command"] == "upgrade" and entry["outcome"] == {"status": "ok", "exit_code": 0}
     assert {"kind": "installed", "version": NEW} in entry["changes"]  # type: ignore[operator]
     pin_change = {"kind": "pin", "path": str(project / ".go-version"), "old": OLD, "new": NEW}
     assert pin_change in entry["changes"]  # type: ignore[operator]
+    fixes = {
+        "kind": "fixes",
+        "vulnerabilities": [
+            {"id": "GO-2025-4155", "aliases": ["CVE-2025-61729"]},
+            {"id": "GO-2025-4175", "aliases": ["CVE-2025-61727"]},
+        ],
+    }
+    assert fixes in entry["changes"]  # type: ignore[operator]
+    # the module list under the old Go is kept with the snapshot the upgrade took
+    snapshot_id = str(entry["snapshot"])
+    shown = json.loads(run_ok(store, "snapshots", "show", snapshot_id, "--json").stdout)
+    assert shown["module_list"] == {
+        "dir": str(project),
+        "go_version": OLD,
+        "modules": ["example.com/project"],
+    }
+    text = run_ok(store, "snapshots", "show", snapshot_id).stdout.splitlines()
+    assert f"modules:      {project} under Go {OLD} (go list -m all, 1 module)" in text
 
     run_ok(store, "rollback", cwd=project)
     assert (project / ".go-version").read_bytes() == PIN
@@ -98,7 +126,7 @@ def test_a_project_whose_tests_fail_under_the_newer_go_keeps_its_pin(store: GvwE
     assert result.returncode == ExitCode.CHECKS_FAILED, result.stderr
     assert (project / ".go-version").read_bytes() == PIN
     assert result.error_lines[-2].startswith(
-        f"gvw: go test ./... failed with Go {NEW} (exit 1; with Go {OLD}: exit 0); "
+        f"gvw: go test -count=1 ./... failed with Go {NEW} (exit 1; with Go {OLD}: exit 0); "
         f"{project / '.go-version'} still says {OLD}"
     ), result.stderr
     assert (
@@ -125,12 +153,81 @@ def test_check_reports_an_available_upgrade_and_installs_nothing(store: GvwEnv) 
     assert (store.store_listing(), store.audit_entries(), _snapshot_ids(store)) == before
     assert (project / ".go-version").read_bytes() == PIN
 
+    assert report["security_upgrade"] is None and report["fixes"] is None  # GOVULNDB=off
+
     text = store.run("upgrade", "--check", cwd=project)
     assert text.returncode == ExitCode.UPGRADE_AVAILABLE
     assert text.stdout.splitlines() == [
         f"{project / '.go-version'} selects Go {OLD}; Go {NEW} is available",
         f"  gvw upgrade would change {OLD} to {NEW}",
     ]
+
+
+def test_check_names_the_vulnerabilities_the_target_fixes_and_marks_a_security_upgrade(
+    store: GvwEnv, vulndb: VulnDBServer
+) -> None:
+    project = _project(store.base, PASSING_TEST)
+    env = {"GOVULNDB": vulndb.url}
+    text = store.run("upgrade", "--check", cwd=project, env=env)
+    assert text.returncode == ExitCode.UPGRADE_AVAILABLE, text.stderr
+    assert text.stdout.splitlines() == [
+        f"{project / '.go-version'} selects Go {OLD}; Go {NEW} is available: a security upgrade",
+        f"  gvw upgrade would change {OLD} to {NEW}",
+        f"Go {NEW} fixes 2 known vulnerabilities of Go {OLD}:",
+        "  GO-2025-4155 (CVE-2025-61729) in crypto/x509: Excessive resource consumption when "
+        "printing error string for host certificate validation in crypto/x509",
+        "  GO-2025-4175 (CVE-2025-61727) in crypto/x509: Improper application of excluded DNS "
+        "name constraints when verifying wildcard names in crypto/x509",
+    ]
+    report = json.loads(store.run("upgrade", "--check", "--json", cwd=project, env=env).stdout)
+    assert report["security_upgrade"] is True
+    assert [f["id"] for f in report["fixes"]] == ["GO-2025-4155", "GO-2025-4175"]
+    assert report["fixes"][0] == X509_A_REPORTED
+    assert [v["fixed_in"] for v in report["current_facts"]["vulnerabilities"]] == [NEW, NEW]
+    assert report["target_facts"] == {"vulnerabilities": [], "supported": True}
+    assert report["vulndb"]["database"] == vulndb.url
+    assert report["vulndb"]["supported_releases"] == ["1.25"]  # the index knows no other
+
+    # the database unreachable, nothing cached: the check still answers, with a warning
+    fresh = copy_store(store, store.base / "other")
+    vulndb.server.fail("/vuln/index/db.json", 503)
+    offline = fresh.run("upgrade", "--check", "--json", cwd=project, env=env)
+    assert offline.returncode == ExitCode.UPGRADE_AVAILABLE
+    assert json.loads(offline.stdout)["security_upgrade"] is None
+    (warning,) = [x for x in offline.stderr_lines if "vulnerab" in x]
+    assert warning.startswith(f"gvw: warning: {vulndb.url}/index/db.json answered HTTP 503")
+    assert warning.endswith("; vulnerabilities unknown")
+
+
+def test_a_check_slower_under_the_target_than_max_slowdown_allows_keeps_the_pin(
+    store: GvwEnv,
+) -> None:
+    from tests.workflows.test_try import SLOWER_UNDER_NEW
+
+    project = _project(store.base, SLOWER_UNDER_NEW)
+    args = ("--repeat", "2", "--max-slowdown", "25", "--run", "go test -count=1 ./...")
+    result = store.run("upgrade", *args, cwd=project)
+    assert result.returncode == ExitCode.CHECKS_FAILED, result.stderr
+    assert (project / ".go-version").read_bytes() == PIN
+    assert re.fullmatch(
+        rf"gvw: go test -count=1 \./\.\.\. took \d+\.\d\d s with Go {NEW} against \d+\.\d\d s "
+        rf"with Go {OLD} \(in 1 run each\): \d+% slower, more than --max-slowdown 25%; "
+        rf"{re.escape(str(project / '.go-version'))} still says {OLD}",
+        result.error_lines[-2],
+    ), result.error_lines[-2]
+
+
+def test_a_failed_upgrade_does_not_offer_to_remove_a_target_installed_before_it(
+    store: GvwEnv,
+) -> None:
+    run_ok(store, "install", NEW)
+    project = _project(store.base, FAILING_UNDER_NEW)
+    result = store.run("upgrade", cwd=project)
+    assert result.returncode == ExitCode.CHECKS_FAILED
+    assert result.error_lines[-1].endswith(
+        f"; Go {NEW} was installed before this upgrade and stays"
+    ), result.error_lines[-1]
+    assert "gvw uninstall" not in result.stderr
 
 
 def test_a_pin_already_at_the_target_changes_nothing(store: GvwEnv) -> None:

@@ -147,6 +147,14 @@ def describe(snapshot: Snapshot) -> list[str]:
     lines.append("environment:")
     for name, text in state.process_env.items():
         lines.append(f"  {name}={shown(text)}")
+    record = snapshot.module_list
+    if record is not None:
+        count = len(record.modules)
+        lines.append(
+            f"modules:      {shown(record.directory)} under Go {record.go_version} "
+            f"(go list -m all, {count} module{'' if count == 1 else 's'})"
+        )
+        lines += [f"  {shown(module)}" for module in record.modules]
     lines.append(f"scope:        {scope_text(snapshot)}")
     return lines
 

@@ -37,10 +37,12 @@ from typing import Any
 from gvw.base.versions import parse_installed_name
 from gvw.history.snapshots.model import (
     MAX_GO_ENV_FILE,
+    MAX_MODULES,
     MAX_VERSION_FILE,
     SCOPES,
     SHA256_RE,
     FileState,
+    ModuleRecord,
     ProfileFile,
     Recorded,
     ScopeKind,
@@ -95,6 +97,15 @@ def as_dict(snapshot: Snapshot) -> dict[str, Any]:
         "registry": None
         if state.registry is None
         else {name: {"kind": v.kind, "value": v.value} for name, v in state.registry.items()},
+        "module_list": None if snapshot.module_list is None else _module_dict(snapshot.module_list),
+    }
+
+
+def _module_dict(record: ModuleRecord) -> dict[str, Any]:
+    return {
+        "dir": record.directory,
+        "go_version": record.go_version,
+        "modules": list(record.modules),
     }
 
 
@@ -206,9 +217,25 @@ def parse(raw: bytes, *, expected_id: str) -> Snapshot:
         gvw_version=top.text("gvw_version"),
         state=state,
         scope=_scope(top.texts("scope")) if "scope" in data else None,
+        module_list=_module_record(top.table("module_list"), goos)
+        if "module_list" in data
+        else None,
     )
     top.done()
     return snapshot
+
+
+def _module_record(table: Table, goos: str) -> ModuleRecord:
+    directory = table.text("dir")
+    _check_absolute(directory, goos, table.name("dir"))
+    version = table.text("go_version")
+    if version != "system":
+        _version(version, table.name("go_version"))
+    modules = table.texts("modules")
+    if len(modules) > MAX_MODULES:
+        raise Invalid(f"{table.name('modules')} lists more than {MAX_MODULES} modules")
+    table.done()
+    return ModuleRecord(directory, version, tuple(modules))
 
 
 def _file_state(table: Table, goos: str, *, kind: str) -> FileState:

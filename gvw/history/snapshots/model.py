@@ -10,20 +10,25 @@ The file form (TOML, its checksum line, the checks on the way in) is
 puts back everything the snapshot recorded. The kinds, by command:
 
 ========================  ====================================================
-install, uninstall        ``installed`` (the shims follow the installed versions)
+install, uninstall        ``installed`` (the shims follow the installed versions);
+                          an install while nothing is selected also ``global``
 global                    ``global``
 local                     ``version_files`` (the one ``.go-version`` it writes)
 setup, setup --undo       ``profile_files``, ``user_path``
 restore, rollback         what that restore changed (``user_path`` when the only
                           registry value it wrote was ``Path``, else ``registry``)
+tools rebuild             ``tools`` (the programs in GOPATH/bin it rebuilds)
+upgrade                   ``installed`` and the pin it moves (``version_files``
+                          or ``global``); with ``--rebuild-tools`` also ``tools``
+apply                     ``installed``, ``global``
 ========================  ====================================================
 
-The other kinds are ``go_env_file`` and ``tools`` (GOPATH/bin), which only a restore
-changes. A snapshot without ``scope`` (written before gvw recorded it) counts as all
-of them. In the registry (HKCU\\Environment) gvw records and restores only the values
-gvw and Go use (:func:`restorable_registry_name`): ``registry`` is all of them,
-``user_path`` only ``Path``. The shell's own variables (``process_env``) are never
-changed, only printed as commands to run, for any scope.
+The other kind is ``go_env_file``, which only a restore changes. A snapshot without
+``scope`` (written before gvw recorded it) counts as all of them. In the registry
+(HKCU\\Environment) gvw records and restores only the values gvw and Go use
+(:func:`restorable_registry_name`): ``registry`` is all of them, ``user_path`` only
+``Path``. The shell's own variables (``process_env``) are never changed, only printed as
+commands to run, for any scope.
 """
 
 from __future__ import annotations
@@ -138,6 +143,19 @@ class Tool:
 
 
 @dataclass(frozen=True)
+class ModuleRecord:
+    """A project's ``go list -m all`` under the Go it used before an upgrade: kept with
+    the snapshot as a record (a restore does not write it; nothing to put back)."""
+
+    directory: str  # the project
+    go_version: str  # the Go that listed it
+    modules: tuple[str, ...]  # the lines: "path version [=> replacement]"
+
+
+MAX_MODULES = 100_000
+
+
+@dataclass(frozen=True)
 class State:
     """Everything a restore can put back (or print, for the process environment)."""
 
@@ -162,3 +180,4 @@ class Snapshot:
     state: State
     # what ``gvw rollback`` of this snapshot puts back; None: everything (older snapshots)
     scope: tuple[ScopeKind, ...] | None = None
+    module_list: ModuleRecord | None = None  # recorded by gvw upgrade

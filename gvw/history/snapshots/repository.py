@@ -22,7 +22,7 @@ from gvw import __version__
 from gvw.base.errors import SnapshotError
 from gvw.base.fsutil import atomic_write_bytes, remove_file, rename, store_error, temp_sibling
 from gvw.history.snapshots.fileformat import ID_RE, MAX_FILE_BYTES, Invalid, parse, to_toml
-from gvw.history.snapshots.model import SHA256_RE, ScopeKind, Snapshot, State
+from gvw.history.snapshots.model import SHA256_RE, ModuleRecord, ScopeKind, Snapshot, State
 
 SUFFIX = ".toml"
 DAMAGED_DIR = "damaged"  # snapshots set aside by `gvw snapshots discard`
@@ -143,6 +143,7 @@ class SnapshotRepository:
         goos: str,
         scope: tuple[ScopeKind, ...] | None,
         now: datetime | None = None,
+        module_list: ModuleRecord | None = None,
     ) -> Snapshot:
         """Write a new snapshot of ``state``, taken before ``command``, which changes
         the kinds of state in ``scope`` (None: any)."""
@@ -153,7 +154,9 @@ class SnapshotRepository:
             if existing and snapshot_id <= existing[-1]:
                 # same millisecond as another process, or the clock went back: stay ordered
                 snapshot_id = id_for(time_of(existing[-1]) + timedelta(milliseconds=1))
-            snapshot = Snapshot(snapshot_id, moment, command, goos, __version__, state, scope)
+            snapshot = Snapshot(
+                snapshot_id, moment, command, goos, __version__, state, scope, module_list
+            )
             data = to_toml(snapshot)
             if len(data) > MAX_FILE_BYTES:  # it could not be read back: refuse the change
                 raise SnapshotError(

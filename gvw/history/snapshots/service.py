@@ -22,7 +22,7 @@ from typing import TYPE_CHECKING, Any, Protocol
 from gvw.base.config import Config
 from gvw.base.errors import SnapshotError
 from gvw.history.snapshots.capture import capture_state, with_files
-from gvw.history.snapshots.model import ScopeKind, Snapshot, State
+from gvw.history.snapshots.model import ModuleRecord, ScopeKind, Snapshot, State
 from gvw.history.snapshots.repository import SnapshotRepository
 from gvw.history.snapshots.retention import prune_snapshots
 from gvw.host.goenv import host_goos
@@ -124,12 +124,16 @@ class Snapshots:
         version_files: Iterable[Path] = (),
         profile_files: Iterable[Path] = (),
         protect: Collection[str] = (),
+        module_list: ModuleRecord | None = None,
     ) -> Snapshot:
         """Record the current state before ``command`` changes it, then prune;
         ``scope`` is the kinds of state it may change (what ``gvw rollback`` puts
-        back), ``version_files`` and ``profile_files`` the files it will change."""
+        back), ``version_files`` and ``profile_files`` the files it will change,
+        ``module_list`` a project's module list kept as a record."""
         state = self.capture(version_files, profile_files)
-        snapshot = self.repo.write(command, state, goos=self.goos, scope=tuple(scope))
+        snapshot = self.repo.write(
+            command, state, goos=self.goos, scope=tuple(scope), module_list=module_list
+        )
         prune_snapshots(self.repo, self.config, protect={snapshot.id, *protect})
         return snapshot
 
@@ -226,6 +230,22 @@ class Snapshots:
         """Undo the last change (see :meth:`rollback_plan`)."""
         plan = self.rollback_plan()
         return self._carry_out(plan, f"rollback to {plan.target.id}", options, events, change)
+
+    def undo(
+        self,
+        snapshot_id: str,
+        options: RestoreOptions,
+        events: RestoreEvents,
+        change: GuardedChange,
+    ) -> RestoreResult:
+        """Undo the change snapshot ``snapshot_id`` was taken before: put back what its
+        command could change (its scope), as :meth:`rollback` does for the newest one.
+        For a caller that knows which change to undo (a failed ``gvw apply --verify``),
+        so that nothing else that changed meanwhile is taken for it."""
+        target = self.repo.load(self.repo.resolve(snapshot_id))
+        managed = self.managed_profiles()
+        plan = self._plan(target, self.capture_like(target, managed), managed, target.scope)
+        return self._carry_out(plan, f"rollback to {target.id}", options, events, change)
 
     def _carry_out(
         self,
