@@ -47,7 +47,8 @@ class ExitCode(IntEnum):
 
 
 # What each code means: `gvw help exit-codes` prints this table, and docs/exit-codes.md
-# holds the same rows (tests/base/test_exit_codes.py keeps the two in step).
+# holds the same rows, where a meaning may end with a link to its page
+# (tests/cli/test_help.py keeps the two in step).
 EXIT_CODE_MEANINGS: dict[ExitCode, str] = {
     ExitCode.OK: "success (also: a version that was already installed)",
     ExitCode.ERROR: "unexpected failure",
@@ -58,10 +59,11 @@ EXIT_CODE_MEANINGS: dict[ExitCode, str] = {
     ExitCode.SHIM_LOOP: "a shim ended up running itself",
     ExitCode.NO_SUCH_RELEASE: "the index has no release matching the request",
     ExitCode.NETWORK: "mirror unreachable, HTTP error, time-out, truncated download",
-    ExitCode.CHECKSUM: "archive does not match its published sha256 "
-    "(or a module zip its `h1:` hash)",
+    ExitCode.CHECKSUM: "archive does not match its published sha256 (or a module zip its `h1:` "
+    "hash)",
     ExitCode.BAD_ARCHIVE: "corrupt archive or an entry that escapes the target",
-    ExitCode.BAD_INDEX: "index JSON that cannot be understood",
+    ExitCode.BAD_INDEX: "index JSON that cannot be understood (the download index, or the "
+    "vulnerability database's)",
     ExitCode.STORE: "the store cannot be changed (permissions, disk full)",
     ExitCode.CONFIG: "invalid configuration",
     ExitCode.IN_USE: "refusing to remove a selected version",
@@ -69,15 +71,21 @@ EXIT_CODE_MEANINGS: dict[ExitCode, str] = {
     ExitCode.PROBLEMS_FOUND: "`gvw doctor` found problems",
     ExitCode.VERIFY_FAILED: "`gvw verify` (also `install --verify`, `upgrade`): a tree is "
     "damaged, has no manifest, or does not work",
-    ExitCode.REGRESSION: "`gvw try`: a command that passes with the current Go fails with "
-    "the candidate",
+    ExitCode.REGRESSION: "`gvw try`: a command that passes with the current Go fails with a "
+    "candidate, or (with `--max-slowdown`) is slower by more than allowed",
     ExitCode.UPGRADE_AVAILABLE: "`gvw upgrade --check`: a newer release is available",
-    ExitCode.CHECKS_FAILED: "`gvw upgrade`: a check failed under the target; the pin is unchanged",
-    ExitCode.DRIFT: "`gvw apply --check`: the machine differs from the manifest",
-    ExitCode.TOOLS_NOT_REBUILT: "`gvw tools rebuild`: some programs were not rebuilt "
-    "(left alone or failed)",
-    ExitCode.SUMDB: "the checksum database cannot be verified (signature, unknown key, "
-    "record not in the log, inconsistent tree)",
+    ExitCode.CHECKS_FAILED: "`gvw upgrade`: a check failed (or, with `--max-slowdown`, was too "
+    "slow) under the target; the pin is unchanged",
+    ExitCode.DRIFT: "`gvw apply --check`: the machine differs from the manifest (policy refusals "
+    "and removals included)",
+    ExitCode.TOOLS_NOT_REBUILT: "`gvw tools rebuild`: some programs were not rebuilt (left alone "
+    "or failed)",
+    ExitCode.SUMDB: "the checksum database cannot be verified (signature, unknown key, record not "
+    "in the log, inconsistent tree)",
+    ExitCode.HEALTH_FAILED: "`gvw apply --health-check`: a health check failed after the switch, "
+    "and everything the apply changed was put back",
+    ExitCode.POLICY: "`gvw apply`: the manifest's policy (`refuse = [...]`) refuses a version it "
+    "names (known vulnerabilities, or a minor release Go no longer supports); nothing changed",
     ExitCode.HANGUP: "SIGHUP (terminal closed); cleaned up first",
     ExitCode.INTERRUPTED: "Ctrl+C (Ctrl+Break on Windows)",
     ExitCode.TERMINATED: "SIGTERM (CI cancellation, service manager); cleaned up first",

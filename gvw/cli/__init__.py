@@ -59,7 +59,7 @@ COMMANDS = {
 
 class _ExamplesLast:
     """A command's help ends with its examples: the ``Examples:`` paragraph of its
-    docstring (after a ``\\b`` line) is shown after the options, as click's epilog."""
+    docstring is shown after the options, as click's epilog."""
 
     help: str | None
     epilog: str | None

@@ -19,6 +19,7 @@ from collections.abc import Sequence
 import click
 
 from gvw.base.errors import EXIT_CODE_MEANINGS
+from gvw.base.sanitize import printable
 from gvw.cli import Command
 
 # gvw --help: every command in exactly one group (tests/cli/test_help.py checks it)
@@ -31,7 +32,7 @@ GROUPS: dict[str, tuple[str, ...]] = {
     "Shell and setup": ("setup", "init", "doctor", "rehash", "help"),
 }
 
-TOPICS = {"exit-codes": "what each exit code of gvw and its shims means"}
+TOPICS = ("exit-codes",)  # gvw help TOPIC
 
 FOOTER = (
     "Run `gvw help COMMAND` for a command's options and examples, and "
@@ -86,7 +87,13 @@ class UnknownCommand(click.UsageError):
 
 
 def usage_error_lines(error: click.UsageError) -> tuple[str, str]:
-    """What ``gvw: …`` says for a command line click could not use, and the hint."""
+    """What ``gvw: …`` says for a command line click could not use, and the hint; the
+    words the user typed made printable (no escape sequence reaches the terminal)."""
+    message, hint = _usage_error_lines(error)
+    return printable(message), printable(hint)
+
+
+def _usage_error_lines(error: click.UsageError) -> tuple[str, str]:
     ctx = error.ctx
     path = ctx.command_path if ctx is not None else "gvw"
     where = path.removeprefix("gvw").strip()

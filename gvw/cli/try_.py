@@ -61,7 +61,7 @@ def try_(
     quiet: bool,
     as_json: bool,
 ) -> None:
-    """Build and test this project with other Go versions, side by side.
+    """Build and test this project with other Go versions.
 
     Runs COMMAND (default in a Go module: go build ./..., go vet ./... and go test
     -count=1 ./...) with the current Go and with each VERSION, and compares exit codes,

@@ -42,6 +42,13 @@ CASES = [
             "gvw: see the usage with: gvw install --help",
         ],
     ),
+    (  # what the user typed is echoed printable: no escape reaches the terminal
+        ["current", "\x1b[2J\x1b]0;title\x07"],
+        [
+            "gvw: current: got unexpected extra argument (?[2J?]0;title?)",
+            "gvw: see the usage with: gvw current --help",
+        ],
+    ),
     (
         ["log", "-n", "zero"],
         [
@@ -52,7 +59,7 @@ CASES = [
 ]
 
 
-@pytest.mark.parametrize(("args", "expected"), CASES, ids=[" ".join(a) for a, _ in CASES])
+@pytest.mark.parametrize(("args", "expected"), CASES, ids=[repr(" ".join(a)) for a, _ in CASES])
 def test_a_usage_error_says_what_is_wrong_and_a_command_that_helps(
     gvw: GvwEnv, args: list[str], expected: list[str]
 ) -> None:
