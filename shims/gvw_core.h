@@ -69,7 +69,14 @@ static int plat_set_env(const char *name, const char *value);
 
 /* paths and files */
 static char *plat_own_path(void); /* the shim's file as the system knows it, or NULL */
-static char *plat_root_from_env(const char *value); /* GVW_ROOT, as an absolute path */
+/* GVW_ROOT or GVW_MACHINE_ROOT, as an absolute path */
+static char *plat_root_from_env(const char *value);
+/* Where a store is when no variable names it (docs/machine-store.md): with ``machine``
+ * the machine store's default, else the user data directory's store, or NULL when the
+ * environment does not say where that is. */
+static char *plat_default_root(int machine);
+/* Whether two directories are one (any spelling of it); 0 when one does not exist. */
+static int plat_same_dir(const char *a, const char *b);
 /* The physical current directory into *dir, and in *root_len how much of it the walk
  * up never removes ("/", "C:\", "\\server\share\"). 1: done; 0: there is no path to
  * walk from; -1: it cannot be read. */
@@ -83,7 +90,8 @@ static long plat_read_head(const char *path, char *buf, size_t cap);
  * a directory: is_dir 1 when it is one, -1 when the platform did not look. */
 typedef void (*EntryFound)(void *ctx, const char *name, size_t n, int is_dir);
 static void plat_each_subdir(const char *dir, EntryFound found, void *ctx);
-/* The first shim->bin on PATH that is not in the shims directory, or NULL. */
+/* The first shim->bin on PATH that is in none of the shims directories (shims_dir(),
+ * SHIMS_DIRS of them), or NULL. */
 static char *plat_find_system(const Shim *shim);
 
 /* processes */
@@ -415,10 +423,15 @@ static int next_command_arg(const char *data, size_t got, size_t *pos, size_t *s
 
 /* ================================================================= the shim */
 
+/* The shim's own directory, the user store's and the machine store's: a system go is
+ * looked for past all three (docs/machine-store.md). */
+#define SHIMS_DIRS 3
+
 struct Shim {
     const char *self;      /* the shim's own file, by the name it was started as */
     const char *shims_dir; /* its directory */
-    const char *root;      /* the store; "" is the POSIX file system root */
+    const char *root;      /* the user store; "" is the POSIX file system root */
+    const char *machine;   /* the machine store, looked in after the user store */
     const char *name;      /* go, gofmt or go<version> as the file is named */
     size_t name_len;
     const char *bin;  /* what runs in a toolchain's bin/: go or gofmt (+ GVW_EXE) */
@@ -432,6 +445,11 @@ typedef struct {
     size_t word_len;
     const char *origin; /* where it was set, for messages */
 } Selection;
+
+/* The i-th shims directory a system go is looked for past (i < SHIMS_DIRS). */
+static char *shims_dir(const Shim *shim, int i) {
+    return i == 0 ? (char *)shim->shims_dir : join(i == 1 ? shim->root : shim->machine, "shims");
+}
 
 static void buf_origin(Buf *b, const Selection *sel) {
     buf_str(b, " (set by ");
@@ -578,9 +596,9 @@ static int select_version(const Shim *shim, Selection *sel) {
     }
     file = find_version_file();
     if (!file) {
-        int holds;
-        file = join(shim->root, "version");
-        holds = plat_name_holds(file);
+        /* the user store's global file, else the machine store's */
+        int holds = plat_name_holds(file = join(shim->root, "version"));
+        if (holds == NAME_ABSENT) holds = plat_name_holds(file = join(shim->machine, "version"));
         if (holds == NAME_ABSENT) return 0;
         /* the global file has no directory to skip */
         if (holds == NAME_DIR)
@@ -590,28 +608,43 @@ static int select_version(const Shim *shim, Selection *sel) {
     return 1;
 }
 
+/* An installed version's directory: the user store's, else the machine store's; NULL
+ * when neither has it. */
+static char *version_home(const Shim *shim, const char *name) {
+    char *home = join(join(shim->root, "versions"), name);
+    if (plat_kind(home) == KIND_DIR) return home;
+    home = join(join(shim->machine, "versions"), name);
+    return plat_kind(home) == KIND_DIR ? home : 0;
+}
+
 typedef struct {
     const Spec *sp;
     const char *versions_dir;
-    char *best;
+    char *best; /* the newest one's directory */
     Version best_v;
 } Newest;
 
 static void consider_version(void *ctx, const char *name, size_t n, int is_dir) {
     Newest *newest = (Newest *)ctx;
     Version v;
+    char *home;
     if (!counts_for(newest->sp, name, n, &v)) return;
+    /* only a newer one: of two copies, the user store's (seen first) stays */
     if (newest->best && version_cmp(&v, &newest->best_v) <= 0) return;
+    home = join(newest->versions_dir, dup_n(name, n));
     /* a directory, through links, as the sh shim's `test -d` */
-    if (is_dir < 0 && plat_kind(join(newest->versions_dir, dup_n(name, n))) != KIND_DIR) return;
-    newest->best = dup_n(name, n);
+    if (is_dir < 0 && plat_kind(home) != KIND_DIR) return;
+    newest->best = home;
     newest->best_v = v;
 }
 
-/* The newest installed stable release for a family or latest, or NULL. */
-static char *newest_installed(const char *versions_dir, const Spec *sp) {
-    Newest newest = {sp, versions_dir, 0, {0, 0, 0, 0}};
-    plat_each_subdir(versions_dir, consider_version, &newest);
+/* The directory of the newest installed stable release for a family or latest, in
+ * either store, or NULL. */
+static char *newest_installed(const Shim *shim, const Spec *sp) {
+    Newest newest = {sp, 0, 0, {0, 0, 0, 0}};
+    plat_each_subdir(newest.versions_dir = join(shim->root, "versions"), consider_version, &newest);
+    plat_each_subdir(newest.versions_dir = join(shim->machine, "versions"), consider_version,
+                     &newest);
     return newest.best;
 }
 
@@ -694,8 +727,7 @@ static void missing(Shim *shim, const Spec *sp, const Selection *sel) {
 static void resolve_and_run(Shim *shim) {
     Selection sel = {0, 0, 0};
     Spec sp;
-    char *versions_dir = join(shim->root, "versions");
-    char *chosen = 0, *goroot;
+    char *goroot = 0;
 
     if (shim->launcher) {
         /* go1.22.10 always runs 1.22.10, whatever is selected: this is what Go's own
@@ -704,8 +736,8 @@ static void resolve_and_run(Shim *shim) {
         sel.origin = cat("launcher ", dup_n(shim->name, shim->name_len));
         if (!parse_spec(sel.word, sel.word_len, &sp) || (sp.kind != S_EXACT && sp.kind != S_FAMILY))
             die_invalid(&sel);
-        chosen = dup_n(sp.spec, sp.spec_len);
-        if (plat_kind(join(versions_dir, chosen)) != KIND_DIR) missing(shim, &sp, &sel);
+        goroot = version_home(shim, dup_n(sp.spec, sp.spec_len));
+        if (!goroot) missing(shim, &sp, &sel);
     } else if (!select_version(shim, &sel)) {
         char *sys = plat_find_system(shim);
         Buf b = {0, 0, 0};
@@ -725,16 +757,11 @@ static void resolve_and_run(Shim *shim) {
             buf_str(&b, "gvw: select a version with: gvw global <version>\n");
             die(EXIT_NOT_INSTALLED, &b);
         }
-        if (sp.kind == S_EXACT) {
-            chosen = dup_n(sp.spec, sp.spec_len);
-            if (plat_kind(join(versions_dir, chosen)) != KIND_DIR) chosen = 0;
-        } else {
-            chosen = newest_installed(versions_dir, &sp);
-        }
-        if (!chosen) missing(shim, &sp, &sel);
+        goroot = sp.kind == S_EXACT ? version_home(shim, dup_n(sp.spec, sp.spec_len))
+                                    : newest_installed(shim, &sp);
+        if (!goroot) missing(shim, &sp, &sel);
     }
 
-    goroot = join(versions_dir, chosen);
     /* An inherited GOROOT of another version gives "compile: version X does not
      * match go tool version Y" (golang/go#26933). */
     if (!plat_set_env("GOROOT", goroot)) gvw_out_of_memory();
@@ -762,7 +789,7 @@ static unsigned parse_depth(const char *text) {
  * Does not return. */
 static void gvw_main(void) {
     Shim shim;
-    const char *depth_text = plat_get_env("GVW_SHIM_DEPTH"), *root_env;
+    const char *depth_text = plat_get_env("GVW_SHIM_DEPTH"), *root_env, *machine_env, *own;
     char *path, *file;
     size_t n, slash, start, end;
 
@@ -806,14 +833,22 @@ static void gvw_main(void) {
         die(EXIT_ERROR, &b);
     }
 
-    /* The store is the parent of the shims directory unless GVW_ROOT says otherwise. */
+    /* The stores (docs/machine-store.md): the machine store is GVW_MACHINE_ROOT or the
+     * platform's; the user store is GVW_ROOT, else the parent of the shims directory,
+     * unless that is the machine store: then the user data directory's (the machine
+     * store again where the environment names none). */
+    machine_env = plat_get_env("GVW_MACHINE_ROOT");
+    shim.machine = machine_env && machine_env[0] ? plat_root_from_env(machine_env)
+                                                 : plat_default_root(1);
     root_env = plat_get_env("GVW_ROOT");
     if (root_env && root_env[0]) {
         shim.root = plat_root_from_env(root_env);
     } else {
         for (slash = blen(shim.shims_dir); slash > 0 && !GVW_IS_SEP(shim.shims_dir[slash - 1]);)
             slash--;
-        shim.root = dup_n(shim.shims_dir, slash ? slash - 1 : 0);
+        own = dup_n(shim.shims_dir, slash ? slash - 1 : 0);
+        shim.root = plat_same_dir(own, shim.machine) ? plat_default_root(0) : own;
+        if (!shim.root) shim.root = shim.machine;
     }
     resolve_and_run(&shim);
 }

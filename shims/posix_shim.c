@@ -22,6 +22,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
+#include <pwd.h>
 #include <signal.h>
 #include <stdlib.h>
 #include <string.h>
@@ -125,6 +126,32 @@ static char *plat_root_from_env(const char *value) {
 
 static int same_file(const struct stat *a, const struct stat *b) {
     return a->st_dev == b->st_dev && a->st_ino == b->st_ino;
+}
+
+/* As gvw/base/paths.py: /opt/gvw for the machine; the user's is $XDG_DATA_HOME/gvw
+ * (an absolute one) or ~/.local/share/gvw, on macOS ~/Library/Application Support/gvw,
+ * where ~ is HOME, else the password database's home (a service may have no HOME). */
+static char *plat_default_root(int machine) {
+    const char *home = getenv("HOME");
+    struct passwd *pw;
+#ifndef __APPLE__
+    const char *data = getenv("XDG_DATA_HOME");
+    if (!machine && data && data[0] == '/') return plat_root_from_env(join(data, "gvw"));
+#define GVW_USER_DATA ".local/share/gvw"
+#else
+#define GVW_USER_DATA "Library/Application Support/gvw"
+#endif
+    if (machine) return (char *)"/opt/gvw";
+    if (!home || home[0] != '/') home = (pw = getpwuid(getuid())) ? pw->pw_dir : NULL;
+    return home && home[0] == '/' ? plat_root_from_env(join(home, GVW_USER_DATA)) : NULL;
+}
+
+/* The same spelling, or the same directory: the machine store is stat()ed first, as
+ * it usually does not exist (one failed call). */
+static int plat_same_dir(const char *a, const char *b) {
+    struct stat sa, sb;
+    if (!strcmp(a, b)) return 1;
+    return stat(b, &sb) == 0 && stat(a, &sa) == 0 && same_file(&sa, &sb);
 }
 
 /* The path of an open directory, or NULL. */
@@ -238,24 +265,30 @@ static void plat_each_subdir(const char *dir, EntryFound found, void *ctx) {
 }
 
 /* By the sh shim's rules: an empty PATH entry is the current directory; the shims
- * directory is skipped in any spelling (compared by identity), and so is a file that
- * is this very shim (/usr/local/bin/go -> shims/go). */
+ * directories are skipped in any spelling (compared by identity), and so is a file
+ * that is one of their shims (/usr/local/bin/go -> shims/go). */
 static char *plat_find_system(const Shim *shim) {
     const char *path = getenv("PATH"), *p;
-    struct stat shims_st, self_st, st;
-    int have_shims = stat(shim->shims_dir, &shims_st) == 0;
-    int have_self = stat(shim->self, &self_st) == 0;
+    struct stat dirs[SHIMS_DIRS], shims[SHIMS_DIRS], st, entry_st;
+    int have_dir[SHIMS_DIRS], have_shim[SHIMS_DIRS], i, skip;
+    for (i = 0; i < SHIMS_DIRS; i++) {
+        char *dir = shims_dir(shim, i);
+        have_dir[i] = stat(dir, &dirs[i]) == 0;
+        have_shim[i] = stat(i ? join(dir, shim->bin) : shim->self, &shims[i]) == 0;
+    }
     if (!path) return NULL;
     for (p = path;; p++) {
         const char *end = strchr(p, ':');
         size_t n = end ? (size_t)(end - p) : strlen(p);
         char *entry = n ? dup_n(p, n) : dup_n(".", 1);
         char *cand = join(entry, shim->bin);
-        struct stat entry_st;
-        if (stat(cand, &st) == 0 && S_ISREG(st.st_mode) && access(cand, X_OK) == 0 &&
-            !(have_shims && stat(entry, &entry_st) == 0 && same_file(&entry_st, &shims_st)) &&
-            !(have_self && same_file(&st, &self_st)))
-            return cand;
+        if (stat(cand, &st) == 0 && S_ISREG(st.st_mode) && access(cand, X_OK) == 0) {
+            int have_entry = stat(entry, &entry_st) == 0;
+            for (skip = 0, i = 0; i < SHIMS_DIRS; i++)
+                skip |= (have_dir[i] && have_entry && same_file(&entry_st, &dirs[i])) ||
+                        (have_shim[i] && same_file(&st, &shims[i]));
+            if (!skip) return cand;
+        }
         if (!end) return NULL;
         p = end;
     }

@@ -318,6 +318,24 @@ static char *plat_root_from_env(const char *value) {
     return narrow(full_path(root));
 }
 
+/* As gvw/base/paths.py: %ProgramData%\gvw (C:\ProgramData\gvw where it is not set)
+ * for the machine; %LOCALAPPDATA%\gvw for the user, none without that variable. */
+static char *plat_default_root(int machine) {
+    WCHAR *base = get_env(machine ? L"PROGRAMDATA" : L"LOCALAPPDATA");
+    if (!base || !base[0]) {
+        if (!machine) return NULL;
+        base = (WCHAR *)L"C:\\ProgramData";
+    }
+    return narrow(full_path(wjoin(base, L"gvw")));
+}
+
+/* Directories compared as the system names them: full, long names, any case. */
+static WCHAR *dir_key(const char *path) { return long_name(full_path(wide(path))); }
+
+static int plat_same_dir(const char *a, const char *b) {
+    return CompareStringOrdinal(dir_key(a), -1, dir_key(b), -1, TRUE) == CSTR_EQUAL;
+}
+
 /* Length of the part of an absolute path that the walk up never removes: "C:\" or
  * the share root "\\server\share\" (docs/selection.md: walk up to the drive or UNC share root). */
 static size_t root_length(const char *p) {
@@ -443,13 +461,16 @@ static void plat_each_subdir(const char *dir, EntryFound found, void *ctx) {
     FindClose(h);
 }
 
-/* The first <tool>.exe on PATH whose directory is not the shims directory (compared
- * as normalised full paths, case-insensitively, ignoring trailing separators). */
+/* The first <tool>.exe on PATH whose directory is none of the shims directories
+ * (compared as normalised full paths, case-insensitively, ignoring trailing
+ * separators). */
 static char *plat_find_system(const Shim *shim) {
     WCHAR *path = get_env(L"PATH");
-    const WCHAR *shims = long_name(full_path(wide(shim->shims_dir)));
+    WCHAR *shims[SHIMS_DIRS];
     const WCHAR *exe = wide(shim->bin);
     SIZE_T i = 0, n;
+    int d, skip;
+    for (d = 0; d < SHIMS_DIRS; d++) shims[d] = dir_key(shims_dir(shim, d));
     if (!path) return NULL;
     n = wlen(path);
     while (i < n) {
@@ -464,7 +485,9 @@ static char *plat_find_system(const Shim *shim) {
         i++;
         if (k == 0) continue;
         dir = long_name(full_path(entry));
-        if (CompareStringOrdinal(dir, -1, shims, -1, TRUE) == CSTR_EQUAL) continue;
+        for (skip = 0, d = 0; d < SHIMS_DIRS; d++)
+            skip |= CompareStringOrdinal(dir, -1, shims[d], -1, TRUE) == CSTR_EQUAL;
+        if (skip) continue;
         cand = wjoin(dir, exe);
         if (is_file(cand)) return narrow(cand);
     }

@@ -6,6 +6,7 @@ pytest_plugins = [
     "tests.support.goproxy_fixtures",
     "tests.support.sshd",
     "tests.support.patch_mirror",
+    "tests.support.disks",
     "tests.support.ansible_hosts",
     "tests.support.vulndb_fixture",
 ]

@@ -7,11 +7,20 @@ compares with the expectation. The rules are in docs/selection.md.
 A world is a directory holding:
 - ``root/``: the gvw store (``root/versions/<v>/`` for each installed version,
   ``root/shims/``, the global file ``root/version``);
+- ``machine/``: the machine store (docs/machine-store.md), which every runner names
+  with ``GVW_MACHINE_ROOT``; its versions are the case's ``machine``;
+- ``data/``: the user data directory, which every runner names with ``XDG_DATA_HOME``
+  (``LOCALAPPDATA`` on Windows): where the user store is when the shims that run are
+  the machine store's (``machine_shims``): ``data/gvw``, which then holds the case's
+  ``installed`` versions instead of ``root/``;
 - ``sys/``: a directory with a fake system ``go`` that runners put on PATH when
   ``system_go`` is true;
 - any other files the case lists (paths relative to the world, ``/``-separated),
   and the special files it lists (:func:`make_specials`: links, FIFOs, sockets,
   devices), created on the Linux side, so every runner sees the same world.
+
+Runners put both stores' shims directories on PATH (:func:`shims_on_path`), the ones
+that run first, then ``sys/`` when the case has a system go.
 
 Expected stderr lines may use ``{world}`` (the world directory, as the implementation
 under test spells absolute paths), ``{sep}`` (its path separator) and ``{root}``
@@ -47,6 +56,43 @@ class Case:
     expect_stderr: tuple[str, ...] = ()
     # behaviour of the shims only (the loop guard); the Python resolver skips it
     shim_only: bool = False
+    # versions installed in the machine store (machine/versions/<v>)
+    machine: tuple[str, ...] = ()
+    # the shims that run are the machine store's: the user store is data/gvw
+    machine_shims: bool = False
+    # the store the selected version runs from: "user" or "machine"
+    expect_store: str = "user"
+
+    @property
+    def user_store(self) -> str:
+        """The user store's directory in the world: the parent of the shims that run
+        (``root``), or with the machine store's shims the user data directory's."""
+        return USER_DATA_STORE if self.machine_shims else "root"
+
+    @property
+    def shims_dir(self) -> str:
+        """The directory of the shims that run."""
+        return f"{MACHINE}/shims" if self.machine_shims else "root/shims"
+
+    def expected_goroot(self) -> str | None:
+        """The selected toolchain's directory in the world (``/``-separated), or None
+        for the system go and for errors."""
+        if self.expect_version in (None, "system"):
+            return None
+        store = MACHINE if self.expect_store == "machine" else self.user_store
+        return f"{store}/versions/{self.expect_version}"
+
+
+MACHINE = "machine"  # the machine store, named by GVW_MACHINE_ROOT
+USER_DATA = "data"  # the user data directory, named by XDG_DATA_HOME / LOCALAPPDATA
+USER_DATA_STORE = f"{USER_DATA}/gvw"
+
+
+def shims_on_path(case: Case) -> list[str]:
+    """The shims directories runners put first on PATH (relative to the world): the
+    ones that run, then the other store's (a system go is found past both)."""
+    other = case.user_store + "/shims" if case.machine_shims else f"{MACHINE}/shims"
+    return [case.shims_dir, other]
 
 
 SPECIAL_KINDS = ("dangling", "loop", "fifo", "socket", "device", "link-to-file", "link-to-dir")
@@ -127,14 +173,23 @@ def lay_out(
     shim (``exe``: the programs' suffix, ``.exe`` on Windows): the world is the same
     for the Python resolver (no shims), the POSIX and native shims and the Windows one.
     The fake system go is made only when ``case.system_go``."""
-    root = world / "root"
-    for version in case.installed:
-        for tool in ("go", "gofmt"):
-            toolchain(root / "versions" / version / "bin" / f"{tool}{exe}", version, tool)
-    (root / "shims").mkdir(parents=True, exist_ok=True)
+    stores = ((world.joinpath(*case.user_store.split("/")), case.installed),)
+    stores += ((world / MACHINE, case.machine),)
+    for store, versions in stores:
+        for version in versions:
+            for tool in ("go", "gofmt"):
+                toolchain(store / "versions" / version / "bin" / f"{tool}{exe}", version, tool)
+    running, other = (world.joinpath(*d.split("/")) for d in shims_on_path(case))
+    running.mkdir(parents=True, exist_ok=True)
+    (world / USER_DATA).mkdir(exist_ok=True)
     if shim is not None:
-        for name in {"go", "gofmt", case.tool} | {f"go{v}" for v in case.installed}:
-            shim(root / "shims" / f"{name}{exe}")
+        launchers = {f"go{v}" for v in case.installed + case.machine}
+        for name in {"go", "gofmt", case.tool} | launchers:
+            shim(running / f"{name}{exe}")
+        # the other store has shims too, as where both are set up: a system go is
+        # looked for past them
+        for name in ("go", "gofmt"):
+            shim(other / f"{name}{exe}")
     (world / "sys").mkdir(exist_ok=True)
     if case.system_go:
         for tool in ("go", "gofmt"):
@@ -178,6 +233,7 @@ def _broken(path: str) -> tuple[str, ...]:
 
 PIN = "{world}{sep}proj{sep}.go-version"
 GLOBAL = "{root}{sep}version"
+MACHINE_GLOBAL = "{world}{sep}machine{sep}version"
 ENV = "GVW_GO_VERSION environment variable"
 DEEP = "proj/a/b/c/d/e/f/g/h/i/j/k/l"
 
@@ -563,6 +619,158 @@ CASES: tuple[Case, ...] = (
         tool="go1.19.13",
         expect_exit=4,
         expect_stderr=_missing("1.19.13", "launcher go1.19.13"),
+    ),
+    # --- the machine store (docs/machine-store.md): looked in after the user store
+    Case(
+        "a version only the machine store has runs from there",
+        files=_pin("proj/.go-version", b"1.24.1\n"),
+        machine=("1.24.1",),
+        expect_version="1.24.1",
+        expect_store="machine",
+    ),
+    Case(
+        "the user store's copy of a version wins over the machine store's",
+        files=_pin("proj/.go-version", b"1.22.10\n"),
+        machine=("1.22.10",),
+        expect_version="1.22.10",
+    ),
+    Case(
+        "a family picks its newest release of both stores",
+        files=_pin("proj/.go-version", b"1.21\n"),
+        machine=("1.21.14", "1.21.2"),
+        expect_version="1.21.14",
+        expect_store="machine",
+    ),
+    Case(
+        "a family takes the user store's copy of its newest release",
+        files=_pin("proj/.go-version", b"1.21\n"),
+        machine=("1.21.13",),
+        expect_version="1.21.13",
+    ),
+    Case(
+        "latest looks in both stores",
+        files=_pin("proj/.go-version", b"latest\n"),
+        installed=("1.21.13",),
+        machine=("1.22.10", "1.23rc1"),
+        expect_version="1.22.10",
+        expect_store="machine",
+    ),
+    Case(
+        "the machine store's global applies when the user store has none",
+        files=_pin("machine/version", b"1.24.1\n"),
+        machine=("1.24.1",),
+        expect_version="1.24.1",
+        expect_store="machine",
+    ),
+    Case(
+        "the machine store's global may select a version of the user store",
+        files=_pin("machine/version", b"1.21\n"),
+        machine=("1.24.1",),
+        expect_version="1.21.13",
+    ),
+    Case(
+        "the user store's global beats the machine store's",
+        files={"root/version": b"1.21.13\n", "machine/version": b"1.24.1\n"},
+        machine=("1.24.1",),
+        expect_version="1.21.13",
+    ),
+    Case(
+        "a version file beats the machine store's global",
+        files={"proj/.go-version": b"1.22.10\n", "machine/version": b"1.24.1\n"},
+        machine=("1.24.1",),
+        expect_version="1.22.10",
+    ),
+    Case(
+        "a missing version from the machine store's global names that file",
+        files=_pin("machine/version", b"1.17\n"),
+        machine=("1.24.1",),
+        expect_exit=4,
+        expect_stderr=_missing("1.17", MACHINE_GLOBAL),
+    ),
+    Case(
+        "an invalid machine store global names itself",
+        files=_pin("machine/version", b"1.2x\n"),
+        expect_exit=3,
+        expect_stderr=_invalid("1.2x", MACHINE_GLOBAL),
+    ),
+    Case(
+        "a broken machine store global is an error",
+        special={"machine/version": "dangling"},
+        system_go=True,
+        expect_exit=3,
+        expect_stderr=_broken(MACHINE_GLOBAL),
+    ),
+    Case(
+        "a launcher finds its version in the machine store",
+        tool="go1.24.1",
+        machine=("1.24.1",),
+        expect_version="1.24.1",
+        expect_store="machine",
+    ),
+    Case(
+        "a launcher prefers the user store's copy",
+        tool="go1.21.0",
+        machine=("1.21.0",),
+        expect_version="1.21.0",
+    ),
+    Case(
+        "nothing selected falls back to a system go past the machine store's shims",
+        machine=("1.24.1",),
+        system_go=True,
+        expect_version="system",
+    ),
+    # --- the machine store's shims (a user or a service without a store of their own)
+    Case(
+        "the machine store's shims run the machine store's global",
+        machine_shims=True,
+        installed=(),
+        files=_pin("machine/version", b"1.24\n"),
+        machine=("1.24.1", "1.22.10"),
+        expect_version="1.24.1",
+        expect_store="machine",
+    ),
+    Case(
+        "the machine store's shims honour the user's own global",
+        machine_shims=True,
+        installed=(),
+        files={"data/gvw/version": b"1.22.10\n", "machine/version": b"1.24.1\n"},
+        machine=("1.24.1", "1.22.10"),
+        expect_version="1.22.10",
+        expect_store="machine",
+    ),
+    Case(
+        "the machine store's shims run the user's own versions first",
+        machine_shims=True,
+        installed=("1.22.10",),
+        files={"proj/.go-version": b"1.22\n", "machine/version": b"1.24.1\n"},
+        machine=("1.24.1", "1.22.10"),
+        expect_version="1.22.10",
+    ),
+    Case(
+        "the machine store's shims name the user's missing global",
+        machine_shims=True,
+        installed=(),
+        files={"data/gvw/version": b"1.19.13\n"},
+        machine=("1.24.1",),
+        expect_exit=4,
+        expect_stderr=_missing("1.19.13", "{world}{sep}data{sep}gvw{sep}version"),
+    ),
+    Case(
+        "the machine store's launchers run the machine store's version",
+        machine_shims=True,
+        installed=(),
+        tool="go1.24.1",
+        machine=("1.24.1",),
+        expect_version="1.24.1",
+        expect_store="machine",
+    ),
+    Case(
+        "nothing selected from the machine store's shims: a system go past both stores' shims",
+        machine_shims=True,
+        installed=(),
+        machine=("1.24.1",),
+        system_go=True,
+        expect_version="system",
     ),
     # --- loop guard
     Case(

@@ -11,7 +11,9 @@ agree). Codes 3-6 are shared with the native shims.
 
 from __future__ import annotations
 
+import errno
 from enum import IntEnum
+from pathlib import Path
 
 
 class ExitCode(IntEnum):
@@ -41,6 +43,7 @@ class ExitCode(IntEnum):
     SUMDB = 23  # the checksum database cannot be verified (signature, key, consistency)
     HEALTH_FAILED = 24  # gvw apply --health-check: a check failed after the switch; put back
     POLICY = 25  # gvw apply: the manifest's policy refuses a version it names
+    NEEDS_ADMIN = 26  # changing the machine store or machine PATH without the right to
     HANGUP = 129  # SIGHUP (128 + 1)
     INTERRUPTED = 130  # Ctrl+C (128 + SIGINT)
     TERMINATED = 143  # SIGTERM (128 + 15)
@@ -86,6 +89,9 @@ EXIT_CODE_MEANINGS: dict[ExitCode, str] = {
     "and everything the apply changed was put back",
     ExitCode.POLICY: "`gvw apply`: the manifest's policy (`refuse = [...]`) refuses a version it "
     "names (known vulnerabilities, or a minor release Go no longer supports); nothing changed",
+    ExitCode.NEEDS_ADMIN: "`--machine`: changing the machine store (or, on Windows, the "
+    "machine PATH) needs administrator rights (root, sudo, an elevated terminal); nothing "
+    "was changed",
     ExitCode.HANGUP: "SIGHUP (terminal closed); cleaned up first",
     ExitCode.INTERRUPTED: "Ctrl+C (Ctrl+Break on Windows)",
     ExitCode.TERMINATED: "SIGTERM (CI cancellation, service manager); cleaned up first",
@@ -152,7 +158,40 @@ class BadIndexError(GvwError):
 
 
 class StoreError(GvwError):
+    """The store or a file gvw writes cannot be changed. ``path`` and ``read_only`` are
+    set by :func:`store_error`: a read-only location gets its hint where the command
+    line knows which setting moves it (GVW_ROOT, GVW_CACHE_DIR, GOBIN...)."""
+
     exit_code = ExitCode.STORE
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        hint: str | None = None,
+        path: Path | str | None = None,
+        read_only: bool = False,
+    ) -> None:
+        super().__init__(message, hint=hint)
+        self.path = Path(path) if path is not None else None
+        self.read_only = read_only
+
+
+def store_error(exc: OSError, action: str, path: Path | str) -> StoreError:
+    """Turn an OSError into a StoreError that names the path and the likely fix (on a
+    read-only filesystem the fix depends on what the path is: see ``read_only``)."""
+    code = exc.errno
+    if code == errno.ENOSPC:
+        why, hint = "the disk is full", "free some space and run the command again"
+    elif code in (errno.EACCES, errno.EPERM):
+        why, hint = "permission denied", f"check the permissions of {path}"
+    elif code == errno.EROFS:
+        why, hint = "the filesystem is read-only", None
+    else:
+        why, hint = exc.strerror or str(exc), None
+    return StoreError(
+        f"cannot {action} {path}: {why}", hint=hint, path=path, read_only=code == errno.EROFS
+    )
 
 
 class ConfigError(GvwError):
@@ -194,6 +233,13 @@ class PolicyError(GvwError):
     no longer supported)."""
 
     exit_code = ExitCode.POLICY
+
+
+class NeedsAdminError(GvwError):
+    """A change to what every user of the machine shares (the machine store, the
+    machine PATH) by a user without the right to make it; nothing was changed."""
+
+    exit_code = ExitCode.NEEDS_ADMIN
 
 
 class SumdbError(GvwError):

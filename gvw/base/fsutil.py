@@ -6,6 +6,7 @@ from __future__ import annotations
 import contextlib
 import errno
 import os
+import re
 import shutil
 import stat
 import sys
@@ -13,9 +14,10 @@ import time
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
-from typing import Any, Callable
+from typing import Callable
 
 from gvw.base.errors import StoreError
+from gvw.base.errors import store_error as store_error  # (its home was here)
 
 IS_WINDOWS = os.name == "nt"
 # Antivirus scanners and indexers hold new files open for a moment, so renames on
@@ -23,23 +25,94 @@ IS_WINDOWS = os.name == "nt"
 _RENAME_RETRY_SECONDS = 5.0
 
 
-def store_error(exc: OSError, action: str, path: Path | str) -> StoreError:
-    """Turn an OSError into a StoreError that names the path and the likely fix."""
-    code = exc.errno
-    if code == errno.ENOSPC:
-        why, hint = "the disk is full", "free some space and run the command again"
-    elif code in (errno.EACCES, errno.EPERM):
-        why, hint = "permission denied", f"check the permissions of {path}"
-    elif code == errno.EROFS:
-        why, hint = "the filesystem is read-only", "point GVW_ROOT at a writable directory"
-    else:
-        why, hint = exc.strerror or str(exc), None
-    return StoreError(f"cannot {action} {path}: {why}", hint=hint)
-
-
 def temp_sibling(path: Path) -> Path:
-    """A unique temporary name next to ``path`` (same directory, same volume)."""
-    return path.with_name(f".{path.name}.{os.getpid()}.{uuid.uuid4().hex[:8]}.tmp")
+    """A unique temporary name next to ``path`` (same directory, same volume) that says
+    whose it is: ``.<name>.gvw-<pid>-<random>.tmp``."""
+    return path.with_name(f".{path.name}.gvw-{os.getpid()}-{uuid.uuid4().hex[:8]}.tmp")
+
+
+# the tail of temp_sibling's names; before gvw named them, "<pid>.<random>.tmp"
+_TEMP_TAIL = r"\.(?:gvw-\d+-[0-9a-f]{8}|\d+\.[0-9a-f]{8})\.tmp"
+_ANY_TEMP = re.compile(r"\..+" + _TEMP_TAIL)
+_HOLD_ATTEMPTS = 100
+_WRITE_ATTEMPTS = 5
+
+
+def is_temp_sibling_name(name: str, of: str | None = None) -> bool:
+    """Whether ``name`` is a temporary that :func:`temp_sibling` makes (of the file
+    named ``of``, or of any file)."""
+    if of is None:
+        return bool(_ANY_TEMP.fullmatch(name))
+    return bool(re.fullmatch(r"\." + re.escape(of) + _TEMP_TAIL, name))
+
+
+def create_held(path: Path, mode: int = 0o666) -> int:
+    """Create the new file ``path`` and hold it (an OS lock, :mod:`gvw.base.locks`) until
+    the returned descriptor is closed: while it is held, :func:`remove_if_abandoned`
+    leaves it alone, whoever runs it. A clean-up that found the file in the instant
+    between its creation and the lock may have taken it: then it is made again."""
+    from gvw.base.locks import hold_blocking
+
+    for _ in range(_HOLD_ATTEMPTS):
+        fd = os.open(path, os.O_RDWR | os.O_CREAT | os.O_EXCL | getattr(os, "O_BINARY", 0), mode)
+        try:
+            hold_blocking(fd)  # a clean-up holds it for a moment at most
+            if os.fstat(fd).st_nlink > 0:
+                return fd
+        except BaseException:
+            os.close(fd)
+            raise
+        os.close(fd)  # removed before we held it: make it again
+    raise StoreError(f"cannot create {path}: something keeps removing it")
+
+
+def remove_if_abandoned(path: Path) -> bool:
+    """Remove the temporary file ``path`` if no process holds it, that is if the
+    process that made it (:func:`create_held`) is gone however it ended; whether it
+    did. A link, or a file that cannot be opened, is left alone."""
+    return not os.path.islink(path) and remove_if_unheld(path, lambda: _unlinked(path))
+
+
+def remove_if_unheld(held: Path, remove: Callable[[], bool], *, create: bool = False) -> bool:
+    """Call ``remove`` (which says whether it removed) if no process holds the file
+    ``held``, holding it meanwhile where the OS allows (POSIX; Windows deletes no open
+    file). ``create``: make ``held`` when it is missing, so that its maker, if alive,
+    finds it taken."""
+    from gvw.base.locks import same_file, try_hold
+
+    flags = os.O_RDWR | os.O_CREAT if create else os.O_RDONLY
+    flags |= getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_BINARY", 0)
+    try:
+        fd = os.open(held, flags, 0o600)
+    except OSError:
+        return False
+    try:
+        if not try_hold(fd) or not same_file(fd, held):
+            return False
+        if not IS_WINDOWS:
+            return remove()
+    finally:
+        os.close(fd)
+    return remove()
+
+
+def _unlinked(path: Path) -> bool:
+    try:
+        path.unlink()
+    except OSError:
+        return False
+    return True
+
+
+def remove_abandoned_temporaries(path: Path) -> list[Path]:
+    """Remove what killed writes of ``path`` left beside it (:func:`temp_sibling`
+    names nobody holds); the removed paths."""
+    try:
+        names = os.listdir(path.parent)
+    except OSError:
+        return []
+    found = [path.parent / n for n in names if is_temp_sibling_name(n, of=path.name)]
+    return [p for p in found if remove_if_abandoned(p)]
 
 
 def atomic_write_bytes(
@@ -56,6 +129,8 @@ def atomic_write_bytes(
     user's 0600 profile stays 0600), set before the rename so no reader sees it
     without them. ``before_replace`` runs once the new file is complete, just before
     the rename (to move a running program aside on Windows: the gap is two renames).
+    The temporary is held while it is written (:func:`create_held`), and the
+    temporaries of earlier writes of ``path`` whose writers were killed are removed.
     """
     if mode is None:
         try:
@@ -66,23 +141,45 @@ def atomic_write_bytes(
         path.parent.mkdir(parents=True, exist_ok=True)
     except OSError as exc:
         raise store_error(exc, "create", path.parent) from exc
-    tmp = temp_sibling(path)
-    try:
-        with open(tmp, "wb") as handle:
-            handle.write(data)
-            handle.flush()
-            os.fsync(handle.fileno())
-        if mode is not None:
-            os.chmod(tmp, mode)
-        if before_replace is not None:
-            before_replace()
-        replace(tmp, path)
-    except OSError as exc:
-        unlink_quietly(tmp)
-        raise store_error(exc, "write", path) from exc
-    except BaseException:
-        unlink_quietly(tmp)
-        raise
+    remove_abandoned_temporaries(path)
+    for _ in range(_WRITE_ATTEMPTS):
+        tmp = temp_sibling(path)
+        try:
+            fd = create_held(tmp, 0o666 if mode is None else mode)
+            try:
+                write_all(fd, data)
+                os.fsync(fd)
+            finally:
+                os.close(fd)  # (Windows renames no open file)
+            if mode is not None:
+                os.chmod(tmp, mode)
+            if before_replace is not None:
+                before_replace()
+                before_replace = None  # once, whatever happens next
+            replace(tmp, path)
+            return
+        except FileNotFoundError as exc:
+            if os.path.lexists(tmp) or not path.parent.is_dir():
+                unlink_quietly(tmp)
+                raise store_error(exc, "write", path) from exc
+            # another gvw's clean-up took it in the instant it was not held: again
+        except OSError as exc:
+            unlink_quietly(tmp)
+            raise store_error(exc, "write", path) from exc
+        except BaseException:
+            unlink_quietly(tmp)
+            raise
+    raise StoreError(f"cannot write {path}: its temporary file kept disappearing")
+
+
+def write_all(fd: int, data: bytes) -> None:
+    """``os.write`` until all of ``data`` is written (a write may take only part)."""
+    view = memoryview(data)
+    while view:
+        written = os.write(fd, view)
+        if written <= 0:  # pragma: no cover - os.write raises rather than return 0
+            raise OSError(errno.EIO, "nothing was written")
+        view = view[written:]
 
 
 @contextlib.contextmanager
@@ -167,39 +264,3 @@ def long_path(path: Path) -> str:
     if text.startswith("\\\\"):
         return "\\\\?\\UNC\\" + text[2:]
     return "\\\\?\\" + text
-
-
-@contextlib.contextmanager
-def exclusive_lock(path: Path) -> Iterator[None]:
-    """Hold an exclusive OS lock on the file ``path`` (created if missing) for the
-    block: flock on POSIX, msvcrt.locking on Windows. For short critical sections on
-    every command's path (the audit log), where importing filelock (which pulls in
-    asyncio and ssl on some versions) would cost more than the section itself."""
-    try:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        fd = os.open(path, os.O_RDWR | os.O_CREAT | getattr(os, "O_BINARY", 0), 0o644)
-    except OSError as exc:
-        raise store_error(exc, "lock", path) from exc
-    try:
-        if sys.platform == "win32":  # (not IS_WINDOWS: mypy narrows on sys.platform)
-            import msvcrt
-
-            _retry_windows_lock(fd, msvcrt, path)
-        else:
-            import fcntl
-
-            fcntl.flock(fd, fcntl.LOCK_EX)
-        yield
-    finally:
-        os.close(fd)  # closing releases the lock on both systems
-
-
-def _retry_windows_lock(fd: int, msvcrt: Any, path: Path) -> None:
-    # LK_LOCK itself retries for 10 s; a writer holds the lock for microseconds
-    for _ in range(6):
-        try:
-            msvcrt.locking(fd, msvcrt.LK_LOCK, 1)
-            return
-        except OSError:
-            continue
-    raise StoreError(f"another gvw has held {path} for a minute", hint=f"delete {path}")

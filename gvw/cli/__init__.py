@@ -235,9 +235,17 @@ def run(argv: Sequence[str] | None = None) -> int:
 
 
 def report_error(error: GvwError) -> None:
+    from gvw.base.errors import StoreError
     from gvw.cli import terminal  # redacts: a mirror's user:token never reaches the terminal
 
-    terminal.error(error.message, error.hint)
+    hint = error.hint
+    if hint is None and isinstance(error, StoreError) and error.read_only and error.path:
+        import os
+
+        from gvw.cli.read_only import read_only_hint
+
+        hint = read_only_hint(error.path, os.environ)
+    terminal.error(error.message, hint)
 
 
 def report_usage_error(error: click.UsageError) -> None:

@@ -7,11 +7,15 @@ own environment instead of patching globals.
 from __future__ import annotations
 
 import os
+import shlex
 import sys
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from contextlib import AbstractContextManager, contextmanager
 from functools import cached_property
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
+
+import click
 
 from gvw.base.config import Config, load_config
 from gvw.base.errors import StoreError
@@ -31,16 +35,31 @@ if TYPE_CHECKING:
     from gvw.store.shims import RehashResult
 
 
+MACHINE_HELP = (
+    "Work on the machine store, which serves every user (docs/machine-store.md); "
+    "changing it needs administrator rights."
+)
+
+
+def machine_option(command: Callable[..., Any]) -> Callable[..., Any]:
+    """``--machine``: the command works on the machine store instead of the user's."""
+    return click.option("--machine", is_flag=True, help=MACHINE_HELP)(command)
+
+
 class App:
     def __init__(
         self,
         env: Mapping[str, str] | None = None,
         cwd: Path | None = None,
         argv: Sequence[str] | None = None,
+        *,
+        machine: bool = False,
     ) -> None:
         self.env: Mapping[str, str] = dict(os.environ if env is None else env)
         self._cwd = cwd
         self.argv = list(sys.argv[1:] if argv is None else argv)  # for the audit log
+        self.machine = machine  # --machine: the machine store is the store
+        self._claimed = False
 
     @cached_property
     def cwd(self) -> Path | None:
@@ -62,7 +81,23 @@ class App:
 
     @cached_property
     def paths(self) -> Paths:
-        return Paths.from_env(self.env)
+        return Paths.from_env(self.env, machine=self.machine)
+
+    @contextmanager
+    def claim(self) -> Iterator[None]:
+        """Claim the machine store for a change (:mod:`gvw.store.machine_store`), once
+        per command however many changes nest; nothing to claim in a user store."""
+        if self._claimed or not self.paths.is_machine:
+            yield
+            return
+        from gvw.store.machine_store import claim
+
+        self._claimed = True
+        try:
+            with claim(self.paths, command=shown_command(["gvw", *self.argv])):
+                yield
+        finally:
+            self._claimed = False
 
     @cached_property
     def config(self) -> Config:
@@ -70,7 +105,15 @@ class App:
 
     @cached_property
     def store(self) -> Store:
-        return Store(self.paths)
+        from gvw.cli.terminal import TerminalReporter
+
+        # a lock waited for says so on stderr, whatever the command prints on stdout
+        return Store(self.paths, command=self.command_line, waiting=TerminalReporter())
+
+    @property
+    def command_line(self) -> str:
+        """This command as its locks and the audit log name it: ``gvw install 1.22``."""
+        return " ".join(["gvw", *self.argv])
 
     @cached_property
     def platform(self) -> Platform:
@@ -85,17 +128,28 @@ class App:
     def snapshots(self) -> Snapshots:
         from gvw.history.snapshots.service import Snapshots
         from gvw.host.windows_registry import user_environment
+        from gvw.host.winenv import MachineScope, machine_environment
 
-        return Snapshots(self.store, self.env, self.config, registry=user_environment())
+        # a store's snapshots record its registry environment: the user's HKCU, and
+        # for the machine store the machine's (docs/machine-store.md)
+        registry = user_environment()
+        machine = machine_environment() if self.paths.is_machine else None
+        if machine is not None:
+            registry = MachineScope(machine)
+        return Snapshots(self.store, self.env, self.config, registry=registry)
 
     @cached_property
     def audit_log(self) -> AuditLog:
-        from gvw.base.fsutil import exclusive_lock
+        from gvw.base.locks import held
         from gvw.history.audit import AuditLog
+
+        def lock() -> AbstractContextManager[None]:
+            path = self.paths.log / ".audit.lock"
+            return held(path, command=self.command_line, timeout=60, waiting=self.store.waiting)
 
         return AuditLog(
             self.paths.log,
-            lock=lambda: exclusive_lock(self.paths.log / ".audit.lock"),
+            lock=lock,
             max_bytes=self.config.audit_max_bytes,
             keep=self.config.audit_keep,
         )
@@ -113,8 +167,10 @@ class App:
                 keep=self.config.trash_keep, max_age_days=self.config.trash_max_age_days
             ),
             audit=self.audit_log,
+            state_lock=self.store.state_lock,
             invocation=Invocation(self.argv, self.cwd),
             reporter=TerminalReporter(),
+            claim=self.claim,
         )
 
     def rehash(self) -> RehashResult:
@@ -124,8 +180,11 @@ class App:
 
         with self.store.lock("shims"):
             result = rehash(self.paths, self.store.installed(), platform=str(self.platform))
-            auto = self.config.auto_install
-            record_gvw_command(self.paths.root, gvw_command(), auto_install=auto)
+            # the machine store's shims install a missing version with each user's own
+            # gvw (the user store's gvw-command): docs/machine-store.md
+            if not self.paths.is_machine:
+                auto = self.config.auto_install
+                record_gvw_command(self.paths.root, gvw_command(), auto_install=auto)
             return result
 
     def mirror(self, option: str | None) -> Mirror:
@@ -195,3 +254,11 @@ class App:
             force=force,
             required=required,
         )
+
+
+def shown_command(argv: Sequence[str]) -> str:
+    """A command line as a user would type it again (quoted for a POSIX shell; on
+    Windows arguments with spaces are put in double quotes)."""
+    if os.name == "nt":
+        return " ".join(f'"{a}"' if not a or " " in a else a for a in argv)
+    return shlex.join(argv)

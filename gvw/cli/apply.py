@@ -227,7 +227,10 @@ class ApplyRun:
         app = self.app
         command = f"apply {self.manifest_file}" + (" --locked" if self.locked else "")
         try:
-            with app.changes.change(command, scope=["installed", "global"]) as change:
+            # installs take minutes: the state lock is held to pin and prune (carry_out)
+            with app.changes.change(
+                command, scope=["installed", "global"], exclusive=False
+            ) as change:
                 self._apply(change, verify=verify)
             if health_checks and self.plan is not None and not self.plan.in_line:
                 self._health(health_checks, health_timeout)  # the shims are rehashed now

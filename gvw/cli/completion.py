@@ -51,18 +51,23 @@ def complete_installed(app: App, _ctx: click.Context) -> Iterable[str]:
     return _installed(app)
 
 
+def _selectable(app: App) -> list[str]:
+    """The versions of the user store and the machine store, oldest first."""
+    return [v.name for v in reversed(app.store.selectable())]
+
+
 @_quietly
 def complete_selectable(app: App, _ctx: click.Context) -> Iterable[str]:
-    """What a pin or a session may name: latest, system and the installed versions
-    (global, local, shell)."""
-    return ["latest", "system", *_installed(app)]
+    """What a pin or a session may name: latest, system and the installed versions of
+    both stores (global, local, shell)."""
+    return ["latest", "system", *_selectable(app)]
 
 
 @_quietly
 def complete_tools(app: App, _ctx: click.Context) -> Iterable[str]:
     """The shims' names: go, gofmt and a go<version> launcher per installed version
     (which, and the program of exec)."""
-    return ["go", "gofmt", *(f"go{name}" for name in _installed(app))]
+    return ["go", "gofmt", *(f"go{name}" for name in _selectable(app))]
 
 
 def complete_exec(

@@ -74,6 +74,7 @@ def doctor(*, as_json: bool) -> int:
 def machine_of(app: App) -> Machine:
     """This machine as the doctor's checks see it (gvw facts reports them too)."""
     from gvw.host.goenv import host_goos
+    from gvw.host.windows_programs import installed_programs
     from gvw.host.windows_registry import user_environment
     from gvw.host.winenv import machine_environment
     from gvw.workflows.doctor import Machine
@@ -87,5 +88,6 @@ def machine_of(app: App) -> Machine:
         shim_platform=str(app.platform),
         user_registry=user_environment() if windows else None,
         machine_registry=machine_environment() if windows else None,
+        programs=installed_programs() if windows else None,
         known=app.known() if app.vulndb is not None else None,  # GOVULNDB=off: no line
     )

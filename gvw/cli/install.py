@@ -11,7 +11,7 @@ import click
 from gvw.base.errors import GvwError
 from gvw.base.versions import parse_spec
 from gvw.cli import Command, terminal
-from gvw.cli.app import App
+from gvw.cli.app import App, machine_option
 from gvw.cli.completion import complete_releases
 from gvw.cli.terminal import TerminalReporter
 from gvw.install.installer import Installer, InstallOutcome, Planned
@@ -40,6 +40,13 @@ if TYPE_CHECKING:
 )
 @click.option("--sha256", metavar="HEX", help="The archive's sha256, for --from-file.")
 @click.option(
+    "--adopt",
+    type=click.Path(file_okay=False, path_type=Path),
+    metavar="DIR",
+    help="Copy a Go tree already on this machine (an MSI's C:\\Program Files\\Go, a "
+    "/usr/local/go) into the store as the version its VERSION file names.",
+)
+@click.option(
     "--skip-checksum",
     is_flag=True,
     help="With --from-file or a goproxy mirror: install without checksum verification "
@@ -49,11 +56,14 @@ if TYPE_CHECKING:
 @click.option("-q", "--quiet", is_flag=True, help="No progress bars or messages.")
 @click.option("--verify", "verify", is_flag=True, help="Run gvw verify on the versions after.")
 @click.option("--json", "as_json", is_flag=True, help="Print the result as JSON.")
+@machine_option
 def install(
     *,
+    machine: bool,
     specs: tuple[str, ...],
     mirror: str | None,
     from_file: Path | None,
+    adopt: Path | None,
     sha256: str | None,
     skip_checksum: bool,
     refresh: bool,
@@ -78,26 +88,32 @@ def install(
       gvw install                  what this project needs
       gvw install --from-file go1.22.10.linux-amd64.tar.gz --sha256 HEX
     """
-    if from_file is not None and specs:
-        raise click.UsageError("give either VERSION... or --from-file, not both")
+    if sum((bool(specs), from_file is not None, adopt is not None)) > 1:
+        raise click.UsageError("give one of VERSION..., --from-file and --adopt")
     if sha256 and from_file is None:
         raise click.UsageError("--sha256 goes with --from-file")
-    app = App()
-    source = None if from_file is not None else app.mirror(mirror)  # --from-file: none
+    app = App(machine=machine)
+    local = from_file is not None or adopt is not None
+    source = None if local else app.mirror(mirror)  # --from-file and --adopt: none
     if skip_checksum and from_file is None and not (source and source.is_goproxy):
         raise click.UsageError("--skip-checksum goes with --from-file or --mirror goproxy")
     reporter = TerminalReporter(quiet=quiet or as_json)
     command = f"install --from-file {from_file.name}" if from_file else "install"
+    if adopt is not None:
+        command = f"install --adopt {adopt}"
     # every spec is parsed before anything else happens (a typo is no change to log)
     parsed = [(parse_spec(s, origin="the command line"), s.strip(), "") for s in specs]
-    # a new user's first install becomes the global version (decided again at the end)
-    first = nothing_selected(app.cwd, app.env, app.store)
+    # a new user's first install becomes the global version (decided again, under the
+    # state lock, once installed); the machine store's default is gvw global --machine's
+    first = not machine and nothing_selected(app.cwd, app.env, app.store)
+    # a download takes minutes and decides nothing from the selection: no state lock
     with app.changes.change(
         " ".join([command, *(s.strip() for s in specs)]),
         scope=["installed", "global"] if first else ["installed"],
+        exclusive=False,
     ) as change:
         project = None
-        if from_file is None and not specs:
+        if not local and not specs:
             project = project_needs(app.require_cwd(), app.env, app.store)
         installer = make_installer(
             app, change, reporter, mirror=source, refresh=refresh, skip_checksum=skip_checksum
@@ -106,11 +122,14 @@ def install(
         plans = [(installer.plan(spec, spelled=text), why) for spec, text, why in parsed]
         if project is not None:
             plans = _project_plans(installer, project)
+        plans = [(_from_machine_store(app, planned), why) for planned, why in plans]
         outcomes: list[tuple[InstallOutcome, str]] = []
         try:  # versions installed before a failure are kept and get their shims
             if from_file is not None:
                 done = installer.install_file(from_file, sha256=sha256, skip_checksum=skip_checksum)
                 outcomes.append((done, ""))
+            if adopt is not None:
+                outcomes.append((installer.install_tree(adopt), ""))
             for planned, why in plans:
                 outcomes.append((installer.install_planned(planned), why))
         except GvwError:
@@ -179,6 +198,15 @@ def make_installer(
         before_change=snapshot_first,
         skip_checksum=skip_checksum,
     )
+
+
+def _from_machine_store(app: App, planned: Planned) -> Planned:
+    """A version the machine store has is installed for this user: selection runs it
+    from there (docs/machine-store.md), so it is not downloaded into the user store."""
+    machine = app.store.machine
+    if planned.archive is None or machine is None or not machine.is_installed(planned.version):
+        return planned
+    return Planned(planned.version, None)
 
 
 def _project_plans(installer: Installer, project: ProjectNeeds) -> list[tuple[Planned, str]]:

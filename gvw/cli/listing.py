@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import contextlib
 import json
+from pathlib import Path
 from typing import TYPE_CHECKING
 
 import click
@@ -26,7 +27,8 @@ def list_installed(*, as_json: bool) -> None:
 
     A * marks the version selected in this directory. Versions with known
     vulnerabilities and minor releases Go no longer supports are marked (as of the last
-    check: gvw upgrade --check, gvw try, gvw facts --refresh; no network).
+    check: gvw upgrade --check, gvw try, gvw facts --refresh; no network). Versions of
+    the machine store (docs/machine-store.md) are marked "(machine)".
 
     \b
     Examples:
@@ -34,23 +36,24 @@ def list_installed(*, as_json: bool) -> None:
       gvw list --json
     """
     app = App()
-    installed = app.store.installed()
-    selected: GoVersion | None = None
+    installed = app.store.everywhere()
+    selected: Path | None = None  # the GOROOT of the selection: a version in one store
     # a broken selection is `gvw current`'s business, not the listing's
     with contextlib.suppress(GvwError):
-        selected = resolve(find_selection(app.cwd, app.env, app.paths), app.store, app.env).version
+        selected = resolve(find_selection(app.cwd, app.env, app.paths), app.store, app.env).goroot
     known = app.known()
     if as_json:
         click.echo(
             json.dumps(
                 [
                     {
-                        "version": v.name,
-                        "path": str(app.paths.version_dir(v.name)),
-                        "selected": v == selected,
-                        **known.version_facts(v),
+                        "version": entry.version.name,
+                        "path": str(entry.path),
+                        "selected": entry.path == selected,
+                        "store": "machine" if entry.machine else "user",
+                        **known.version_facts(entry.version),
                     }
-                    for v in installed
+                    for entry in installed
                 ],
                 indent=2,
             )
@@ -61,11 +64,14 @@ def list_installed(*, as_json: bool) -> None:
             "no Go version is installed yet; install one with: gvw install latest "
             "(see what exists with: gvw list-remote)"
         )
-    marks = {v: version_marks(known, v) for v in installed}
-    width = max((len(v.name) for v in installed), default=0)
-    for version in installed:
-        line = f"{'*' if version == selected else ' '} {version.name:<{width}}  {marks[version]}"
-        click.echo(line.rstrip())
+    marks = {entry.version: version_marks(known, entry.version) for entry in installed}
+    width = max((len(entry.version.name) for entry in installed), default=0)
+    for entry in installed:
+        shown = [
+            mark for mark in ("(machine)" if entry.machine else "", marks[entry.version]) if mark
+        ]
+        star = "*" if entry.path == selected else " "
+        click.echo(f"{star} {entry.version.name:<{width}}  {' '.join(shown)}".rstrip())
     if any(marks.values()) and known.checked:
         TerminalReporter().info(
             f"marks as of the Go vulnerability database checked {known.checked}; "

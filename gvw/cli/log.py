@@ -21,7 +21,7 @@ import click
 from gvw.base.errors import ExitCode
 from gvw.base.sanitize import printable
 from gvw.cli import Command, terminal
-from gvw.cli.app import App
+from gvw.cli.app import App, machine_option
 from gvw.history.audit import entry_time, parse_since
 
 MESSAGE_CHARS = 100  # a failure's message, cut: --json has it whole
@@ -36,11 +36,13 @@ _STOPPED = {
 @click.option("-n", "count", type=click.IntRange(min=1), help="Show at most N entries.")
 @click.option("--since", metavar="DATE", help="Only entries at or after DATE (UTC ISO date).")
 @click.option("--json", "as_json", is_flag=True, help="Print the entries as JSON.")
-def log(*, count: int | None, since: str | None, as_json: bool) -> None:
+@machine_option
+def log(*, count: int | None, since: str | None, as_json: bool, machine: bool) -> None:
     """Show what gvw changed on this machine, newest first.
 
-    One line per change, read from <root>/log/audit.jsonl; --json prints every detail
-    recorded (the full command line, the directory, the process, the snapshot).
+    One line per change, read from <root>/log/audit.jsonl (--machine: the machine
+    store's); --json prints every detail recorded (the full command line, the
+    directory, the process, the snapshot).
 
     \b
     Examples:
@@ -48,7 +50,7 @@ def log(*, count: int | None, since: str | None, as_json: bool) -> None:
       gvw log -n 5
       gvw log --since 2026-01-01 --json
     """
-    app = App()
+    app = App(machine=machine)
     try:
         after = parse_since(since) if since is not None else None
     except ValueError as exc:

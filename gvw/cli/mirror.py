@@ -136,7 +136,12 @@ def _archives(
             parsed, releases, chosen or [app.platform], path=directory, origin="the command line"
         )
     result = create_mirror(
-        directory, lock, source=source, timeout=app.config.timeout_seconds, reporter=reporter
+        directory,
+        lock,
+        source=source,
+        timeout=app.config.timeout_seconds,
+        reporter=reporter,
+        command=app.command_line,
     )
     if not quiet:
         for name in result.downloaded:

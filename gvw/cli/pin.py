@@ -3,14 +3,16 @@
 from __future__ import annotations
 
 import json
+import os
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 import click
 
 from gvw.base.errors import NotInstalledError
+from gvw.base.paths import Paths
 from gvw.cli import Command, terminal
-from gvw.cli.app import App
+from gvw.cli.app import App, machine_option
 from gvw.cli.completion import complete_selectable
 from gvw.selection.resolver import VERSION_FILE
 from gvw.workflows.pins import (
@@ -30,12 +32,15 @@ if TYPE_CHECKING:
 @click.argument("version", required=False, shell_complete=complete_selectable)
 @click.option("--unset", is_flag=True, help="Remove the global selection.")
 @click.option("--json", "as_json", is_flag=True, help="Print the result as JSON.")
-def global_(*, version: str | None, unset: bool, as_json: bool) -> None:
+@machine_option
+def global_(*, version: str | None, unset: bool, as_json: bool, machine: bool) -> None:
     """Show or set the default Go version.
 
-    The global version (in <root>/version) applies wherever no .go-version and no
-    GVW_GO_VERSION does. VERSION must be installed: an exact version, a family such as
-    1.22 (the newest 1.22.x installed), latest, or system (the go found on PATH).
+    The global version applies wherever no .go-version and no GVW_GO_VERSION does.
+    Yours is in your store; where you have none, the machine store's applies (and is
+    shown). With --machine: the machine store's, for every user without their own.
+    VERSION must be installed: an exact version, a family such as 1.22 (the newest
+    1.22.x installed), latest, or system (the go found on PATH).
 
     \b
     Examples:
@@ -44,8 +49,20 @@ def global_(*, version: str | None, unset: bool, as_json: bool) -> None:
       gvw global system
       gvw global --unset
     """
-    app = App()
-    _pin(app, app.paths.global_file, version, unset=unset, local=False, as_json=as_json)
+    app = App(machine=machine)
+    path = app.paths.global_file
+    if version is None and not unset:
+        path = shown_global_file(app.paths)
+    _pin(app, path, version, unset=unset, local=False, as_json=as_json)
+
+
+def shown_global_file(paths: Paths) -> Path:
+    """The global file that applies: the store's, else the machine store's when only
+    that one exists (docs/machine-store.md)."""
+    machine = paths.machine
+    if os.path.lexists(paths.global_file) or machine is None:
+        return paths.global_file
+    return machine.global_file if os.path.lexists(machine.global_file) else paths.global_file
 
 
 @click.command(cls=Command)
@@ -103,7 +120,10 @@ def _pin_from_go_mod(
     wanted = go_mod_pin(app.require_cwd(), app.env, app.store, will_install=install)
     scope: list[ScopeKind] = ["installed", "version_files"] if install else ["version_files"]
     command = "local --from-go-mod" + (" --install" if install else "")
-    with app.changes.change(command, scope=scope, version_files=[path]) as change:
+    # an install takes minutes: then the state lock is held only to write the pin
+    with app.changes.change(
+        command, scope=scope, version_files=[path], exclusive=not install
+    ) as change:
         if install and not app.store.is_installed(wanted.version):
             reporter = TerminalReporter(quiet=as_json)
             installer = make_installer(app, change, reporter, mirror=app.mirror(mirror))
@@ -116,7 +136,10 @@ def _pin_from_go_mod(
                     terminal.success(
                         f"Installed Go {done.version} in {done.path} ({wanted.reason})"
                     )
-        result = write_pin(path, wanted.version.name, store=app.store, env=app.env, change=change)
+        with change.exclusive():
+            result = write_pin(
+                path, wanted.version.name, store=app.store, env=app.env, change=change
+            )
     _report(result, unset=False, local=True, as_json=as_json, reason=wanted.reason)
 
 

@@ -10,7 +10,7 @@ import click
 
 from gvw.base.errors import GvwError
 from gvw.cli import Command
-from gvw.cli.app import App
+from gvw.cli.app import App, machine_option
 from gvw.cli.completion import complete_exec
 from gvw.selection.resolver import find_selection, resolve
 
@@ -50,19 +50,22 @@ def exec_(*, command: tuple[str, ...]) -> int:
 
 
 @click.command(cls=Command)
-def rehash() -> None:
+@machine_option
+def rehash(*, machine: bool) -> None:
     """Bring the shims in line with the installed versions.
 
     The shims directory holds go, gofmt and a go<version> launcher per installed
     version. gvw rehashes after every change; run it by hand when the directory was
-    changed behind gvw's back (gvw doctor says so).
+    changed behind gvw's back (gvw doctor says so). --machine: the machine store's.
 
     \b
     Examples:
       gvw rehash
+      gvw rehash --machine
     """
-    app = App()
-    result = app.rehash()
+    app = App(machine=machine)
+    with app.claim():
+        result = app.rehash()
     for name in result.written:
         click.echo(f"wrote {app.paths.shims / name}")
     for name in result.removed:

@@ -12,7 +12,7 @@ import click
 
 from gvw.base.errors import SnapshotError
 from gvw.cli import Command, Group, terminal
-from gvw.cli.app import App
+from gvw.cli.app import App, machine_option
 from gvw.cli.completion import complete_snapshot_ids
 from gvw.cli.terminal import TerminalReporter
 from gvw.history.snapshots.apply import Plan
@@ -25,8 +25,9 @@ from gvw.history.snapshots.service import RestoreOptions, RestoreResult
 
 @click.group(cls=Group, invoke_without_command=True)
 @click.option("--json", "as_json", is_flag=True, help="Print JSON for scripts.")
+@machine_option
 @click.pass_context
-def snapshots(ctx: click.Context, *, as_json: bool) -> None:
+def snapshots(ctx: click.Context, *, as_json: bool, machine: bool) -> None:
     """List, show, compare and discard snapshots.
 
     gvw takes a snapshot before every command that changes something (install,
@@ -40,9 +41,10 @@ def snapshots(ctx: click.Context, *, as_json: bool) -> None:
       gvw snapshots diff 20260101-120000-123
       gvw snapshots discard 20260101-120000-123
     """
+    ctx.obj = machine  # the store of the subcommands too
     if ctx.invoked_subcommand is not None:
         return
-    app = App()
+    app = App(machine=machine)
     found, problems = app.snapshots.repo.load_all()
     reporter = TerminalReporter()
     for problem in problems:
@@ -84,7 +86,7 @@ def show(*, snapshot_id: str, as_json: bool) -> None:
       gvw snapshots show 20260101-120000-123
       gvw snapshots show 20260101 --json
     """
-    app = App()
+    app = App(machine=_machine())
     repo = app.snapshots.repo
     snapshot = repo.load(repo.resolve(snapshot_id))
     if as_json:
@@ -108,7 +110,7 @@ def diff_(*, first: str, second: str | None, as_json: bool) -> None:
       gvw snapshots diff 20260101-120000-123
       gvw snapshots diff 20260101-120000-123 20260102-090000-456
     """
-    app = App()
+    app = App(machine=_machine())
     repo = app.snapshots.repo
     old = repo.load(repo.resolve(first))
     if second is None:
@@ -137,7 +139,7 @@ def discard(*, snapshot_id: str) -> None:
     Examples:
       gvw snapshots discard 20260101-120000-123
     """
-    app = App()
+    app = App(machine=_machine())
     repo = app.snapshots.repo
     found = repo.resolve(snapshot_id)
     try:
@@ -160,7 +162,10 @@ def discard(*, snapshot_id: str) -> None:
 @click.option("--mirror", metavar="URL", help="Where to download versions the trash lacks.")
 @click.option("--dry-run", is_flag=True, help="Only say what would change.")
 @click.option("-q", "--quiet", is_flag=True, help="No progress bars.")
-def restore(*, snapshot_id: str, mirror: str | None, dry_run: bool, quiet: bool) -> None:
+@machine_option
+def restore(
+    *, snapshot_id: str, mirror: str | None, dry_run: bool, quiet: bool, machine: bool
+) -> None:
     """Go back to the state a snapshot recorded.
 
     Puts back everything snapshot ID recorded (versions, selection, go env file,
@@ -173,7 +178,7 @@ def restore(*, snapshot_id: str, mirror: str | None, dry_run: bool, quiet: bool)
       gvw restore 20260101-120000-123 --dry-run
       gvw restore 20260101-120000-123
     """
-    app = App()
+    app = App(machine=machine)
     reporter = TerminalReporter(quiet=quiet)
     options = _options(app, reporter, mirror=mirror, dry_run=dry_run)
     printer = _Printer(reporter, dry_run=dry_run)
@@ -186,7 +191,8 @@ def restore(*, snapshot_id: str, mirror: str | None, dry_run: bool, quiet: bool)
 @click.option("--mirror", metavar="URL", help="Where to download versions the trash lacks.")
 @click.option("--dry-run", is_flag=True, help="Only say what would change.")
 @click.option("-q", "--quiet", is_flag=True, help="No progress bars.")
-def rollback(*, mirror: str | None, dry_run: bool, quiet: bool) -> None:
+@machine_option
+def rollback(*, mirror: str | None, dry_run: bool, quiet: bool, machine: bool) -> None:
     """Undo the last change.
 
     Restores the newest snapshot that differs from now, but only what its command
@@ -200,13 +206,19 @@ def rollback(*, mirror: str | None, dry_run: bool, quiet: bool) -> None:
       gvw rollback --dry-run
       gvw rollback
     """
-    app = App()
+    app = App(machine=machine)
     reporter = TerminalReporter(quiet=quiet)
     options = _options(app, reporter, mirror=mirror, dry_run=dry_run)
     printer = _Printer(reporter, dry_run=dry_run)
     with app.changes.change("rollback", scope=[]) as change:
         result = app.snapshots.rollback(options, printer, change)
     _finish(result, "Nothing to roll back", dry_run=dry_run)
+
+
+def _machine() -> bool:
+    """``gvw snapshots --machine ...``: the group's option, for its subcommands (a
+    context inherits its parent's ``obj``)."""
+    return bool(click.get_current_context().obj)
 
 
 def _options(

@@ -102,8 +102,11 @@ def rebuild(
     command = " ".join(
         ["tools rebuild", *names, *(["--with", with_version] if with_version else [])]
     )
-    # a dry run changes nothing: no snapshot, and no audit entry that reads as a failure
-    guard = nullcontext() if dry_run else app.changes.change(command, scope=["tools"])
+    # a dry run changes nothing: no snapshot, and no audit entry that reads as a failure;
+    # builds take minutes and decide nothing from the selection: no state lock
+    guard = (
+        nullcontext() if dry_run else app.changes.change(command, scope=["tools"], exclusive=False)
+    )
     with guard as change:
         results = (
             rebuild_tools(

@@ -96,7 +96,8 @@ def try_(
     candidates: list[Toolchain] = []
     for text in versions:
         version = _candidate(app, text, install_=install_, mirror=mirror, quiet=quiet)
-        toolchain = Toolchain("candidate", version, app.paths.version_dir(version.name))
+        home = app.store.locate(version) or app.paths.version_dir(version.name)
+        toolchain = Toolchain("candidate", version, home)
         if toolchain in candidates:
             notes.append(f"{text.strip()} is Go {version.name} again: it runs once")
             continue
@@ -218,7 +219,7 @@ def _candidate(
         raise InvalidVersionError(
             exc.message, hint=f"{exc.hint}; a command goes after --: gvw try 1.25.5 -- go vet"
         ) from None
-    found = newest_matching(spec, app.store.installed())
+    found = newest_matching(spec, app.store.selectable())  # the machine store's too
     if found is not None:
         return found
     if not install_:
@@ -228,7 +229,9 @@ def _candidate(
         )
     from gvw.install.installer import Installer
 
-    with app.changes.change(f"install {text.strip()}", scope=["installed"]) as change:
+    with app.changes.change(
+        f"install {text.strip()}", scope=["installed"], exclusive=False
+    ) as change:
 
         def snapshot_first(_version: object) -> None:  # a version is about to appear
             change.snapshot()

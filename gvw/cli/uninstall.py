@@ -5,7 +5,7 @@ from __future__ import annotations
 import click
 
 from gvw.cli import Command, terminal
-from gvw.cli.app import App
+from gvw.cli.app import App, machine_option
 from gvw.cli.completion import complete_installed
 from gvw.workflows.removal import in_use, refuse_in_use, uninstall_targets
 from gvw.workflows.removal import uninstall as remove_versions
@@ -16,7 +16,8 @@ from gvw.workflows.removal import uninstall as remove_versions
     "versions", nargs=-1, required=True, metavar="VERSION...", shell_complete=complete_installed
 )
 @click.option("--force", is_flag=True, help="Also remove the global or selected version.")
-def uninstall(*, versions: tuple[str, ...], force: bool) -> None:
+@machine_option
+def uninstall(*, versions: tuple[str, ...], force: bool, machine: bool) -> None:
     """Move installed Go versions to the trash.
 
     VERSION is an exact name, as gvw list shows it. gvw rollback brings a version back
@@ -29,7 +30,7 @@ def uninstall(*, versions: tuple[str, ...], force: bool) -> None:
       gvw uninstall 1.21.13 1.22rc1
       gvw uninstall --force 1.22.10  even if it is selected
     """
-    app = App()
+    app = App(machine=machine)
     command = " ".join(["uninstall", *(v.strip() for v in versions)])
     with app.changes.change(command, scope=["installed"]) as change:
         targets = uninstall_targets(versions, app.store)

@@ -112,7 +112,8 @@ def upgrade(
     flags = [*_flags(use_global), *(["--rebuild-tools"] if rebuild_tools else [])]
     command = " ".join(["upgrade", *([spec.strip()] if spec else []), *flags])
     rebuilt: list[Rebuilt] = []
-    with app.changes.change(command, scope=scope, version_files=files) as change:
+    # the checks take minutes: the state lock is held only to switch (run_upgrade)
+    with app.changes.change(command, scope=scope, version_files=files, exclusive=False) as change:
         after = _tools_rebuilder(app, rebuilt) if rebuild_tools else None
         result = _upgrade(
             app, plan, installer, change, checks, reporter, after, knowledge, as_json=as_json

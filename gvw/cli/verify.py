@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Sequence
+from pathlib import Path
 
 import click
 
@@ -42,13 +43,19 @@ def verify(
     if all_ and specs:
         raise click.UsageError("give either VERSION... or --all, not both")
     app = App()
-    versions = app.store.installed() if all_ else _chosen(app, specs)
-    if all_ and not versions:
-        raise NotInstalledError(
-            "no Go version is installed", hint="install one with: gvw install latest"
-        )
+    if all_:  # every tree, in this store and the machine store
+        trees = [(entry.version, entry.path) for entry in app.store.everywhere()]
+        if not trees:
+            raise NotInstalledError(
+                "no Go version is installed", hint="install one with: gvw install latest"
+            )
+    else:
+        trees = [(v, _located(app, v)) for v in _chosen(app, specs)]
     reporter = TerminalReporter(quiet=quiet or as_json)
-    reports = verify_versions(app, versions, clean_cache=clean_cache, reporter=reporter)
+    reports = [
+        _verify(app, version, tree, clean_cache=clean_cache, reporter=reporter)
+        for version, tree in trees
+    ]
     show(reports, as_json=as_json)
     require_ok(reports)
 
@@ -57,16 +64,27 @@ def verify_versions(
     app: App, versions: Sequence[GoVersion], *, clean_cache: bool, reporter: Reporter
 ) -> list[VersionReport]:
     return [
-        verify_version(
-            v,
-            app.store.require(v),
-            platform=app.platform,
-            env=app.env,
-            clean_cache=clean_cache,
-            reporter=reporter,
-        )
+        _verify(app, v, _located(app, v), clean_cache=clean_cache, reporter=reporter)
         for v in versions
     ]
+
+
+def _verify(
+    app: App, version: GoVersion, tree: Path, *, clean_cache: bool, reporter: Reporter
+) -> VersionReport:
+    return verify_version(
+        version,
+        tree,
+        platform=app.platform,
+        env=app.env,
+        clean_cache=clean_cache,
+        reporter=reporter,
+    )
+
+
+def _located(app: App, version: GoVersion) -> Path:
+    """Where the version selection would run: the user store's, else the machine's."""
+    return app.store.locate(version) or app.store.require(version)
 
 
 def show(reports: Sequence[VersionReport], *, as_json: bool) -> None:
@@ -91,7 +109,7 @@ def _chosen(app: App, specs: Sequence[str]) -> list[GoVersion]:
                 hint="name an installed version: gvw verify 1.22",
             )
         return [resolved.version]
-    installed = app.store.installed()
+    installed = app.store.selectable()
     chosen = []
     for text in specs:
         version = newest_matching(parse_spec(text, origin="the command line"), installed)

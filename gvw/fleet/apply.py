@@ -73,18 +73,21 @@ def carry_out(
     if verify is not None:
         reports = [verify(v) for v in _to_verify(installed, plan.global_new)]
         _require_verified(reports)
-    if plan.global_new is not None:
-        write_pin(store.paths.global_file, plan.global_new, store=store, env=env, change=change)
-    leaving: list[tuple[GoVersion, str, str | None]] = [(v, "pruned", None) for v in plan.prunes]
-    leaving += [(v, "removed", why) for v, why in plan.removals]
-    for version, kind, why in leaving:
-        change.snapshot()
-        with store.install_lock(version):
-            if not store.is_installed(version):
-                continue  # removed by hand or by another gvw since the plan
-            store.remove(version)
-        change.versions_changed()
-        change.note(kind, version=version.name, **({"why": why} if why else {}))
+    with change.exclusive():  # the pin and the prunes against concurrent uninstalls, pins
+        if plan.global_new is not None:
+            write_pin(store.paths.global_file, plan.global_new, store=store, env=env, change=change)
+        leaving: list[tuple[GoVersion, str, str | None]] = [
+            (v, "pruned", None) for v in plan.prunes
+        ]
+        leaving += [(v, "removed", why) for v, why in plan.removals]
+        for version, kind, why in leaving:
+            change.snapshot()
+            with store.install_lock(version):
+                if not store.is_installed(version):
+                    continue  # removed by hand or by another gvw since the plan
+                store.remove(version)
+            change.versions_changed()
+            change.note(kind, version=version.name, **({"why": why} if why else {}))
     return reports
 
 

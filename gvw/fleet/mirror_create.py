@@ -4,8 +4,10 @@ archives, ``<file>.sha256``), usable as a ``file://`` mirror or from any static 
 Each archive is downloaded into ``.gvw-partial/``, checked against its sha256 (the
 lock's, else the source index's), and only then renamed into place; ``index.json`` is
 written last, atomically. A killed run therefore leaves either the old mirror or the
-new one, never an index naming an archive that is not complete. Archives already there
-with the right checksum are not downloaded again.
+new one, never an index naming an archive that is not complete; a run that fails or is
+interrupted removes its partial download (a ``kill -9`` leaves it to the next run).
+Archives already there with the right checksum are not downloaded again. Runs into
+one directory take turns, so each one's archives end up in the index.
 
 With the vulnerability database (``--vulndb``), ``vulndb/`` beside the archives holds
 its toolchain part in the database's own layout (:func:`gvw.knowledge.vulndb.sync`):
@@ -14,15 +16,25 @@ machines without internet read it with ``GOVULNDB=file:///.../vulndb``.
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import json
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from gvw.base import http
 from gvw.base.errors import ChecksumError, StoreError
-from gvw.base.fsutil import atomic_write_bytes, atomic_write_text, remove_tree, rename, store_error
+from gvw.base.fsutil import (
+    atomic_write_bytes,
+    atomic_write_text,
+    partial_file,
+    remove_tree,
+    rename,
+    store_error,
+)
+from gvw.base.locks import held
 from gvw.base.reporting import Reporter
 from gvw.base.versions import parse_release_name
 from gvw.fleet.lockfile import Lock
@@ -31,6 +43,9 @@ from gvw.install.mirror import FILE_INDEX_NAME, Mirror
 from gvw.knowledge.vulndb import SyncResult, VulnDB, sync
 
 PARTIAL_DIR = ".gvw-partial"
+LOCK_FILE = ".gvw-mirror.lock"
+# a run may download many archives: another run waits for it this long
+LOCK_TIMEOUT_SECONDS = 4 * 3600
 VULNDB_DIR = "vulndb"
 
 
@@ -42,16 +57,48 @@ class MirrorResult:
 
 
 def create_mirror(
-    directory: Path, lock: Lock, *, source: Mirror, timeout: float, reporter: Reporter
+    directory: Path,
+    lock: Lock,
+    *,
+    source: Mirror,
+    timeout: float,
+    reporter: Reporter,
+    command: str = "gvw mirror create",
+) -> MirrorResult:
+    """Add ``lock``'s archives to the mirror in ``directory``. Runs into one directory
+    take turns (the lock file ``.gvw-mirror.lock``, there while one runs): each merges
+    its archives into the index the one before it wrote, and only one uses
+    ``.gvw-partial/``."""
+    with held(
+        directory / LOCK_FILE,
+        command=command,
+        timeout=LOCK_TIMEOUT_SECONDS,
+        waiting=reporter,
+        remove=True,
+    ):
+        partial = directory / PARTIAL_DIR
+        try:
+            if partial.exists():
+                remove_tree(partial)  # what a killed run left (no other run is using it)
+            partial.mkdir()
+        except OSError as exc:
+            raise store_error(exc, "prepare", partial) from exc
+        try:
+            return _fill(directory, partial, lock, source, timeout, reporter)
+        finally:  # a failed, killed or interrupted run leaves no partial download either
+            with contextlib.suppress(OSError):
+                remove_tree(partial)
+
+
+def _fill(
+    directory: Path,
+    partial: Path,
+    lock: Lock,
+    source: Mirror,
+    timeout: float,
+    reporter: Reporter,
 ) -> MirrorResult:
     result = MirrorResult(directory)
-    partial = directory / PARTIAL_DIR
-    try:
-        if partial.exists():
-            remove_tree(partial)  # what a killed run left
-        partial.mkdir(parents=True)
-    except OSError as exc:
-        raise store_error(exc, "prepare", partial) from exc
     entries: list[dict[str, Any]] = []
     for version, per_platform in sorted(lock.archives.items()):
         for platform, archive in sorted(per_platform.items()):
@@ -78,7 +125,6 @@ def create_mirror(
             )
     index = _merged_index(directory / FILE_INDEX_NAME, entries)
     atomic_write_bytes(directory / FILE_INDEX_NAME, json.dumps(index, indent=1).encode())
-    remove_tree(partial)
     return result
 
 
@@ -101,24 +147,22 @@ def _download(
     digest = hashlib.sha256()
     progress = reporter.progress(f"Downloading {filename}", None, unit="bytes")
     try:
-        with open(part, "wb") as out:
+        # a full disk is this machine's (exit 12 with the disk's hint), a file that
+        # cannot be read is the source's (_read_source)
+        with partial_file(part, "download to"), open(part, "wb") as out:
 
             def sink(chunk: bytes) -> None:
-                out.write(chunk)
+                try:
+                    out.write(chunk)
+                except OSError as exc:  # this machine's disk, not the source
+                    raise store_error(exc, "download to", part) from exc
                 digest.update(chunk)
                 progress.advance(len(chunk))
 
             if source.is_local:
-                with open(location, "rb") as handle:
-                    for block in iter(lambda: handle.read(1 << 20), b""):
-                        sink(block)
+                _read_source(source, location, partial, sink)
             else:
                 http.stream(location, sink, timeout=timeout)
-    except OSError as exc:
-        raise StoreError(
-            f"cannot copy {location} into {partial}: {exc.strerror}",
-            hint=f"check the source mirror {source.url} (set by {source.origin})",
-        ) from exc
     finally:
         progress.close()
     actual = digest.hexdigest()
@@ -133,6 +177,25 @@ def _download(
         rename(part, target)
     except OSError as exc:
         raise store_error(exc, "move into place", target) from exc
+
+
+def _read_source(
+    source: Mirror, location: str, partial: Path, sink: Callable[[bytes], None]
+) -> None:
+    """Copy a ``file://`` source's archive into ``sink`` (which raises no OSError)."""
+    try:
+        with open(location, "rb") as handle:
+            for block in iter(lambda: handle.read(1 << 20), b""):
+                sink(block)
+    except OSError as exc:
+        raise _source_error(source, location, partial, exc) from exc
+
+
+def _source_error(source: Mirror, location: str, partial: Path, exc: OSError) -> StoreError:
+    return StoreError(
+        f"cannot copy {location} into {partial}: {exc.strerror}",
+        hint=f"check the source mirror {source.url} (set by {source.origin})",
+    )
 
 
 def _merged_index(path: Path, entries: list[dict[str, Any]]) -> list[dict[str, Any]]:

@@ -20,6 +20,14 @@ error, a version that is none) before it changed anything.
 
 The scope (the kinds of state a command may change, :data:`gvw.history.snapshots.model.SCOPES`)
 is given here, once per command; ``gvw rollback`` of its snapshot puts back only those.
+
+Changes that decide from the store's state are serialised by its state lock
+(:meth:`gvw.store.version_store.Store.state_lock`), held from the checks to the change, so
+that a check still holds when its change is made: ``gvw uninstall`` refuses the global
+version under the lock that ``gvw global`` writes it under, and concurrent rollbacks
+each undo the change the one before them left. By default the whole change holds it;
+a command that runs for minutes (an install, an upgrade's checks) passes
+``exclusive=False`` and holds it only around its decisions, with :meth:`Change.exclusive`.
 """
 
 from __future__ import annotations
@@ -28,7 +36,7 @@ import getpass
 import os
 import socket
 from collections.abc import Callable, Collection, Iterator, Mapping, Sequence
-from contextlib import contextmanager
+from contextlib import AbstractContextManager, ExitStack, contextmanager, nullcontext
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -77,6 +85,12 @@ class Change:
     module_list: ModuleRecord | None = None  # recorded in the snapshot (gvw upgrade)
     changes: list[dict[str, Any]] = field(default_factory=list)
     versions_did_change: bool = False
+    _state_lock: Callable[[], AbstractContextManager[None]] = nullcontext
+
+    def exclusive(self) -> AbstractContextManager[None]:
+        """Hold the store's state lock for a block: a decision and the change it
+        leads to (nested uses, and uses inside an exclusive change, hold it once)."""
+        return self._state_lock()
 
     def snapshot(
         self,
@@ -128,8 +142,15 @@ class Changes:
         audit: AuditLog,
         invocation: Invocation,
         reporter: Reporter,
+        state_lock: Callable[[], AbstractContextManager[None]] = nullcontext,
+        claim: Callable[[], AbstractContextManager[None]] = nullcontext,
     ) -> None:
+        # entered first and held for the whole change: the machine store's access
+        # check and lock (gvw.store.machine_store); nothing for a user store
+        self._claim = claim
         self._take = take_snapshot
+        self._state_lock = state_lock
+        self._state_depth = 0  # how many blocks of this process hold the state lock
         self._rehash = rehash
         self._prune_trash = prune_trash
         self.audit = audit
@@ -144,6 +165,7 @@ class Changes:
         scope: Collection[ScopeKind],
         version_files: Collection[Path] = (),
         profile_files: Collection[Path] = (),
+        exclusive: bool = True,
     ) -> Iterator[Change]:
         change = Change(
             command,
@@ -151,23 +173,45 @@ class Changes:
             self._take,
             version_files=tuple(version_files),
             profile_files=tuple(profile_files),
+            _state_lock=self._exclusive,
         )
-        try:
-            yield change
-        except BaseException as error:
-            try:  # what did change before the failure still gets its shims
+        with ExitStack() as held:
+            # a refused claim comes before anything changed: nothing to log either
+            held.enter_context(self._claim())
+            try:  # a state lock that cannot be had is logged like any other failure
+                if exclusive:
+                    held.enter_context(self._exclusive())
+                yield change
+            except BaseException as error:
+                try:  # what did change before the failure still gets its shims
+                    self._finish(change)
+                except (GvwError, OSError) as also:
+                    shown = also.message if isinstance(also, GvwError) else str(also)
+                    self.reporter.warn(f"the shims were not brought up to date: {shown}")
+                self._log(change, error)
+                raise
+            try:
                 self._finish(change)
-            except (GvwError, OSError) as also:
-                shown = also.message if isinstance(also, GvwError) else str(also)
-                self.reporter.warn(f"the shims were not brought up to date: {shown}")
-            self._log(change, error)
-            raise
-        try:
-            self._finish(change)
-        except BaseException as error:  # the change happened; its record says how it ended
-            self._log(change, error)
-            raise
-        self._log(change, None)
+            except BaseException as error:  # the change happened; its record says how it ended
+                self._log(change, error)
+                raise
+            self._log(change, None)
+
+    @contextmanager
+    def _exclusive(self) -> Iterator[None]:
+        if self._state_depth:  # this process holds it already
+            self._state_depth += 1
+            try:
+                yield
+            finally:
+                self._state_depth -= 1
+            return
+        with self._state_lock():
+            self._state_depth = 1
+            try:
+                yield
+            finally:
+                self._state_depth = 0
 
     def _finish(self, change: Change) -> None:
         if not change.versions_did_change:

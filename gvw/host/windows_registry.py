@@ -74,16 +74,26 @@ class WindowsUserEnvironment:
             with winreg.CreateKeyEx(
                 winreg.HKEY_CURRENT_USER, "Environment", 0, winreg.KEY_SET_VALUE
             ) as key:
-                for name, value in changes.items():
-                    if value is None:
-                        with contextlib.suppress(FileNotFoundError):  # already gone
-                            winreg.DeleteValue(key, name)
-                    else:
-                        kind = winreg.REG_EXPAND_SZ if value.expand else winreg.REG_SZ
-                        winreg.SetValueEx(key, name, 0, kind, value.value)
+                write_values(key, changes)
         except OSError as exc:
             raise StoreError(f"cannot write {KEY}: {exc.strerror or exc}") from exc
-        _broadcast_environment_change()
+        broadcast_environment_change()
+
+
+def write_values(key: Any, changes: Mapping[str, RegistryValue | None]) -> None:
+    """Set (a value) or delete (None) each named value of an open winreg key (Windows
+    only); OSError as winreg raises it."""
+    if sys.platform != "win32":  # pragma: no cover - keeps mypy's platform checks happy
+        raise StoreError("the Windows registry exists only on Windows")
+    import winreg
+
+    for name, value in changes.items():
+        if value is None:
+            with contextlib.suppress(FileNotFoundError):  # already gone
+                winreg.DeleteValue(key, name)
+        else:
+            kind = winreg.REG_EXPAND_SZ if value.expand else winreg.REG_SZ
+            winreg.SetValueEx(key, name, 0, kind, value.value)
 
 
 def string_values(key: Any) -> dict[str, RegistryValue]:
@@ -150,7 +160,7 @@ def broadcast_arguments(environment: Any, result: Any) -> tuple[Any, ...]:
     )
 
 
-def _broadcast_environment_change() -> None:
+def broadcast_environment_change() -> None:
     """WM_SETTINGCHANGE with "Environment", as the System Properties dialog sends, so
     Explorer hands the new values to programs it starts. SMTO_ABORTIFHUNG and a time-out
     keep a hung window from blocking gvw."""

@@ -20,7 +20,14 @@ from collections.abc import Mapping
 from typing import Protocol
 
 from gvw.base.errors import StoreError
-from gvw.host.windows_registry import KEY, RegistryValue, UserEnvironment, string_values
+from gvw.host.windows_registry import (
+    KEY,
+    RegistryValue,
+    UserEnvironment,
+    broadcast_environment_change,
+    string_values,
+    write_values,
+)
 
 USER_KEY = KEY  # HKCU\Environment, named once in gvw.host.windows_registry
 MACHINE_KEY = r"HKLM\SYSTEM\CurrentControlSet\Control\Session Manager\Environment"
@@ -33,13 +40,36 @@ _VARIABLE = re.compile(r"%([^%;=]+)%")
 
 class MachineEnvironment(Protocol):
     def read_machine_environment(self) -> dict[str, RegistryValue]:
-        """Every string value of the machine environment (read-only for gvw)."""
+        """Every string value of the machine environment."""
         ...
 
 
-def machine_environment() -> MachineEnvironment | None:
+class WritableMachineEnvironment(MachineEnvironment, Protocol):
+    def write_machine_environment(self, changes: Mapping[str, RegistryValue | None]) -> None:
+        """Set (a value) or delete (None) each named value, then broadcast the change
+        (as administrator: ``gvw setup --machine``, a restore of the machine store)."""
+        ...
+
+
+def machine_environment() -> WritableMachineEnvironment | None:
     """The real registry on Windows; None elsewhere."""
     return WindowsMachineEnvironment() if sys.platform == "win32" else None
+
+
+class MachineScope:
+    """The machine environment through the user environment's interface: the registry
+    environment of the machine store, as HKCU\\Environment is a user store's. The
+    machine store's snapshots record it and its restores write it back, with the one
+    snapshot code (docs/machine-store.md)."""
+
+    def __init__(self, machine: WritableMachineEnvironment) -> None:
+        self.machine = machine
+
+    def read_user_environment(self) -> dict[str, RegistryValue]:
+        return self.machine.read_machine_environment()
+
+    def write_user_environment(self, changes: Mapping[str, RegistryValue | None]) -> None:
+        self.machine.write_machine_environment(changes)
 
 
 class WindowsMachineEnvironment:
@@ -54,6 +84,19 @@ class WindowsMachineEnvironment:
                 return string_values(key)
         except OSError as exc:
             raise StoreError(f"cannot read {MACHINE_KEY}: {exc.strerror or exc}") from exc
+
+    def write_machine_environment(self, changes: Mapping[str, RegistryValue | None]) -> None:
+        if sys.platform != "win32":  # pragma: no cover
+            raise StoreError("the Windows registry exists only on Windows")
+        import winreg
+
+        subkey = MACHINE_KEY.split("\\", 1)[1]
+        try:
+            with winreg.OpenKey(winreg.HKEY_LOCAL_MACHINE, subkey, 0, winreg.KEY_SET_VALUE) as key:
+                write_values(key, changes)
+        except OSError as exc:
+            raise StoreError(f"cannot write {MACHINE_KEY}: {exc.strerror or exc}") from exc
+        broadcast_environment_change()
 
 
 # --------------------------------------------------------------------------- values

@@ -6,7 +6,9 @@ place with one rename.
 Concurrent installs of one version are serialised by a per-version lock: the first
 process downloads, the others wait and then find the version installed. A process
 killed at any point leaves only staging directories and ``.part`` files, which the
-next install of that version removes under the same lock.
+next install of that version removes: its staging directories under the same lock, its
+partial downloads once nobody holds them (the cache may be shared by other stores,
+whose locks are their own: :mod:`gvw.base.leftovers`).
 """
 
 from __future__ import annotations
@@ -19,11 +21,12 @@ from typing import Callable
 
 from gvw.base.config import Config
 from gvw.base.errors import InvalidVersionError, NoSuchReleaseError
-from gvw.base.fsutil import remove_tree, unlink_quietly
+from gvw.base.fsutil import remove_tree
 from gvw.base.platforms import Platform
 from gvw.base.redaction import redact
 from gvw.base.reporting import Reporter
 from gvw.base.versions import ExactSpec, GoVersion, Spec, SystemSpec, newest_matching
+from gvw.install.adopted_tree import AdoptedTree
 from gvw.install.archive import check_version_file
 from gvw.install.goproxy.source import ProxySource, list_releases, proxy_source
 from gvw.install.goproxy.toolchain_module import ToolchainModule
@@ -32,7 +35,7 @@ from gvw.install.mirror import Mirror, load_store_index, notice_plain_http
 from gvw.install.nearest import nearest_releases
 from gvw.install.release_archive import ReleaseArchive
 from gvw.install.release_index import Release, ReleaseFile, ReleaseIndex
-from gvw.install.sources import Source, leftover_downloads
+from gvw.install.sources import Source, remove_abandoned_downloads
 from gvw.store.version_store import InstallMetadata, Store
 
 
@@ -163,6 +166,12 @@ class Installer:
         )
         return self._install(source.version, source)
 
+    def install_tree(self, tree: Path) -> InstallOutcome:
+        """Adopt a Go tree already on this machine (an MSI's, a /usr/local/go) as the
+        version its VERSION file names: copied, the original left as it is."""
+        source = AdoptedTree(tree)
+        return self._install(source.version, source)
+
     def _source(self, archive: ReleaseFile) -> Source:
         """Where ``archive`` comes from: a module proxy or a release mirror."""
         paths = self.store.paths
@@ -199,7 +208,10 @@ class Installer:
         )
 
     def _already(self, version: GoVersion) -> InstallOutcome:
-        return InstallOutcome(version, self.store.paths.version_dir(version.name), True)
+        """Installed: in this store, or (planned so by ``gvw install``) in the machine
+        store, which selection runs it from."""
+        path = self.store.locate(version) or self.store.paths.version_dir(version.name)
+        return InstallOutcome(version, path, True)
 
     def _install(self, version: GoVersion, source: Source) -> InstallOutcome:
         """The one way a version comes into the store, whatever the source: under the
@@ -233,8 +245,6 @@ class Installer:
 
     def _clean_leftovers(self, version: GoVersion, download_name: str) -> None:
         removed = self.store.clean_staging(version)
-        for part in leftover_downloads(self.store.paths.downloads, download_name):
-            unlink_quietly(part)
-            removed.append(part)
+        removed += remove_abandoned_downloads(self.store.paths.downloads, download_name)
         if removed:
             self.reporter.info(f"removed leftovers of an interrupted install of {version.name}")

@@ -16,7 +16,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Protocol
 
-from gvw.base.fsutil import store_error, unlink_quietly
+from gvw.base.fsutil import create_held, store_error, unlink_quietly
+from gvw.base.leftovers import remove_abandoned
 from gvw.install.tree_manifest import Collector
 
 PART_SUFFIX = ".part"
@@ -42,24 +43,29 @@ class Source(Protocol):
         file's bytes through ``digests``; raise when anything fails verification."""
 
 
-def leftover_downloads(downloads: Path, name: str) -> list[Path]:
-    """The partial downloads of ``name`` that earlier runs left in ``downloads``."""
-    if not downloads.is_dir():
-        return []
-    return list(downloads.glob(f"{name}.*{PART_SUFFIX}"))
+def remove_abandoned_downloads(downloads: Path, name: str) -> list[Path]:
+    """Remove the partial downloads of ``name`` that killed runs left in ``downloads``:
+    only those nobody holds (:mod:`gvw.base.leftovers`), since the cache may be shared
+    by other stores whose installs are downloading into it right now."""
+    return remove_abandoned(
+        downloads, files=lambda entry: entry.startswith(f"{name}.") and entry.endswith(PART_SUFFIX)
+    )
 
 
 @contextmanager
 def temporary_download(downloads: Path, name: str) -> Iterator[Path]:
-    """The path of a new private ``.part`` file for ``name`` in ``downloads``; the
-    file is removed when the block ends, however it ends (what stays is the tree
-    extracted from it). Write it inside ``fsutil.partial_file``."""
+    """The path of a new private ``.part`` file for ``name`` in ``downloads``, held
+    for the block (no other process's clean-up removes it) and removed when the block
+    ends, however it ends (what stays is the tree extracted from it). Write it inside
+    ``fsutil.partial_file``."""
+    part = downloads / f"{name}.{os.getpid()}.{uuid.uuid4().hex[:8]}{PART_SUFFIX}"
     try:
         downloads.mkdir(parents=True, exist_ok=True)
+        hold = create_held(part)
     except OSError as exc:
-        raise store_error(exc, "create", downloads) from exc
-    part = downloads / f"{name}.{os.getpid()}.{uuid.uuid4().hex[:8]}{PART_SUFFIX}"
+        raise store_error(exc, "create", part) from exc
     try:
         yield part
     finally:
+        os.close(hold)  # (Windows deletes no open file)
         unlink_quietly(part)

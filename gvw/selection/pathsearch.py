@@ -1,4 +1,4 @@
-"""Finding files the way the shims do: a program on PATH outside the shims directory,
+"""Finding files the way the shims do: a program on PATH outside the shims directories,
 and a file in a directory or one of its parents.
 
 One implementation, used by the resolver (``gvw current``, ``which``, ``exec``) and by
@@ -62,6 +62,9 @@ class PathSearch:
     shims: Path
     windows: bool = os.name == "nt"
     cwd: str | None = None
+    # other stores' shims directories, skipped as well (the machine store's: a `go`
+    # there would only come back to the same selection)
+    others: tuple[Path, ...] = ()
 
     def split(self, path_value: str) -> list[str]:
         """The entries of a PATH value, as written."""
@@ -93,9 +96,13 @@ class PathSearch:
         directory = self.directory(entry)
         if directory is None:
             return False
-        if self._key(directory) == self._shims_key:
+        if self._key(directory) in self._shims_keys:
             return True
-        return _same_file(directory, str(self.shims))
+        return any(_same_file(directory, str(shims)) for shims in self._all_shims)
+
+    def is_shims_of(self, entry: str, shims: Path) -> bool:
+        """Whether a PATH entry names the one shims directory ``shims``."""
+        return PathSearch(shims, windows=self.windows, cwd=self.cwd).is_shims(entry)
 
     def tool_in(self, entry: str, tool: str) -> Path | None:
         """The ``tool`` a PATH lookup finds in this entry, if it is not a shim: None for
@@ -110,7 +117,7 @@ class PathSearch:
         if not self.windows:
             if not os.access(candidate, os.X_OK):
                 return None
-            if _same_file(candidate, os.path.join(self.shims, tool)):
+            if any(_same_file(candidate, os.path.join(s, tool)) for s in self._all_shims):
                 return None
         return Path(candidate)
 
@@ -122,9 +129,13 @@ class PathSearch:
                 return found
         return None
 
+    @property
+    def _all_shims(self) -> tuple[Path, ...]:
+        return (self.shims, *self.others)
+
     @cached_property
-    def _shims_key(self) -> str:
-        return self._key(os.path.abspath(self.shims))
+    def _shims_keys(self) -> frozenset[str]:
+        return frozenset(self._key(os.path.abspath(shims)) for shims in self._all_shims)
 
     def _key(self, path: str) -> str:
         try:

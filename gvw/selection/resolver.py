@@ -68,11 +68,13 @@ def find_version_file(cwd: Path) -> Path | None:
 
 
 def read_global_file(paths: Paths) -> Selection | None:
-    """The global selection, None when ``<root>/version`` does not exist. Anything
-    else that is not a readable regular file there, a directory too, is an error."""
-    if _name_holds(paths.global_file) is None:
-        return None
-    return read_version_file(paths.global_file)
+    """The global selection: ``<root>/version``, else the machine store's
+    (docs/machine-store.md); None when neither exists. Anything else that is not a
+    readable regular file there, a directory too, is an error."""
+    for store in (paths, paths.machine):
+        if store is not None and _name_holds(store.global_file) is not None:
+            return read_version_file(store.global_file)
+    return None
 
 
 def read_version_file(path: Path) -> Selection:
@@ -148,19 +150,27 @@ def find_selection(cwd: Path | None, env: Mapping[str, str], paths: Paths) -> Se
     return read_global_file(paths)
 
 
-def find_system_go(tool: str, env: Mapping[str, str], shims_dir: Path) -> Path | None:
-    """The first ``tool`` on PATH outside the shims directory, by the shims' rules
-    (:mod:`gvw.selection.pathsearch`; ``gvw doctor`` uses the same search)."""
-    return PathSearch(shims_dir).find(tool, env.get("PATH", ""))
+def find_system_go(tool: str, env: Mapping[str, str], store: Store) -> Path | None:
+    """The first ``tool`` on PATH outside the shims directories (this store's and the
+    machine store's), by the shims' rules (:mod:`gvw.selection.pathsearch`; ``gvw
+    doctor`` uses the same search)."""
+    return shims_search(store).find(tool, env.get("PATH", ""))
+
+
+def shims_search(
+    store: Store, *, windows: bool = os.name == "nt", cwd: str | None = None
+) -> PathSearch:
+    """PATH lookups that skip the shims of ``store`` and of the machine store."""
+    others = (store.machine.paths.shims,) if store.machine is not None else ()
+    return PathSearch(store.paths.shims, windows=windows, cwd=cwd, others=others)
 
 
 def resolve(
     selection: Selection | None, store: Store, env: Mapping[str, str], *, tool: str = "go"
 ) -> Resolved:
     """Turn a selection into the toolchain to run, or raise the shims' errors."""
-    paths = store.paths
     if selection is None or isinstance(selection.spec, SystemSpec):
-        system_go = find_system_go(tool, env, paths.shims)
+        system_go = find_system_go(tool, env, store)
         if system_go is not None:
             return Resolved(selection, None, None, system_go)
         if selection is None:
@@ -172,13 +182,15 @@ def resolve(
             f"no system Go found on PATH (set by {selection.origin})",
             hint="select a version with: gvw global <version>",
         )
-    version = newest_matching(selection.spec, store.installed())
-    if version is None:
+    # this store's versions and the machine store's (docs/machine-store.md)
+    version = newest_matching(selection.spec, store.selectable())
+    goroot = store.locate(version) if version is not None else None
+    if version is None or goroot is None:
         raise NotInstalledError(
             f"Go {selection.spec} is not installed (set by {selection.origin})",
             hint=f"install it with: gvw install {selection.spec}",
         )
-    return Resolved(selection, version, paths.version_dir(version.name))
+    return Resolved(selection, version, goroot)
 
 
 def check_choice(text: str, store: Store, env: Mapping[str, str]) -> tuple[str, str]:
@@ -189,7 +201,7 @@ def check_choice(text: str, store: Store, env: Mapping[str, str]) -> tuple[str, 
     """
     spec = parse_spec(text, origin="the command line")
     if isinstance(spec, SystemSpec):
-        system_go = find_system_go("go", env, store.paths.shims)
+        system_go = find_system_go("go", env, store)
         if system_go is None:
             raise NotInstalledError(
                 "no system Go found on PATH", hint="install a version with: gvw install 1.22"

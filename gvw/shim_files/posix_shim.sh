@@ -140,21 +140,57 @@ _gvw_pre() {
     _gvw_isnum "$1" && _gvw_isnum "$2" && [ "$2" != 0 ] && _gvw_kind=exact
 }
 
+# _gvw_find VERSION: _gvw_ver = VERSION and _gvw_vroot = the store that has it, the
+# user store first, then the machine store (note 7); '' when neither has it.
+_gvw_find() {
+    for _gvw_vroot in "$_gvw_root" "$_gvw_mroot"; do
+        if [ -d "$_gvw_vroot/versions/$1" ]; then
+            _gvw_ver=$1
+            return 0
+        fi
+    done
+    _gvw_vroot=
+}
+
 # _gvw_family MAJ.MIN: _gvw_ver = the newest installed stable release of the family
-# (MAJ.MIN itself, as in 1.20, ranks below MAJ.MIN.0), '' if none.
+# in either store (MAJ.MIN itself, as in 1.20, ranks below MAJ.MIN.0), '' if none;
+# of two copies the user store's, which is looked at first.
 _gvw_family() {
     _gvw_ver=
-    _gvw_best=-1
-    [ -d "$_gvw_root/versions/$1" ] && _gvw_ver=$1
-    for _gvw_d in "$_gvw_root/versions/$1".*; do
-        _gvw_x=${_gvw_d##*/}
-        _gvw_x=${_gvw_x#"$1".}
-        _gvw_isnum "$_gvw_x" || continue
-        [ "$_gvw_x" -gt "$_gvw_best" ] || continue
-        [ -d "$_gvw_d" ] || continue
-        _gvw_best=$_gvw_x
-        _gvw_ver=$1.$_gvw_x
+    _gvw_best=-2
+    for _gvw_s in "$_gvw_root" "$_gvw_mroot"; do
+        if [ "$_gvw_best" -eq -2 ] && [ -d "$_gvw_s/versions/$1" ]; then
+            _gvw_best=-1
+            _gvw_ver=$1
+            _gvw_vroot=$_gvw_s
+        fi
+        for _gvw_d in "$_gvw_s/versions/$1".*; do
+            _gvw_x=${_gvw_d##*/}
+            _gvw_x=${_gvw_x#"$1".}
+            _gvw_isnum "$_gvw_x" || continue
+            [ "$_gvw_x" -gt "$_gvw_best" ] || continue
+            [ -d "$_gvw_d" ] || continue
+            _gvw_best=$_gvw_x
+            _gvw_ver=$1.$_gvw_x
+            _gvw_vroot=$_gvw_s
+        done
     done
+}
+
+# _gvw_user: when _gvw_root (the parent of the shims directory) is the machine store,
+# the user store is the user data directory's (note 7): $XDG_DATA_HOME/gvw, else
+# ~/.local/share/gvw; the machine store itself when neither variable says.
+_gvw_user() {
+    [ "$_gvw_root" = "$_gvw_mroot" ] || [ "$_gvw_mroot" -ef "$_gvw_root" ] || return 0
+    case ${XDG_DATA_HOME-} in
+        /*) _gvw_root=${XDG_DATA_HOME%/}/gvw ;;
+        *)
+            case ${HOME-} in
+                /*) _gvw_root=${HOME%/}/.local/share/gvw ;;
+                *) _gvw_root=$_gvw_mroot ;;
+            esac
+            ;;
+    esac
 }
 
 # _gvw_select: _gvw_ver (and _gvw_exe, the program in its bin/) when an installed
@@ -182,11 +218,8 @@ _gvw_select() {
                     return 0
                     ;;
             esac
-            if [ -d "$_gvw_root/versions/$_gvw_spec" ]; then
-                _gvw_ver=$_gvw_spec
-            else
-                _gvw_todo=missing
-            fi
+            _gvw_find "$_gvw_spec"
+            [ -n "$_gvw_ver" ] || _gvw_todo=missing
             return 0
             ;;
         *)
@@ -248,6 +281,9 @@ _gvw_select() {
         elif [ -e "$_gvw_root/version" ] || [ -h "$_gvw_root/version" ]; then
             _gvw_from='global' # a directory here is broken too
             _gvw_read_file "$_gvw_root/version"
+        elif [ -e "$_gvw_mroot/version" ] || [ -h "$_gvw_mroot/version" ]; then
+            _gvw_from='mglobal' # the machine store's
+            _gvw_read_file "$_gvw_mroot/version"
         else
             _gvw_todo=none
             return 0
@@ -262,7 +298,7 @@ _gvw_select() {
     fi
     _gvw_parse "$_gvw_word"
     case $_gvw_kind in
-        exact) [ -d "$_gvw_root/versions/$_gvw_spec" ] && _gvw_ver=$_gvw_spec ;;
+        exact) _gvw_find "$_gvw_spec" ;;
         family) _gvw_family "$_gvw_spec" ;;
         '') _gvw_todo=invalid ;;
         *) _gvw_todo=$_gvw_kind ;; # latest, system
@@ -275,7 +311,7 @@ _gvw_select() {
 # and the caller's LC_ALL.
 _gvw_exec() {
     if [ -n "$_gvw_ver" ]; then
-        GOROOT=$_gvw_root/versions/$_gvw_ver
+        GOROOT=$_gvw_vroot/versions/$_gvw_ver
         export GOROOT
         _gvw_bin=$GOROOT/bin/$_gvw_exe
     fi
@@ -325,6 +361,10 @@ case $0 in
 esac
 _gvw_shims=${_gvw_shims:-/}
 _gvw_root=
+_gvw_mroot=${GVW_MACHINE_ROOT:-/opt/gvw} # the machine store (note 7)
+case $_gvw_mroot in
+    [!/]* | */./* | */../* | *//* | */. | */.. | /*/) _gvw_todo=${_gvw_todo:-root} ;;
+esac
 if [ -z "$_gvw_todo" ]; then
     if [ -h "$0" ]; then
         :
@@ -334,6 +374,7 @@ if [ -z "$_gvw_todo" ]; then
         case $_gvw_shims in
             /*/*) _gvw_root=${_gvw_shims%/*} ;;
         esac
+        [ -z "$_gvw_root" ] || _gvw_user
     fi
     case $_gvw_root in
         '' | [!/]* | */./* | */../* | *//* | */. | */.. | /*/) _gvw_todo=root ;;
@@ -372,11 +413,27 @@ _gvw_abs() {
     fi
 }
 
+# _gvw_clean ROOT: _gvw_r = ROOT as the native shim takes GVW_ROOT: a literal ~ (quoted
+# by the user) is the home directory, as gvw itself does; anything but a clean
+# absolute path by its physical path; no trailing / ('' for /). Forks, if unclean.
+_gvw_clean() {
+    _gvw_r=$1
+    # shellcheck disable=SC2088
+    case $_gvw_r in
+        '~' | '~/'*) _gvw_r=${HOME-}${_gvw_r#\~} ;;
+    esac
+    case $_gvw_r in
+        [!/]* | */./* | */../* | *//* | */. | */.. | /*/) _gvw_abs "$_gvw_r" ;;
+    esac
+    _gvw_r=${_gvw_r%/}
+}
+
 # _gvw_where: _gvw_origin = the "set by" of messages.
 _gvw_where() {
     case $_gvw_from in
         env) _gvw_origin='GVW_GO_VERSION environment variable' ;;
         global) _gvw_origin=$_gvw_root/version ;;
+        mglobal) _gvw_origin=$_gvw_mroot/version ;;
         launcher) _gvw_origin="launcher $_gvw_tool" ;;
         file)
             case $_gvw_dir in
@@ -388,13 +445,14 @@ _gvw_where() {
     esac
 }
 
-# _gvw_latest: _gvw_ver = the newest installed stable release, '' if none.
+# _gvw_latest: _gvw_ver = the newest installed stable release in either store, '' if
+# none; of two copies the user store's (looked at first).
 _gvw_latest() {
     _gvw_ver=
     _gvw_b1=-1
     _gvw_b2=-1
     _gvw_b3=-1
-    for _gvw_d in "$_gvw_root/versions/"*; do
+    for _gvw_d in "$_gvw_root/versions/"* "$_gvw_mroot/versions/"*; do
         _gvw_x=${_gvw_d##*/}
         case $_gvw_x in
             *[!0-9.]* | *.*.*.* | *..* | .* | *.) continue ;;
@@ -415,15 +473,17 @@ _gvw_latest() {
             _gvw_b2=$_gvw_2
             _gvw_b3=$_gvw_3
             _gvw_ver=$_gvw_x
+            _gvw_vroot=${_gvw_d%/versions/*}
         fi
     done
 }
 
-# _gvw_system: _gvw_bin = the first go/gofmt on PATH outside the shims directory,
-# '' if none. Directories are compared by identity (test -ef): every spelling of the
-# shims directory (trailing or double slashes, . and .., symlinks, relative entries)
-# is skipped. An empty entry is the current directory, as for execvp. A file that is
-# this very shim (/usr/local/bin/go -> shims/go) is skipped too.
+# _gvw_system: _gvw_bin = the first go/gofmt on PATH outside the shims directories
+# (this shim's, the user store's, the machine store's), '' if none. Directories are
+# compared by identity (test -ef): every spelling of a shims directory (trailing or
+# double slashes, . and .., symlinks, relative entries) is skipped. An empty entry is
+# the current directory, as for execvp. A file that is this very shim, or a shim of
+# either store (/usr/local/bin/go -> shims/go), is skipped too.
 _gvw_system() {
     _gvw_bin=
     _gvw_rest=${PATH-}:
@@ -435,6 +495,10 @@ _gvw_system() {
         [ -f "$_gvw_x" ] && [ -x "$_gvw_x" ] || continue
         [ "$_gvw_e" -ef "$_gvw_shims" ] && continue
         [ "$_gvw_x" -ef "$0" ] && continue
+        [ "$_gvw_e" -ef "$_gvw_root/shims" ] && continue
+        [ "$_gvw_e" -ef "$_gvw_mroot/shims" ] && continue
+        [ "$_gvw_x" -ef "$_gvw_root/shims/$_gvw_tool" ] && continue
+        [ "$_gvw_x" -ef "$_gvw_mroot/shims/$_gvw_tool" ] && continue
         _gvw_bin=$_gvw_x
         return 0
     done
@@ -454,23 +518,18 @@ case $_gvw_todo in
                 /*/*) _gvw_shims=${_gvw_x%/*} ;;
             esac
         fi
+        _gvw_clean "$_gvw_mroot"
+        _gvw_mroot=$_gvw_r
         if [ -n "${GVW_ROOT-}" ]; then
-            _gvw_root=$GVW_ROOT
-            # a literal ~ (quoted by the user) is expanded, as gvw itself does
-            # shellcheck disable=SC2088
-            case $_gvw_root in
-                '~' | '~/'*) _gvw_root=${HOME-}${_gvw_root#\~} ;;
-            esac
+            _gvw_clean "$GVW_ROOT"
+            _gvw_root=$_gvw_r
         else
-            _gvw_root=$_gvw_shims/..
+            _gvw_clean "$_gvw_shims/.."
+            _gvw_root=$_gvw_r
+            _gvw_user
+            _gvw_clean "$_gvw_root"
+            _gvw_root=$_gvw_r
         fi
-        case $_gvw_root in
-            [!/]* | */./* | */../* | *//* | */. | */.. | /*/)
-                _gvw_abs "$_gvw_root"
-                _gvw_root=$_gvw_r
-                ;;
-        esac
-        _gvw_root=${_gvw_root%/} # '' for /
         _gvw_select
         ;;
 esac
@@ -605,3 +664,11 @@ _gvw_exec "$@"
 #    20), so sh, which opens that path again, finds a whole shim there, old or new,
 #    and reads on from the one it opened. A launcher gvw removes just as sh starts
 #    cannot be opened at all, and sh says so (its version is being uninstalled).
+# 7. Two stores (docs/machine-store.md). The machine store is GVW_MACHINE_ROOT, else
+#    /opt/gvw; the user store is GVW_ROOT, else the parent of the shims directory,
+#    unless that is the machine store (the same spelling, or test -ef: one failed
+#    stat where there is no machine store): then $XDG_DATA_HOME/gvw or
+#    ~/.local/share/gvw, as gvw computes it. Versions are looked for in the user store,
+#    then the machine store (of two copies the user's runs); the global file is the
+#    user store's, else the machine store's. Auto-install reads the user store's
+#    files: it installs with the user's own gvw, into the user's store.

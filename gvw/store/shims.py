@@ -18,7 +18,14 @@ from dataclasses import dataclass
 from importlib import resources
 from pathlib import Path
 
-from gvw.base.fsutil import atomic_write_bytes, remove_file, rename, store_error
+from gvw.base.fsutil import (
+    atomic_write_bytes,
+    is_temp_sibling_name,
+    remove_file,
+    rename,
+    store_error,
+)
+from gvw.base.leftovers import remove_abandoned
 from gvw.base.paths import Paths
 from gvw.base.versions import GoVersion
 
@@ -90,6 +97,8 @@ def rehash(paths: Paths, installed: list[GoVersion], *, platform: str) -> Rehash
     except OSError as exc:
         raise store_error(exc, "create", directory) from exc
     _delete_moved_aside(directory, present)
+    # shims whose writing was killed (.go1.22.10.gvw-<pid>-<random>.tmp)
+    present -= {p.name for p in remove_abandoned(directory, files=is_temp_sibling_name)}
     wanted = wanted_shims(installed, windows)
     written = []
     for name in wanted:

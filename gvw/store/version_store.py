@@ -22,13 +22,15 @@ import uuid
 from collections.abc import Iterator
 from contextlib import AbstractContextManager, contextmanager
 from dataclasses import dataclass
+from functools import cached_property
 from pathlib import Path
 
 import tomli_w
 
-from gvw.base.errors import NotInstalledError, StoreError
+from gvw.base.errors import NotInstalledError
 from gvw.base.fsutil import atomic_write_bytes, remove_tree, rename, store_error
 from gvw.base.paths import Paths
+from gvw.base.reporting import Reporter
 from gvw.base.versions import GoVersion, parse_installed_name
 
 if sys.version_info >= (3, 11):
@@ -38,6 +40,7 @@ else:  # pragma: no cover
 
 METADATA_NAME = "gvw-install.toml"
 LOCK_TIMEOUT_SECONDS = 30 * 60  # long enough for a slow download by another process
+STATE_LOCK = "state"
 
 
 @dataclass(frozen=True)
@@ -48,11 +51,57 @@ class InstallMetadata:
     installed_at: float
 
 
-class Store:
-    def __init__(self, paths: Paths) -> None:
-        self.paths = paths
+@dataclass(frozen=True)
+class Installed:
+    """An installed version and where it is."""
 
-    # --- reading
+    version: GoVersion
+    path: Path
+    machine: bool  # in the machine store (docs/machine-store.md)
+
+
+class Store:
+    def __init__(
+        self, paths: Paths, *, command: str | None = None, waiting: Reporter | None = None
+    ) -> None:
+        self.paths = paths
+        # what its locks say holds them, and who hears that a lock is being waited for
+        self.command = command or f"gvw (process {os.getpid()})"
+        self.waiting = waiting
+
+    @cached_property
+    def machine(self) -> Store | None:
+        """The machine store, which selection looks in after this one (None when there
+        is none, or this is it). It is only read from here: changing it is a command of
+        its own (``--machine``)."""
+        paths = self.paths.machine
+        return Store(paths) if paths is not None else None
+
+    # --- reading: what selection sees (this store, then the machine store)
+
+    def everywhere(self) -> list[Installed]:
+        """The versions of this store and of the machine store, newest first; a version
+        in both is listed twice, this store's first."""
+        found = [Installed(v, self.paths.version_dir(v.name), False) for v in self.installed()]
+        if self.machine is not None:
+            found += [
+                Installed(v, self.machine.paths.version_dir(v.name), True)
+                for v in self.machine.installed()
+            ]
+        return sorted(found, key=lambda entry: entry.version, reverse=True)  # stable: ours first
+
+    def selectable(self) -> list[GoVersion]:
+        """The versions selection can pick, newest first, each once."""
+        return sorted({entry.version for entry in self.everywhere()}, reverse=True)
+
+    def locate(self, version: GoVersion) -> Path | None:
+        """Where ``version`` is: in this store, else in the machine store, else None."""
+        for store in (self, self.machine):
+            if store is not None and store.is_installed(version):
+                return store.paths.version_dir(version.name)
+        return None
+
+    # --- reading: this store
 
     def installed(self) -> list[GoVersion]:
         """Installed versions, newest first. Names that are not versions are ignored."""
@@ -95,29 +144,23 @@ class Store:
 
     @contextmanager
     def lock(self, name: str) -> Iterator[None]:
-        """Hold the cross-process lock ``name`` (a file under ``.locks/``)."""
-        from filelock import FileLock, Timeout
+        """Hold the cross-process lock ``name`` (a file under ``.locks/`` that names its
+        holder); a wait longer than a moment is told to ``waiting`` once."""
+        from gvw.base.locks import held
 
         path = self.paths.locks / f"{name}.lock"
-        try:
-            self.paths.locks.mkdir(parents=True, exist_ok=True)
-            lock = FileLock(str(path), timeout=LOCK_TIMEOUT_SECONDS)
-            lock.acquire()
-        except Timeout:
-            raise StoreError(
-                f"another gvw has held {path} for {LOCK_TIMEOUT_SECONDS // 60} minutes",
-                hint=f"wait for it to finish; if no gvw is running, delete {path}",
-            ) from None
-        except OSError as exc:
-            raise store_error(exc, "lock", path) from exc
-        try:
+        with held(path, command=self.command, timeout=LOCK_TIMEOUT_SECONDS, waiting=self.waiting):
             yield
-        finally:
-            lock.release()
 
     def install_lock(self, version: GoVersion) -> AbstractContextManager[None]:
         """The lock that installing, removing or restoring ``version`` holds."""
         return self.lock(_install_lock_name(version.name))
+
+    def state_lock(self) -> AbstractContextManager[None]:
+        """The lock of the store's state as a whole (the selection, which versions are
+        installed, the snapshot history): commands that decide from it and change it
+        hold it from the decision to the change (:meth:`gvw.history.changes.Change.exclusive`)."""
+        return self.lock(STATE_LOCK)
 
     def is_installing(self, version_name: str) -> bool:
         """Whether another process holds ``version_name``'s install lock right now."""
@@ -125,17 +168,16 @@ class Store:
 
     def is_busy(self, name: str) -> bool:
         """Whether another process holds the lock ``name`` right now."""
-        from filelock import FileLock, Timeout
+        from gvw.base.locks import try_hold
 
-        lock = FileLock(str(self.paths.locks / f"{name}.lock"))
         try:
-            lock.acquire(timeout=0)
-        except Timeout:
-            return True
+            fd = os.open(self.paths.locks / f"{name}.lock", os.O_RDONLY)
         except OSError:
-            return False  # no lock directory: nobody can hold it
-        lock.release()
-        return False
+            return False  # no lock file: nobody can hold it
+        try:
+            return not try_hold(fd)
+        finally:
+            os.close(fd)
 
     # --- staging
 

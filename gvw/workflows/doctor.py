@@ -19,13 +19,14 @@ from typing import Callable
 from gvw.base.errors import GvwError
 from gvw.base.paths import Paths
 from gvw.base.versions import GoVersion, parse_release_name
-from gvw.host import goenv, winenv
+from gvw.host import goenv, windows_programs, winenv
+from gvw.host.windows_programs import InstalledPrograms
 from gvw.host.windows_registry import UserEnvironment
 from gvw.knowledge.release_knowledge import Knowledge
 from gvw.knowledge.support import family_name
 from gvw.selection import gomod
 from gvw.selection.pathsearch import PathSearch
-from gvw.selection.resolver import Resolved, find_selection, resolve
+from gvw.selection.resolver import Resolved, find_selection, resolve, shims_search
 from gvw.store.shims import shim_for, stale_shims
 from gvw.store.version_store import Store, entry_version
 
@@ -48,6 +49,7 @@ class Machine:
     shim_platform: str  # the store's os-arch, which picks its shims (GVW_PLATFORM may differ)
     user_registry: UserEnvironment | None = None
     machine_registry: winenv.MachineEnvironment | None = None
+    programs: InstalledPrograms | None = None  # Windows: the uninstall entries
     known: Knowledge | None = None  # vulnerabilities and support, as last checked
 
     @property
@@ -57,7 +59,7 @@ class Machine:
     @cached_property
     def search(self) -> PathSearch:
         """PATH lookups by the shims' rules: the same search `gvw current` uses."""
-        return PathSearch(self.paths.shims, windows=self.windows, cwd=str(self.cwd))
+        return shims_search(self.store, windows=self.windows, cwd=str(self.cwd))
 
     @property
     def path_entries(self) -> list[str]:
@@ -96,6 +98,9 @@ def shims_on_path(m: Machine) -> Iterator[Finding]:
     entries = m.path_entries
     where = [i for i, e in enumerate(entries) if m.is_shims(e)]
     fix = "run `gvw setup` and open a new terminal (or load `gvw init <shell>` in this one)"
+    machine = m.store.machine
+    if where and machine is not None and not m.search.is_shims_of(entries[where[0]], shims):
+        shims = machine.paths.shims  # the machine store's come first: they serve this user too
     if not where:
         yield Finding("shims-on-path", False, f"the shims directory {shims} is not on PATH", fix)
     elif where[0] == 0:
@@ -144,31 +149,64 @@ def go_ahead_of_shims(m: Machine) -> Iterator[Finding]:
 
 def machine_path_go(m: Machine) -> Iterator[Finding]:
     """Windows: a Go in the machine PATH wins for every program that does not load the
-    profile (IDEs, cmd, build tools): the MSI puts C:\\Program Files\\Go\\bin there."""
+    profile (IDEs, cmd, build tools): the MSI puts C:\\Program Files\\Go\\bin there;
+    unless the machine store's shims come first there (`gvw setup --machine`)."""
     if not m.windows or m.machine_registry is None:
         return
     value = m.registry_value("Path", machine=True)
-    found = [(e, go) for e in winenv.entries(value) if (go := m.go_in(winenv.expand(e, m.env)))]
-    for entry, go in found:
+    written = winenv.entries(value)  # as the registry holds them, for the messages
+    entries = [winenv.expand(e, m.env) for e in written]
+    first_shims = next((i for i, e in enumerate(entries) if m.is_shims(e)), len(entries))
+    found = [(i, written[i], go) for i, e in enumerate(entries) if (go := m.go_in(e))]
+    for index, entry, go in found:
+        msi = _msi_removal(m, go)
+        if index > first_shims:
+            also = f"; to remove it: {msi}" if msi else ""
+            message = f"{go} is in the machine PATH after the shims ({entry}): the shims win"
+            yield Finding("machine-path-go", True, message + also)
+            continue
         yield Finding(
             "machine-path-go",
             False,
             f"{go} is in the machine PATH ({entry}), which Windows puts before the user PATH: "
             "programs started outside a shell with `gvw init` (IDEs, cmd) run it",
-            f"remove {entry} from the machine PATH (System Properties > Environment "
+            msi
+            or f"remove {entry} from the machine PATH (System Properties > Environment "
             "Variables, as administrator) or uninstall that Go (the MSI adds it)",
         )
     if not found:
         yield Finding("machine-path-go", True, "no go in the machine PATH")
 
 
+def _msi_removal(m: Machine, go: Path) -> str | None:
+    """For a go an installer put there (the MSI, Chocolatey): keep its toolchain as a
+    version of the machine store, then remove it with its own uninstaller, exactly."""
+    if m.programs is None:
+        return None
+    tree = str(go.parent.parent)
+    program = windows_programs.go_owning(m.programs.installed_programs(), tree)
+    if program is None:
+        return None
+    removal = windows_programs.removal_command(program, m.env)
+    return (
+        f"{program.name} installed it: keep its toolchain as a version with `gvw install "
+        f'--machine --adopt "{tree}"`, then remove it with `{removal}` (both as administrator)'
+    )
+
+
 def user_path_shims(m: Machine) -> Iterator[Finding]:
-    """Windows: the shims in the user PATH, for programs started outside a shell."""
+    """Windows: the shims in the user PATH, for programs started outside a shell (or
+    the machine store's in the machine PATH: `gvw setup --machine`)."""
     if not m.windows or m.user_registry is None:
         return
     value = m.registry_value("Path", machine=False)
+    machine = m.store.machine
+    machine_path = m.registry_value("Path", machine=True) if m.machine_registry else None
     if winenv.contains(value, str(m.paths.shims), m.env):
         yield Finding("user-path", True, f"the user PATH ({winenv.USER_KEY}) has the shims")
+    elif machine is not None and winenv.contains(machine_path, str(machine.paths.shims), m.env):
+        shown = machine.paths.shims
+        yield Finding("user-path", True, f"the machine PATH has the machine store's shims {shown}")
     else:
         yield Finding(
             "user-path",
@@ -360,18 +398,21 @@ def selected_security(m: Machine) -> Iterator[Finding]:
 
 
 def shims_current(m: Machine) -> Iterator[Finding]:
-    installed = m.store.installed()
-    problems = stale_shims(m.paths, installed, platform=m.shim_platform)
     kind = shim_for(m.shim_platform).description
-    if problems:
-        yield Finding(
-            "shims-current",
-            False,
-            f"shims missing, outdated or left over in {m.paths.shims}: {', '.join(problems)}",
-            "gvw rehash",
-        )
-    else:
-        yield Finding("shims-current", True, f"the shims in {m.paths.shims} are {kind}, up to date")
+    machine = m.store.machine
+    stores = [(m.store, "gvw rehash")]
+    if machine is not None and machine.paths.root.is_dir():
+        stores.append((machine, "gvw rehash --machine (as administrator)"))
+        if not m.store.installed() and not m.paths.shims.exists():
+            stores.pop(0)  # a user of the machine store alone needs no shims of their own
+    for store, fix in stores:
+        shims = store.paths.shims
+        problems = stale_shims(store.paths, store.installed(), platform=m.shim_platform)
+        if problems:
+            message = f"shims missing, outdated or left over in {shims}: {', '.join(problems)}"
+            yield Finding("shims-current", False, message, fix)
+        else:
+            yield Finding("shims-current", True, f"the shims in {shims} are {kind}, up to date")
 
 
 def staging_leftovers(m: Machine) -> Iterator[Finding]:

@@ -22,7 +22,12 @@ from gvw.base.errors import (
     StoreError,
     UsageError,
 )
-from gvw.base.fsutil import atomic_write_bytes, atomic_write_text, store_error
+from gvw.base.fsutil import (
+    atomic_write_bytes,
+    atomic_write_text,
+    remove_abandoned_temporaries,
+    store_error,
+)
 from gvw.base.versions import GoVersion
 from gvw.history.changes import Change
 from gvw.selection.resolver import (
@@ -67,6 +72,7 @@ def write_pin(
     """Pin ``text`` (a spec that must select an installed version) in ``path``."""
     spec, selects = check_choice(text, store, env)
     new_text = spec + "\n"
+    remove_abandoned_temporaries(path)  # what a killed write of it left, written or not
     previous = _first_word(path)
     if _holds(path, new_text):
         return PinWrite(path, spec, selects, previous, changed=False)
@@ -91,9 +97,10 @@ def select_if_unselected(
     """Make ``version`` the global version when nothing is selected in ``cwd``: a first
     install then works at once, as rustup's first toolchain becomes the default. The
     exact version is written, so later installs never change what it selects. Decided
-    under the store's "global" lock: of concurrent first installs, one is selected and
-    the others find a selection. None when something was selected."""
-    with store.lock("global"):
+    under the store's state lock (``gvw global`` writes under it too): of concurrent
+    first installs, one is selected and the others find a selection. None when
+    something was selected."""
+    with change.exclusive():
         if not nothing_selected(cwd, env, store):
             return None
         return write_pin(store.paths.global_file, version.name, store=store, env=env, change=change)

@@ -107,7 +107,7 @@ def system_go_version(env: Mapping[str, str], store: Store) -> GoVersion | None:
     """The system go's version, read from its build information without running it."""
     from gvw.host.buildinfo import read_build_info
 
-    go = find_system_go("go", env, store.paths.shims)
+    go = find_system_go("go", env, store)
     if go is None:
         return None
     try:
@@ -135,4 +135,6 @@ def project_needs(cwd: Path, env: Mapping[str, str], store: Store) -> ProjectNee
     if selection is None or isinstance(selection.spec, SystemSpec):
         return ProjectNeeds(None, system_go_version(env, store), requirement)
     need = Need(selection.spec, f"set by {selection.origin}", selection.file)
-    return ProjectNeeds(need, newest_matching(selection.spec, store.installed()), requirement)
+    # installed: in the user store or the machine store, which selection runs it from
+    selected = newest_matching(selection.spec, store.selectable())
+    return ProjectNeeds(need, selected, requirement)

@@ -13,7 +13,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-from gvw.base.errors import GvwError, InUseError, UsageError
+from gvw.base.errors import GvwError, InUseError, NotInstalledError, UsageError
 from gvw.base.versions import ExactSpec, GoVersion, newest_matching, parse_spec
 from gvw.history.changes import Change
 from gvw.selection.resolver import Selection, find_selection, read_version_file, resolve
@@ -33,6 +33,17 @@ def uninstall_targets(texts: Sequence[str], store: Store) -> list[GoVersion]:
                 hint=f"name one, e.g. gvw uninstall {matching[0]}"
                 if matching
                 else "see the installed versions with: gvw list",
+            )
+        machine = store.machine
+        if (
+            machine is not None
+            and machine.is_installed(spec.version)
+            and not store.is_installed(spec.version)
+        ):
+            raise NotInstalledError(
+                f"Go {spec.version} is in the machine store {machine.paths.root}, not in yours",
+                hint=f"remove it from there (as administrator): "
+                f"gvw uninstall --machine {spec.version}",
             )
         store.require(spec.version)
         targets.append(spec.version)

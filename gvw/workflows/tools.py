@@ -6,7 +6,9 @@ first GOPATH entry's bin, else ~/go/bin; the process environment beats the go en
 file). What built each program is read from its build information without running
 it. A rebuild is ``go install <package>@<module version>`` with the target toolchain
 and GOTOOLCHAIN=local (so Go's own switch cannot pick another one), the user's
-GOPROXY/GOFLAGS/GOPRIVATE as they are, into a private directory next to GOPATH/bin;
+GOPROXY/GOFLAGS/GOPRIVATE as they are, into a private directory in GOPATH/bin
+(``.gvw-rebuild-<pid>-<random>/``, held while in use: the next rebuild removes those
+whose process is gone, :mod:`gvw.base.leftovers`);
 only a program that built and carries the expected build info replaces the old one,
 after the change was snapshotted (scope ``tools``: ``gvw rollback`` puts the old
 programs back from the snapshot's blobs).
@@ -17,14 +19,14 @@ from __future__ import annotations
 import contextlib
 import os
 import subprocess
-import tempfile
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 from gvw.base.errors import GvwError, NotInstalledError, UsageError
-from gvw.base.fsutil import remove_tree, replace, store_error
+from gvw.base.fsutil import is_temp_sibling_name, replace, store_error
+from gvw.base.leftovers import held_directory, remove_abandoned
 from gvw.host.buildinfo import BuildInfo, read_build_info
 from gvw.host.gobin import program_entries
 from gvw.host.goenv import go_bin_dir, go_env_file, parse_go_env
@@ -34,6 +36,7 @@ if TYPE_CHECKING:
     from gvw.store.version_store import Store
 
 BUILD_TIMEOUT_SECONDS = 1800.0
+REBUILD_PREFIX = ".gvw-rebuild-"
 _MAX_ERROR_CHARS = 2000
 
 
@@ -180,6 +183,12 @@ def rebuild_tools(
     for a dry run, which changes nothing) is snapshotted before the first program is
     replaced. A program that cannot be rebuilt, or whose rebuild fails, is left as it
     is. Also used by ``gvw upgrade --rebuild-tools``."""
+    if not dry_run:  # what killed rebuilds and restores left in GOPATH/bin
+        remove_abandoned(
+            directory,
+            files=is_temp_sibling_name,
+            directories=lambda name: name.startswith(REBUILD_PREFIX),
+        )
     results = []
     for tool in tools:
         reason = tool.not_rebuildable
@@ -202,12 +211,14 @@ def _command(tool: ToolInfo) -> str:
 def _rebuild_one(
     tool: ToolInfo, target: Toolchain, *, env: Mapping[str, str], directory: Path, change: Change
 ) -> Rebuilt:
-    try:
-        scratch = Path(tempfile.mkdtemp(prefix=".gvw-rebuild-", dir=directory))
-    except OSError as exc:
-        raise store_error(exc, "create a directory in", directory) from exc
-    try:
-        built = _go_install(tool, target, env=env, out=scratch)
+    # in GOPATH/bin itself, so the new program replaces the old one with one rename
+    with held_directory(directory, REBUILD_PREFIX) as scratch:
+        out = scratch / "bin"  # beside the directory's owner file: only what go writes
+        try:
+            out.mkdir()
+        except OSError as exc:
+            raise store_error(exc, "create", out) from exc
+        built = _go_install(tool, target, env=env, out=out)
         if isinstance(built, str):
             return Rebuilt(tool, "failed", built)
         change.snapshot()  # the old programs are kept by content hash
@@ -224,9 +235,6 @@ def _rebuild_one(
             new_go=built[1],
         )
         return Rebuilt(tool, "rebuilt", _command(tool), built[1])
-    finally:
-        with contextlib.suppress(OSError):
-            remove_tree(scratch)
 
 
 def _go_install(

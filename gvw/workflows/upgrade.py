@@ -21,7 +21,13 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Literal
 
-from gvw.base.errors import ChecksFailedError, GvwError, NoVersionSelectedError, VerifyError
+from gvw.base.errors import (
+    ChecksFailedError,
+    GvwError,
+    NotInstalledError,
+    NoVersionSelectedError,
+    VerifyError,
+)
 from gvw.base.paths import Paths
 from gvw.base.reporting import Reporter
 from gvw.base.versions import (
@@ -190,24 +196,42 @@ def run_upgrade(
         and plan.pin.spec != ExactSpec(target)
     )
     keep = _kept_hint(plan, installed_now=not outcome.already_installed, withdrawn=withdraw)
+    store = installer.store
     try:
         _verify_and_check(
             plan, result, installer, verify, checks, reporter, outcome.path, keep, before
         )
-    except (UpgradeVerifyFailed, UpgradeChecksFailed):
-        if withdraw:
-            with installer.store.install_lock(target):
-                installer.store.remove(target)
-            change.note("uninstalled", version=target.name, why="failed the upgrade")
+    except (UpgradeVerifyFailed, UpgradeChecksFailed) as failed:
+        with change.exclusive():
+            if not store.is_installed(target):  # that is why it failed: say so
+                stage = "verified" if isinstance(failed, UpgradeVerifyFailed) else "tested"
+                raise _removed_meanwhile(plan, f"was being {stage}") from failed
+            if withdraw:
+                with store.install_lock(target):
+                    store.remove(target)
+                change.note("uninstalled", version=target.name, why="failed the upgrade")
         raise
-    if plan.new_word is not None:
-        result.pin_write = replace_pin_word(
-            plan.pin.path, plan.new_word, change=change, expected=plan.pin.word
-        )
+    # the switch holds the state lock: an uninstall of the target waits for it, then
+    # refuses the version the pin selects
+    with change.exclusive():
+        if not store.is_installed(target):
+            raise _removed_meanwhile(plan, "was being verified and tested")
+        if plan.new_word is not None:
+            result.pin_write = replace_pin_word(
+                plan.pin.path, plan.new_word, change=change, expected=plan.pin.word
+            )
     _note_findings(change, result)
     if after_switch is not None:
         after_switch(change, plan.current, target)
     return result
+
+
+def _removed_meanwhile(plan: UpgradePlan, while_: str) -> NotInstalledError:
+    return NotInstalledError(
+        f"Go {plan.target.name} was uninstalled by another process while it {while_}; "
+        f"{_pin_kept(plan)}",
+        hint="run the upgrade again (it installs it again)",
+    )
 
 
 def _module_list_before(

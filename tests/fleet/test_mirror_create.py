@@ -4,12 +4,21 @@ source server stopped; re-runs add without downloading; a failed run leaves no i
 from __future__ import annotations
 
 import json
+import os
+import signal
 from pathlib import Path
 
 import pytest
 
+from tests.support.disks import MountTmpfs
 from tests.support.gvw_env import GvwEnv, run_ok
-from tests.support.mirror_fixtures import add_archive, write_synthetic_mirror
+from tests.support.mirror_fixtures import (
+    Member,
+    add_archive,
+    synthetic_members,
+    tar_gz_bytes,
+    write_synthetic_mirror,
+)
 from tests.support.mirror_server import wait_for
 from tests.support.vulndb_fixture import VulnDBServer
 
@@ -113,6 +122,82 @@ def test_a_killed_run_leaves_the_previous_mirror_and_the_next_run_completes_it(
     assert not (offline / ".gvw-partial").exists()
     index = json.loads((offline / "index.json").read_text())
     assert [r["version"] for r in index] == ["go1.22.10", "go1.21.13"]
+
+
+# --- concurrent runs, full disks, dropped connections, signals ---------------------------
+
+FOUR = ("1.20.14", "1.21.13", "1.22.10", "1.23.4")
+
+
+def test_four_concurrent_runs_into_one_directory_all_end_up_in_it(
+    gvw: GvwEnv, mirror_factory, tmp_path: Path
+) -> None:
+    write_synthetic_mirror(tmp_path / "src", FOUR, ["linux-amd64"])
+    source = mirror_factory(tmp_path / "src")
+    for version in FOUR:  # every download takes a while: the runs overlap
+        source.delay(f"go{version}.linux-amd64.tar.gz", 1.0)
+    offline = tmp_path / "offline"
+    args = ["--mirror", source.url, "--platform", "linux-amd64"]
+    runs = [gvw.popen("mirror", "create", str(offline), v, *args) for v in FOUR]
+    outputs = [run.communicate(timeout=300) for run in runs]
+    assert [run.returncode for run in runs] == [0, 0, 0, 0], outputs
+    names = sorted(f"go{v}.linux-amd64.tar.gz" for v in FOUR)
+    assert sorted(p.name for p in offline.glob("go*.tar.gz")) == names
+    index = json.loads((offline / "index.json").read_text())
+    assert sorted(f["filename"] for r in index for f in r["files"]) == names
+    assert sorted(p.name for p in offline.glob(".*")) == []  # no partial dir, no lock file
+    run_ok(gvw, "install", "--mirror", offline.as_uri(), *FOUR)
+
+
+def big_source(mirror_factory, tmp_path: Path):
+    """A source whose 1.22.10 archive is larger than the small disk."""
+    directory = tmp_path / "src"
+    members = [
+        *synthetic_members("1.22.10", "linux-amd64"),
+        Member("go/src/big.bin", os.urandom(600_000)),
+    ]
+    add_archive(directory, "1.22.10", "linux-amd64", tar_gz_bytes(members))
+    return mirror_factory(directory)
+
+
+def test_a_full_disk_says_so_and_leaves_no_partial_download(
+    gvw: GvwEnv, mirror_factory, tmp_path: Path, tmpfs: MountTmpfs
+) -> None:
+    source = big_source(mirror_factory, tmp_path)
+    offline = tmpfs("disk", "256k") / "offline"
+    result = gvw.run("mirror", "create", str(offline), "1.22.10", "--mirror", source.url,
+                     "--platform", "linux-amd64")  # fmt: skip
+    assert result.returncode == 12, result.stderr
+    part = offline / ".gvw-partial" / "go1.22.10.linux-amd64.tar.gz.part"
+    assert result.error_lines == [
+        f"gvw: cannot download to {part}: the disk is full",
+        "gvw: free some space and run the command again",
+    ]
+    assert list(offline.iterdir()) == []  # the disk is empty again
+
+
+@pytest.mark.parametrize(
+    ("fault", "code", "signum"),
+    [("truncate", 8, None), ("stall", 143, signal.SIGTERM)],
+    ids=["dropped-connection", "SIGTERM"],
+)
+def test_a_failed_or_stopped_run_leaves_no_partial_download(
+    gvw: GvwEnv, mirror_factory, tmp_path: Path, fault: str, code: int, signum: int | None
+) -> None:
+    write_synthetic_mirror(tmp_path / "src", ("1.22.10",), ["linux-amd64"])
+    source = mirror_factory(tmp_path / "src")
+    name = "go1.22.10.linux-amd64.tar.gz"
+    getattr(source, fault)(name, 100)  # cut after 100 bytes, or stall there
+    offline = tmp_path / "offline"
+    run = gvw.popen("mirror", "create", str(offline), "1.22.10", "--mirror", source.url,
+                    "--platform", "linux-amd64")  # fmt: skip
+    if signum is not None:
+        assert wait_for(lambda: list((offline / ".gvw-partial").glob("*.part")), timeout=30)
+        assert wait_for(lambda: source.count(f"/dl/{name}") == 1, timeout=30)
+        run.send_signal(signum)
+    _, err = run.communicate(timeout=120)
+    assert run.returncode == code, err
+    assert list(offline.iterdir()) == []
 
 
 def test_the_vulnerability_database_is_copied_for_machines_without_internet(

@@ -4,11 +4,14 @@ the one change guard (gvw/history/changes.py); concurrent writers, rotation, red
 from __future__ import annotations
 
 import json
+import os
+import stat
 import subprocess
 from pathlib import Path
 
 from gvw.base.redaction import redact
 from gvw.history.audit import AuditLog
+from tests.support.disks import MountTmpfs, fill
 from tests.support.gvw_env import GvwEnv, run_ok
 from tests.support.mirror_fixtures import write_synthetic_mirror
 
@@ -178,3 +181,104 @@ def test_a_damaged_line_is_shown_as_damaged_not_fatal(gvw: GvwEnv, tmp_path: Pat
     shown = json.loads(run_ok(gvw, "log", "--json").stdout)
     assert shown[0]["damaged"] == '{"cut sho'
     assert shown[1]["command"] == "global 1.22"
+
+
+# --- robustness: full disks, cut lines, a directory in its place, size ------------------
+
+
+def test_on_a_full_disk_a_cut_entry_is_taken_back_with_a_warning_and_the_next_is_whole(
+    gvw: GvwEnv, mirror_factory, tmp_path: Path, tmpfs: MountTmpfs
+) -> None:
+    url = mirror_url(mirror_factory, tmp_path)
+    disk = tmpfs("disk", "2m")
+    gvw.extra_env["GVW_ROOT"] = str(disk / "root")
+    run_ok(gvw, "install", "--mirror", url, "1.21.13", "1.22.10")
+    log = disk / "root" / "log" / "audit.jsonl"
+    # leave 200 bytes of the log's last page free: an entry is longer than that
+    slack = 200
+    pad = 4096 - slack - (log.stat().st_size + len('{"pad": ""}\n')) % 4096
+    with open(log, "a", encoding="utf-8") as out:
+        out.write(json.dumps({"pad": "x" * pad}) + "\n")
+    filler = fill(disk)
+    before = log.read_bytes()
+    failed = gvw.run("global", "1.21.13")
+    assert failed.returncode == 12  # its snapshot did not fit either
+    warning, error, hint = failed.stderr_lines
+    assert warning == (
+        f"gvw: warning: the audit log was not written: cannot append to {log}: the disk is full"
+    )
+    assert error.startswith(f"gvw: cannot write {disk / 'root' / 'snapshots'}")
+    assert hint == "gvw: free some space and run the command again"
+    assert log.read_bytes() == before  # no cut line left behind
+    filler.unlink()
+    run_ok(gvw, "global", "1.21.13")
+    lines = log.read_bytes().splitlines()
+    assert [json.loads(line).get("command") for line in lines[-2:]] == [None, "global 1.21.13"]
+    (newest,) = json.loads(run_ok(gvw, "log", "--json", "-n", "1").stdout)
+    assert newest["command"] == "global 1.21.13" and newest["outcome"]["status"] == "ok"
+
+
+def test_a_line_a_kill_cut_short_stays_apart_from_the_next_entry(
+    gvw: GvwEnv, mirror_factory, tmp_path: Path
+) -> None:
+    url = mirror_url(mirror_factory, tmp_path)
+    run_ok(gvw, "install", "--mirror", url, "1.22.10")
+    log = gvw.root / "log" / "audit.jsonl"
+    with open(log, "ab") as out:
+        out.write(b'{"time": "2026-01-01T00:00:00Z", "comm')  # where the writer died
+    run_ok(gvw, "global", "1.22.10")
+    newest, cut, install = json.loads(run_ok(gvw, "log", "--json").stdout)
+    assert newest["command"] == "global 1.22.10"
+    assert cut == {"damaged": '{"time": "2026-01-01T00:00:00Z", "comm', "file": str(log)}
+    assert install["command"] == "install 1.22.10"
+
+
+def test_an_audit_log_that_is_a_directory_is_an_error_that_names_it(
+    gvw: GvwEnv, mirror_factory, tmp_path: Path
+) -> None:
+    url = mirror_url(mirror_factory, tmp_path)
+    log = gvw.root / "log" / "audit.jsonl"
+    log.mkdir(parents=True)
+    installed = run_ok(gvw, "install", "--mirror", url, "1.22.10")  # the change stands
+    assert installed.stderr_lines[-1] == (
+        f"gvw: warning: the audit log was not written: cannot append to {log}: Is a directory"
+    )
+    shown = gvw.run("log")
+    assert shown.returncode == 12 and shown.stdout == ""
+    assert shown.stderr_lines == [
+        f"gvw: the audit log {log} is not a file",
+        f"gvw: move it out of the way: gvw keeps its audit log in {log}",
+    ]
+
+
+def test_the_log_is_private_to_its_user(gvw: GvwEnv, mirror_factory, tmp_path: Path) -> None:
+    url = mirror_url(mirror_factory, tmp_path)
+    run_ok(gvw, "install", "--mirror", url, "1.22.10")
+    assert stat.S_IMODE((gvw.root / "log" / "audit.jsonl").stat().st_mode) == 0o600
+
+
+def test_the_newest_entry_of_a_200_mb_log_is_read_from_its_end(gvw: GvwEnv) -> None:
+    log = gvw.root / "log" / "audit.jsonl"
+    log.parent.mkdir(parents=True)
+    entry = {"time": "2026-01-01T00:00:00Z", "user": "ci", "command": "global 1.22.10"}
+    line = (json.dumps({**entry, "pad": "x" * 400}) + "\n").encode()
+    block = line * ((1 << 20) // len(line))
+    with open(log, "wb") as out:
+        for _ in range(200):
+            out.write(block)
+        out.write((json.dumps({**entry, "command": "the newest"}) + "\n").encode())
+    assert log.stat().st_size > 200_000_000
+    child = subprocess.Popen(
+        gvw.command("log", "--json", "-n", "1"),
+        env=gvw.env(),
+        stdout=subprocess.PIPE,
+        stdin=subprocess.DEVNULL,
+    )
+    assert child.stdout is not None
+    out = child.stdout.read()
+    _, status, usage = os.wait4(child.pid, 0)
+    child.returncode = os.waitstatus_to_exitcode(status)
+    assert child.returncode == 0
+    assert [e["command"] for e in json.loads(out)] == ["the newest"]
+    # ru_maxrss is in KiB on Linux: the interpreter and gvw's modules, not the log
+    assert usage.ru_maxrss < 80 * 1024, f"{usage.ru_maxrss} KiB"

@@ -10,10 +10,11 @@ from pathlib import Path
 import pytest
 
 from gvw.host import windows_registry, winenv
-from gvw.host.shells.setup import plan
+from gvw.host.shells.setup import machine_plan, plan
 from gvw.host.windows_registry import RegistryValue
 from tests.support import powershell as ps
-from tests.support.registry import MemoryUserEnvironment
+from tests.support.gvw_env import GvwEnv
+from tests.support.registry import MemoryMachineEnvironment, MemoryUserEnvironment
 
 PROFILE = "C:\\Users\\Zoë Smith"
 SHIMS = PROFILE + "\\AppData\\Local\\gvw\\shims"
@@ -135,6 +136,98 @@ def test_setup_and_undo_on_windows(tmp_path: Path) -> None:
     assert run(undo=True) == []
 
 
+# ------------------------------------------------ gvw setup --machine: the machine PATH
+
+MACHINE_SHIMS = "C:\\ProgramData\\gvw\\shims"
+MSI_GO = "C:\\Program Files\\Go\\bin"
+# a Windows machine PATH after the Go MSI (it appends its bin)
+MACHINE_PATH = f"%SystemRoot%\\system32;%SystemRoot%;C:\\Program Files\\Git\\cmd;{MSI_GO}"
+
+
+def test_setup_machine_puts_the_machine_shims_ahead_of_the_msi_go_and_undo_takes_them_out() -> None:
+    machine = MemoryMachineEnvironment({"Path": RegistryValue(MACHINE_PATH, expand=True)})
+
+    def run(*, undo: bool) -> list[str]:
+        steps = machine_plan(machine, shims=MACHINE_SHIMS, env=ENV, undo=undo)
+        for step in steps:
+            if step.changed:
+                step.apply()
+        return [step.message for step in steps]
+
+    key = "HKLM\\SYSTEM\\CurrentControlSet\\Control\\Session Manager\\Environment Path"
+    assert run(undo=False) == [
+        f"put {MACHINE_SHIMS} first in the machine PATH ({key}); new terminals get it"
+    ]
+    # first, as written (no %USERPROFILE%: the machine PATH is every user's), the rest
+    # kept as it was, REG_EXPAND_SZ kept, one settings-changed broadcast
+    assert machine.values == {"Path": RegistryValue(f"{MACHINE_SHIMS};{MACHINE_PATH}", expand=True)}
+    assert machine.broadcasts == 1
+    assert run(undo=False) == [f"{key}: already starts with {MACHINE_SHIMS}"]
+    assert machine.broadcasts == 1
+    assert run(undo=True) == [f"removed {MACHINE_SHIMS} from the machine PATH ({key})"]
+    assert machine.values == {"Path": RegistryValue(MACHINE_PATH, expand=True)}
+
+
+def test_the_machine_stores_snapshot_records_the_machine_path_and_puts_it_back(
+    tmp_path: Path,
+) -> None:
+    """The machine store's snapshots see the machine environment where a user store's
+    see HKCU (MachineScope): `gvw rollback --machine` after `setup --machine`."""
+    from gvw.base.config import Config
+    from gvw.base.paths import Paths
+    from gvw.history.snapshots.apply import apply, prepare
+    from gvw.history.snapshots.service import Snapshots
+    from gvw.store.version_store import Store
+
+    machine = MemoryMachineEnvironment({"Path": RegistryValue(MACHINE_PATH, expand=True)})
+    root = tmp_path / "ProgramData" / "gvw"
+    paths = Paths(root, cache=tmp_path / "cache", config_file=tmp_path / "c", machine_root=root)
+    snaps = Snapshots(
+        Store(paths),
+        {"HOME": str(tmp_path)},
+        Config(),
+        registry=winenv.MachineScope(machine),
+        goos="linux",
+    )
+    taken = snaps.take("setup --machine", scope=["profile_files", "user_path"])
+    for step in machine_plan(machine, shims=MACHINE_SHIMS, env=ENV, undo=False):
+        step.apply()
+    assert machine.values["Path"].value.startswith(MACHINE_SHIMS + ";")
+    plan = snaps.plan(snaps.repo.load(taken.id))
+    prepare(plan, snaps.repo, no_installer)  # type: ignore[arg-type]
+    done: list[str] = []
+    apply(
+        plan,
+        store=snaps.store,
+        installer=no_installer,  # type: ignore[arg-type]
+        registry=winenv.MachineScope(machine),
+        on_change=lambda change: done.append(str(change)),
+    )
+    assert done == [
+        f"registry PATH: {MACHINE_SHIMS};{MACHINE_PATH} (REG_EXPAND_SZ) -> "
+        f"{MACHINE_PATH} (REG_EXPAND_SZ)"
+    ]
+    assert machine.values == {"Path": RegistryValue(MACHINE_PATH, expand=True)}
+    assert machine.broadcasts == 2
+
+
+def no_installer() -> object:
+    raise AssertionError("nothing should be downloaded")
+
+
+def test_setup_machine_is_for_windows(gvw: GvwEnv) -> None:
+    result = gvw.run("setup", "--machine")
+    assert (result.returncode, result.stderr_lines) == (
+        2,
+        [
+            "gvw: gvw setup --machine changes the machine PATH of Windows; there is none here",
+            f"gvw: put {gvw.machine / 'shims'} on every user's PATH, e.g. in "
+            f'/etc/profile.d/gvw.sh: export PATH="{gvw.machine / "shims"}:$PATH"',
+        ],
+    )
+    assert not gvw.machine.exists()
+
+
 # ------------------------------------------------------ the WM_SETTINGCHANGE broadcast
 
 
@@ -158,7 +251,7 @@ def test_send_message_timeout_is_declared_with_windows_sized_types() -> None:
 def test_the_broadcast_passes_its_arguments_whole_through_the_prototype(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    """_broadcast_environment_change runs here with WINFUNCTYPE replaced by CFUNCTYPE
+    """broadcast_environment_change runs here with WINFUNCTYPE replaced by CFUNCTYPE
     (the same thing on 64-bit Windows) over a Python stand-in for user32: every argument
     goes through the declared ctypes conversions and arrives whole."""
     seen: list[tuple[object, ...]] = []
@@ -183,7 +276,7 @@ def test_the_broadcast_passes_its_arguments_whole_through_the_prototype(
     monkeypatch.setattr(sys, "platform", "win32")
     monkeypatch.setattr(ctypes, "WINFUNCTYPE", fake_winfunctype, raising=False)
     monkeypatch.setattr(ctypes, "WinDLL", lambda name: name, raising=False)
-    windows_registry._broadcast_environment_change()
+    windows_registry.broadcast_environment_change()
     assert seen == [(0xFFFF, 0x001A, 0, "Environment", 0x0002, 5000)]
 
 

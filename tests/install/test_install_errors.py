@@ -10,6 +10,7 @@ from pathlib import Path
 import pytest
 
 from tests.install.install_helpers import ARCHIVE, LINUX, synthetic_server
+from tests.support.disks import MountTmpfs
 from tests.support.gvw_env import GvwEnv, run_ok
 from tests.support.mirror_fixtures import (
     Member,
@@ -239,24 +240,9 @@ def test_config_with_wrong_types(gvw: GvwEnv) -> None:
     )
 
 
-def _mount_tmpfs(path: Path, size: str, *options: str) -> bool:
-    path.mkdir(parents=True, exist_ok=True)
-    opts = ",".join((f"size={size}", *options))
-    return (
-        subprocess.run(
-            ["mount", "-t", "tmpfs", "-o", opts, "tmpfs", str(path)], capture_output=True
-        ).returncode
-        == 0
-    )
-
-
 @pytest.fixture
-def small_disk(tmp_path: Path):
-    disk = tmp_path / "disk"
-    if not _mount_tmpfs(disk, "256k"):
-        pytest.skip("needs root to mount a small tmpfs (CI runs as root)")
-    yield disk
-    subprocess.run(["umount", str(disk)], check=True)
+def small_disk(tmpfs: MountTmpfs) -> Path:
+    return tmpfs("disk", "256k")
 
 
 def test_full_disk_installs_nothing_and_says_so(

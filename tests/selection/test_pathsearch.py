@@ -33,12 +33,17 @@ def world(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     return tmp_path
 
 
-def machine(world: Path, path: str, *, windows: bool = False) -> doctor.Machine:
+def store_of(world: Path) -> Store:
+    """The world's store, with the machine store ``machine/`` beside it."""
     root = world / "root"
+    return Store(Paths(root=root, cache=root, config_file=root, machine_root=world / "machine"))
+
+
+def machine(world: Path, path: str, *, windows: bool = False) -> doctor.Machine:
     return doctor.Machine(
         env={"PATH": path},
         cwd=world,
-        store=Store(Paths(root=root, cache=root, config_file=root)),
+        store=store_of(world),
         windows=windows,
         shim_platform="windows-amd64" if windows else "linux-amd64",
     )
@@ -65,6 +70,8 @@ POSIX_CASES = {
     "an empty entry is the current directory": ("{shims}::{sys}", "go"),
     "not executable, or a directory": ("{w}/noexec:{w}/dirgo:{sys}", "sys/bin/go"),
     "nothing but the shims": ("{shims}", None),
+    "the machine store's shims are skipped too": ("{w}/machine/shims:{shims}:{sys}", "sys/bin/go"),
+    "a link elsewhere to a machine shim": ("{w}/machine-bin:{sys}", "sys/bin/go"),
 }
 
 
@@ -76,9 +83,12 @@ def test_the_resolver_and_doctor_find_the_same_go(case: str, world: Path) -> Non
     executable(world / "noexec" / "go").chmod(0o644)
     (world / "dirgo" / "go").mkdir(parents=True)
     executable(world / "go")  # in the current directory
+    executable(world / "machine" / "shims" / "go", "#!/bin/sh\necho machine shim\n")
+    (world / "machine-bin").mkdir()
+    (world / "machine-bin" / "go").symlink_to(world / "machine" / "shims" / "go")
     template, expected = POSIX_CASES[case]
     path = template.format(shims=world / "root" / "shims", sys=world / "sys" / "bin", w=world)
-    found = find_system_go("go", {"PATH": path}, world / "root" / "shims")
+    found = find_system_go("go", {"PATH": path}, store_of(world))
     want = None if expected is None else world / expected
     assert (found and os.path.realpath(found)) == (want and os.path.realpath(want))
     assert doctor_first_go(machine(world, path)) == found
@@ -118,9 +128,7 @@ def test_a_bad_entry_is_no_match_and_never_an_error(
         search = PathSearch(world / "root" / "shims", windows=windows)
         for spelling in (path, path.replace(":", ";")):
             search.find("go", spelling)  # no exception
-    assert find_system_go("go", {"PATH": path}, world / "root" / "shims") == (
-        world / "sys" / "bin" / "go"
-    )
+    assert find_system_go("go", {"PATH": path}, store_of(world)) == (world / "sys" / "bin" / "go")
     assert doctor_first_go(machine(world, path)) == world / "sys" / "bin" / "go"
 
 

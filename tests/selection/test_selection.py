@@ -14,7 +14,7 @@ import pytest
 from gvw.base.errors import GvwError, InvalidVersionError
 from gvw.base.paths import Paths
 from gvw.selection.resolver import find_selection, read_global_file
-from tests.selection_cases import CASES, Case, broken_pin_lines, lay_out
+from tests.selection_cases import CASES, MACHINE, USER_DATA, Case, broken_pin_lines, lay_out
 from tests.support.gvw_env import GvwEnv
 from tests.support.posix_world import UNPRIVILEGED_ID, open_to_everyone
 
@@ -28,7 +28,15 @@ def build_world(world: Path, case: Case) -> tuple[Path, dict[str, str]]:
         path.chmod(0o755)
 
     cwd = lay_out(world, case, toolchain=toolchain, shim=None)
-    env = {"GVW_ROOT": str(world / "root"), "PATH": str(world / "sys"), **case.env}
+    env = {
+        # gvw has no shims' location to start from: with the machine store's shims
+        # the user store is the user data directory's, as for gvw without GVW_ROOT
+        "GVW_ROOT": "" if case.machine_shims else str(world / "root"),
+        "GVW_MACHINE_ROOT": str(world / MACHINE),
+        "XDG_DATA_HOME": str(world / USER_DATA),
+        "PATH": str(world / "sys"),
+        **case.env,
+    }
     return cwd, env
 
 
@@ -40,9 +48,10 @@ def expected_lines(case: Case, world: Path) -> list[str]:
 
 def expected_path(case: Case, world: Path) -> Path:
     tool = "go" if case.tool.startswith("go1") else case.tool
-    if case.expect_version == "system":
+    goroot = case.expected_goroot()
+    if goroot is None:
         return world / "sys" / tool
-    return world / "root" / "versions" / str(case.expect_version) / "bin" / tool
+    return world.joinpath(*goroot.split("/")) / "bin" / tool
 
 
 @pytest.mark.parametrize("case", PYTHON_CASES, ids=[c.name for c in PYTHON_CASES])
@@ -75,8 +84,9 @@ def expected_origin(case: Case, world: Path, cwd: Path) -> str:
     for directory in (cwd, *cwd.parents):
         if (directory / ".go-version").is_file():
             return f"set by {directory / '.go-version'}"
-    if (world / "root" / "version").is_file():
-        return f"set by {world / 'root' / 'version'}"
+    for store in (world.joinpath(*case.user_store.split("/")), world / MACHINE):
+        if (store / "version").is_file():
+            return f"set by {store / 'version'}"
     return f"{world / 'sys' / 'go'}; no version selected"
 
 
@@ -144,6 +154,7 @@ def test_doctor_reports_a_broken_pin(tmp_path: Path, kind: str) -> None:
         "ok": False,
         "message": line.removeprefix("gvw: "),
         "fix": fix.removeprefix("gvw: "),
+        "warning": False,  # a problem, not a warning
     }
 
 

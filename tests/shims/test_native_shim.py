@@ -29,6 +29,7 @@ from tests.support.posix_world import (
     World,
     build_case_world,
     build_world,
+    case_env,
     install_shim,
     native_shim,
     parse_report,
@@ -158,9 +159,9 @@ def test_each_build_is_a_small_program_for_its_platform(name: str) -> None:
 def test_selection_case(tmp_path: Path, build: tuple[Path, Shell], case: Case) -> None:
     program, runner = build
     world = build_case_world(tmp_path / "world", case, program)
-    env = world.base_env(system_go=case.system_go)
-    env.update(case.env)
-    result = world.run(world.shims / case.tool, cwd=world.path / case.cwd, env=env, shell=runner)
+    shim = world.path / case.shims_dir / case.tool
+    env = case_env(world, case)
+    result = world.run(shim, cwd=world.path / case.cwd, env=env, shell=runner)
     expected_stderr = [world.expand(line) for line in case.expect_stderr]
     assert (result.returncode, _lines(result.stderr)) == (case.expect_exit, expected_stderr)
     if case.expect_version is None:
@@ -170,9 +171,10 @@ def test_selection_case(tmp_path: Path, build: tuple[Path, Shell], case: Case) -
     assert report["VERSION"] == case.expect_version
     assert report["TOOL"] == ("gofmt" if case.tool == "gofmt" else "go")
     assert report["DEPTH"] == str(int(case.env.get("GVW_SHIM_DEPTH", "0")) + 1)
-    if case.expect_version != "system":
-        goroot = world.goroot(case.expect_version)
-        assert (report["GOROOT"], report["SELF"]) == (str(goroot), f"{goroot}/bin/{report['TOOL']}")
+    goroot = case.expected_goroot()
+    if goroot is not None:
+        home = world.path / goroot
+        assert (report["GOROOT"], report["SELF"]) == (str(home), f"{home}/bin/{report['TOOL']}")
 
 
 # --------------------------------------------------------------------- behaviour

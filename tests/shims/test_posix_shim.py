@@ -30,6 +30,7 @@ from tests.support.posix_world import (
     World,
     build_case_world,
     build_world,
+    case_env,
     install_shim,
     open_to_everyone,
     parse_report,
@@ -88,18 +89,26 @@ def _check_ran(
 @pytest.mark.parametrize("case", CASES, ids=[_slug(c.name) for c in CASES])
 def test_selection_case(tmp_path: Path, shell: Shell, case: Case) -> None:
     world = build_case_world(tmp_path / "world", case)
-    env = world.base_env(system_go=case.system_go)
-    env.update(case.env)
-    result = world.run(world.shims / case.tool, cwd=world.path / case.cwd, env=env, shell=shell)
+    shim = world.path / case.shims_dir / case.tool
+    result = world.run(shim, cwd=world.path / case.cwd, env=case_env(world, case), shell=shell)
 
     expected_stderr = [world.expand(line) for line in case.expect_stderr]
     assert (result.returncode, _lines(result.stderr)) == (case.expect_exit, expected_stderr)
     if case.expect_version is None:
         assert result.stdout == b""
         return
-    depth = int(case.env.get("GVW_SHIM_DEPTH", "0")) + 1
-    report = _check_ran(result, world, case.expect_version, depth)
-    assert report["TOOL"] == ("gofmt" if case.tool == "gofmt" else "go")
+    assert (result.returncode, _lines(result.stderr)) == (0, [])
+    report = parse_report(result.stdout.decode("utf-8", "surrogateescape"))
+    tool = "gofmt" if case.tool == "gofmt" else "go"
+    depth = str(int(case.env.get("GVW_SHIM_DEPTH", "0")) + 1)
+    goroot = case.expected_goroot()
+    if goroot is None:  # the system go, with the environment it came with
+        assert (report["VERSION"], report["TOOL"], report["DEPTH"]) == ("system", tool, depth)
+        assert report["SELF"] == str(world.sys_bin / tool)
+        return
+    home = world.path / goroot
+    ran = (report["VERSION"], report["TOOL"], report["GOROOT"], report["SELF"], report["DEPTH"])
+    assert ran == (case.expect_version, tool, str(home), f"{home}/bin/{tool}", depth)
 
 
 # --- arguments, streams, exit codes, environment ------------------------------------------

@@ -22,7 +22,15 @@ from pathlib import Path
 
 import pytest
 
-from tests.selection_cases import CASES, Case, lay_out, native_params
+from tests.selection_cases import (
+    CASES,
+    MACHINE,
+    USER_DATA,
+    Case,
+    lay_out,
+    native_params,
+    shims_on_path,
+)
 from tests.support.gvw_env import GvwEnv
 from tests.support.replacing import call_many, start_replacer
 from tests.support.wine import (
@@ -139,14 +147,17 @@ def build_world(world: Path, case: Case, fakego: Path) -> Job:
         shim=lambda path: _link(SHIM, path),
         exe=".exe",
     )
-    shims, system = world / "root" / "shims", world / "sys"
+    shims = [wine_path(world.joinpath(*d.split("/"))) for d in shims_on_path(case)]
     env: dict[str, str | None] = {
         "GVW_ROOT": None,
         "GVW_GO_VERSION": None,
         "GVW_SHIM_DEPTH": None,
         "GOROOT": INHERITED_GOROOT,
+        # the machine store, and the user data directory (Wine sets its own)
+        "GVW_MACHINE_ROOT": wine_path(world / MACHINE),
+        "LOCALAPPDATA": wine_path(world / USER_DATA),
         # the shims first, as `gvw setup` arranges: the system search must skip them
-        "PATH": ";".join([wine_path(shims), wine_path(system), *SYSTEM_PATH]),
+        "PATH": ";".join([*shims, wine_path(world / "sys"), *SYSTEM_PATH]),
         **case.env,
     }
     # found on PATH by CreateProcessW, as a shell would; ".exe" is spelled out because
@@ -200,7 +211,7 @@ def check_case(case: Case, run: CaseRun) -> None:
         assert report["exe"] == [f"{world}\\sys\\{exe_name}"]
         assert report["goroot"] == [INHERITED_GOROOT]
     else:
-        goroot = f"{root}\\versions\\{case.expect_version}"
+        goroot = world + "\\" + str(case.expected_goroot()).replace("/", "\\")
         assert report["exe"] == [f"{goroot}\\bin\\{exe_name}"]
         assert report["goroot"] == [goroot]
     depth = int(case.env.get("GVW_SHIM_DEPTH") or 0) + 1

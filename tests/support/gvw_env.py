@@ -46,6 +46,13 @@ class GvwEnv:
         return self.base / "root"
 
     @property
+    def machine(self) -> Path:
+        """The machine store (docs/machine-store.md): its own per test, empty unless a
+        test fills it, so that nothing in /opt/gvw on the machine running the tests is
+        ever seen."""
+        return self.base / "machine"
+
+    @property
     def cache(self) -> Path:
         return self.base / "cache"
 
@@ -56,7 +63,10 @@ class GvwEnv:
     def env(self, overrides: Mapping[str, str] | None = None) -> dict[str, str]:
         env = {k: v for k, v in os.environ.items() if not k.startswith(("GVW_", "GO"))}
         env.update(
-            GVW_ROOT=str(self.root), GVW_CACHE_DIR=str(self.cache), GVW_CONFIG=str(self.config)
+            GVW_ROOT=str(self.root),
+            GVW_MACHINE_ROOT=str(self.machine),
+            GVW_CACHE_DIR=str(self.cache),
+            GVW_CONFIG=str(self.config),
         )
         # a home of its own: snapshots read ~/go/bin and Go's env file, setup edits
         # profiles; none of that may touch the machine running the tests

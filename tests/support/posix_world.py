@@ -25,7 +25,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-from tests.selection_cases import Case, lay_out
+from tests.selection_cases import USER_DATA, Case, lay_out, shims_on_path
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
 POSIX_SHIM = REPO_ROOT / "gvw" / "shim_files" / "posix_shim.sh"
@@ -139,6 +139,11 @@ class World:
     def tools(self) -> Path:
         return self.path / "tools"
 
+    @property
+    def machine(self) -> Path:
+        """The machine store (tests/selection_cases.py): never /opt/gvw of this host."""
+        return self.path / "machine"
+
     def goroot(self, version: str) -> Path:
         return self.root / "versions" / version
 
@@ -155,7 +160,12 @@ class World:
         if system_go:
             path.append(str(self.sys_bin))
         path.append(str(self.tools))
-        return {"PATH": os.pathsep.join(path), "HOME": str(self.path), "LANG": "C.UTF-8"}
+        return {
+            "PATH": os.pathsep.join(path),
+            "HOME": str(self.path),
+            "LANG": "C.UTF-8",
+            "GVW_MACHINE_ROOT": str(self.machine),
+        }
 
     def run(
         self,
@@ -230,6 +240,18 @@ def build_case_world(base: Path, case: Case, program: Path = POSIX_SHIM) -> Worl
         shim=lambda path: install_shim(path.parent, path.name, program),
     )
     return world
+
+
+def case_env(world: World, case: Case) -> dict[str, str]:
+    """The environment a shim runs a shared case in: both stores' shims on PATH (the
+    case's first), the system go when the case has one, the tools; the machine store
+    and the user data directory in the world; the case's own variables."""
+    env = world.base_env(system_go=case.system_go)
+    first = [str(world.path.joinpath(*d.split("/"))) for d in shims_on_path(case)]
+    rest = env["PATH"].split(os.pathsep)[1:]  # base_env's: root/shims, then the others
+    env.update(PATH=os.pathsep.join(first + rest), XDG_DATA_HOME=str(world.path / USER_DATA))
+    env.update(case.env)
+    return env
 
 
 def unprivileged() -> list[str]:

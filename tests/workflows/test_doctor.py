@@ -13,13 +13,18 @@ import pytest
 
 from gvw.base.paths import Paths
 from gvw.base.platforms import host_platform
+from gvw.host.windows_programs import InstalledProgram
 from gvw.host.windows_registry import RegistryValue
 from gvw.store.shims import shim_for
 from gvw.store.version_store import Store
 from gvw.workflows import doctor
 from tests.support.gvw_env import GvwEnv, Result, run_ok
 from tests.support.mirror_fixtures import write_synthetic_mirror
-from tests.support.registry import MemoryMachineEnvironment, MemoryUserEnvironment
+from tests.support.registry import (
+    MemoryInstalledPrograms,
+    MemoryMachineEnvironment,
+    MemoryUserEnvironment,
+)
 
 
 @pytest.fixture
@@ -310,7 +315,14 @@ def windows_machine(tmp_path: Path) -> dict[str, Path]:
     msi_go.mkdir(parents=True)
     (msi_go / "go.exe").write_bytes(b"MZ")
     root = tmp_path / "gvw"
-    return {"msi": msi_go, "root": root, "shims": root / "shims"}
+    machine = tmp_path / "ProgramData" / "gvw"
+    return {
+        "msi": msi_go,
+        "root": root,
+        "shims": root / "shims",
+        "machine": machine,
+        "machine_shims": machine / "shims",
+    }
 
 
 def windows_findings(
@@ -320,17 +332,20 @@ def windows_findings(
     machine_path: str,
     user: dict[str, RegistryValue] | None = None,
     env: dict[str, str] | None = None,
+    programs: list[InstalledProgram] | None = None,
 ) -> dict[str, list[doctor.Finding]]:
+    root = dirs["root"]
     machine = doctor.Machine(
         env={"PATH": path, "PATHEXT": ".COM;.EXE;.BAT;.CMD", **(env or {})},
-        cwd=dirs["root"],
-        store=Store(Paths(root=dirs["root"], cache=dirs["root"], config_file=dirs["root"])),
+        cwd=root,
+        store=Store(Paths(root, cache=root, config_file=root, machine_root=dirs["machine"])),
         windows=True,
         shim_platform="windows-amd64",
         user_registry=MemoryUserEnvironment(dict(user or {})),
         machine_registry=MemoryMachineEnvironment(
             {"Path": RegistryValue(machine_path, expand=True)}
         ),
+        programs=MemoryInstalledPrograms(list(programs or [])),
     )
     checks = (
         doctor.shims_on_path,
@@ -395,3 +410,95 @@ def test_windows_goroot_in_the_registry(windows_machine: dict[str, Path]) -> Non
     assert not goroot.ok
     assert goroot.message.startswith("GOROOT=C:\\Go is set in the user environment (registry)")
     assert goroot.fix == 'reg delete "HKCU\\Environment" /v GOROOT, then open a new terminal'
+
+
+GO_MSI_CODE = "{B0D3B0C5-1F2A-4C3D-9E8F-0A1B2C3D4E5F}"
+
+
+def go_msi(location: str) -> InstalledProgram:
+    """The uninstall entry the Go MSI writes (its key is the product code)."""
+    return InstalledProgram(
+        key=GO_MSI_CODE,
+        name="Go Programming Language amd64 go1.22.1",
+        location=location,
+        uninstall=f"MsiExec.exe /X{GO_MSI_CODE}",
+        msi=True,
+    )
+
+
+def test_windows_an_msi_go_is_adopted_then_removed_with_its_product_code(
+    windows_machine: dict[str, Path],
+) -> None:
+    msi = windows_machine["msi"]
+    tree = msi.parent
+    found = windows_findings(
+        windows_machine,
+        f"{msi};{windows_machine['shims']}",
+        machine_path=str(msi),
+        programs=[
+            InstalledProgram("Git_is1", "Git", location="C:\\Program Files\\Git"),
+            go_msi(f"{tree}\\"),
+        ],
+    )
+    (in_machine,) = found["machine-path-go"]
+    assert not in_machine.ok
+    assert in_machine.fix == (
+        "Go Programming Language amd64 go1.22.1 installed it: keep its toolchain as a version "
+        f'with `gvw install --machine --adopt "{tree}"`, then remove it with '
+        f"`msiexec /x {GO_MSI_CODE}` (both as administrator)"
+    )
+
+
+def test_windows_a_chocolatey_go_is_removed_with_chocolatey(
+    windows_machine: dict[str, Path], tmp_path: Path
+) -> None:
+    """Chocolatey runs the same MSI, but would still list the package after msiexec."""
+    msi = windows_machine["msi"]
+    (tmp_path / "chocolatey" / "lib" / "golang").mkdir(parents=True)
+    found = windows_findings(
+        windows_machine,
+        str(msi),
+        machine_path=str(msi),
+        env={"CHOCOLATEYINSTALL": str(tmp_path / "chocolatey")},
+        programs=[go_msi("")],  # no location recorded, but the only Go installed
+    )
+    (in_machine,) = found["machine-path-go"]
+    assert in_machine.fix is not None
+    assert in_machine.fix.endswith(
+        "then remove it with `choco uninstall golang` (both as administrator)"
+    )
+
+
+def test_windows_a_go_no_installer_owns_gets_the_path_fix(
+    windows_machine: dict[str, Path],
+) -> None:
+    msi = windows_machine["msi"]
+    elsewhere = go_msi("D:\\Go")  # another Go's entry: not this one
+    found = windows_findings(windows_machine, str(msi), machine_path=str(msi), programs=[elsewhere])
+    (in_machine,) = found["machine-path-go"]
+    assert in_machine.fix == (
+        f"remove {msi} from the machine PATH (System Properties > Environment Variables, as "
+        "administrator) or uninstall that Go (the MSI adds it)"
+    )
+
+
+def test_windows_the_machine_shims_ahead_of_the_msi_go_win(
+    windows_machine: dict[str, Path],
+) -> None:
+    """After `gvw setup --machine`: the machine store's shims come first in the machine PATH."""
+    msi, machine_shims = windows_machine["msi"], windows_machine["machine_shims"]
+    (machine_shims / "go.exe").parent.mkdir(parents=True)
+    (machine_shims / "go.exe").write_bytes(b"MZ")
+    found = windows_findings(
+        windows_machine,
+        f"{machine_shims};{msi}",
+        machine_path=f"{machine_shims};{msi}",
+        programs=[go_msi(str(msi.parent))],
+    )
+    (in_machine,) = found["machine-path-go"]
+    assert in_machine.ok
+    assert in_machine.message.startswith(
+        f"{msi / 'go.exe'} is in the machine PATH after the shims ({msi}): the shims win; "
+        "to remove it: Go Programming Language amd64 go1.22.1 installed it"
+    )
+    assert [f.ok for f in found["go-ahead-of-shims"]] == [True]

@@ -118,7 +118,10 @@ def test_try_runs_build_vet_and_test_under_both_versions_measures_them_and_chang
     ]
     assert report["module_changes"] == {NEW: {"added": [], "removed": [], "changed": []}}
     assert (report["current"], report["candidates"], report["regressions"]) == (OLD, [NEW], [])
-    assert report["notes"] == []  # warm runs of this project take well under a second
+    # no note but, on a loaded machine, the one on a first run that filled the build cache
+    # (when it is given is decided by timing: tests/workflows/test_judgement.py)
+    cache_note = "the first run of each version filled its build cache and is not counted"
+    assert [n for n in report["notes"] if not n.startswith(cache_note)] == []
     assert _state(both) == before
     assert (project / ".go-version").read_text() == "1.25.4\n"
 

@@ -4,13 +4,16 @@ from __future__ import annotations
 
 import json
 import re
+import subprocess
 from pathlib import Path
 
 import pytest
 
 from gvw.base.errors import ExitCode
 from tests.support.gvw_env import GvwEnv, run_ok, write_files
+from tests.support.mirror_server import wait_for
 from tests.support.patch_mirror import NEW, OLD, copy_store
+from tests.support.processes import resume, stop
 from tests.support.vulndb_fixture import X509_A_REPORTED, VulnDBServer
 
 GO_MOD = b"module example.com/project\n\ngo 1.25\n"
@@ -343,3 +346,37 @@ def test_a_family_pin_whose_new_patch_fails_the_checks_does_not_start_using_it(
     assert not (store.root / "versions" / NEW).exists()
     assert run_ok(store, "current", cwd=project).stdout.startswith(OLD)
     assert not (store.root / "shims" / f"go{NEW}").exists()  # the shims followed
+
+
+def test_a_target_uninstalled_by_another_process_meanwhile_is_named_as_such(
+    store: GvwEnv, tmp_path: Path
+) -> None:
+    project = _project(store.base, PASSING_TEST)
+    temp = tmp_path / "tmp"  # where gvw verify makes its gvw-verify-* directory
+    temp.mkdir()
+    upgrade = subprocess.Popen(
+        store.command("upgrade"),
+        cwd=project,
+        env=store.env({"TMPDIR": str(temp)}),
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        stdin=subprocess.DEVNULL,
+        text=True,
+    )
+    # stopped while it verifies the installed target, the target is uninstalled
+    assert wait_for(lambda: any(temp.glob("gvw-verify-*")), timeout=300)
+    stop(upgrade)
+    try:
+        removed = store.run("uninstall", NEW)
+    finally:
+        resume(upgrade)
+    assert removed.returncode == 0, removed.stderr
+    _, err = upgrade.communicate(timeout=600)
+    assert upgrade.returncode == int(ExitCode.NOT_INSTALLED), err
+    errors = [line for line in err.splitlines() if not line.startswith("gvw: warning:")]
+    assert errors[-2:] == [
+        f"gvw: Go {NEW} was uninstalled by another process while it was being verified; "
+        f"{project / '.go-version'} still says {OLD}",
+        "gvw: run the upgrade again (it installs it again)",
+    ]
+    assert (project / ".go-version").read_bytes() == PIN

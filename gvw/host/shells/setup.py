@@ -19,12 +19,18 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Callable
 
-from gvw.base.errors import GvwError
-from gvw.base.fsutil import atomic_write_bytes, store_error
+from gvw.base.errors import GvwError, StoreError
+from gvw.base.fsutil import atomic_write_bytes, remove_abandoned_temporaries, store_error
 from gvw.host.shells import command_for, get_shell
 from gvw.host.shells.profiles import MAX_PROFILE_FILE, profile_files, with_block, without_block
 from gvw.host.windows_registry import UserEnvironment
-from gvw.host.winenv import USER_KEY, user_path_change
+from gvw.host.winenv import (
+    MACHINE_KEY,
+    USER_KEY,
+    MachineScope,
+    WritableMachineEnvironment,
+    user_path_change,
+)
 
 
 @dataclass(frozen=True)
@@ -55,8 +61,23 @@ def plan(
         for path in profile_files(shell, env, windows=windows, documents=documents):
             steps.append(_profile_step(path, line, undo=undo))
     if registry is not None:
-        steps.append(_user_path_step(registry, shims, env, undo=undo))
+        steps.append(_path_step(registry, shims, env, undo=undo))
     return steps
+
+
+def remove_leftovers(steps: Sequence[Step]) -> None:
+    """Remove what killed runs of gvw setup left beside its profiles, changed or not."""
+    for step in steps:
+        if step.path is not None:
+            remove_abandoned_temporaries(step.path)
+
+
+def machine_plan(
+    machine: WritableMachineEnvironment, *, shims: str, env: Mapping[str, str], undo: bool
+) -> list[Step]:
+    """``gvw setup --machine`` (Windows): the machine store's shims first in the machine
+    PATH, ahead of an MSI's ``C:\\Program Files\\Go\\bin``; ``undo`` takes them out."""
+    return [_path_step(MachineScope(machine), shims, env, undo=undo, key=MACHINE_KEY)]
 
 
 def _profile_step(path: Path, line: str, *, undo: bool) -> Step:
@@ -82,15 +103,29 @@ def _profile_step(path: Path, line: str, *, undo: bool) -> Step:
         message = f"added `{line}` to {path}"
 
     def apply() -> None:
-        if delete:
-            try:
-                path.unlink()
-            except OSError as exc:
-                raise store_error(exc, "remove", path) from exc
-        else:
-            atomic_write_bytes(path, new.encode("utf-8", "surrogateescape"))
+        try:
+            if delete:
+                try:
+                    path.unlink()
+                except OSError as exc:
+                    raise store_error(exc, "remove", path) from exc
+            else:
+                atomic_write_bytes(path, new.encode("utf-8", "surrogateescape"))
+        except StoreError as exc:
+            if exc.read_only:  # a profile is the user's: say how to do without it
+                exc.hint = _read_only_profile_hint(path, line, undo=undo)
+            raise
 
     return Step(str(path), changed, message, apply, path)
+
+
+def _read_only_profile_hint(path: Path, line: str, *, undo: bool) -> str:
+    if undo:
+        return f"remove the lines between the gvw markers from {path} once it can be written"
+    return (
+        f"gvw setup only adds one line to {path}: add it to a start-up file you can "
+        f"write instead, or run it in each new shell: {line}"
+    )
 
 
 def _check_recordable(path: Path, data: bytes | None, line: str, *, undo: bool) -> None:
@@ -114,20 +149,28 @@ def _check_recordable(path: Path, data: bytes | None, line: str, *, undo: bool) 
     )
 
 
-def _user_path_step(
-    registry: UserEnvironment, shims: str, env: Mapping[str, str], *, undo: bool
+def _path_step(
+    registry: UserEnvironment,
+    shims: str,
+    env: Mapping[str, str],
+    *,
+    undo: bool,
+    key: str = USER_KEY,
 ) -> Step:
+    """The PATH of the user environment (HKCU), or of the machine's through
+    :class:`MachineScope` (``key`` says which, for the messages)."""
     name, before, after = user_path_change(registry, shims, env, add=not undo)
-    target = f"{USER_KEY} {name}"
+    target = f"{key} {name}"
+    which = "user" if key == USER_KEY else "machine"
     changed = after != before
     if not changed:
         message = (
             f"{target}: {shims} is not in it" if undo else f"{target}: already starts with {shims}"
         )
     elif undo:
-        message = f"removed {shims} from the user PATH ({target})"
+        message = f"removed {shims} from the {which} PATH ({target})"
     else:
-        message = f"put {shims} first in the user PATH ({target}); new terminals get it"
+        message = f"put {shims} first in the {which} PATH ({target}); new terminals get it"
 
     def apply() -> None:
         registry.write_user_environment({name: after})
