@@ -57,7 +57,8 @@ EXIT_CODE_MEANINGS: dict[ExitCode, str] = {
     ExitCode.ERROR: "unexpected failure",
     ExitCode.USAGE: "bad command line (an unknown command or option, a missing argument)",
     ExitCode.INVALID_VERSION: "a version string that is not one",
-    ExitCode.NOT_INSTALLED: "the selected or named version is not installed",
+    ExitCode.NOT_INSTALLED: "the selected or named version is not installed (also: `gvw "
+    "upgrade`'s target was uninstalled by another process meanwhile)",
     ExitCode.NO_VERSION: "nothing selected and no other go on PATH",
     ExitCode.SHIM_LOOP: "a shim ended up running itself",
     ExitCode.NO_SUCH_RELEASE: "the index has no release matching the request",
@@ -67,7 +68,8 @@ EXIT_CODE_MEANINGS: dict[ExitCode, str] = {
     ExitCode.BAD_ARCHIVE: "corrupt archive or an entry that escapes the target",
     ExitCode.BAD_INDEX: "index JSON that cannot be understood (the download index, or the "
     "vulnerability database's)",
-    ExitCode.STORE: "the store cannot be changed (permissions, disk full)",
+    ExitCode.STORE: "the store cannot be changed (permissions, disk full, read-only), or another "
+    "gvw held a lock past the time-out",
     ExitCode.CONFIG: "invalid configuration",
     ExitCode.IN_USE: "refusing to remove a selected version",
     ExitCode.SNAPSHOT: "a snapshot that cannot be read or applied",
@@ -89,9 +91,8 @@ EXIT_CODE_MEANINGS: dict[ExitCode, str] = {
     "and everything the apply changed was put back",
     ExitCode.POLICY: "`gvw apply`: the manifest's policy (`refuse = [...]`) refuses a version it "
     "names (known vulnerabilities, or a minor release Go no longer supports); nothing changed",
-    ExitCode.NEEDS_ADMIN: "`--machine`: changing the machine store (or, on Windows, the "
-    "machine PATH) needs administrator rights (root, sudo, an elevated terminal); nothing "
-    "was changed",
+    ExitCode.NEEDS_ADMIN: "`--machine`: changing the machine store (or, on Windows, the machine "
+    "PATH) needs administrator rights (root, sudo, an elevated terminal); nothing was changed",
     ExitCode.HANGUP: "SIGHUP (terminal closed); cleaned up first",
     ExitCode.INTERRUPTED: "Ctrl+C (Ctrl+Break on Windows)",
     ExitCode.TERMINATED: "SIGTERM (CI cancellation, service manager); cleaned up first",

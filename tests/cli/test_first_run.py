@@ -11,13 +11,13 @@ import time
 from pathlib import Path
 
 import pytest
-from filelock import FileLock
 
 from gvw.base.errors import ExitCode
 from gvw.host.shells.posix import quote
 from tests.cli.conftest import SH_SHIM_PLATFORM
 from tests.support.gvw_env import REPO, GvwEnv, install_unselected, run_ok
 from tests.support.launcher import make_launcher
+from tests.support.processes import LockHolder
 
 NO_VERSION = [
     "gvw: no Go version selected and no other go on PATH",
@@ -150,7 +150,8 @@ def test_the_first_install_decides_under_a_lock_and_respects_a_selection_made_me
     user: GvwEnv,
 ) -> None:
     install_unselected(user, "1.21.13")
-    with FileLock(str(user.root / ".locks" / "global.lock")):  # another first install's
+    # another gvw holds the store's state lock (as gvw global does while it writes)
+    with LockHolder(user.root / ".locks" / "state.lock"):
         installing = user.popen("install", "1.22.10")
         deadline = time.monotonic() + 120
         while not (user.root / "versions" / "1.22.10").is_dir():
@@ -158,7 +159,7 @@ def test_the_first_install_decides_under_a_lock_and_respects_a_selection_made_me
             time.sleep(0.05)
         time.sleep(0.5)
         assert installing.poll() is None  # installed, and waiting to decide
-        run_ok(user, "global", "1.21.13")  # meanwhile, a selection
+        (user.root / "version").write_text("1.21.13\n")  # what the holder selected
     out, err = installing.communicate(timeout=120)
     assert installing.returncode == 0, err
     assert out == f"Installed Go 1.22.10 in {user.root / 'versions' / '1.22.10'}\n"
