@@ -12,7 +12,7 @@ from pathlib import Path
 from gvw.base.redaction import redact
 from gvw.history.audit import AuditLog
 from tests.support.disks import MountTmpfs, fill
-from tests.support.gvw_env import GvwEnv, run_ok
+from tests.support.gvw_env import GvwEnv, install_unselected, run_ok
 from tests.support.mirror_fixtures import write_synthetic_mirror
 
 
@@ -192,7 +192,7 @@ def test_on_a_full_disk_a_cut_entry_is_taken_back_with_a_warning_and_the_next_is
     url = mirror_url(mirror_factory, tmp_path)
     disk = tmpfs("disk", "2m")
     gvw.extra_env["GVW_ROOT"] = str(disk / "root")
-    run_ok(gvw, "install", "--mirror", url, "1.21.13", "1.22.10")
+    install_unselected(gvw, "--mirror", url, "1.21.13", "1.22.10")  # global 1.21.13 is a change
     log = disk / "root" / "log" / "audit.jsonl"
     # leave 200 bytes of the log's last page free: an entry is longer than that
     slack = 200
@@ -222,7 +222,7 @@ def test_a_line_a_kill_cut_short_stays_apart_from_the_next_entry(
     gvw: GvwEnv, mirror_factory, tmp_path: Path
 ) -> None:
     url = mirror_url(mirror_factory, tmp_path)
-    run_ok(gvw, "install", "--mirror", url, "1.22.10")
+    install_unselected(gvw, "--mirror", url, "1.22.10")  # global 1.22.10 is a change
     log = gvw.root / "log" / "audit.jsonl"
     with open(log, "ab") as out:
         out.write(b'{"time": "2026-01-01T00:00:00Z", "comm')  # where the writer died
