@@ -13,7 +13,6 @@ import contextlib
 import importlib
 import signal
 import sys
-import textwrap
 import threading
 from collections.abc import Iterator, Sequence
 from types import FrameType
@@ -23,6 +22,7 @@ import click
 
 from gvw import __version__
 from gvw.base.errors import ExitCode, GvwError
+from gvw.cli.command import Group
 
 # command name -> "module:attribute"; imported on first use so start-up stays fast
 COMMANDS = {
@@ -55,59 +55,6 @@ COMMANDS = {
     "upgrade": "gvw.cli.upgrade:upgrade",
     "help": "gvw.cli.helptext:help_",
 }
-
-
-class _ExamplesLast:
-    """A command's help ends with its examples: the ``Examples:`` paragraph of its
-    docstring is shown after the options, as click's epilog."""
-
-    help: str | None
-    epilog: str | None
-
-    def __init__(self, *args: Any, **kwargs: Any) -> None:
-        super().__init__(*args, **kwargs)
-        head, examples = _split_examples(self.help or "")
-        if examples:
-            self.help, self.epilog = head, examples
-
-
-def _split_examples(text: str) -> tuple[str, str]:
-    """(the help without its examples, the examples paragraph: ``\\b``, ``Examples:``
-    and its lines). The paragraph is an ``Examples:`` line after a ``\\b`` line, or
-    followed by one."""
-    lines = text.split("\n")
-    for number, line in enumerate(lines):
-        if line.strip() != "Examples:":
-            continue
-        start = number - 1 if number and lines[number - 1].strip() == "\b" else number
-        body = "\n".join(rest for rest in lines[number + 1 :] if rest.strip() != "\b")
-        examples = textwrap.indent(textwrap.dedent(body).strip(), "  ")
-        return "\n".join(lines[:start]).rstrip(), "\b\nExamples:\n" + examples
-    return text, ""
-
-
-class Command(_ExamplesLast, click.Command):
-    """A gvw command (every one uses this class: see gvw.cli.helptext)."""
-
-
-class Group(_ExamplesLast, click.Group):
-    """A group whose unknown command names get a "did you mean" (gvw.cli.helptext)."""
-
-    command_class = Command
-
-    def resolve_command(
-        self, ctx: click.Context, args: list[str]
-    ) -> tuple[str | None, click.Command | None, list[str]]:
-        name = args[0]
-        if (
-            self.get_command(ctx, name) is None
-            and not ctx.resilient_parsing  # completion asks for what exists
-            and not name.startswith("-")  # an option: click parses it again
-        ):
-            from gvw.cli.helptext import UnknownCommand
-
-            raise UnknownCommand(name, choices=self.list_commands(ctx), ctx=ctx, after=args[1:])
-        return super().resolve_command(ctx, args)
 
 
 class LazyGroup(Group):

@@ -15,8 +15,8 @@ from gvw.base.errors import ExitCode, GvwError
 from gvw.base.redaction import redact
 from gvw.base.reporting import Activity, Progress
 from gvw.base.versions import parse_installed_name
-from gvw.cli import Command
 from gvw.cli.app import App
+from gvw.cli.command import Command
 from gvw.cli.runs import split_commands
 from gvw.cli.terminal import TerminalReporter
 from gvw.workflows.health import DEFAULT_TIMEOUT_SECONDS

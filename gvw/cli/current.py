@@ -6,8 +6,8 @@ import json
 
 import click
 
-from gvw.cli import Command
 from gvw.cli.app import App
+from gvw.cli.command import Command
 from gvw.cli.completion import complete_tools
 from gvw.selection.resolver import find_selection, launcher_version, resolve, resolve_tool
 

@@ -8,8 +8,8 @@ from typing import TYPE_CHECKING
 import click
 
 from gvw.base.errors import ExitCode
-from gvw.cli import Command
 from gvw.cli.app import App
+from gvw.cli.command import Command
 
 if TYPE_CHECKING:
     from gvw.workflows.doctor import Machine

@@ -9,7 +9,7 @@ from pathlib import Path
 import click
 
 from gvw.base.errors import ExitCode
-from gvw.cli import Command
+from gvw.cli.command import Command
 
 
 @click.command(cls=Command)

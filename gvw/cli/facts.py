@@ -8,8 +8,8 @@ from typing import TYPE_CHECKING, Any
 
 import click
 
-from gvw.cli import Command
 from gvw.cli.app import App
+from gvw.cli.command import Command
 
 if TYPE_CHECKING:
     from gvw.install.release_index import Release

@@ -20,7 +20,7 @@ import click
 
 from gvw.base.errors import EXIT_CODE_MEANINGS
 from gvw.base.sanitize import printable
-from gvw.cli import Command
+from gvw.cli.command import Command, UnknownCommand
 
 # gvw --help: every command in exactly one group (tests/cli/test_help.py checks it)
 GROUPS: dict[str, tuple[str, ...]] = {
@@ -65,27 +65,6 @@ def suggestions(word: str, choices: Sequence[str]) -> list[str]:
     return difflib.get_close_matches(word, list(choices), n=3, cutoff=0.6)
 
 
-class UnknownCommand(click.UsageError):
-    """``gvw instal 1.25``: a command name that is none of the group's."""
-
-    def __init__(
-        self,
-        name: str,
-        *,
-        choices: Sequence[str],
-        ctx: click.Context,
-        before: str | None = None,
-        after: Sequence[str] = (),
-    ) -> None:
-        super().__init__(f"no such command {name!r}", ctx=ctx)
-        self.name = name
-        self.possibilities = suggestions(name, choices)
-        # the corrected command line: what came before the name (default: the command
-        # path), the suggestion, the words that came after it
-        self.before = before
-        self.after = list(after)
-
-
 def usage_error_lines(error: click.UsageError) -> tuple[str, str]:
     """What ``gvw: …`` says for a command line click could not use, and the hint; the
     words the user typed made printable (no escape sequence reaches the terminal)."""
@@ -100,8 +79,9 @@ def _usage_error_lines(error: click.UsageError) -> tuple[str, str]:
     prefix = f"{where}: " if where else ""
     if isinstance(error, UnknownCommand):
         message = f"{prefix}no such command {error.name!r}"
-        if error.possibilities:
-            words = [error.before or path, error.possibilities[0], *map(_quoted, error.after)]
+        possibilities = suggestions(error.name, error.choices)
+        if possibilities:
+            words = [error.before or path, possibilities[0], *map(_quoted, error.after)]
             meant = " ".join(words)
             return message, f"did you mean: {meant}"
         return message, f"see the commands with: {_help_command(path)}"

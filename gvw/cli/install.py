@@ -10,8 +10,9 @@ import click
 
 from gvw.base.errors import GvwError
 from gvw.base.versions import parse_spec
-from gvw.cli import Command, terminal
+from gvw.cli import terminal
 from gvw.cli.app import App, machine_option
+from gvw.cli.command import Command
 from gvw.cli.completion import complete_releases
 from gvw.cli.terminal import TerminalReporter
 from gvw.install.installer import Installer, InstallOutcome, Planned

@@ -11,8 +11,9 @@ import click
 
 from gvw.base.errors import GvwError
 from gvw.base.versions import GoVersion, Spec, parse_spec
-from gvw.cli import Command, terminal
+from gvw.cli import terminal
 from gvw.cli.app import App
+from gvw.cli.command import Command
 from gvw.cli.terminal import TerminalReporter
 from gvw.selection.resolver import find_selection, resolve
 

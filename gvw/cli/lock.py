@@ -7,8 +7,8 @@ from pathlib import Path
 
 import click
 
-from gvw.cli import Command
 from gvw.cli.app import App
+from gvw.cli.command import Command
 from gvw.cli.terminal import TerminalReporter
 
 

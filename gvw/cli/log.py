@@ -20,8 +20,9 @@ import click
 
 from gvw.base.errors import ExitCode
 from gvw.base.sanitize import printable
-from gvw.cli import Command, terminal
+from gvw.cli import terminal
 from gvw.cli.app import App, machine_option
+from gvw.cli.command import Command
 from gvw.history.audit import entry_time, parse_since
 
 MESSAGE_CHARS = 100  # a failure's message, cut: --json has it whole

@@ -6,8 +6,8 @@ from pathlib import Path
 
 import click
 
-from gvw.cli import Group
 from gvw.cli.app import App
+from gvw.cli.command import Group
 from gvw.cli.terminal import TerminalReporter
 
 

@@ -11,8 +11,9 @@ import click
 
 from gvw.base.errors import NotInstalledError
 from gvw.base.paths import Paths
-from gvw.cli import Command, terminal
+from gvw.cli import terminal
 from gvw.cli.app import App, machine_option
+from gvw.cli.command import Command
 from gvw.cli.completion import complete_selectable
 from gvw.selection.resolver import VERSION_FILE
 from gvw.workflows.pins import (

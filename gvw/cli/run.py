@@ -9,8 +9,8 @@ import subprocess
 import click
 
 from gvw.base.errors import GvwError
-from gvw.cli import Command
 from gvw.cli.app import App, machine_option
+from gvw.cli.command import Command
 from gvw.cli.completion import complete_exec
 from gvw.selection.resolver import find_selection, resolve
 

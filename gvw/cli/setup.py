@@ -10,8 +10,8 @@ from typing import TYPE_CHECKING
 import click
 
 from gvw.base.errors import GvwError, UsageError
-from gvw.cli import Command
 from gvw.cli.app import App
+from gvw.cli.command import Command
 from gvw.host.goenv import host_goos
 from gvw.host.shells import SETUP_SHELLS
 

@@ -13,7 +13,7 @@ from pathlib import Path
 import click
 
 from gvw.base.errors import GvwError, NotInstalledError
-from gvw.cli import Command
+from gvw.cli.command import Command
 from gvw.cli.completion import complete_selectable
 from gvw.cli.terminal import TerminalReporter
 from gvw.host.shells import SHELL_NAMES, InitContext, command_for, get_shell, gvw_command, msys_path

@@ -11,8 +11,9 @@ from datetime import datetime
 import click
 
 from gvw.base.errors import SnapshotError
-from gvw.cli import Command, Group, terminal
+from gvw.cli import terminal
 from gvw.cli.app import App, machine_option
+from gvw.cli.command import Command, Group
 from gvw.cli.completion import complete_snapshot_ids
 from gvw.cli.terminal import TerminalReporter
 from gvw.history.snapshots.apply import Plan

@@ -8,8 +8,9 @@ from contextlib import nullcontext
 
 import click
 
-from gvw.cli import Group, terminal
+from gvw.cli import terminal
 from gvw.cli.app import App
+from gvw.cli.command import Group
 from gvw.host.goenv import host_goos
 from gvw.workflows.tools import (
     Rebuilt,

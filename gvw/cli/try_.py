@@ -11,8 +11,8 @@ import click
 
 from gvw.base.errors import InvalidVersionError, NotInstalledError, RegressionError
 from gvw.base.versions import GoVersion, newest_matching, parse_spec
-from gvw.cli import Command
 from gvw.cli.app import App
+from gvw.cli.command import Command
 from gvw.cli.runs import judgement_options
 from gvw.cli.terminal import TerminalReporter
 from gvw.selection.resolver import find_selection, resolve

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import click
 
-from gvw.cli import Command, terminal
+from gvw.cli import terminal
 from gvw.cli.app import App, machine_option
+from gvw.cli.command import Command
 from gvw.cli.completion import complete_installed
 from gvw.workflows.removal import in_use, refuse_in_use, uninstall_targets
 from gvw.workflows.removal import uninstall as remove_versions

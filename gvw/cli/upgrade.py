@@ -8,8 +8,8 @@ from typing import TYPE_CHECKING, Any
 import click
 
 from gvw.base.errors import ExitCode
-from gvw.cli import Command
 from gvw.cli.app import App
+from gvw.cli.command import Command
 from gvw.cli.runs import (
     advisory_line,
     judgement_options,
