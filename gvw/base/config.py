@@ -30,6 +30,7 @@ class Config:
     mirror: str = DEFAULT_MIRROR
     index_cache_seconds: int = 3600
     timeout_seconds: float = 30.0
+    retries: int = 3  # more attempts after a reset, time-out or 5xx (docs/installing.md)
     snapshot_keep: int = 50
     snapshot_max_age_days: int = 90
     trash_keep: int = 5
@@ -62,6 +63,7 @@ def _kind_of(value: object) -> str:
 ENV_OVERRIDES = {
     "mirror": "GVW_MIRROR",
     "timeout_seconds": "GVW_TIMEOUT",
+    "retries": "GVW_RETRIES",
     "vulndb": "GOVULNDB",
 }
 

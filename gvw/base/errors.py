@@ -139,9 +139,19 @@ class NoSuchReleaseError(GvwError):
 class NetworkError(GvwError):
     exit_code = ExitCode.NETWORK
 
-    def __init__(self, message: str, *, hint: str | None = None, status: int | None = None):
+    def __init__(
+        self,
+        message: str,
+        *,
+        hint: str | None = None,
+        status: int | None = None,
+        transient: bool = False,
+        retry_after: float | None = None,
+    ):
         super().__init__(message, hint=hint)
         self.status = status  # the HTTP status, when the server answered with an error
+        self.transient = transient  # a reset, time-out or 5xx: trying again may succeed
+        self.retry_after = retry_after  # seconds the server asked to wait (Retry-After)
 
 
 class ChecksumError(GvwError):

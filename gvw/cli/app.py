@@ -17,13 +17,12 @@ from typing import TYPE_CHECKING, Any
 
 import click
 
-from gvw.base.config import Config, load_config
 from gvw.base.errors import StoreError
 from gvw.base.paths import Paths
-from gvw.base.platforms import Platform, host_platform
-from gvw.store.version_store import Store
 
 if TYPE_CHECKING:
+    from gvw.base.config import Config
+    from gvw.base.platforms import Platform
     from gvw.base.reporting import Reporter
     from gvw.base.versions import GoVersion
     from gvw.history.audit import AuditLog
@@ -33,6 +32,7 @@ if TYPE_CHECKING:
     from gvw.knowledge.release_knowledge import Knowledge
     from gvw.knowledge.vulndb import VulnDB
     from gvw.store.shims import RehashResult
+    from gvw.store.version_store import Store
 
 
 MACHINE_HELP = (
@@ -99,13 +99,17 @@ class App:
         finally:
             self._claimed = False
 
+    # imported when first used: read-only commands such as `gvw current` need no config
     @cached_property
     def config(self) -> Config:
+        from gvw.base.config import load_config
+
         return load_config(self.paths.config_file, self.env)
 
     @cached_property
     def store(self) -> Store:
         from gvw.cli.terminal import TerminalReporter
+        from gvw.store.version_store import Store
 
         # a lock waited for says so on stderr, whatever the command prints on stdout
         return Store(self.paths, command=self.command_line, waiting=TerminalReporter())
@@ -117,6 +121,8 @@ class App:
 
     @cached_property
     def platform(self) -> Platform:
+        from gvw.base.platforms import host_platform
+
         return host_platform(self.env)
 
     @property

@@ -1,7 +1,7 @@
 """Values for shell completion (click's ``shell_complete=``), one function per kind.
 
 They run at every Tab, in a fresh gvw process, so they stay cheap: no network (install
-offers releases from the cached index only), no httpx, nothing imported until called.
+offers releases from the cached index only), no HTTP client, nothing imported until called.
 A completion never fails: whatever goes wrong, it offers nothing.
 """
 

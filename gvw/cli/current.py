@@ -1,15 +1,29 @@
-"""gvw current and gvw which: what the shims would run here, and why."""
+"""gvw current and gvw which: what the shims would run here, and why.
+
+Hot commands (prompts and scripts call them): only what they need is imported, and
+json only for --json (scripts/bench_startup.py)."""
 
 from __future__ import annotations
 
-import json
+from typing import Any
 
 import click
 
 from gvw.cli.app import App
 from gvw.cli.command import Command
-from gvw.cli.completion import complete_tools
 from gvw.selection.resolver import find_selection, launcher_version, resolve, resolve_tool
+
+
+def _complete_tools(ctx: click.Context, param: click.Parameter, incomplete: str) -> Any:
+    from gvw.cli.completion import complete_tools  # only when completing
+
+    return complete_tools(ctx, param, incomplete)
+
+
+def _dumps(data: object) -> str:
+    import json
+
+    return json.dumps(data, indent=2)
 
 
 @click.command(cls=Command)
@@ -31,7 +45,7 @@ def current(*, as_json: bool) -> None:
     name = resolved.version.name if resolved.version else "system"
     if as_json:
         click.echo(
-            json.dumps(
+            _dumps(
                 {
                     "version": name,
                     "spec": str(selection.spec) if selection else None,
@@ -39,7 +53,6 @@ def current(*, as_json: bool) -> None:
                     "goroot": str(resolved.goroot) if resolved.goroot else None,
                     "system_go": str(resolved.system_go) if resolved.system_go else None,
                 },
-                indent=2,
             )
         )
         return
@@ -50,7 +63,7 @@ def current(*, as_json: bool) -> None:
 
 
 @click.command(cls=Command)
-@click.argument("tool", default="go", shell_complete=complete_tools)
+@click.argument("tool", default="go", shell_complete=_complete_tools)
 @click.option("--json", "as_json", is_flag=True, help="Print JSON for scripts.")
 def which(*, tool: str, as_json: bool) -> None:
     """Print the path of the program a shim would run here.
@@ -78,6 +91,6 @@ def which(*, tool: str, as_json: bool) -> None:
             "spec": str(selection.spec) if selection else None,
             "origin": selection.origin if selection else None,
         }
-        click.echo(json.dumps(report, indent=2))
+        click.echo(_dumps(report))
         return
     click.echo(str(path))

@@ -107,7 +107,14 @@ def _fill(
                 result.kept.append(archive.filename)
             else:
                 _download(
-                    source, archive.filename, archive.sha256, partial, target, timeout, reporter
+                    source,
+                    archive.filename,
+                    archive.sha256,
+                    archive.size,
+                    partial,
+                    target,
+                    timeout,
+                    reporter,
                 )
                 result.downloaded.append(archive.filename)
             atomic_write_text(directory / f"{archive.filename}.sha256", archive.sha256 + "\n")
@@ -137,6 +144,7 @@ def _download(
     source: Mirror,
     filename: str,
     expected: str,
+    size: int,
     partial: Path,
     target: Path,
     timeout: float,
@@ -152,6 +160,13 @@ def _download(
         with partial_file(part, "download to"), open(part, "wb") as out:
 
             def sink(chunk: bytes) -> None:
+                # the lock's size stops a source that never ends (an endless server)
+                if out.tell() + len(chunk) > size:
+                    raise ChecksumError(
+                        f"{location} holds more than the {size:,} bytes the lock promises; "
+                        "it was not added to the mirror",
+                        hint="the source serves another file under this name",
+                    )
                 try:
                     out.write(chunk)
                 except OSError as exc:  # this machine's disk, not the source

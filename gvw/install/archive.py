@@ -1,9 +1,11 @@
 """Safe, fast extraction of Go release archives (.tar.gz and .zip).
 
 Archives are untrusted even after the checksum matched (a mirror can publish a
-hostile archive with a matching checksum). Every entry must sit under ``go/``; absolute
-names, ``..``, backslashes, device files and links that lead outside the target are
-refused, nothing is ever written through a link, and executable bits are kept.
+hostile archive with a matching checksum), and a .tar.gz is extracted while it is still
+downloading, before its checksum is known (:func:`extract_tar_gz`): every byte passes
+the same rules either way. Every entry must sit under ``go/``; absolute names, ``..``,
+backslashes, device files and links that lead outside the target are refused, nothing
+is ever written through a link, and executable bits are kept.
 """
 
 from __future__ import annotations
@@ -13,18 +15,18 @@ import os
 import posixpath
 import re
 import stat
-import tarfile
 import zipfile
-import zlib
 from collections.abc import Iterator
 from pathlib import Path
-from typing import IO, Callable
+from typing import IO, Callable, Protocol
 
-from gvw.base.errors import ArchiveError
+from gvw.base.errors import ArchiveError, GvwError
 from gvw.base.fsutil import IS_WINDOWS, long_path, store_error
 from gvw.base.reporting import Reporter
 from gvw.base.versions import GoVersion, parse_release_name
-from gvw.install.gunzip import GunzipReader
+from gvw.install.gunzip import INFLATE_ERRORS, GunzipReader, Readable
+from gvw.install.tar_stream import TarFormatError, TarMember, TarStream
+from gvw.install.zip_entries import ZipEntries
 
 TOP_DIR = "go"
 # Decompression-bomb limits. A Go tree is ~210-250 MB in ~10,400 (1.21) to ~10,700
@@ -41,8 +43,22 @@ _UTIME_ON_FD = os.utime in os.supports_fd  # not on Windows
 _SPECIAL_FILE_MODES = (stat.S_IFCHR, stat.S_IFBLK, stat.S_IFIFO, stat.S_IFSOCK)
 
 
-# called with each written file's relative path; returns where its bytes go as well
-FileSink = Callable[[str], Callable[[bytes], None]]
+class TreeSink(Protocol):
+    """What is told about every file and link the extraction writes (the manifest)."""
+
+    def file(self, rel: str) -> Callable[[bytes | memoryview], None]:
+        """A file at ``rel``: returns what each chunk of its bytes is fed to."""
+
+    def hashed(self, rel: str, size: int, sha256: str) -> None:
+        """A file at ``rel`` whose digest was taken already (zips, on several threads)."""
+
+    def link(self, rel: str, target: str) -> None: ...
+
+    def hardlink(self, rel: str, source: str) -> None: ...
+
+
+def is_tar_gz(name: str) -> bool:
+    return name.lower().endswith((".tar.gz", ".tgz"))
 
 
 def extract_archive(
@@ -52,50 +68,96 @@ def extract_archive(
     name: str,
     reporter: Reporter,
     label: str,
-    sink: FileSink | None = None,
+    sink: TreeSink | None = None,
 ) -> None:
     """Extract the ``go/`` tree of ``archive`` into the empty directory ``target``.
 
     ``name`` is the archive's real file name (the download may be a ``.part`` file):
     it decides the format and names the archive in errors. Raises ArchiveError for
     corrupt or hostile archives; the caller removes ``target`` on failure.
-    ``sink`` sees every regular file's bytes as they are written (the install manifest).
+    ``sink`` is told every file (and its bytes) and link as they are written.
     """
-    shown = name
-    name = name.lower()
-    with _archive_errors(shown, target):
-        if name.endswith(".zip"):
-            _Extractor(target, archive, shown, sink).extract_zip(reporter, label)
-        elif name.endswith((".tar.gz", ".tgz")):
-            _Extractor(target, archive, shown, sink).extract_tar(reporter, label)
-        else:
-            raise ArchiveError(
-                f"{shown} is neither a .tar.gz nor a .zip archive",
-                hint="Go releases are go<version>.<os>-<arch>.tar.gz or .zip",
-            )
-    exe = ".exe" if name.endswith(".zip") else ""
+    if is_tar_gz(name):
+        size = archive.stat().st_size
+        progress = reporter.progress(label, size, unit="bytes")
+        try:
+            with open(archive, "rb") as raw:
+                extract_tar_gz(_Counted(raw, progress.advance), target, name=name, sink=sink)
+        finally:
+            progress.close()
+        return
+    if not name.lower().endswith(".zip"):
+        raise ArchiveError(
+            f"{name} is neither a .tar.gz nor a .zip archive",
+            hint="Go releases are go<version>.<os>-<arch>.tar.gz or .zip",
+        )
+    with _archive_errors(name, target):
+        _Extractor(target, name, sink).extract_zip(archive, reporter, label)
+    _require_go(target, name, exe=".exe")
+
+
+def extract_tar_gz(raw: Readable, target: Path, *, name: str, sink: TreeSink | None = None) -> None:
+    """Extract the ``go/`` tree of the .tar.gz that ``raw.read(n)`` returns, as it
+    arrives, into the empty directory ``target`` (the rules of :func:`extract_archive`).
+
+    Reading stops at the tar's end: what ``raw`` holds after it (the gzip trailer,
+    padding) is left for the caller, which hashes the whole download. On an ArchiveError
+    ``raw`` is left where it was too, so the caller can finish reading it and decide
+    whether the archive or the download was bad (a checksum mismatch).
+    """
+    with _archive_errors(name, target):
+        _Extractor(target, name, sink).extract_tar(raw)
+    _require_go(target, name, exe="")
+
+
+def _require_go(target: Path, name: str, *, exe: str) -> None:
     if not (target / "bin" / f"go{exe}").is_file():
         raise ArchiveError(
-            f"{shown} does not hold a Go toolchain (no go/bin/go{exe})",
+            f"{name} does not hold a Go toolchain (no go/bin/go{exe})",
             hint="check that the file is an official Go release archive",
         )
 
 
+class _Counted:
+    """A file read through, counting the bytes read (progress)."""
+
+    def __init__(self, raw: IO[bytes], advance: Callable[[int], None]) -> None:
+        self.raw = raw
+        self.advance = advance
+
+    def read(self, size: int = -1, /) -> bytes:
+        data = self.raw.read(size)
+        self.advance(len(data))
+        return data
+
+
 def extract_zip_below(
-    archive: Path, target: Path, *, top: str, name: str, reporter: Reporter, label: str
+    archive: Path,
+    target: Path,
+    *,
+    top: str,
+    name: str,
+    reporter: Reporter,
+    label: str,
+    sink: TreeSink | None = None,
 ) -> None:
     """Extract the entries of the zip ``archive`` below the directory ``top`` (a module
     zip's ``<module>@<version>``) into ``target``, by the rules of :func:`extract_archive`.
     What the tree must hold is the caller's to check."""
     with _archive_errors(name, target):
-        _Extractor(target, archive, name, top=top).extract_zip(reporter, label)
+        _Extractor(target, name, sink, top=top).extract_zip(archive, reporter, label)
+
+
+# what a corrupt archive raises, whatever reads it
+_CORRUPT: tuple[type[Exception], ...] = (TarFormatError, zipfile.BadZipFile, *INFLATE_ERRORS)
+_ARCHIVE_FAULTS: tuple[type[Exception], ...] = (GvwError, *_CORRUPT)
 
 
 @contextlib.contextmanager
 def _archive_errors(shown: str, target: Path) -> Iterator[None]:
     try:
         yield
-    except (tarfile.TarError, zipfile.BadZipFile, zlib.error, EOFError) as exc:
+    except _CORRUPT as exc:
         raise ArchiveError(
             f"{shown} is corrupt or truncated ({exc or type(exc).__name__})",
             hint="download it again",
@@ -108,16 +170,15 @@ class _Extractor:
     def __init__(
         self,
         target: Path,
-        archive: Path,
         shown: str,
-        sink: FileSink | None = None,
+        sink: TreeSink | None = None,
         *,
         top: str = TOP_DIR,
     ) -> None:
         self.root = long_path(target)
+        self.base = self.root + os.sep  # + a checked relative path: where an entry goes
         self.top = top.split("/")  # every entry must sit below it
-        self.sink = sink  # where each written file's bytes go as well (the manifest)
-        self.archive = archive
+        self.sink = sink  # told every file and link written (the manifest)
         self.shown = shown  # the name errors use
         self.links: set[str] = set()  # relative paths of links created so far
         self.link_keys: set[str] = set()  # the same, case-folded
@@ -127,24 +188,23 @@ class _Extractor:
 
     # --- formats
 
-    def extract_tar(self, reporter: Reporter, label: str) -> None:
-        size = self.archive.stat().st_size
-        progress = reporter.progress(label, size, unit="bytes")
+    def extract_tar(self, raw: Readable) -> None:
+        gunzip = GunzipReader(raw)
         try:
-            with open(self.archive, "rb") as raw:
-                gunzip = GunzipReader(raw, progress.advance)
-                try:
-                    # "r|": one sequential pass, no seeking, constant memory
-                    with tarfile.open(fileobj=gunzip, mode="r|") as tar:  # type: ignore[call-overload]
-                        for member in tar:
-                            self._tar_member(tar, member)
-                finally:
-                    gunzip.close()
-        finally:
-            progress.close()
+            # one sequential pass, no seeking, constant memory
+            tar = TarStream(gunzip.read1)
+            for member in tar:
+                self._tar_member(tar, member)
+        except _ARCHIVE_FAULTS:
+            gunzip.close()  # the archive's fault: the caller may still read ``raw``
+            raise
+        except BaseException:
+            gunzip.close(abort=True)  # a signal, a full disk: end a blocked read now
+            raise
+        gunzip.close()
         self._check_links()
 
-    def _tar_member(self, tar: tarfile.TarFile, member: tarfile.TarInfo) -> None:
+    def _tar_member(self, tar: TarStream, member: TarMember) -> None:
         # counted at the header, before its data is read: a declared 9 GiB is refused
         # without inflating any of it
         self._count(member.size if member.isreg() else 0)
@@ -154,9 +214,9 @@ class _Extractor:
         if member.isdir():
             self._mkdir(rel)
         elif member.isreg():
-            source = tar.extractfile(member)
-            assert source is not None
-            self._write_file(rel, source, member.size, member.mode, member.mtime)
+            self._parent_dir(rel)
+            feed = self.sink.file(rel) if self.sink is not None else None
+            self._write_file(rel, tar.read_data, member.size, member.mode, member.mtime, feed)
         elif member.issym():
             self._symlink(rel, member.linkname, member.name)
         elif member.islnk():
@@ -164,26 +224,36 @@ class _Extractor:
         else:
             self._refuse_special(member.name)
 
-    def extract_zip(self, reporter: Reporter, label: str) -> None:
-        with zipfile.ZipFile(self.archive) as archive:
+    def extract_zip(self, path: Path, reporter: Reporter, label: str) -> None:
+        """Check every entry and make every directory in the archive's order, then write
+        the files on several threads: a zip compresses each file on its own, so they can
+        be inflated, written and hashed at once (on Windows, where a scanner holds each
+        new file for a moment, that is most of the time)."""
+        with zipfile.ZipFile(path) as archive:
             infos = archive.infolist()
             # the central directory declares every entry and size: a bomb is refused
             # from it before anything is written
             total = sum(info.file_size for info in infos)
             self._check_limits(len(infos), total)
-            progress = reporter.progress(label, total, unit="bytes")
-            try:
-                for info in infos:
-                    self._zip_member(archive, info)
-                    progress.advance(info.file_size)
-            finally:
-                progress.close()
+            # entries whose names differ only in case are one file on Windows and macOS:
+            # they are written by one task, in order, so the last one wins as it would
+            groups: dict[str, list[tuple[str, zipfile.ZipInfo, int]]] = {}
+            for info in infos:
+                planned = self._zip_member(info)
+                if planned is not None:
+                    groups.setdefault(planned[0].casefold(), []).append(planned)
+        progress = reporter.progress(label, total, unit="bytes")
+        try:
+            self._write_zip_files(path, list(groups.values()), progress.advance)
+        finally:
+            progress.close()
 
-    def _zip_member(self, archive: zipfile.ZipFile, info: zipfile.ZipInfo) -> None:
+    def _zip_member(self, info: zipfile.ZipInfo) -> tuple[str, zipfile.ZipInfo, int] | None:
+        """Check one entry; make it if it is a directory; a file is returned to write."""
         self._count(info.file_size)
         rel = self._relative(info.filename)
         if rel is None:
-            return
+            return None
         unix_mode = info.external_attr >> 16 if info.create_system == 3 else 0
         if stat.S_ISLNK(unix_mode):
             raise ArchiveError(
@@ -195,10 +265,42 @@ class _Extractor:
             self._refuse_special(info.filename)
         if info.is_dir():
             self._mkdir(rel)
-            return
-        with archive.open(info) as source:
-            mtime = _zip_mtime(info)
-            self._write_file(rel, source, info.file_size, unix_mode or 0o644, mtime)
+            return None
+        self._parent_dir(rel)
+        return rel, info, unix_mode or 0o644
+
+    def _write_zip_files(
+        self,
+        path: Path,
+        groups: list[list[tuple[str, zipfile.ZipInfo, int]]],
+        advance: Callable[[int], None],
+    ) -> None:
+        import hashlib
+        from concurrent.futures import ThreadPoolExecutor
+
+        entries = ZipEntries(path)
+
+        def write(group: list[tuple[str, zipfile.ZipInfo, int]]) -> list[tuple[str, int, str]]:
+            written = []
+            for rel, info, mode in group:
+                digest = hashlib.sha256()
+                reader = _PieceReader(entries.chunks(info))
+                mtime = _zip_mtime(info)
+                self._write_file(rel, reader.read, info.file_size, mode, mtime, digest.update)
+                reader.finish()  # the size and CRC-32 are checked after the last byte
+                written.append((rel, info.file_size, digest.hexdigest()))
+            return written
+
+        workers = min(8, (os.cpu_count() or 1) + 2)
+        try:
+            with ThreadPoolExecutor(max_workers=workers) as pool:
+                for written in pool.map(write, groups):  # in the archive's order
+                    for rel, size, sha256 in written:
+                        if self.sink is not None:
+                            self.sink.hashed(rel, size, sha256)
+                        advance(size)
+        finally:
+            entries.close()
 
     # --- checks
 
@@ -210,6 +312,7 @@ class _Extractor:
             or "\\" in name
             or "\x00" in name
             or (IS_WINDOWS and ":" in name)
+            or not _is_utf8(name)  # bytes that are no UTF-8: no name on Windows
         ):
             self._refuse(name, "has an absolute or non-portable path")
         parts = [p for p in name.split("/") if p not in ("", ".")]
@@ -269,7 +372,7 @@ class _Extractor:
     # --- writing
 
     def _path(self, rel: str) -> str:
-        return os.path.join(self.root, *rel.split("/"))
+        return self.base + rel.replace("/", os.sep)
 
     def _mkdir(self, rel: str) -> None:
         if rel in self.dirs:
@@ -291,9 +394,16 @@ class _Extractor:
             self.dirs.add(parent)
             self.dirs.update(_prefixes(parent))
 
-    def _write_file(self, rel: str, source: IO[bytes], size: int, mode: int, mtime: float) -> None:
+    def _write_file(
+        self,
+        rel: str,
+        read: Callable[[int], bytes | memoryview],
+        size: int,
+        mode: int,
+        mtime: float,
+        feed: Callable[[bytes | memoryview], object] | None,
+    ) -> None:
         path = self._path(rel)
-        self._parent_dir(rel)
         # Keep executable bits, drop setuid/setgid/sticky and group/world write.
         perm = 0o755 if mode & 0o111 else 0o644
         try:
@@ -301,14 +411,13 @@ class _Extractor:
         except FileExistsError:
             os.unlink(path)  # a repeated entry replaces the file, never writes through it
             fd = os.open(path, _CREATE_FLAGS, perm)
-        feed = self.sink(rel) if self.sink is not None else None
         try:
             # unbuffered writes on the descriptor: no file object, no isatty or lseek
             remaining = size
             while remaining > 0:
-                chunk = source.read(min(remaining, _COPY_CHUNK))
+                chunk = read(min(remaining, _COPY_CHUNK))
                 if not chunk:
-                    break  # tarfile and zipfile raise on a short entry themselves
+                    break  # the tar reader and zipfile raise on a short entry themselves
                 remaining -= len(chunk)
                 if feed is not None:
                     feed(chunk)
@@ -327,6 +436,7 @@ class _Extractor:
         if (
             target.startswith("/")
             or "\\" in target
+            or not _is_utf8(target)
             or _DRIVE_RE.match(target)
             or (joined == ".." or joined.startswith("../"))
         ):
@@ -336,6 +446,8 @@ class _Extractor:
         if os.path.lexists(path):
             os.unlink(path)
         os.symlink(target, path)
+        if self.sink is not None:
+            self.sink.link(rel, target)
         self.links.add(rel)
         self.link_keys.add(rel.casefold())
         # a chain (go/s/b -> .., then go/s/a -> b/../..) passes the textual check: see
@@ -359,6 +471,42 @@ class _Extractor:
         if os.path.lexists(path):
             os.unlink(path)
         os.link(self._path(source_rel), path, follow_symlinks=False)
+        if self.sink is not None:
+            self.sink.hardlink(rel, source_rel)
+
+
+class _PieceReader:
+    """``read(n)`` over pieces of any size: at most ``n`` bytes, b"" at the end."""
+
+    def __init__(self, pieces: Iterator[bytes]) -> None:
+        self._pieces = pieces
+        self._piece = b""
+        self._offset = 0
+
+    def read(self, size: int) -> bytes:
+        if self._offset >= len(self._piece):
+            self._piece = next(self._pieces, b"")
+            self._offset = 0
+        start = self._offset
+        self._offset = min(start + size, len(self._piece))
+        if start == 0 and self._offset == len(self._piece):
+            return self._piece
+        return self._piece[start : self._offset]
+
+    def finish(self) -> None:
+        """Run the pieces to their end, where the reader checks what it read."""
+        for _ in self._pieces:
+            pass
+
+
+def _is_utf8(text: str) -> bool:
+    """Whether a name read from an archive was UTF-8 (the tar reader keeps other bytes
+    as surrogate escapes, which no Windows API accepts)."""
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True
 
 
 def _prefixes(rel: str) -> Iterator[str]:

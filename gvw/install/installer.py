@@ -5,10 +5,11 @@ place with one rename.
 
 Concurrent installs of one version are serialised by a per-version lock: the first
 process downloads, the others wait and then find the version installed. A process
-killed at any point leaves only staging directories and ``.part`` files, which the
-next install of that version removes: its staging directories under the same lock, its
-partial downloads once nobody holds them (the cache may be shared by other stores,
-whose locks are their own: :mod:`gvw.base.leftovers`).
+killed at any point leaves a staging directory, which the next install of that version
+removes under the same lock; a partial download, which it resumes
+(:mod:`gvw.install.download`); and, from a zip or a local file, a private copy, which it
+removes once nobody holds it (the cache may be shared by other stores, whose locks are
+their own: :mod:`gvw.base.leftovers`).
 """
 
 from __future__ import annotations
@@ -185,6 +186,7 @@ class Installer:
                 sumdb_cache=paths.cache / "sumdb",
                 sumdb_lock=lambda: self.store.lock("sumdb"),
                 skip_checksum=self.skip_checksum,
+                retries=self.config.retries,
             )
 
         def plain_http_notice() -> None:
@@ -225,10 +227,12 @@ class Installer:
             self._clean_leftovers(version, source.download_name)
             staging = self.store.new_staging_dir(version)
             try:
-                digests = Collector()  # hashed while extracting: the manifest gvw verify checks
-                origin = source.fill(staging, digests)
+                # hashed while extracting: the manifest gvw verify checks
+                with Collector() as digests:
+                    origin = source.fill(staging, digests)
+                    manifest = digests.manifest()
                 check_version_file(staging, version, origin.name)
-                write_manifest(staging, digests.manifest(staging))
+                write_manifest(staging, manifest)
                 # a mirror's user:token is never written into the store (gvw facts shows it)
                 meta = InstallMetadata(
                     version.name, redact(origin.location), origin.sha256, time.time()

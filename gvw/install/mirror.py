@@ -99,13 +99,15 @@ def load_index(
     reporter: Reporter,
     refresh: bool = False,
     lock: Callable[[str], AbstractContextManager[None]] | None = None,
+    retries: int = http.DEFAULT_RETRIES,
 ) -> ReleaseIndex:
     """The mirror's releases, newest first, and the index's bad entries.
 
     Remote indexes are cached in ``cache_dir`` for ``max_age_seconds``, only when they
     parsed without a bad entry (a damaged or tampered index is fetched again next time,
     never reused as if it were good). When the mirror cannot be reached, a cached copy
-    of any age is used with a warning. ``lock(name)`` is a cross-process lock: processes
+    of any age is used with a warning (without retrying: a cached index now beats a
+    fresh one after backoffs). ``lock(name)`` is a cross-process lock: processes
     that need a fresh index at the same time fetch it once, the others wait and read
     what the first one cached.
     """
@@ -123,7 +125,7 @@ def load_index(
         cached = _usable_cache(cache_file, newer_than=asked_at)
         if cached is not None:
             return cached
-        return _fetch(mirror, cache_file, timeout=timeout, reporter=reporter)
+        return _fetch(mirror, cache_file, timeout=timeout, retries=retries, reporter=reporter)
 
 
 def load_store_index(
@@ -138,6 +140,7 @@ def load_store_index(
         reporter=reporter,
         refresh=refresh,
         lock=store.lock,  # concurrent installs fetch the index once
+        retries=config.retries,
     )
 
 
@@ -158,13 +161,20 @@ def notice_plain_http(mirror: Mirror, reporter: Reporter) -> None:
     reporter.notice(f"mirror {mirror.url} is plain http: downloads can be altered; prefer https")
 
 
-def _fetch(mirror: Mirror, cache_file: Path, *, timeout: float, reporter: Reporter) -> ReleaseIndex:
+def _fetch(
+    mirror: Mirror, cache_file: Path, *, timeout: float, retries: int, reporter: Reporter
+) -> ReleaseIndex:
     if mirror.is_plain_http:
         notice_plain_http(mirror, reporter)
+    stale = _read_cache(cache_file)
     try:
-        data = http.fetch_bytes(mirror.index_location, timeout=timeout)
+        data = http.fetch_bytes(
+            mirror.index_location,
+            timeout=timeout,
+            retries=0 if stale is not None else retries,
+            notify=reporter.warn,
+        )
     except NetworkError as exc:
-        stale = _read_cache(cache_file)
         if stale is None:
             raise
         index = read_index(stale[0], source=f"the cached index {cache_file}")

@@ -1,26 +1,27 @@
-"""A release archive from a mirror (go.dev/dl or a copy of it): downloaded while
-hashed, checked against the index's sha256 (or the ``<file>.sha256`` beside it), then
-extracted. A source for :class:`gvw.install.installer.Installer`."""
+"""A release archive from a mirror (go.dev/dl or a copy of it): downloaded (resumably,
+with retries; :mod:`gvw.install.download`) or read from a ``file://`` mirror, extracted
+as it arrives, and checked against the index's sha256 (or the ``<file>.sha256`` beside
+it) before the installer makes it visible (:mod:`gvw.install.unpack`). A source for
+:class:`gvw.install.installer.Installer`."""
 
 from __future__ import annotations
 
-import hashlib
+import contextlib
 from pathlib import Path
 from typing import Callable
 
 from gvw.base import http
 from gvw.base.config import Config
-from gvw.base.errors import ChecksumError, NetworkError, NoSuchReleaseError
-from gvw.base.fsutil import partial_file
+from gvw.base.errors import ChecksumError, NoSuchReleaseError
 from gvw.base.reporting import Reporter
-from gvw.install.archive import extract_archive
+from gvw.install.archive import is_tar_gz
 from gvw.install.checksums import mismatch_error
+from gvw.install.download import Download, LocalFile, PartialFile, Promise, archive_cap
 from gvw.install.mirror import Mirror
 from gvw.install.release_index import ReleaseFile, is_sha256
 from gvw.install.sources import Provenance, temporary_download
 from gvw.install.tree_manifest import Collector
-
-_BLOCK = 1 << 20
+from gvw.install.unpack import unpack_verified
 
 
 class ReleaseArchive:
@@ -48,60 +49,68 @@ class ReleaseArchive:
     def fill(self, staging: Path, digests: Collector) -> Provenance:
         name = self.archive.filename
         location = self.mirror.file_location(name)
-        with temporary_download(self.downloads, name) as part:
-            actual = self._download(part, location)
-            expected = self.archive.sha256 or self._published_checksum(name)
-            if actual != expected:
-                raise mismatch_error(name, location, expected, actual)
-            extract_archive(
-                part,
+        # known before the download: no checksum, no download
+        expected = self.archive.sha256 or self._published_checksum(name)
+        promise = Promise(self.archive.size, expected)
+        cap = archive_cap(location)
+
+        def unpack(stream: Download | LocalFile) -> str:
+            return unpack_verified(
+                stream,
                 staging,
+                digests,
                 name=name,
+                expected=expected,
+                mismatch=lambda actual: mismatch_error(name, location, expected, actual),
                 reporter=self.reporter,
-                label="Extracting",
-                sink=digests.file,
             )
+
+        label = f"Downloading {name}"
+        if self.mirror.is_local:
+            if not Path(location).exists():
+                raise NoSuchReleaseError(
+                    f"{location} is listed in the mirror's index but missing",
+                    hint=f"fix the mirror directory {self.mirror.directory}",
+                )
+            # a zip is read whole before it is extracted: into a private copy
+            copying = (
+                contextlib.nullcontext(None)
+                if is_tar_gz(name)
+                else temporary_download(self.downloads, name)
+            )
+            with copying as copy:
+                local = LocalFile(
+                    Path(location),
+                    promise=promise,
+                    cap=cap,
+                    reporter=self.reporter,
+                    label=label,
+                    copy=copy,
+                )
+                try:
+                    actual = unpack(local)
+                finally:
+                    local.close()
+            return Provenance(location, actual, name)
+        self.before_download()
+        partial = PartialFile(self.downloads, name)
+        with partial.owned(self.reporter):
+            download = Download(
+                location,
+                partial,
+                promise=promise,
+                cap=cap,
+                timeout=self.config.timeout_seconds,
+                retries=self.config.retries,
+                reporter=self.reporter,
+                label=label,
+            )
+            try:
+                actual = unpack(download)
+            finally:
+                download.close()
+            partial.discard()  # extracted and verified: the archive is not kept
         return Provenance(location, actual, name)
-
-    def _download(self, part: Path, location: str) -> str:
-        """Download ``location`` into ``part``, hashing on the way; its sha256."""
-        archive = self.archive
-        if self.mirror.is_local and not Path(location).exists():
-            raise NoSuchReleaseError(
-                f"{location} is listed in the mirror's index but missing",
-                hint=f"fix the mirror directory {self.mirror.directory}",
-            )
-        progress = self.reporter.progress(
-            f"Downloading {archive.filename}", archive.size, unit="bytes"
-        )
-        digest = hashlib.sha256()
-        size = 0
-        try:
-            with partial_file(part, "download to"), open(part, "wb") as out:
-
-                def sink(chunk: bytes) -> None:
-                    nonlocal size
-                    out.write(chunk)
-                    digest.update(chunk)
-                    size += len(chunk)
-                    progress.advance(len(chunk))
-
-                if self.mirror.is_local:
-                    with open(location, "rb") as handle:
-                        for block in iter(lambda: handle.read(_BLOCK), b""):
-                            sink(block)
-                else:
-                    self.before_download()
-                    http.stream(location, sink, timeout=self.config.timeout_seconds)
-                # a longer file is left to the checksum, which names both hashes
-                if archive.size is not None and size < archive.size:
-                    raise NetworkError(
-                        f"the download of {location} was cut short: {size} of {archive.size} bytes",
-                        hint="try again",
-                    )
-        finally:
-            progress.close()
-        return digest.hexdigest()
 
     def _published_checksum(self, filename: str) -> str:
         """The ``<file>.sha256`` beside the archive, for index entries without one."""
@@ -112,7 +121,12 @@ class ReleaseArchive:
             except OSError:
                 text = None
         else:
-            text = http.fetch_optional_text(location, timeout=self.config.timeout_seconds)
+            text = http.fetch_optional_text(
+                location,
+                timeout=self.config.timeout_seconds,
+                retries=self.config.retries,
+                notify=self.reporter.warn,
+            )
         digest = (text or "").split()[:1]
         if not digest or not is_sha256(digest[0]):
             raise ChecksumError(

@@ -35,8 +35,9 @@ class Provenance:
 class Source(Protocol):
     @property
     def download_name(self) -> str:
-        """The file name this source's downloads are named after (``<name>.*.part``):
-        what a killed install of it may have left behind."""
+        """The file name this source's downloads are named after: a killed install of
+        it may have left a private copy (``<name>.*.part``, removed) and a resumable
+        partial download (``<name>.part``, resumed; :mod:`gvw.install.download`)."""
 
     def fill(self, staging: Path, digests: Collector) -> Provenance:
         """Write the verified tree into the empty directory ``staging``, feeding each
@@ -44,11 +45,17 @@ class Source(Protocol):
 
 
 def remove_abandoned_downloads(downloads: Path, name: str) -> list[Path]:
-    """Remove the partial downloads of ``name`` that killed runs left in ``downloads``:
-    only those nobody holds (:mod:`gvw.base.leftovers`), since the cache may be shared
-    by other stores whose installs are downloading into it right now."""
+    """Remove the private copies of ``name`` that killed runs left in ``downloads``
+    (``<name>.<pid>.<random>.part``): only those nobody holds (:mod:`gvw.base.leftovers`),
+    since the cache may be shared by other stores whose installs are using theirs right
+    now. Never the resumable ``<name>.part``, which the next download of it continues
+    (:mod:`gvw.install.download`)."""
+    resumable = name + PART_SUFFIX
     return remove_abandoned(
-        downloads, files=lambda entry: entry.startswith(f"{name}.") and entry.endswith(PART_SUFFIX)
+        downloads,
+        files=lambda entry: (
+            entry != resumable and entry.startswith(f"{name}.") and entry.endswith(PART_SUFFIX)
+        ),
     )
 
 

@@ -25,18 +25,11 @@ from dataclasses import dataclass
 from functools import cached_property
 from pathlib import Path
 
-import tomli_w
-
 from gvw.base.errors import NotInstalledError
 from gvw.base.fsutil import atomic_write_bytes, remove_tree, rename, store_error
 from gvw.base.paths import Paths
 from gvw.base.reporting import Reporter
 from gvw.base.versions import GoVersion, parse_installed_name
-
-if sys.version_info >= (3, 11):
-    import tomllib
-else:  # pragma: no cover
-    import tomli as tomllib
 
 METADATA_NAME = "gvw-install.toml"
 LOCK_TIMEOUT_SECONDS = 30 * 60  # long enough for a slow download by another process
@@ -128,6 +121,11 @@ class Store:
         return path
 
     def metadata(self, version: GoVersion) -> InstallMetadata | None:
+        if sys.version_info >= (3, 11):  # imported here: `gvw current` never reads TOML
+            import tomllib
+        else:  # pragma: no cover
+            import tomli as tomllib
+
         path = self.paths.version_dir(version.name) / METADATA_NAME
         try:
             data = tomllib.loads(path.read_text("utf-8"))
@@ -219,6 +217,8 @@ class Store:
 
     def commit_staging(self, staging: Path, version: GoVersion, meta: InstallMetadata) -> Path:
         """Write the metadata last, then make the version visible with one rename."""
+        import tomli_w
+
         atomic_write_bytes(staging / METADATA_NAME, tomli_w.dumps(meta.__dict__).encode())
         return self._into_versions(staging, version, "move into place", name_source=False)
 

@@ -2,7 +2,7 @@
 from `gvw init` calls it: bash and fish scripts use ``bash_complete``, zsh's
 ``zsh_complete``, PowerShell's (parsed with tree-sitter: no PowerShell here)
 ``bash_complete``; click's own ``fish_complete`` is checked too. Completion never
-touches the network (install offers the cached index) and never imports httpx."""
+touches the network (install offers the cached index) and never imports the HTTP client."""
 
 from __future__ import annotations
 
@@ -193,7 +193,7 @@ def test_what_the_powershell_completer_sends_gets_versions_back(world) -> None:
 PROBE = (
     "import atexit, sys\n"
     "atexit.register(lambda: print('HEAVY=' + ','.join(sorted(m for m in "
-    "('httpx', 'httpcore', 'h11', 'ssl') if m in sys.modules)), file=sys.stderr))\n"
+    "('http.client', 'ssl') if m in sys.modules)), file=sys.stderr))\n"
     "from gvw.cli import run\n"
     "run([])\n"
 )
@@ -210,7 +210,7 @@ PROBE = (
         "gvw ",
     ],
 )
-def test_completion_does_not_import_httpx(world, line: str) -> None:
+def test_completion_does_not_import_the_http_client(world, line: str) -> None:
     gvw, _ = world
     words = line.split() + ([""] if line.endswith(" ") else [])
     env = {"_GVW_COMPLETE": "bash_complete", "COMP_WORDS": " ".join(words)}

@@ -52,8 +52,9 @@ def test_apply_locked_refuses_a_tampered_mirror_and_installs_from_an_honest_one(
     evil.mkdir()
     shutil.copy(real_mirror_dir / "index.json", evil / "index.json")
     name = "go1.22.10.linux-amd64.tar.gz"
-    # (a larger file: a shorter one is already refused as cut short)
-    fake = (real_mirror_dir / "go1.22.10.windows-amd64.zip").read_bytes()
+    real = (real_mirror_dir / name).read_bytes()
+    # the same size, one byte changed near the end: only the checksum can tell
+    fake = real[:-100] + bytes([real[-100] ^ 1]) + real[-99:]
     evil_sha = add_archive(evil, "1.22.10", "linux-amd64", fake, filename=name)
     server = mirror_factory(evil)
     result = gvw.run("apply", str(file), "--mirror", server.url)
@@ -61,6 +62,17 @@ def test_apply_locked_refuses_a_tampered_mirror_and_installs_from_an_honest_one(
     assert f"checksum mismatch for {name}" in result.stderr
     assert f"got {evil_sha}" in result.stderr
     assert not (gvw.root / "versions").exists() or not list((gvw.root / "versions").iterdir())
+    # a larger file is refused by the locked size before any of it is read
+    larger = (real_mirror_dir / "go1.22.10.windows-amd64.zip").read_bytes()
+    add_archive(evil, "1.22.10", "linux-amd64", larger, filename=name)
+    server.clear_log()
+    result = gvw.run("apply", str(file), "--mirror", server.url)
+    assert result.returncode == 9, result.stderr
+    assert (
+        f"gvw: {server.url}{name} is {len(larger):,} bytes, not the {len(real):,} bytes "
+        "the index or lock promises; nothing was installed"
+    ) in result.stderr_lines
+    assert server.sent(name) < len(larger) // 2  # at most what the sockets buffered
     # without the lock the same mirror would have been believed: the lock is what refuses
     run_ok(gvw, "apply", str(file), "--mirror", real_mirror.url)
     assert (gvw.root / "versions" / "1.22.10" / "bin" / "go").is_file()

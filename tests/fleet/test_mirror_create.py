@@ -238,3 +238,25 @@ def test_vulndb_alone_needs_a_database(gvw: GvwEnv, tmp_path: Path) -> None:
     result = gvw.run("mirror", "create", str(tmp_path / "x"), "--vulndb")
     assert result.returncode == 2
     assert "GOVULNDB=off" in result.stderr and not (tmp_path / "x").exists()
+
+
+def test_a_source_that_never_ends_is_stopped_at_the_promised_size(
+    gvw: GvwEnv, mirror_factory, tmp_path: Path
+) -> None:
+    write_synthetic_mirror(tmp_path / "src", ("1.22.10",), ["linux-amd64"])
+    name = "go1.22.10.linux-amd64.tar.gz"
+    size = (tmp_path / "src" / name).stat().st_size
+    source = mirror_factory(tmp_path / "src")
+    source.endless(name)  # no length, zeros for ever
+    offline = tmp_path / "offline"
+    result = gvw.run(
+        "mirror", "create", str(offline), "1.22.10", "--mirror", source.url,
+        "--platform", "linux-amd64",
+    )  # fmt: skip
+    assert result.returncode == 9, result.stderr
+    assert (
+        f"gvw: {source.url}{name} holds more than the {size:,} bytes the lock promises; "
+        "it was not added to the mirror"
+    ) in result.stderr_lines
+    assert not (offline / "index.json").exists()
+    assert not (offline / name).exists()

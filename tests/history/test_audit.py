@@ -4,7 +4,6 @@ the one change guard (gvw/history/changes.py); concurrent writers, rotation, red
 from __future__ import annotations
 
 import json
-import os
 import stat
 import subprocess
 from pathlib import Path
@@ -14,6 +13,7 @@ from gvw.history.audit import AuditLog
 from tests.support.disks import MountTmpfs, fill
 from tests.support.gvw_env import GvwEnv, install_unselected, run_ok
 from tests.support.mirror_fixtures import write_synthetic_mirror
+from tests.support.processes import peak_memory
 
 
 def mirror_url(mirror_factory, tmp_path: Path) -> str:
@@ -268,17 +268,8 @@ def test_the_newest_entry_of_a_200_mb_log_is_read_from_its_end(gvw: GvwEnv) -> N
             out.write(block)
         out.write((json.dumps({**entry, "command": "the newest"}) + "\n").encode())
     assert log.stat().st_size > 200_000_000
-    child = subprocess.Popen(
-        gvw.command("log", "--json", "-n", "1"),
-        env=gvw.env(),
-        stdout=subprocess.PIPE,
-        stdin=subprocess.DEVNULL,
-    )
-    assert child.stdout is not None
-    out = child.stdout.read()
-    _, status, usage = os.wait4(child.pid, 0)
-    child.returncode = os.waitstatus_to_exitcode(status)
-    assert child.returncode == 0
+    code, out, peak_kib = peak_memory(gvw.command("log", "--json", "-n", "1"), gvw.env())
+    assert code == 0
     assert [e["command"] for e in json.loads(out)] == ["the newest"]
-    # ru_maxrss is in KiB on Linux: the interpreter and gvw's modules, not the log
-    assert usage.ru_maxrss < 80 * 1024, f"{usage.ru_maxrss} KiB"
+    # the interpreter and gvw's modules, not the log
+    assert peak_kib < 80 * 1024, f"{peak_kib} KiB"

@@ -387,7 +387,8 @@ def test_gvw_shell_prints_code_for_each_shell(
 def test_gvw_init_needs_no_network_code(awkward: GvwEnv, tmp_path: Path) -> None:
     probe = (
         "import sys\nfrom gvw.cli import run\ncode = run(sys.argv[1:])\n"
-        "heavy = sorted(m for m in ('httpx', 'ssl', 'gvw.store.version_store', 'gvw.cli.app') "
+        "heavy = sorted(m for m in ('gvw.base.http', 'ssl', 'gvw.store.version_store', "
+        "'gvw.cli.app') "
         "if m in sys.modules)\nprint('HEAVY=' + ','.join(heavy), file=sys.stderr)\n"
     )
     for shell in ("bash", "zsh", "fish", "powershell"):

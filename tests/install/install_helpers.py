@@ -16,6 +16,15 @@ ARCHIVE = "go1.22.10.linux-amd64.tar.gz"
 HELLO = 'package main\n\nimport "fmt"\n\nfunc main() { fmt.Println("hello from gvw") }\n'
 
 
+def partial_downloads(cache: Path) -> list[str]:
+    """The partial downloads (and their records) in a cache: what a failed or killed
+    install left to resume, or a private copy left behind (locks are not counted)."""
+    downloads = cache / "downloads"
+    if not downloads.is_dir():
+        return []
+    return sorted(p.name for p in downloads.iterdir() if p.name != ".locks")
+
+
 def synthetic_server(mirror_factory, tmp_path: Path, *releases: str) -> MirrorServer:
     directory = tmp_path / "mirror"
     write_synthetic_mirror(directory, releases or ("1.21.13", "1.22.10", "1.22rc1"), [LINUX])

@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import gzip
 import hashlib
+import io
+import json
 import os
 import stat
 import tarfile
@@ -378,3 +380,74 @@ def test_extracted_files_keep_the_archive_mtime(gvw: GvwEnv, tmp_path: Path) -> 
     assert result.returncode == 0, result.stderr
     tree = gvw.root / "versions" / "1.22.10"
     assert os.stat(tree / "src" / "go.mod").st_mtime == 946684800  # mirror_fixtures' mtime
+
+
+# --- zips extracted on several threads: the checks zipfile makes, made too -----------------
+
+
+def windows_tree_zip(*extra: Member) -> bytes:
+    members = synthetic_members("1.22.10", "windows-amd64") + list(extra)
+    return zip_bytes(members)
+
+
+def corrupt_zip(gvw: GvwEnv, tmp_path: Path, data: bytes, why: str) -> None:
+    result = install_bytes(gvw, tmp_path, WINDOWS_ZIP, data)
+    assert result.returncode == 10, result.stderr
+    assert result.error_lines[0].startswith(f"gvw: {WINDOWS_ZIP} is corrupt or truncated ({why}")
+    assert_store_untouched(gvw)
+
+
+def test_a_zip_whose_local_header_names_another_file_is_refused(
+    gvw: GvwEnv, tmp_path: Path
+) -> None:
+    data = windows_tree_zip(Member("go/src/aaaa.txt", b"x" * 100))
+    local_name = data.index(b"go/src/aaaa.txt")  # the first copy is the local header's
+    forged = data[:local_name] + b"go/src/bbbb.txt" + data[local_name + 15 :]
+    corrupt_zip(gvw, tmp_path, forged, "file name in directory 'go/src/aaaa.txt' and header")
+
+
+def test_a_zip_entry_whose_bytes_do_not_match_its_crc_is_refused(
+    gvw: GvwEnv, tmp_path: Path
+) -> None:
+    payload = os.urandom(4096)  # incompressible: stored as it is inside the deflate data
+    data = windows_tree_zip(Member("go/src/random.bin", payload))
+    where = data.index(payload[1000:1032])
+    flipped = data[:where] + bytes([data[where] ^ 1]) + data[where + 1 :]
+    corrupt_zip(gvw, tmp_path, flipped, "bad size or CRC-32 of 'go/src/random.bin'")
+
+
+def test_a_zip_installs_the_same_tree_as_it_holds_on_several_threads(
+    gvw: GvwEnv, tmp_path: Path
+) -> None:
+    files = {f"go/src/pkg{i}/file{i}.go": os.urandom(i * 37) for i in range(200)}
+    data = windows_tree_zip(*(Member(name, content) for name, content in files.items()))
+    result = install_bytes(gvw, tmp_path, WINDOWS_ZIP, data, GVW_PLATFORM="windows-amd64")
+    assert result.returncode == 0, result.stderr
+    tree = gvw.root / "versions" / "1.22.10"
+    for name, content in files.items():
+        assert (tree / name.removeprefix("go/")).read_bytes() == content
+    manifest = json.loads((tree / "gvw-manifest.json").read_text())["files"]
+    assert manifest["src/pkg7/file7.go"] == {
+        "size": 7 * 37,
+        "sha256": hashlib.sha256(files["go/src/pkg7/file7.go"]).hexdigest(),
+    }
+
+
+def test_an_entry_name_that_is_not_utf8_is_refused(gvw: GvwEnv, tmp_path: Path) -> None:
+    # tar names are bytes; one that is not UTF-8 has no name on Windows
+    members = go_tree(Member("go/src/caf\udce9.go", b"package x\n"))
+    raw = io.BytesIO()
+    gz = gzip.GzipFile(filename="", mode="wb", fileobj=raw, mtime=0)
+    with gz, tarfile.open(fileobj=gz, mode="w", format=tarfile.GNU_FORMAT) as tar:
+        for m in members:
+            info = tarfile.TarInfo(m.name)
+            info.mode = m.mode
+            if m.kind == "dir":
+                info.type = tarfile.DIRTYPE
+                tar.addfile(info)
+            else:
+                info.size = len(m.data)
+                tar.addfile(info, io.BytesIO(m.data))
+    result = install_bytes(gvw, tmp_path, LINUX_TAR, raw.getvalue())
+    assert_refused(result, "go/src/caf\udce9.go", "has an absolute or non-portable path")
+    assert_store_untouched(gvw)

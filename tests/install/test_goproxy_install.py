@@ -13,6 +13,7 @@ from pathlib import Path
 
 import pytest
 
+from tests.install.install_helpers import partial_downloads
 from tests.support.goproxy_build import OMITTED, ModuleFiles
 from tests.support.goproxy_fixtures import DB_NAME, ProxyWorld, WorldFactory
 from tests.support.gvw_env import GvwEnv, go_bin, run_ok
@@ -30,8 +31,7 @@ def world(linux_modules: list[ModuleFiles], proxy_world: WorldFactory) -> ProxyW
 
 def _store_is_clean(gvw: GvwEnv) -> None:
     assert not (gvw.root / "versions").exists() or not os.listdir(gvw.root / "versions")
-    downloads = gvw.cache / "downloads"
-    assert not downloads.exists() or not os.listdir(downloads)
+    assert partial_downloads(gvw.cache) == []  # a refused zip is not kept to resume
 
 
 def test_install_from_the_proxy_gives_a_go_that_runs(gvw: GvwEnv, world: ProxyWorld) -> None:

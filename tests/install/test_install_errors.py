@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.install.install_helpers import ARCHIVE, LINUX, synthetic_server
+from tests.install.install_helpers import ARCHIVE, LINUX, partial_downloads, synthetic_server
 from tests.support.disks import MountTmpfs
 from tests.support.gvw_env import GvwEnv, run_ok
 from tests.support.mirror_fixtures import (
@@ -132,12 +132,14 @@ def test_http_errors_on_the_archive(
 ) -> None:
     server = synthetic_server(mirror_factory, tmp_path)
     server.fail(ARCHIVE, status)
-    result = gvw.run("install", "--mirror", server.url, "1.22.10")
+    # a 5xx is retried (test_install_network.py); one retry is enough here
+    result = gvw.run("install", "--mirror", server.url, "1.22.10", env={"GVW_RETRIES": "1"})
     assert result.returncode == 8
     assert result.error_lines[-2].startswith(f"gvw: {server.url}{ARCHIVE} answered HTTP {status}")
     assert result.error_lines[-1] == hint
+    assert server.count(ARCHIVE) == (2 if status == 500 else 1)
     assert gvw.store_listing() in ([], [".staging"])
-    assert list((gvw.cache / "downloads").glob("*")) == []
+    assert partial_downloads(gvw.cache) == []  # nothing was fetched, nothing is kept
 
 
 def test_http_error_on_the_index(gvw: GvwEnv, mirror_factory, tmp_path: Path) -> None:
@@ -148,28 +150,45 @@ def test_http_error_on_the_index(gvw: GvwEnv, mirror_factory, tmp_path: Path) ->
     assert "answered HTTP 500" in result.error_lines[-2]
 
 
-def test_stalled_download_times_out(gvw: GvwEnv, mirror_factory, tmp_path: Path) -> None:
+def test_stalled_download_times_out_and_the_next_run_resumes(
+    gvw: GvwEnv, mirror_factory, tmp_path: Path
+) -> None:
     server = synthetic_server(mirror_factory, tmp_path)
-    server.stall(ARCHIVE, after_bytes=100)
+    size = (tmp_path / "mirror" / ARCHIVE).stat().st_size
+    server.stall(ARCHIVE, after_bytes=100)  # every answer, also to a Range request
     started = time.monotonic()
-    result = gvw.run("install", "--mirror", server.url, "1.22.10", env={"GVW_TIMEOUT": "1"})
+    env = {"GVW_TIMEOUT": "1", "GVW_RETRIES": "1"}
+    result = gvw.run("install", "--mirror", server.url, "1.22.10", env=env)
     assert result.returncode == 8
-    assert result.error_lines[-2] == (
-        f"gvw: timed out after 1 s waiting for 127.0.0.1:{server.port} ({server.url}{ARCHIVE})"
-    )
+    assert result.error_lines[-2:] == [
+        f"gvw: timed out after 1 s waiting for 127.0.0.1:{server.port} ({server.url}{ARCHIVE}); "
+        f"gave up after 2 attempts in a row with 200 bytes of {size:,} bytes fetched",
+        "gvw: run the same command again: it resumes from the 200 bytes on disk; try again, "
+        "or allow more time with GVW_TIMEOUT=SECONDS; check the network and the mirror "
+        "(--mirror URL or GVW_MIRROR), or install from a file with --from-file",
+    ]
     assert time.monotonic() - started < 30
     assert not (gvw.root / "versions").exists() or not any((gvw.root / "versions").iterdir())
+    server.clear_faults()
+    run_ok(gvw, "install", "--mirror", server.url, "1.22.10")
+    ranges = [r.headers.get("Range") for r in server.requests if r.path.endswith(ARCHIVE)]
+    assert ranges == [None, "bytes=100-", "bytes=200-"]
+    assert partial_downloads(gvw.cache) == []
 
 
-def test_truncated_download(gvw: GvwEnv, mirror_factory, tmp_path: Path) -> None:
+def test_a_download_cut_short_every_time_gives_up_and_keeps_what_it_fetched(
+    gvw: GvwEnv, mirror_factory, tmp_path: Path
+) -> None:
     server = synthetic_server(mirror_factory, tmp_path)
     server.truncate(ARCHIVE, after_bytes=200)
-    result = gvw.run("install", "--mirror", server.url, "1.22.10")
+    result = gvw.run("install", "--mirror", server.url, "1.22.10", env={"GVW_RETRIES": "1"})
     assert result.returncode == 8
     assert result.error_lines[-2].startswith(
         f"gvw: the transfer from {server.url}{ARCHIVE} was cut short"
     )
-    assert list((gvw.cache / "downloads").glob("*")) == []
+    assert "; gave up after 2 attempts in a row with 400 bytes of " in result.error_lines[-2]
+    assert partial_downloads(gvw.cache) == [f"{ARCHIVE}.part", f"{ARCHIVE}.part.json"]
+    assert (gvw.cache / "downloads" / f"{ARCHIVE}.part").stat().st_size == 400
 
 
 def test_redirected_download_is_followed(gvw: GvwEnv, mirror_factory, tmp_path: Path) -> None:

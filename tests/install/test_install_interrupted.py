@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.install.install_helpers import ARCHIVE, synthetic_server
+from tests.install.install_helpers import ARCHIVE, partial_downloads, synthetic_server
 from tests.support.gvw_env import GvwEnv, run_ok
 from tests.support.mirror_server import MirrorServer, wait_for
 
@@ -34,24 +34,27 @@ def test_concurrent_installs_download_once_and_all_succeed(
     assert sum("already installed" in s for s in stdout) == 3
 
 
-def test_killed_download_leaves_nothing_installed_and_the_next_run_cleans_up(
+def test_a_killed_download_leaves_nothing_installed_and_the_next_run_resumes_it(
     gvw: GvwEnv, mirror_factory, tmp_path: Path
 ) -> None:
     server = synthetic_server(mirror_factory, tmp_path)
+    size = (tmp_path / "mirror" / ARCHIVE).stat().st_size
     server.stall(ARCHIVE, after_bytes=300, times=1)
     process = gvw.popen("install", "--mirror", server.url, "1.22.10")
-    downloads = gvw.cache / "downloads"
-    # the 300 bytes may still sit in the writer's buffer: the .part file is the sign
-    assert wait_for(lambda: any(downloads.glob("*.part")), 30)
-    time.sleep(0.3)
+    part = gvw.cache / "downloads" / f"{ARCHIVE}.part"
+    assert wait_for(lambda: part.exists() and part.stat().st_size == 300, 30)
     process.send_signal(signal.SIGKILL)
     process.wait()
     assert not (gvw.root / "versions" / "1.22.10").exists()
-    assert len(list(downloads.glob("*.part"))) == 1  # the leftover the next run removes
+    assert partial_downloads(gvw.cache) == [f"{ARCHIVE}.part", f"{ARCHIVE}.part.json"]
     result = run_ok(gvw, "install", "--mirror", server.url, "1.22.10")
     assert "removed leftovers of an interrupted install of 1.22.10" in result.stderr
-    assert list(downloads.glob("*")) == []
-    assert run_ok(gvw, "list").stdout.split() == ["*", "1.22.10"]
+    assert f"gvw: resuming the download of {ARCHIVE} at 300 bytes" in result.stderr
+    ranges = [r.headers.get("Range") for r in server.requests if r.path.endswith(ARCHIVE)]
+    assert ranges == [None, "bytes=300-"]
+    assert server.sent(ARCHIVE) == size  # not a byte twice
+    assert partial_downloads(gvw.cache) == []
+    assert run_ok(gvw, "list").stdout.split() == ["*", "1.22.10"]  # the first: selected
 
 
 @pytest.mark.slow
@@ -83,7 +86,8 @@ def assert_cleaned_up_after_signal(gvw: GvwEnv, process, code: int, last_line: s
     assert process.returncode == code, stderr
     assert stderr.splitlines()[-1] == last_line
     assert "" not in stderr.splitlines()  # no blank line before the message
-    assert list((gvw.cache / "downloads").glob("*")) == []  # no .part file
+    # the partial download stays (the next run resumes it); no private copy does
+    assert set(partial_downloads(gvw.cache)) <= {f"{ARCHIVE}.part", f"{ARCHIVE}.part.json"}
     assert list((gvw.root / ".staging").glob("*")) == []
     assert not (gvw.root / "versions").exists()
     assert not (gvw.root / "snapshots").exists()  # nothing changed, so no snapshot
@@ -101,9 +105,13 @@ def test_a_signal_during_the_download_cleans_up_and_exits_with_its_code(
     assert wait_for(lambda: server.count(ARCHIVE) == 1, 30)
     process.send_signal(signum)
     assert_cleaned_up_after_signal(gvw, process, code, last_line)
-    # the lock was released: the next install runs at once and finds nothing to clean
+    assert partial_downloads(gvw.cache) == [f"{ARCHIVE}.part", f"{ARCHIVE}.part.json"]
+    # the locks were released: the next install runs at once, finds nothing to clean
+    # and resumes the download
     result = run_ok(gvw, "install", "--mirror", server.url, "1.22.10")
     assert "leftovers" not in result.stderr
+    assert f"gvw: resuming the download of {ARCHIVE} at 300 bytes" in result.stderr
+    assert partial_downloads(gvw.cache) == []
 
 
 def test_a_hangup_ignored_by_the_caller_stays_ignored(

@@ -1,14 +1,15 @@
 """Stores that share one cache (several GVW_ROOTs with one GVW_CACHE_DIR: CI jobs with a
-root each, Ansible hosts on one machine): an install's clean-up removes only the
-partial downloads whose process is gone, never another store's download in progress.
-Three Ansible hosts sharing a cache: tests/fleet/test_ansible_shared_cache.py."""
+root each, Ansible hosts on one machine): an install never removes another store's
+download in progress (it waits for it), and a download whose process is gone is resumed
+by the next store that needs it. Three Ansible hosts sharing a cache:
+tests/fleet/test_ansible_shared_cache.py."""
 
 from __future__ import annotations
 
 import signal
 from pathlib import Path
 
-from tests.install.install_helpers import ARCHIVE, synthetic_server
+from tests.install.install_helpers import ARCHIVE, partial_downloads, synthetic_server
 from tests.support.gvw_env import GvwEnv, run_ok
 from tests.support.mirror_server import wait_for
 
@@ -35,10 +36,10 @@ def test_an_install_leaves_another_stores_download_in_progress_alone(
     assert out.startswith("Installed Go 1.22.10")
     for store in (first, second):  # each store's first install: its global version
         assert run_ok(store, "list").stdout.split() == ["*", "1.22.10"]
-    assert list(downloads.iterdir()) == []
+    assert partial_downloads(cache) == []
 
 
-def test_a_download_whose_process_was_killed_is_removed_by_another_store(
+def test_a_download_whose_process_was_killed_is_resumed_by_another_store(
     mirror_factory, tmp_path: Path
 ) -> None:
     server = synthetic_server(mirror_factory, tmp_path)
@@ -51,5 +52,7 @@ def test_a_download_whose_process_was_killed_is_removed_by_another_store(
     killed.send_signal(signal.SIGKILL)
     killed.wait(timeout=30)
     done = run_ok(first, "install", "--mirror", server.url, "1.22.10")
-    assert "gvw: removed leftovers of an interrupted install of 1.22.10" in done.stderr_lines
-    assert list(downloads.iterdir()) == []
+    assert "gvw: resuming the download of go1.22.10.linux-amd64.tar.gz at 300 bytes" in (
+        done.stderr_lines
+    )
+    assert partial_downloads(cache) == []

@@ -4,7 +4,10 @@ Routes (``server.url`` is ``http://127.0.0.1:PORT/dl/``):
 
 - ``GET /dl/?mode=json&include=all``: the directory's ``index.json`` (without
   ``include=all`` only stable releases, as go.dev; without ``mode=json`` an HTML page).
-- ``GET /dl/<filename>``: a file of the directory, streamed with Content-Length.
+- ``GET /dl/<filename>``: a file of the directory, streamed with Content-Length, an
+  ETag and Last-Modified; ``Range: bytes=N-`` (with ``If-Range``) is answered with 206
+  and the rest, unless the server was made with ``ranges=False`` (then 200, the whole
+  file, as servers without Range support do).
 - ``GET /cdn/<filename>``: the same files, the default target of :meth:`redirect`
   (go.dev redirects downloads to another host).
 - ``GET /<prefix>/<path>``: files of the ``trees`` given, sub-directories included
@@ -15,8 +18,13 @@ Faults are injected per path (``"go1.22.10.linux-amd64.tar.gz"`` means
 ``/dl/go1.22.10.linux-amd64.tar.gz``; a path starting with ``/`` is taken as is;
 :data:`INDEX_PATH` is the index). Each path has a queue: a request takes the first
 fault; a fault with ``times=N`` is used for N requests, one with ``times=None`` for all
-of them. So ``fail(p, 500, times=1)`` then a normal response is a retry test.
+of them. So ``fail(p, 500, times=1)`` then a normal response is a retry test. Faults
+apply to the body actually sent (a truncation of a 206 counts from its first byte).
 Every delay and stall ends as soon as the server stops, so no test can hang on it.
+
+``sent(path)`` is how many body bytes were sent for a path (what a resumed download
+cost). With ``ssl_context`` the server speaks https (``url`` uses ``host``, which a
+test may route to 127.0.0.1 through a proxy).
 """
 
 from __future__ import annotations
@@ -24,11 +32,13 @@ from __future__ import annotations
 import contextlib
 import json
 import socket
+import ssl
 import sys
 import threading
 import time
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
+from email.utils import formatdate
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from types import TracebackType
@@ -60,6 +70,7 @@ class Fault:
     stall_after: int | None = None  # body bytes sent before stalling
     stall_for: float | None = None  # None: until the server stops
     truncate_after: int | None = None  # body bytes sent before closing
+    endless: bytes | None = None  # a body of this pattern repeated for ever, no length
     times: int | None = None  # None: every request
 
 
@@ -70,6 +81,7 @@ class _Response:
     length: int
     body: bytes | None = None
     file: Path | None = None
+    start: int = 0  # the first byte of the file sent (a Range request)
     headers: dict[str, str] = field(default_factory=dict)
 
 
@@ -85,7 +97,7 @@ class _HTTPServer(ThreadingHTTPServer):
 
 
 class _Handler(BaseHTTPRequestHandler):
-    protocol_version = "HTTP/1.1"  # keep-alive, as clients such as httpx expect
+    protocol_version = "HTTP/1.1"  # keep-alive, as gvw's client expects
     server: _HTTPServer
 
     def log_message(self, format: str, *args: Any) -> None:
@@ -118,12 +130,15 @@ class _Handler(BaseHTTPRequestHandler):
             return
         response = self._response(path, split.query, fault)
         try:
-            self._send(response, fault, send_body)
-        except (ConnectionError, socket.timeout):
+            self._send(response, fault, send_body, path)
+        except (ConnectionError, socket.timeout, ssl.SSLError):
             self.close_connection = True
 
     def _response(self, path: str, query: str, fault: Fault | None) -> _Response:
-        response = self.server.mirror._route(path, query)
+        mirror = self.server.mirror
+        response = mirror._route(path, query)
+        if response.file is not None and mirror.ranges:
+            _apply_range(response, self.headers.get("Range"), self.headers.get("If-Range"))
         if fault is None:
             return response
         if fault.status is not None:
@@ -142,14 +157,21 @@ class _Handler(BaseHTTPRequestHandler):
         response.headers.update(fault.headers)
         return response
 
-    def _send(self, response: _Response, fault: Fault | None, send_body: bool) -> None:
+    def _send(self, response: _Response, fault: Fault | None, send_body: bool, path: str) -> None:
         self.send_response(response.status)
         self.send_header("Content-Type", response.content_type)
-        self.send_header("Content-Length", str(response.length))
+        endless = fault.endless if fault is not None else None
+        if endless is None:
+            self.send_header("Content-Length", str(response.length))
+        else:
+            self.send_header("Connection", "close")
         for name, value in response.headers.items():
             self.send_header(name, value)
         self.end_headers()
         if not send_body:
+            return
+        if endless is not None:
+            self._send_endless(endless, path)
             return
         stall_after = fault.stall_after if fault is not None else None
         truncate_after = fault.truncate_after if fault is not None else None
@@ -168,7 +190,17 @@ class _Handler(BaseHTTPRequestHandler):
                     stall_after = None
                 self.wfile.write(piece)
                 sent += len(piece)
+                self.server.mirror._count_sent(path, len(piece))
         self.wfile.flush()
+
+    def _send_endless(self, pattern: bytes, path: str) -> None:
+        """Send ``pattern`` until the client hangs up or the server stops."""
+        self.close_connection = True
+        block = pattern * max(1, CHUNK // max(1, len(pattern)))
+        mirror = self.server.mirror
+        while not mirror._stopping.is_set():
+            self.wfile.write(block)
+            mirror._count_sent(path, len(block))
 
     @staticmethod
     def _split(chunk: bytes, sent: int, *cuts: int | None) -> Iterator[bytes]:
@@ -188,7 +220,14 @@ class _Handler(BaseHTTPRequestHandler):
         elif response.file is not None:
             f: IO[bytes]
             with response.file.open("rb") as f:
-                yield from iter(lambda: f.read(CHUNK), b"")
+                f.seek(response.start)
+                remaining = response.length
+                while remaining > 0:
+                    data = f.read(min(CHUNK, remaining))
+                    if not data:
+                        return
+                    remaining -= len(data)
+                    yield data
 
     def _hang_up(self) -> None:
         self.close_connection = True
@@ -200,12 +239,24 @@ class _Handler(BaseHTTPRequestHandler):
 class MirrorServer:
     """Serves one mirror directory; see the module docstring for routes and faults."""
 
-    def __init__(self, directory: Path | str, trees: Mapping[str, Path] | None = None) -> None:
+    def __init__(
+        self,
+        directory: Path | str,
+        trees: Mapping[str, Path] | None = None,
+        *,
+        ranges: bool = True,
+        ssl_context: ssl.SSLContext | None = None,
+        host: str = "127.0.0.1",
+    ) -> None:
         self.directory = Path(directory)
         # more directories served with their sub-directories: URL prefix -> directory
         # (``{"/vuln/": db}`` serves a vulnerability database beside the mirror)
         self.trees = {prefix: Path(root) for prefix, root in (trees or {}).items()}
+        self.ranges = ranges  # answer Range requests (False: as servers without support)
+        self.ssl_context = ssl_context
+        self.host = host  # the name URLs use (the server listens on 127.0.0.1)
         self.errors: list[BaseException] = []  # unexpected handler errors, for debugging
+        self._sent: dict[str, int] = {}
         self._lock = threading.Lock()
         self._log_records: list[RequestRecord] = []
         self._faults: dict[str, list[Fault]] = {}
@@ -221,6 +272,8 @@ class MirrorServer:
             return self
         httpd = _HTTPServer(("127.0.0.1", 0), _Handler)
         httpd.mirror = self
+        if self.ssl_context is not None:
+            httpd.socket = self.ssl_context.wrap_socket(httpd.socket, server_side=True)
         self._httpd = httpd
         self._thread = threading.Thread(
             target=httpd.serve_forever,
@@ -267,7 +320,8 @@ class MirrorServer:
 
     @property
     def base_url(self) -> str:
-        return f"http://127.0.0.1:{self.port}"
+        scheme = "https" if self.ssl_context is not None else "http"
+        return f"{scheme}://{self.host}:{self.port}"
 
     @property
     def url(self) -> str:
@@ -321,6 +375,10 @@ class MirrorServer:
         """Advertise the full Content-Length, send ``after_bytes``, close the connection."""
         self.add_fault(path, Fault(truncate_after=after_bytes, times=times))
 
+    def endless(self, path: str, pattern: bytes = b"\0", *, times: int | None = None) -> None:
+        """Answer 200 with no length and ``pattern`` repeated until the client hangs up."""
+        self.add_fault(path, Fault(endless=pattern, times=times))
+
     def respond(
         self,
         path: str,
@@ -362,12 +420,22 @@ class MirrorServer:
     def clear_log(self) -> None:
         with self._lock:
             self._log_records.clear()
+            self._sent.clear()
+
+    def sent(self, path: str) -> int:
+        """Body bytes sent for ``path`` (same spelling as for faults), all requests."""
+        with self._lock:
+            return self._sent.get(self._key(path), 0)
 
     # --- internals ----------------------------------------------------------------------
 
     @staticmethod
     def _key(path: str) -> str:
         return path if path.startswith("/") else INDEX_PATH + path
+
+    def _count_sent(self, path: str, amount: int) -> None:
+        with self._lock:
+            self._sent[path] = self._sent.get(path, 0) + amount
 
     def _log(self, record: RequestRecord) -> None:
         with self._lock:
@@ -412,7 +480,15 @@ class MirrorServer:
                 if name and "/" not in name and "\\" not in name and not name.startswith("."):
                     file = self.directory / name
                     if file.is_file():
-                        return _Response(200, _content_type(name), file.stat().st_size, file=file)
+                        info = file.stat()
+                        validators = {
+                            "ETag": f'"{info.st_size:x}-{info.st_mtime_ns:x}"',
+                            "Last-Modified": formatdate(info.st_mtime, usegmt=True),
+                            "Accept-Ranges": "bytes" if self.ranges else "none",
+                        }
+                        return _Response(
+                            200, _content_type(name), info.st_size, file=file, headers=validators
+                        )
         return _text(404, "404 page not found\n")
 
     def _index(self, query: str) -> _Response:
@@ -427,6 +503,31 @@ class MirrorServer:
         if params.get("include") != ["all"]:
             data = _stable_only(data)
         return _Response(200, "application/json", len(data), body=data)
+
+
+def _apply_range(response: _Response, asked: str | None, if_range: str | None) -> None:
+    """Answer ``Range: bytes=N-`` (or ``N-M``) with 206, when ``If-Range`` (if any) still
+    names the file (RFC 9110 14.2, 13.1.5)."""
+    if not asked or not asked.startswith("bytes=") or "," in asked:
+        return
+    if if_range and if_range not in (
+        response.headers.get("ETag"),
+        response.headers.get("Last-Modified"),
+    ):
+        return  # the file changed: the whole of it
+    first_text, _, last_text = asked[6:].partition("-")
+    if not first_text.isdigit():
+        return
+    first = int(first_text)
+    last = int(last_text) if last_text.isdigit() else response.length - 1
+    if first >= response.length:
+        response.status, response.file, response.body = 416, None, b""
+        response.headers["Content-Range"] = f"bytes */{response.length}"
+        response.length = 0
+        return
+    last = min(last, response.length - 1)
+    response.headers["Content-Range"] = f"bytes {first}-{last}/{response.length}"
+    response.status, response.start, response.length = 206, first, last - first + 1
 
 
 def _stable_only(data: bytes) -> bytes:

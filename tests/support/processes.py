@@ -1,6 +1,6 @@
 """Real processes for the race tests: one that holds a file lock until told to let go,
-reading a running process's stderr a line at a time with a time limit, and waiting
-for a process to be stopped."""
+reading a running process's stderr a line at a time with a time limit, waiting for a
+process to be stopped, and the peak memory of a command."""
 
 from __future__ import annotations
 
@@ -10,6 +10,7 @@ import signal
 import subprocess
 import sys
 import time
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 from types import TracebackType
 from typing import IO
@@ -84,3 +85,29 @@ def stop(process: subprocess.Popen[str]) -> None:
 
 def resume(process: subprocess.Popen[str]) -> None:
     os.kill(process.pid, signal.SIGCONT)
+
+
+_MEASURE = """
+import os, subprocess, sys
+child = subprocess.Popen(sys.argv[1:], stdout=subprocess.PIPE, stdin=subprocess.DEVNULL)
+out = child.stdout.read()
+_, status, usage = os.wait4(child.pid, 0)
+sys.stderr.write(f"{os.waitstatus_to_exitcode(status)} {usage.ru_maxrss}\\n")
+sys.stdout.buffer.write(out)
+"""
+
+
+def peak_memory(argv: Sequence[str], env: Mapping[str, str]) -> tuple[int, bytes, int]:
+    """Run ``argv``: its exit code, its stdout and its peak resident memory in KiB.
+
+    Started from a small launcher, not from pytest: Linux counts a child's memory before
+    its exec, when it is still a copy of its parent (vfork included), in its peak, and
+    pytest's own is tens of MB after a long run."""
+    done = subprocess.run(
+        [sys.executable, "-c", _MEASURE, *argv],
+        env=dict(env),
+        capture_output=True,
+        check=False,
+    )
+    code, peak = done.stderr.decode().split()[-2:]
+    return int(code), done.stdout, int(peak)

@@ -25,6 +25,7 @@ from gvw.base.platforms import Platform
 from gvw.base.reporting import Reporter
 from gvw.base.versions import GoVersion, parse_release_name
 from gvw.install.archive import MAX_ENTRIES, MAX_TOTAL_BYTES, extract_zip_below
+from gvw.install.tree_manifest import Collector
 
 MODULE = "golang.org/toolchain"
 _VERSION_RE = re.compile(
@@ -76,20 +77,39 @@ def zip_hash(path: Path, *, shown: str) -> str:
 
 
 def extract_module_zip(
-    path: Path, target: Path, *, modver: str, platform: Platform, reporter: Reporter
+    path: Path,
+    target: Path,
+    *,
+    modver: str,
+    platform: Platform,
+    reporter: Reporter,
+    sink: Collector | None = None,
 ) -> None:
-    """Unpack the verified module zip into the empty directory ``target`` as a Go tree."""
+    """Unpack the verified module zip into the empty directory ``target`` as a Go tree;
+    ``sink`` records what the tree ends up holding (the install manifest)."""
     shown = f"{MODULE}@{modver}"
     extract_zip_below(
-        path, target, top=shown, name=f"{modver}.zip", reporter=reporter, label="Extracting"
+        path,
+        target,
+        top=shown,
+        name=f"{modver}.zip",
+        reporter=reporter,
+        label="Extracting",
+        sink=sink,
     )
     try:
         root_mod = target / "go.mod"  # "module golang.org/toolchain": not part of Go's tree
         if root_mod.is_file():
             root_mod.unlink()
+            if sink is not None:
+                sink.remove("go.mod")
         for directory, _dirs, files in os.walk(target):
             if "_go.mod" in files:
                 os.replace(os.path.join(directory, "_go.mod"), os.path.join(directory, "go.mod"))
+                if sink is not None:
+                    rel = os.path.relpath(directory, target).replace(os.sep, "/")
+                    prefix = "" if rel == "." else rel + "/"
+                    sink.rename(prefix + "_go.mod", prefix + "go.mod")
         if platform.goos != "windows":
             for sub in (target / "pkg" / "tool", target / "bin"):
                 _allow_exec(sub)

@@ -7,7 +7,7 @@ is tried only when this one said 404 or 410; after ``|``, on any error. ``direct
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TypeVar
 
@@ -98,23 +98,6 @@ def read(url: str, *, timeout: float, max_bytes: int = 1 << 20) -> bytes:
         raise NetworkError(f"{path} does not exist", status=404) from None
     except OSError as exc:
         raise NetworkError(f"cannot read {path}: {exc.strerror}") from exc
-
-
-def stream(url: str, sink: Callable[[bytes], None], *, timeout: float) -> None:
-    if not url.lower().startswith("file:"):
-        http.stream(url, sink, timeout=timeout)
-        return
-    path = file_url_path(url)
-    try:
-        with open(path, "rb") as handle:
-            for block in _blocks(handle.read):
-                sink(block)
-    except FileNotFoundError:
-        raise NetworkError(f"{path} does not exist", status=404) from None
-
-
-def _blocks(reader: Callable[[int], bytes]) -> Iterator[bytes]:
-    return iter(lambda: reader(1 << 20), b"")
 
 
 def toolchain_url(proxy: str, name: str) -> str:

@@ -8,17 +8,17 @@ hashed before anything is extracted, and a mismatch leaves the store as it was.
 
 from __future__ import annotations
 
-import hashlib
 from collections.abc import Callable
 from contextlib import AbstractContextManager
 from pathlib import Path
 
-from gvw.base.errors import ArchiveError, ChecksumError
-from gvw.base.fsutil import partial_file
+from gvw.base.errors import ArchiveError, ChecksumError, NetworkError
+from gvw.base.fileurl import file_url_path, is_file_url
 from gvw.base.platforms import Platform
 from gvw.base.reporting import Reporter
+from gvw.install.download import Cap, Download, LocalFile, PartialFile, Promise
 from gvw.install.goproxy.modzip import MODULE, extract_module_zip, zip_hash
-from gvw.install.goproxy.source import ProxySource, stream, toolchain_url
+from gvw.install.goproxy.source import ProxySource, toolchain_url
 from gvw.install.goproxy.verify import Vouched, vouched_hash
 from gvw.install.sources import Provenance, temporary_download
 from gvw.install.tree_manifest import Collector
@@ -38,6 +38,7 @@ class ToolchainModule:
         sumdb_cache: Path,
         sumdb_lock: Callable[[], AbstractContextManager[None]],
         skip_checksum: bool,
+        retries: int,
     ) -> None:
         self.filename = filename
         self.modver = filename.removesuffix(".zip")
@@ -48,6 +49,7 @@ class ToolchainModule:
         self.sumdb_cache = sumdb_cache
         self.sumdb_lock = sumdb_lock
         self.skip_checksum = skip_checksum
+        self.retries = retries
 
     @property
     def download_name(self) -> str:
@@ -62,48 +64,76 @@ class ToolchainModule:
             vouched = vouched_hash(
                 self.source, modver, cache_dir=self.sumdb_cache, lock=self.sumdb_lock
             )
-        with temporary_download(self.downloads, self.filename) as part:
-            url, sha256 = self._download(part)
-            if vouched is not None:
-                _check(part, modver, url, vouched)
-            extract_module_zip(
-                part, staging, modver=modver, platform=self.platform, reporter=self.reporter
+        partial = PartialFile(self.downloads, self.filename)
+        with (
+            partial.owned(self.reporter),
+            temporary_download(self.downloads, self.filename) as copy,
+        ):
+
+            def fetch(proxy: str) -> tuple[str, str, Path]:
+                url = toolchain_url(proxy, f"{modver}.zip")
+                stream = self._stream(url, partial, copy)
+                try:
+                    stream.drain()
+                finally:
+                    stream.close()
+                assert stream.saved is not None
+                return url, stream.sha256(), stream.saved
+
+            (url, sha256, path), _proxy = self.source.try_proxies(
+                fetch, what=f"downloading {MODULE}@{modver}"
             )
+            if vouched is not None:
+                try:
+                    _check(path, modver, url, vouched)
+                except ChecksumError:
+                    partial.discard()  # not the module the database vouches for
+                    raise
+            try:
+                extract_module_zip(
+                    path,
+                    staging,
+                    modver=modver,
+                    platform=self.platform,
+                    reporter=self.reporter,
+                    sink=digests,
+                )
+            except ArchiveError:
+                partial.discard()
+                raise
+            partial.discard()  # extracted: the zip is not kept
         return Provenance(url, sha256 if vouched else "", self.filename)
 
-    def _download(self, part: Path) -> tuple[str, str]:
-        """The module zip into ``part``: the URL it came from and its sha256."""
-        modver, reporter = self.modver, self.reporter
-        digest = hashlib.sha256()
-        with partial_file(part, "download to"), open(part, "wb") as out:
-
-            def fetch(proxy: str) -> str:
-                nonlocal digest
-                out.seek(0)
-                out.truncate()  # a proxy that failed half-way left bytes behind
-                digest = hashlib.sha256()
-                url = toolchain_url(proxy, f"{modver}.zip")
-                progress = reporter.progress(f"Downloading {modver}.zip", None, unit="bytes")
-
-                def sink(chunk: bytes) -> None:
-                    if out.tell() + len(chunk) > MAX_ZIP_BYTES:
-                        raise ArchiveError(
-                            f"{url} sends more than {MAX_ZIP_BYTES >> 20} MiB, more than Go "
-                            "accepts for a module zip; refusing it",
-                            hint="check the proxy: a Go toolchain module is about 100 MB",
-                        )
-                    out.write(chunk)
-                    digest.update(chunk)
-                    progress.advance(len(chunk))
-
-                try:
-                    stream(url, sink, timeout=self.source.timeout)
-                finally:
-                    progress.close()
-                return url
-
-            url, _proxy = self.source.try_proxies(fetch, what=f"downloading {MODULE}@{modver}")
-        return url, digest.hexdigest()
+    def _stream(self, url: str, partial: PartialFile, copy: Path) -> Download | LocalFile:
+        """The module zip at ``url``: downloaded into the partial file (resumably), or
+        copied from a ``file://`` proxy."""
+        cap = Cap(
+            MAX_ZIP_BYTES,
+            lambda: ArchiveError(
+                f"{url} sends more than {MAX_ZIP_BYTES >> 20} MiB, more than Go "
+                "accepts for a module zip; refusing it",
+                hint="check the proxy: a Go toolchain module is about 100 MB",
+            ),
+        )
+        label = f"Downloading {self.modver}.zip"
+        promise = Promise(None, None)  # the checksum database vouches for it afterwards
+        if is_file_url(url):
+            path = file_url_path(url)
+            if not path.exists():
+                raise NetworkError(f"{path} does not exist", status=404)
+            return LocalFile(
+                path, promise=promise, cap=cap, reporter=self.reporter, label=label, copy=copy
+            )
+        return Download(
+            url,
+            partial,
+            promise=promise,
+            cap=cap,
+            timeout=self.source.timeout,
+            retries=self.retries,
+            reporter=self.reporter,
+            label=label,
+        )
 
 
 def _check(part: Path, modver: str, url: str, vouched: Vouched) -> None:
