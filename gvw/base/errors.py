@@ -62,9 +62,10 @@ EXIT_CODE_MEANINGS: dict[ExitCode, str] = {
     ExitCode.NO_VERSION: "nothing selected and no other go on PATH",
     ExitCode.SHIM_LOOP: "a shim ended up running itself",
     ExitCode.NO_SUCH_RELEASE: "the index has no release matching the request",
-    ExitCode.NETWORK: "mirror unreachable, HTTP error, time-out, truncated download",
-    ExitCode.CHECKSUM: "archive does not match its published sha256 (or a module zip its `h1:` "
-    "hash)",
+    ExitCode.NETWORK: "mirror unreachable, HTTP error, time-out, truncated download (after the "
+    "retries; the next run resumes it), TLS certificate not trusted",
+    ExitCode.CHECKSUM: "archive does not match its published sha256 or size (or a module zip its "
+    "`h1:` hash)",
     ExitCode.BAD_ARCHIVE: "corrupt archive or an entry that escapes the target",
     ExitCode.BAD_INDEX: "index JSON that cannot be understood (the download index, or the "
     "vulnerability database's)",
