@@ -743,7 +743,7 @@ static void resolve_and_run(Shim *shim) {
         Buf b = {0, 0, 0};
         if (sys) run_program(shim, sys);
         buf_str(&b, "gvw: no Go version selected and no other go on PATH\n");
-        buf_str(&b, "gvw: select one with: gvw global <version> or gvw local <version>\n");
+        buf_str(&b, "gvw: install one with: gvw install latest\n");
         die(EXIT_NO_VERSION, &b);
     } else {
         if (!parse_spec(sel.word, sel.word_len, &sp)) die_invalid(&sel);

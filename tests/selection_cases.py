@@ -98,6 +98,29 @@ def shims_on_path(case: Case) -> list[str]:
 SPECIAL_KINDS = ("dangling", "loop", "fifo", "socket", "device", "link-to-file", "link-to-dir")
 
 
+# Cases whose expected text changed in the Python resolver and the sh shim before the
+# native shims' C source (shims/gvw_core.h, rebuilt into gvw/shim_files/) caught up.
+# The native and Windows runners expect exactly these to fail (strict: once the C text
+# matches, the XPASS fails the run, and the name must go from this set).
+PENDING_IN_C: dict[str, str] = {}  # a case the C shims do not pass yet: its reason
+
+
+def native_params() -> list[object]:
+    """CASES as pytest parameters for the native and Windows shims' runners."""
+    import pytest
+
+    return [
+        pytest.param(
+            case,
+            id=case.name,
+            marks=pytest.mark.xfail(strict=True, reason=PENDING_IN_C[case.name])
+            if case.name in PENDING_IN_C
+            else (),
+        )
+        for case in CASES
+    ]
+
+
 def make_specials(world: Path, special: dict[str, str]) -> None:
     """Create the case's special files under ``world``: a dangling symbolic link, a
     link that points to itself (a loop), a FIFO, a socket, a character device (the
@@ -566,7 +589,7 @@ CASES: tuple[Case, ...] = (
         expect_exit=5,
         expect_stderr=(
             "gvw: no Go version selected and no other go on PATH",
-            "gvw: select one with: gvw global <version> or gvw local <version>",
+            "gvw: install one with: gvw install latest",
         ),
     ),
     # --- tools and launchers

@@ -5,7 +5,8 @@ an exit code. Every error carries what failed, where the bad value came from, an
 (when there is one) the command that fixes it.
 
 The exit codes are part of the interface (scripts and the shims rely on them) and are
-documented in docs/exit-codes.md. Codes 3-6 are shared with the native shims.
+documented in docs/exit-codes.md (the table there and :data:`EXIT_CODE_MEANINGS` must
+agree). Codes 3-6 are shared with the native shims.
 """
 
 from __future__ import annotations
@@ -46,6 +47,57 @@ class ExitCode(IntEnum):
     HANGUP = 129  # SIGHUP (128 + 1)
     INTERRUPTED = 130  # Ctrl+C (128 + SIGINT)
     TERMINATED = 143  # SIGTERM (128 + 15)
+
+
+# What each code means: `gvw help exit-codes` prints this table, and docs/exit-codes.md
+# holds the same rows, where a meaning may end with a link to its page
+# (tests/cli/test_help.py keeps the two in step).
+EXIT_CODE_MEANINGS: dict[ExitCode, str] = {
+    ExitCode.OK: "success (also: a version that was already installed)",
+    ExitCode.ERROR: "unexpected failure",
+    ExitCode.USAGE: "bad command line (an unknown command or option, a missing argument)",
+    ExitCode.INVALID_VERSION: "a version string that is not one",
+    ExitCode.NOT_INSTALLED: "the selected or named version is not installed (also: `gvw "
+    "upgrade`'s target was uninstalled by another process meanwhile)",
+    ExitCode.NO_VERSION: "nothing selected and no other go on PATH",
+    ExitCode.SHIM_LOOP: "a shim ended up running itself",
+    ExitCode.NO_SUCH_RELEASE: "the index has no release matching the request",
+    ExitCode.NETWORK: "mirror unreachable, HTTP error, time-out, truncated download (after the "
+    "retries; the next run resumes it), TLS certificate not trusted",
+    ExitCode.CHECKSUM: "archive does not match its published sha256 or size (or a module zip its "
+    "`h1:` hash)",
+    ExitCode.BAD_ARCHIVE: "corrupt archive or an entry that escapes the target",
+    ExitCode.BAD_INDEX: "index JSON that cannot be understood (the download index, or the "
+    "vulnerability database's)",
+    ExitCode.STORE: "the store cannot be changed (permissions, disk full, read-only), or another "
+    "gvw held a lock past the time-out",
+    ExitCode.CONFIG: "invalid configuration",
+    ExitCode.IN_USE: "refusing to remove a selected version",
+    ExitCode.SNAPSHOT: "a snapshot that cannot be read or applied",
+    ExitCode.PROBLEMS_FOUND: "`gvw doctor` found problems",
+    ExitCode.VERIFY_FAILED: "`gvw verify` (also `install --verify`, `upgrade`): a tree is "
+    "damaged, has no manifest, or does not work",
+    ExitCode.REGRESSION: "`gvw try`: a command that passes with the current Go fails with a "
+    "candidate, or (with `--max-slowdown`) is slower by more than allowed",
+    ExitCode.UPGRADE_AVAILABLE: "`gvw upgrade --check`: a newer release is available",
+    ExitCode.CHECKS_FAILED: "`gvw upgrade`: a check failed (or, with `--max-slowdown`, was too "
+    "slow) under the target; the pin is unchanged",
+    ExitCode.DRIFT: "`gvw apply --check`: the machine differs from the manifest (policy refusals "
+    "and removals included)",
+    ExitCode.TOOLS_NOT_REBUILT: "`gvw tools rebuild`: some programs were not rebuilt (left alone "
+    "or failed)",
+    ExitCode.SUMDB: "the checksum database cannot be verified (signature, unknown key, record not "
+    "in the log, inconsistent tree)",
+    ExitCode.HEALTH_FAILED: "`gvw apply --health-check`: a health check failed after the switch, "
+    "and everything the apply changed was put back",
+    ExitCode.POLICY: "`gvw apply`: the manifest's policy (`refuse = [...]`) refuses a version it "
+    "names (known vulnerabilities, or a minor release Go no longer supports); nothing changed",
+    ExitCode.NEEDS_ADMIN: "`--machine`: changing the machine store (or, on Windows, the machine "
+    "PATH) needs administrator rights (root, sudo, an elevated terminal); nothing was changed",
+    ExitCode.HANGUP: "SIGHUP (terminal closed); cleaned up first",
+    ExitCode.INTERRUPTED: "Ctrl+C (Ctrl+Break on Windows)",
+    ExitCode.TERMINATED: "SIGTERM (CI cancellation, service manager); cleaned up first",
+}
 
 
 class GvwError(Exception):

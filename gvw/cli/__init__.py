@@ -22,6 +22,7 @@ import click
 
 from gvw import __version__
 from gvw.base.errors import ExitCode, GvwError
+from gvw.cli.command import Group
 
 # command name -> "module:attribute"; imported on first use so start-up stays fast
 COMMANDS = {
@@ -52,10 +53,11 @@ COMMANDS = {
     "verify": "gvw.cli.verify:verify",
     "try": "gvw.cli.try_:try_",
     "upgrade": "gvw.cli.upgrade:upgrade",
+    "help": "gvw.cli.helptext:help_",
 }
 
 
-class LazyGroup(click.Group):
+class LazyGroup(Group):
     def list_commands(self, ctx: click.Context) -> list[str]:
         return sorted(COMMANDS)
 
@@ -67,14 +69,22 @@ class LazyGroup(click.Group):
         command: click.Command = getattr(importlib.import_module(module_name), attribute)
         return command
 
+    def format_commands(self, ctx: click.Context, formatter: click.HelpFormatter) -> None:
+        from gvw.cli.helptext import format_groups
+
+        format_groups(self, ctx, formatter)
+
+    def format_epilog(self, ctx: click.Context, formatter: click.HelpFormatter) -> None:
+        from gvw.cli.helptext import FOOTER
+
+        formatter.write_paragraph()
+        formatter.write_text(FOOTER)
+
 
 @click.group(cls=LazyGroup, context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(__version__, prog_name="gvw")
 def cli() -> None:
-    """gvw: install Go toolchains side by side and pick one per directory.
-
-    Exit codes are listed in docs/exit-codes.md.
-    """
+    """gvw installs Go toolchains side by side and picks one per directory."""
 
 
 def main(argv: Sequence[str] | None = None) -> None:
@@ -154,8 +164,13 @@ def run(argv: Sequence[str] | None = None) -> int:
     except KeyboardInterrupt:
         click.echo("gvw: interrupted", err=True)
         return int(ExitCode.INTERRUPTED)
+    except click.UsageError as error:
+        report_usage_error(error)
+        return int(ExitCode.USAGE)
     except click.ClickException as error:
-        error.show()
+        from gvw.cli import terminal
+
+        terminal.error(error.format_message())
         return error.exit_code
     except click.exceptions.Exit as done:
         return done.exit_code
@@ -169,11 +184,9 @@ def run(argv: Sequence[str] | None = None) -> int:
 
 
 def report_error(error: GvwError) -> None:
-    # no mirror's user:token, no escape sequence or newline from a path, on the terminal
     from gvw.base.errors import StoreError
-    from gvw.cli.output import say
+    from gvw.cli import terminal  # redacts: a mirror's user:token never reaches the terminal
 
-    say(f"gvw: {error.message}", err=True)
     hint = error.hint
     if hint is None and isinstance(error, StoreError) and error.read_only and error.path:
         import os
@@ -181,5 +194,15 @@ def report_error(error: GvwError) -> None:
         from gvw.cli.read_only import read_only_hint
 
         hint = read_only_hint(error.path, os.environ)
-    if hint:
-        say(f"gvw: {hint}", err=True)
+    terminal.error(error.message, hint)
+
+
+def report_usage_error(error: click.UsageError) -> None:
+    """``gvw: <what is wrong>`` and a command that helps; ``gvw`` alone shows the help."""
+    if type(error).__name__ == "NoArgsIsHelpError":  # click >= 8.2: the help is the message
+        click.echo(error.format_message(), err=True)
+        return
+    from gvw.cli import terminal
+    from gvw.cli.helptext import usage_error_lines
+
+    terminal.error(*usage_error_lines(error))

@@ -16,6 +16,7 @@ from gvw.base.redaction import redact
 from gvw.base.reporting import Activity, Progress
 from gvw.base.versions import parse_installed_name
 from gvw.cli.app import App
+from gvw.cli.command import Command
 from gvw.cli.runs import split_commands
 from gvw.cli.terminal import TerminalReporter
 from gvw.workflows.health import DEFAULT_TIMEOUT_SECONDS
@@ -33,7 +34,7 @@ if TYPE_CHECKING:
     from gvw.workflows.verify import VersionReport
 
 
-@click.command()
+@click.command(cls=Command)
 @click.argument("manifest_file", metavar="FILE", type=click.Path(path_type=Path))
 @click.option("--check", is_flag=True, help="Change nothing; exit 21 when the machine drifted.")
 @click.option("--diff", "show_diff", is_flag=True, help="Show the state before and after.")
@@ -78,7 +79,7 @@ def apply(
     health_timeout: float,
     quiet: bool,
 ) -> int:
-    """Install, pin and prune Go versions as the manifest FILE says.
+    """Install, pin and prune Go versions as a manifest says.
 
     A machine already in line changes nothing. Every change is snapshotted and
     logged: gvw rollback undoes the whole apply. Exit codes: 0 in line (or brought in

@@ -10,6 +10,7 @@ from typing import Any
 import click
 
 from gvw.cli.app import App
+from gvw.cli.command import Command
 from gvw.cli.output import say
 from gvw.selection.resolver import find_selection, launcher_version, resolve, resolve_tool
 
@@ -26,10 +27,19 @@ def _dumps(data: object) -> str:
     return json.dumps(data, indent=2)
 
 
-@click.command()
+@click.command(cls=Command)
 @click.option("--json", "as_json", is_flag=True, help="Print JSON for scripts.")
 def current(*, as_json: bool) -> None:
-    """Show the Go version selected for this directory and where it was set."""
+    """Show the Go version selected here and where it was set.
+
+    The selection is GVW_GO_VERSION (gvw shell), else the nearest .go-version up the
+    tree (gvw local), else the global version (gvw global), else a go found on PATH.
+
+    \b
+    Examples:
+      gvw current
+      gvw current --json
+    """
     app = App()
     selection = find_selection(app.cwd, app.env, app.paths)
     resolved = resolve(selection, app.store, app.env)
@@ -53,13 +63,19 @@ def current(*, as_json: bool) -> None:
         say(f"{name} (set by {selection.origin})")
 
 
-@click.command()
+@click.command(cls=Command)
 @click.argument("tool", default="go", shell_complete=_complete_tools)
 @click.option("--json", "as_json", is_flag=True, help="Print JSON for scripts.")
 def which(*, tool: str, as_json: bool) -> None:
-    """Print the full path of the program a shim named TOOL would run here.
+    """Print the path of the program a shim would run here.
 
     TOOL is go, gofmt or a launcher name such as go1.22.10.
+
+    \b
+    Examples:
+      gvw which
+      gvw which gofmt
+      gvw which go1.21.13
     """
     if tool not in ("go", "gofmt") and launcher_version(tool) is None:
         raise click.BadParameter(

@@ -9,22 +9,29 @@ import click
 
 from gvw.base.errors import ExitCode
 from gvw.cli.app import App
+from gvw.cli.command import Command
 from gvw.cli.output import say
 
 if TYPE_CHECKING:
     from gvw.workflows.doctor import Machine
 
 
-@click.command()
+@click.command(cls=Command)
 @click.option("--json", "as_json", is_flag=True, help="Print the findings as JSON.")
 def doctor(*, as_json: bool) -> int:
-    """Check PATH, GOROOT, GOTOOLCHAIN, go.mod lines, the selected version, the shims
-    and unfinished installs; on Windows also the machine and user PATH and the registry.
+    """Find what makes the shims lose on this machine, and the fix.
 
-    Also warns when the selected Go has known vulnerabilities or its minor release is
-    no longer supported (as of the last check; no network). One line per check; each
-    problem and warning is followed by its fix. Exit code 0 when all is well (warnings
-    included), 16 when a problem was found.
+    Checks PATH, GOROOT, GOTOOLCHAIN, go.mod lines, the selected version, the shims
+    and unfinished installs; on Windows also the machine and user PATH and the
+    registry. Also warns when the selected Go has known vulnerabilities or its minor
+    release is no longer supported (as of the last check; no network). One line per
+    check; each problem and warning is followed by its fix. Exit code 0 when all is
+    well (warnings included), 16 when a problem was found.
+
+    \b
+    Examples:
+      gvw doctor
+      gvw doctor --json
     """
     from gvw.workflows import doctor as checks
 

@@ -9,9 +9,10 @@ from pathlib import Path
 import click
 
 from gvw.base.errors import ExitCode
+from gvw.cli.command import Command
 
 
-@click.command()
+@click.command(cls=Command)
 @click.argument(
     "paths", nargs=-1, required=True, metavar="FILE|DIR...", type=click.Path(path_type=Path)
 )
@@ -24,9 +25,11 @@ from gvw.base.errors import ExitCode
     help="Also write the JSON document to FILE.",
 )
 def drift(*, paths: tuple[Path, ...], as_json: bool, output: Path | None) -> int:
-    """Merge hosts' facts into one drift report: host, platform, global version,
-    installed versions, versions with known vulnerabilities (when the facts carry
-    them) and how each host differs from the manifest.
+    """Merge many hosts' facts into one drift report.
+
+    For each host: its platform, global version, installed versions, versions with
+    known vulnerabilities (when the facts carry them) and how it differs from the
+    manifest.
 
     Each FILE is one host's `gvw facts --json --manifest MANIFEST` (a DIR: its *.json
     files; the file name names a host whose document does not). Exit 21 when any host

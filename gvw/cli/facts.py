@@ -9,12 +9,13 @@ from typing import TYPE_CHECKING, Any
 import click
 
 from gvw.cli.app import App
+from gvw.cli.command import Command
 
 if TYPE_CHECKING:
     from gvw.install.release_index import Release
 
 
-@click.command()
+@click.command(cls=Command)
 @click.option("--json", "as_json", is_flag=True, help="Print the facts as JSON.")
 @click.option("--refresh", is_flag=True, help="Fetch the download index (else: cached only).")
 @click.option("--mirror", metavar="URL", help="The mirror whose index tells pending patches.")
@@ -34,8 +35,10 @@ def facts(
     manifest_file: Path | None,
     locked: bool,
 ) -> None:
-    """Show the gvw version, host name, platform, store, installed versions with their
-    archive sha256, known vulnerabilities and whether Go still supports them, the global
+    """Describe this machine for an inventory.
+
+    The gvw version, host name, platform, store, installed versions with their archive
+    sha256, known vulnerabilities and whether Go still supports them, the global
     version, whether the shims are first on PATH, pending patch releases (from a cached
     index) and the doctor's problems.
 
@@ -45,6 +48,12 @@ def facts(
 
     Uses no network unless --refresh is given (it fetches the download index and the
     vulnerability database first) or --manifest needs the index.
+
+    \b
+    Examples:
+      gvw facts
+      gvw facts --json --refresh
+      gvw facts --json --manifest fleet.toml
     """
     import socket
 

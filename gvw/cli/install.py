@@ -10,11 +10,14 @@ import click
 
 from gvw.base.errors import GvwError
 from gvw.base.versions import parse_spec
+from gvw.cli import terminal
 from gvw.cli.app import App, machine_option
+from gvw.cli.command import Command
 from gvw.cli.completion import complete_releases
 from gvw.cli.output import say
 from gvw.cli.terminal import TerminalReporter
 from gvw.install.installer import Installer, InstallOutcome, Planned
+from gvw.workflows.pins import PinWrite, nothing_selected, select_if_unselected
 from gvw.workflows.project import ProjectNeeds, project_needs
 
 if TYPE_CHECKING:
@@ -23,7 +26,7 @@ if TYPE_CHECKING:
     from gvw.install.mirror import Mirror
 
 
-@click.command()
+@click.command(cls=Command)
 @click.argument("specs", nargs=-1, metavar="[VERSION]...", shell_complete=complete_releases)
 @click.option(
     "--mirror",
@@ -70,11 +73,22 @@ def install(
     verify: bool,
     as_json: bool,
 ) -> None:
-    """Install Go versions: 1.22.10, go1.22.10, 1.22 (newest 1.22.x), 1.23rc1, latest.
+    """Install Go versions, verified, side by side.
 
-    With no VERSION: what this directory needs (its .go-version or the global version,
-    and the Go its go.mod or go.work asks for when that is newer). Installing a version
-    that is already installed does nothing and succeeds.
+    VERSION is 1.22.10 (or go1.22.10), 1.22 (the newest 1.22.x), 1.23rc1 or latest.
+    Every archive is checked against its published sha256 first. With no VERSION: what
+    this directory needs (its .go-version or the global version, and the Go its go.mod
+    or go.work asks for when that is newer). A version that is already installed is
+    left as it is. While no version is selected, the first one installed becomes the
+    global version; later installs never change the selection.
+
+    \b
+    Examples:
+      gvw install latest           the newest stable release
+      gvw install 1.22             the newest 1.22.x
+      gvw install 1.21.13 1.22.10  several at once
+      gvw install                  what this project needs
+      gvw install --from-file go1.22.10.linux-amd64.tar.gz --sha256 HEX
     """
     if sum((bool(specs), from_file is not None, adopt is not None)) > 1:
         raise click.UsageError("give one of VERSION..., --from-file and --adopt")
@@ -89,12 +103,17 @@ def install(
     command = f"install --from-file {from_file.name}" if from_file else "install"
     if adopt is not None:
         command = f"install --adopt {adopt}"
+    # every spec is parsed before anything else happens (a typo is no change to log)
+    parsed = [(parse_spec(s, origin="the command line"), s.strip(), "") for s in specs]
+    # a new user's first install becomes the global version (decided again, under the
+    # state lock, once installed); the machine store's default is gvw global --machine's
+    first = not machine and nothing_selected(app.cwd, app.env, app.store)
     # a download takes minutes and decides nothing from the selection: no state lock
     with app.changes.change(
-        " ".join([command, *(s.strip() for s in specs)]), scope=["installed"], exclusive=False
+        " ".join([command, *(s.strip() for s in specs)]),
+        scope=["installed", "global"] if first else ["installed"],
+        exclusive=False,
     ) as change:
-        # every spec is parsed before anything else happens
-        parsed = [(parse_spec(s, origin="the command line"), s.strip(), "") for s in specs]
         project = None
         if not local and not specs:
             project = project_needs(app.require_cwd(), app.env, app.store)
@@ -123,12 +142,17 @@ def install(
                 if not outcome.already_installed:
                     change.versions_changed()
                     change.note("installed", version=outcome.version.name, **_why(why))
+        selected = None
+        if first and outcomes:
+            selected = select_if_unselected(
+                outcomes[0][0].version, cwd=app.cwd, env=app.env, store=app.store, change=change
+            )
     if project is not None and not outcomes and not as_json and not quiet:
         click.echo(
             "Nothing to install: the system Go is selected here, and no go.mod asks for more"
         )
     if not verify:
-        _show(outcomes, as_json=as_json, quiet=quiet)
+        _show(outcomes, as_json=as_json, quiet=quiet, selected=selected)
         return
     from gvw.cli.verify import show, verify_versions
     from gvw.workflows.verify import require_ok
@@ -139,7 +163,13 @@ def install(
         clean_cache=False,
         reporter=TerminalReporter(quiet=quiet or as_json),
     )
-    _show(outcomes, as_json=as_json, quiet=quiet, verified=[r.as_json() for r in reports])
+    _show(
+        outcomes,
+        as_json=as_json,
+        quiet=quiet,
+        selected=selected,
+        verified=[r.as_json() for r in reports],
+    )
     if not as_json:
         show(reports, as_json=False)
     require_ok(reports)
@@ -211,8 +241,10 @@ def _show(
     *,
     as_json: bool,
     quiet: bool,
+    selected: PinWrite | None = None,
     verified: list[dict[str, Any]] | None = None,
 ) -> None:
+    global_version = selected.spec if selected is not None else None
     if as_json:
         rows: list[dict[str, Any]] = [
             {
@@ -220,6 +252,7 @@ def _show(
                 "path": str(o.path),
                 "status": "already-installed" if o.already_installed else "installed",
                 **_why(why),
+                **({"selected": "global"} if o.version.name == global_version else {}),
             }
             for o, why in outcomes
         ]
@@ -234,4 +267,9 @@ def _show(
         if outcome.already_installed:
             say(f"Go {outcome.version} is already installed in {outcome.path}{because}")
         else:
-            say(f"Installed Go {outcome.version} in {outcome.path}{because}")
+            terminal.success(f"Installed Go {outcome.version} in {outcome.path}{because}")
+    if global_version is not None:
+        terminal.success(
+            f"Go {global_version} is now the global version (none was selected); "
+            "change it with: gvw global <version>"
+        )

@@ -10,8 +10,10 @@ from typing import TYPE_CHECKING
 import click
 
 from gvw.base.errors import GvwError
-from gvw.base.versions import GoVersion
+from gvw.base.versions import GoVersion, Spec, parse_spec
+from gvw.cli import terminal
 from gvw.cli.app import App
+from gvw.cli.command import Command
 from gvw.cli.terminal import TerminalReporter
 from gvw.selection.resolver import find_selection, resolve
 
@@ -19,13 +21,21 @@ if TYPE_CHECKING:
     from gvw.knowledge.release_knowledge import Knowledge
 
 
-@click.command("list")
+@click.command("list", cls=Command)
 @click.option("--json", "as_json", is_flag=True, help="Print JSON for scripts.")
 def list_installed(*, as_json: bool) -> None:
-    """Show installed versions, newest first; * marks the one selected here. Versions
-    with known vulnerabilities and minor releases Go no longer supports are marked (as
-    of the last check: gvw upgrade --check, gvw try, gvw facts --refresh; no network).
-    Versions of the machine store (docs/machine-store.md) are marked "(machine)"."""
+    """Show the installed Go versions, newest first.
+
+    A * marks the version selected in this directory. Versions with known
+    vulnerabilities and minor releases Go no longer supports are marked (as of the last
+    check: gvw upgrade --check, gvw try, gvw facts --refresh; no network). Versions of
+    the machine store (docs/machine-store.md) are marked "(machine)".
+
+    \b
+    Examples:
+      gvw list
+      gvw list --json
+    """
     app = App()
     installed = app.store.everywhere()
     selected: Path | None = None  # the GOROOT of the selection: a version in one store
@@ -87,7 +97,7 @@ def version_marks(known: Knowledge, version: GoVersion) -> str:
     return "; ".join(marks)
 
 
-@click.command("list-remote")
+@click.command("list-remote", cls=Command)
 @click.argument("prefix", required=False)
 @click.option("--all", "show_all", is_flag=True, help="Include release candidates and betas.")
 @click.option("--mirror", metavar="URL", help="Read this mirror's index.")
@@ -96,9 +106,17 @@ def version_marks(known: Knowledge, version: GoVersion) -> str:
 def list_remote(
     *, prefix: str | None, show_all: bool, mirror: str | None, refresh: bool, as_json: bool
 ) -> None:
-    """Show versions that can be installed on this machine, newest first.
+    """Show the Go versions that can be installed here.
 
-    PREFIX limits the list, e.g. 1.22 for every 1.22.x.
+    Newest first; stable releases only, unless --all. PREFIX limits the list, e.g. 1.22
+    for every 1.22.x.
+
+    \b
+    Examples:
+      gvw list-remote
+      gvw list-remote 1.22
+      gvw list-remote 1.23 --all   with release candidates and betas
+      gvw list-remote --mirror https://mirror.corp.example/golang/
     """
     from gvw.install.installer import Installer  # tarfile, threading: only for the remote list
 
@@ -138,9 +156,32 @@ def list_remote(
             )
         )
         return
+    if not rows:  # on stderr: stdout stays a list, empty here
+        source = app.mirror(mirror)
+        available = [r.version for r in releases if r.archive_for(app.platform) is not None]
+        _say_none_match(wanted, show_all, available, source.url, source.option)
     for release, _ in rows:
         mark = "  (installed)" if release.version in installed else ""
         click.echo(release.version.name + mark)
+
+
+def _say_none_match(
+    wanted: str, show_all: bool, available: list[GoVersion], url: str, option: str
+) -> None:
+    from gvw.install.nearest import nearest_releases
+
+    if not show_all and any(v.is_prerelease and _matches(v, wanted) for v in available):
+        terminal.note(f"only pre-releases match {wanted}")
+        terminal.note(f"see them with: gvw list-remote {wanted} --all{option}")
+        return
+    try:
+        spec: Spec | None = parse_spec(wanted, origin="the command line")
+    except GvwError:
+        spec = None  # a prefix such as "1" is no spec: the newest releases are still named
+    nearest = nearest_releases(spec, available)
+    terminal.note(f"no Go release matches {wanted} on {url}; {nearest.text}")
+    if nearest.spec:
+        terminal.note(f"see what exists with: gvw list-remote{option}")
 
 
 def _matches(version: GoVersion, prefix: str) -> bool:

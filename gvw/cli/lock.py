@@ -8,10 +8,11 @@ from pathlib import Path
 import click
 
 from gvw.cli.app import App
+from gvw.cli.command import Command
 from gvw.cli.terminal import TerminalReporter
 
 
-@click.command()
+@click.command(cls=Command)
 @click.argument("manifest_file", metavar="MANIFEST", type=click.Path(path_type=Path))
 @click.option(
     "--platform",
@@ -33,10 +34,16 @@ def lock(
     refresh: bool,
     as_json: bool,
 ) -> None:
-    """Write the lock file of MANIFEST: each spec's release and, per platform, the
-    archive's name, size and sha256 (for gvw apply --locked).
+    """Pin a manifest's archives and checksums in a lock file.
 
-    The file is go.lock in the manifest, else <manifest>.lock.toml beside it.
+    For each spec of MANIFEST: its release and, per platform, the archive's name, size
+    and sha256 (for gvw apply --locked). The file is go.lock in the manifest, else
+    <manifest>.lock.toml beside it.
+
+    \b
+    Examples:
+      gvw lock fleet.toml
+      gvw lock fleet.toml --platform linux-amd64 --platform windows-amd64
     """
     from gvw.base.platforms import host_platform
     from gvw.fleet.desired_state import load_manifest

@@ -7,12 +7,19 @@ from pathlib import Path
 import click
 
 from gvw.cli.app import App
+from gvw.cli.command import Group
 from gvw.cli.terminal import TerminalReporter
 
 
-@click.group()
+@click.group(cls=Group)
 def mirror() -> None:
-    """Offline mirrors for machines without internet."""
+    """Create offline mirrors for machines without internet.
+
+    \b
+    Examples:
+      gvw mirror create /srv/golang 1.22 1.21
+      gvw mirror create /srv/golang --from-lock fleet.lock.toml
+    """
 
 
 @mirror.command()
@@ -51,18 +58,19 @@ def create(
     refresh: bool,
     quiet: bool,
 ) -> None:
-    """Download (verified) the archives of VERSION... for each --platform into
-    DIRECTORY, with index.json and <file>.sha256: use it as --mirror file://DIRECTORY
-    or serve it with any web server. Re-running adds to it without downloading again.
+    """Download Go archives into an offline mirror directory.
+
+    The archives of VERSION... for each --platform, verified, with index.json and
+    <file>.sha256: use it as --mirror file://DIRECTORY or serve it with any web
+    server. Running it again adds to it without downloading again.
 
     --vulndb copies the vulnerability database (GOVULNDB's, default vuln.go.dev) into
     DIRECTORY/vulndb: use it with GOVULNDB=file://DIRECTORY/vulndb. Re-running fetches
     only what changed; --vulndb alone (no VERSION) refreshes just the database.
 
-    Examples:
-
     \b
-      gvw mirror create /srv/go 1.25 --platform windows-amd64
+    Examples:
+      gvw mirror create /srv/go 1.25 --platform linux-amd64 --platform windows-amd64
       gvw mirror create /srv/go --from-lock fleet.lock.toml --vulndb
       gvw mirror create /srv/go --vulndb
     """

@@ -10,19 +10,25 @@ import click
 
 from gvw.base.errors import GvwError
 from gvw.cli.app import App, machine_option
+from gvw.cli.command import Command
 from gvw.cli.completion import complete_exec
 from gvw.cli.output import say
 from gvw.selection.resolver import find_selection, resolve
 
 
-@click.command("exec", context_settings={"ignore_unknown_options": True})
+@click.command("exec", cls=Command, context_settings={"ignore_unknown_options": True})
 @click.argument(
     "command", nargs=-1, required=True, type=click.UNPROCESSED, shell_complete=complete_exec
 )
 def exec_(*, command: tuple[str, ...]) -> int:
-    """Run COMMAND with the selected Go first on PATH and GOROOT set.
+    """Run a command with the selected Go first on PATH.
 
-    Example: gvw exec -- go test ./...
+    GOROOT is set to the selected toolchain too. In PowerShell leave out the --.
+
+    \b
+    Examples:
+      gvw exec -- go test ./...
+      gvw exec -- code .
     """
     app = App()
     resolved = resolve(find_selection(app.cwd, app.env, app.paths), app.store, app.env)
@@ -44,10 +50,20 @@ def exec_(*, command: tuple[str, ...]) -> int:
         ) from exc
 
 
-@click.command()
+@click.command(cls=Command)
 @machine_option
 def rehash(*, machine: bool) -> None:
-    """Rebuild the shims (go, gofmt, go<version>) in the shims directory."""
+    """Bring the shims in line with the installed versions.
+
+    The shims directory holds go, gofmt and a go<version> launcher per installed
+    version. gvw rehashes after every change; run it by hand when the directory was
+    changed behind gvw's back (gvw doctor says so). --machine: the machine store's.
+
+    \b
+    Examples:
+      gvw rehash
+      gvw rehash --machine
+    """
     app = App(machine=machine)
     with app.claim():
         result = app.rehash()

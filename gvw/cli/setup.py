@@ -11,6 +11,7 @@ import click
 
 from gvw.base.errors import GvwError, UsageError
 from gvw.cli.app import App
+from gvw.cli.command import Command
 from gvw.host.goenv import host_goos
 from gvw.host.shells import SETUP_SHELLS
 
@@ -18,7 +19,7 @@ if TYPE_CHECKING:
     from gvw.host.shells.setup import Step
 
 
-@click.command()
+@click.command(cls=Command)
 @click.option(
     "--shell",
     "shells",
@@ -36,12 +37,21 @@ if TYPE_CHECKING:
     "PATH, for every user and service (docs/machine-store.md).",
 )
 def setup(*, shells: tuple[str, ...], undo: bool, as_json: bool, machine: bool) -> None:
-    """Make gvw permanent for this user: add the `gvw init` line to the shell profile
-    (marked, so --undo finds it) and, on Windows, put the shims first in the user PATH
-    (HKCU\\Environment, REG_EXPAND_SZ, other entries untouched). Safe to run again.
+    """Set gvw up for good in your shell profile.
 
-    The line runs this gvw by its absolute path, so it works when gvw is not on PATH
-    (a venv, pip install --user)."""
+    Adds the `gvw init` line to the shell profile (marked, so --undo finds it) and, on
+    Windows, puts the shims first in the user PATH (HKCU\\Environment, REG_EXPAND_SZ,
+    other entries untouched). Creates the shims too, so that `go` answers at once. Safe
+    to run again. The line runs this gvw by its absolute path, so it works when gvw is
+    not on PATH (a venv, pip install --user). --machine (Windows, as administrator):
+    the machine store's shims first in the machine PATH instead.
+
+    \b
+    Examples:
+      gvw setup
+      gvw setup --shell zsh
+      gvw setup --undo
+    """
     from gvw.host.shells import gvw_command
     from gvw.host.shells.setup import plan, remove_leftovers
     from gvw.host.windows_registry import user_environment
@@ -72,6 +82,9 @@ def setup(*, shells: tuple[str, ...], undo: bool, as_json: bool, machine: bool) 
         for step in changed:
             step.apply()
             change.note("setup", target=step.target, path=str(step.path) if step.path else None)
+    if not undo:  # the shims exist from now on: `go` answers (if only with the fix)
+        with app.claim():
+            app.rehash()
     if as_json:
         report = [{"target": s.target, "changed": s.changed, "message": s.message} for s in steps]
         click.echo(json.dumps({"undo": undo, "steps": report}, indent=2))

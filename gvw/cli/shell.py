@@ -8,11 +8,14 @@ from __future__ import annotations
 
 import os
 import sys
+from pathlib import Path
 
 import click
 
 from gvw.base.errors import GvwError, NotInstalledError
+from gvw.cli.command import Command
 from gvw.cli.completion import complete_selectable
+from gvw.cli.terminal import TerminalReporter
 from gvw.host.shells import SHELL_NAMES, InitContext, command_for, get_shell, gvw_command, msys_path
 
 # gvw.selection.resolver.ENV_VAR, not imported from there: that pulls in the store, and gvw init
@@ -29,14 +32,20 @@ Load it from the shell's profile (or let `gvw setup` add the line):
   powershell  profile.ps1 (all hosts)          gvw init powershell | Out-String | Invoke-Expression
   cmd         gvw init cmd > "%LOCALAPPDATA%\\gvw\\init.cmd", run from AutoRun
 
-It puts the shims first on PATH, makes `gvw shell` work and adds completions;
-PowerShell also gets a prompt segment with the Go version in Go projects. The script
-runs gvw by the absolute path this gvw was started with, so gvw itself need not be on
-PATH (gvw setup writes the profile line with that path too).
+It puts the shims first on PATH (creating them on first use, so that `go` answers
+before any install), makes `gvw shell` work and adds completions; PowerShell also
+gets a prompt segment with the Go version in Go projects. The script runs gvw by
+the absolute path this gvw was started with, so gvw itself need not be on PATH
+(gvw setup writes the profile line with that path too).
+
+\b
+Examples:
+  gvw init bash
+  gvw init powershell
 """
 
 
-@click.command("init", help=_INIT_HELP)
+@click.command("init", cls=Command, help=_INIT_HELP)
 @click.argument("shell_name", metavar="SHELL", type=click.Choice(SHELL_NAMES))
 def init(*, shell_name: str) -> None:
     from gvw.base.paths import Paths
@@ -47,6 +56,7 @@ def init(*, shell_name: str) -> None:
     root, shims = str(paths.root), str(paths.shims)
     if windows and shell.name in ("bash", "zsh", "fish"):  # Git Bash, MSYS2
         root, shims = msys_path(root), msys_path(shims)
+    _create_shims(paths.shims / ("go.exe" if windows else "go"))
     context = InitContext(
         shell=shell.name,
         root=root,
@@ -57,6 +67,21 @@ def init(*, shell_name: str) -> None:
         gvw=command_for(shell.name, gvw_command(), windows=windows),
     )
     _emit(shell.init_script(context))
+
+
+def _create_shims(go_shim: Path) -> None:
+    """On the first shell start after set-up the shims do not exist yet: create them,
+    so that `go` answers with gvw's message and its fix, not "command not found".
+    Later starts only test that one file exists (no store, no App imported)."""
+    if go_shim.exists():
+        return
+    from gvw.cli.app import App
+
+    try:
+        App().rehash()
+    except (GvwError, OSError) as error:  # the script is still printed: PATH, completions
+        message = error.message if isinstance(error, GvwError) else str(error)
+        TerminalReporter().warn(f"could not create the shims in {go_shim.parent}: {message}")
 
 
 def _completion_source(shell_name: str) -> str:
@@ -91,7 +116,7 @@ def _help(ctx: click.Context, _param: click.Parameter, value: bool) -> None:
     ctx.exit()
 
 
-@click.command("shell", add_help_option=False)
+@click.command("shell", cls=Command, add_help_option=False)
 @click.argument("version", required=False, shell_complete=complete_selectable)
 @click.option("--unset", is_flag=True, help=f"Remove this session's version ({ENV_VAR}).")
 @click.option(
@@ -111,10 +136,17 @@ def _help(ctx: click.Context, _param: click.Parameter, value: bool) -> None:
     help="Show this message and exit.",
 )
 def shell(*, version: str | None, unset: bool, shell_name: str | None) -> None:
-    """Show or set the Go version of this shell session only (GVW_GO_VERSION).
+    """Show or set the Go version of this shell session only.
 
-    It beats .go-version files and the global version until the shell exits or
-    `gvw shell --unset`. Needs the integration from `gvw init` (or `gvw setup`).
+    It is kept in GVW_GO_VERSION and beats .go-version files and the global version
+    until the shell exits or `gvw shell --unset`. Needs the integration from `gvw init`
+    (or `gvw setup`).
+
+    \b
+    Examples:
+      gvw shell 1.21
+      gvw shell
+      gvw shell --unset
     """
     if version is not None and unset:
         raise click.UsageError("give either VERSION or --unset, not both")
@@ -150,8 +182,13 @@ def _validated(version: str) -> str:
 
 def _shown(current: str) -> str:
     if not current:
+        from gvw.cli.app import App
+
+        installed = App().store.installed()
         raise NotInstalledError(
             f"no version is set for this shell ({ENV_VAR} is not set)",
-            hint="set one with: gvw shell <version>",
+            hint=f"set one with: gvw shell {installed[0]}"
+            if installed
+            else "install one with: gvw install latest",
         )
     return current

@@ -12,7 +12,9 @@ import click
 
 from gvw.base.errors import SnapshotError
 from gvw.base.redaction import holds_credentials, redact
+from gvw.cli import terminal
 from gvw.cli.app import App, machine_option
+from gvw.cli.command import Command, Group
 from gvw.cli.completion import complete_snapshot_ids
 from gvw.cli.terminal import TerminalReporter
 from gvw.history.snapshots.apply import Plan
@@ -23,16 +25,23 @@ from gvw.history.snapshots.model import Snapshot
 from gvw.history.snapshots.service import RestoreOptions, RestoreResult
 
 
-@click.group(invoke_without_command=True)
+@click.group(cls=Group, invoke_without_command=True)
 @click.option("--json", "as_json", is_flag=True, help="Print JSON for scripts.")
 @machine_option
 @click.pass_context
 def snapshots(ctx: click.Context, *, as_json: bool, machine: bool) -> None:
-    """List snapshots, newest first; see one with `show`, compare with `diff`, set a
-    damaged one aside with `discard`.
+    """List, show, compare and discard snapshots.
 
     gvw takes a snapshot before every command that changes something (install,
-    uninstall, global, local, setup, restore, rollback).
+    uninstall, global, local, setup, restore, rollback). Without a subcommand: the
+    list, newest first.
+
+    \b
+    Examples:
+      gvw snapshots
+      gvw snapshots show 20260101-120000-123
+      gvw snapshots diff 20260101-120000-123
+      gvw snapshots discard 20260101-120000-123
     """
     ctx.obj = machine  # the store of the subcommands too
     if ctx.invoked_subcommand is not None:
@@ -70,7 +79,15 @@ def snapshots(ctx: click.Context, *, as_json: bool, machine: bool) -> None:
 @click.argument("snapshot_id", metavar="ID", shell_complete=complete_snapshot_ids)
 @click.option("--json", "as_json", is_flag=True, help="Print JSON for scripts.")
 def show(*, snapshot_id: str, as_json: bool) -> None:
-    """Show everything one snapshot holds (ID may be a unique prefix)."""
+    """Show everything one snapshot holds.
+
+    ID may be a unique prefix of a snapshot's id (gvw snapshots lists them).
+
+    \b
+    Examples:
+      gvw snapshots show 20260101-120000-123
+      gvw snapshots show 20260101 --json
+    """
     app = App(machine=_machine())
     repo = app.snapshots.repo
     snapshot = repo.load(repo.resolve(snapshot_id))
@@ -87,7 +104,15 @@ def show(*, snapshot_id: str, as_json: bool) -> None:
 @click.argument("second", metavar="[ID]", required=False, shell_complete=complete_snapshot_ids)
 @click.option("--json", "as_json", is_flag=True, help="Print JSON for scripts.")
 def diff_(*, first: str, second: str | None, as_json: bool) -> None:
-    """Show what changed from snapshot ID to another one, or to now."""
+    """Show what changed since a snapshot.
+
+    Compares snapshot ID with a second one, or with the state now.
+
+    \b
+    Examples:
+      gvw snapshots diff 20260101-120000-123
+      gvw snapshots diff 20260101-120000-123 20260102-090000-456
+    """
     app = App(machine=_machine())
     repo = app.snapshots.repo
     old = repo.load(repo.resolve(first))
@@ -100,7 +125,7 @@ def diff_(*, first: str, second: str | None, as_json: bool) -> None:
         click.echo(json.dumps([c.__dict__ for c in changes], indent=2))
         return
     for change in changes:
-        click.echo(str(change))
+        terminal.change_line(change.label, change.old, change.new, change.note)
     if not changes:
         click.echo("no differences")
 
@@ -108,8 +133,15 @@ def diff_(*, first: str, second: str | None, as_json: bool) -> None:
 @snapshots.command()
 @click.argument("snapshot_id", metavar="ID", shell_complete=complete_snapshot_ids)
 def discard(*, snapshot_id: str) -> None:
-    """Set a damaged snapshot aside (into snapshots/damaged/), so that gvw rollback
-    goes past it. Readable snapshots are kept: retention removes those."""
+    """Set a damaged snapshot aside.
+
+    It moves into snapshots/damaged/, so that gvw rollback goes past it. Readable
+    snapshots are kept: retention removes those.
+
+    \b
+    Examples:
+      gvw snapshots discard 20260101-120000-123
+    """
     app = App(machine=_machine())
     repo = app.snapshots.repo
     found = repo.resolve(snapshot_id)
@@ -128,7 +160,7 @@ def discard(*, snapshot_id: str) -> None:
     click.echo(f"Moved damaged snapshot {found} to {moved}")
 
 
-@click.command()
+@click.command(cls=Command)
 @click.argument("snapshot_id", metavar="ID", shell_complete=complete_snapshot_ids)
 @click.option("--mirror", metavar="URL", help="Where to download versions the trash lacks.")
 @click.option("--dry-run", is_flag=True, help="Only say what would change.")
@@ -137,11 +169,17 @@ def discard(*, snapshot_id: str) -> None:
 def restore(
     *, snapshot_id: str, mirror: str | None, dry_run: bool, quiet: bool, machine: bool
 ) -> None:
-    """Go back to snapshot ID: everything it recorded (versions, selection, go env file,
-    GOPATH/bin programs, shell profiles, on Windows the user environment), whatever
-    command it was taken before.
+    """Go back to the state a snapshot recorded.
 
-    The current state is snapshotted first, so `gvw rollback` undoes the restore.
+    Puts back everything snapshot ID recorded (versions, selection, go env file,
+    GOPATH/bin programs, shell profiles, on Windows the user environment), whatever
+    command it was taken before. The current state is snapshotted first, so
+    `gvw rollback` undoes the restore.
+
+    \b
+    Examples:
+      gvw restore 20260101-120000-123 --dry-run
+      gvw restore 20260101-120000-123
     """
     app = App(machine=machine)
     reporter = TerminalReporter(quiet=quiet)
@@ -152,18 +190,24 @@ def restore(
     _finish(result, "Nothing to restore", dry_run=dry_run)
 
 
-@click.command()
+@click.command(cls=Command)
 @click.option("--mirror", metavar="URL", help="Where to download versions the trash lacks.")
 @click.option("--dry-run", is_flag=True, help="Only say what would change.")
 @click.option("-q", "--quiet", is_flag=True, help="No progress bars.")
 @machine_option
 def rollback(*, mirror: str | None, dry_run: bool, quiet: bool, machine: bool) -> None:
-    """Undo the last change: restore the newest snapshot that differs from now, but only
-    what its command could change (`gvw snapshots show ID` names it as the scope): a
-    rollback of `gvw global` puts back the global version and leaves go env settings and
-    GOPATH/bin programs changed since alone. `gvw restore ID` puts back everything.
+    """Undo the last change.
 
-    Rolling back twice redoes: the rollback itself was snapshotted first.
+    Restores the newest snapshot that differs from now, but only what its command
+    could change (`gvw snapshots show ID` names it as the scope): a rollback of
+    `gvw global` puts back the global version and leaves go env settings and GOPATH/bin
+    programs changed since alone. `gvw restore ID` puts back everything. Rolling back
+    twice redoes: the rollback itself was snapshotted first.
+
+    \b
+    Examples:
+      gvw rollback --dry-run
+      gvw rollback
     """
     app = App(machine=machine)
     reporter = TerminalReporter(quiet=quiet)
@@ -212,7 +256,7 @@ class _Printer:
         )
 
     def changed(self, change: Change) -> None:
-        click.echo(f"  {change}")
+        terminal.change_line("  " + change.label, change.old, change.new, change.note)
 
 
 def _finish(result: RestoreResult, nothing: str, *, dry_run: bool) -> None:

@@ -4,10 +4,13 @@ them; the work is done by gvw.workflows.tools."""
 from __future__ import annotations
 
 import json
+from contextlib import nullcontext
 
 import click
 
+from gvw.cli import terminal
 from gvw.cli.app import App
+from gvw.cli.command import Group
 from gvw.cli.output import say
 from gvw.host.goenv import host_goos
 from gvw.workflows.tools import (
@@ -22,12 +25,22 @@ from gvw.workflows.tools import (
 )
 
 
-@click.group(invoke_without_command=True)
+@click.group(cls=Group, invoke_without_command=True)
 @click.option("--json", "as_json", is_flag=True, help="Print JSON for scripts.")
 @click.pass_context
 def tools(ctx: click.Context, *, as_json: bool) -> None:
-    """List the programs in GOPATH/bin: size, the Go that built each, its module and
-    version, and whether that Go differs from the one selected here."""
+    """List GOPATH/bin programs and the Go that built them.
+
+    For each program: its size, the Go that built it, its module and version, and
+    whether that Go differs from the one selected here. `gvw tools rebuild` rebuilds
+    them with the selected Go.
+
+    \b
+    Examples:
+      gvw tools
+      gvw tools --json
+      gvw tools rebuild --dry-run
+    """
     if ctx.invoked_subcommand is not None:
         return
     app = App()
@@ -43,16 +56,24 @@ def tools(ctx: click.Context, *, as_json: bool) -> None:
         click.echo(json.dumps(report, indent=2))
         return
     if not found:
-        say(f"no programs in {directory or 'GOPATH/bin (no such directory)'}")
+        say(f"No programs in {directory or 'GOPATH/bin (no such directory)'}")
         return
-    say(f"{directory} (selected here: {selected or 'none'})")
+    where = terminal.tilde(str(directory), app.env)
+    say(f"{where}, the Go selected here: {selected or 'none'}")
+    rows = [("NAME", "SIZE", "BUILT WITH", "MODULE")]
+    notes = []
     for tool in found:
-        module = f"{tool.package}@{tool.module_version}" if tool.package else "-"
         built = tool.go_version or "?"
-        mark = " (differs)" if selected and tool.go_version and built != selected else ""
-        say(f"  {tool.name:<16} {tool.size:>10}  {built}{mark}  {module}")
+        if selected and tool.go_version and built != selected:
+            built += " (differs)"
+        module = f"{tool.package}@{tool.module_version}" if tool.package else "-"
+        rows.append((tool.name, terminal.human_size(tool.size), built, module))
         if tool.not_rebuildable:
-            say(f"  {'':<16} not rebuildable: {tool.not_rebuildable}")
+            notes.append(f"{tool.name} cannot be rebuilt: {tool.not_rebuildable}")
+    for line in terminal.table(rows):
+        say(line)
+    for note in notes:
+        say(note)
 
 
 @tools.command()
@@ -63,11 +84,18 @@ def tools(ctx: click.Context, *, as_json: bool) -> None:
 def rebuild(
     *, names: tuple[str, ...], with_version: str | None, dry_run: bool, as_json: bool
 ) -> None:
-    """Rebuild programs in GOPATH/bin with the selected Go (or VERSION), each at the
-    module version it was built from. gvw rollback puts the old programs back.
+    """Rebuild GOPATH/bin programs with the selected Go.
 
-    Exit 22 when some were not rebuilt (built from a local checkout, or the build
-    failed: those are left as they were).
+    Each program is rebuilt at the module version it was built from, with the selected
+    Go or --with VERSION. gvw rollback puts the old programs back. Exit 22 when some
+    were not rebuilt (built from a local checkout, or the build failed: those are left
+    as they were).
+
+    \b
+    Examples:
+      gvw tools rebuild
+      gvw tools rebuild gopls dlv
+      gvw tools rebuild --with 1.22.10 --dry-run
     """
     app = App()
     directory = tools_dir(app.env, host_goos())
@@ -76,8 +104,12 @@ def rebuild(
     command = " ".join(
         ["tools rebuild", *names, *(["--with", with_version] if with_version else [])]
     )
+    # a dry run changes nothing: no snapshot, and no audit entry that reads as a failure;
     # builds take minutes and decide nothing from the selection: no state lock
-    with app.changes.change(command, scope=["tools"], exclusive=False) as change:
+    guard = (
+        nullcontext() if dry_run else app.changes.change(command, scope=["tools"], exclusive=False)
+    )
+    with guard as change:
         results = (
             rebuild_tools(
                 chosen, target, env=app.env, directory=directory, change=change, dry_run=dry_run

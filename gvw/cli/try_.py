@@ -12,6 +12,7 @@ import click
 from gvw.base.errors import InvalidVersionError, NotInstalledError, RegressionError
 from gvw.base.versions import GoVersion, newest_matching, parse_spec
 from gvw.cli.app import App
+from gvw.cli.command import Command
 from gvw.cli.runs import judgement_options
 from gvw.cli.terminal import TerminalReporter
 from gvw.selection.resolver import find_selection, resolve
@@ -24,7 +25,7 @@ if TYPE_CHECKING:
 COMMAND_KEY = "gvw.try.command"
 
 
-class VersionsThenCommand(click.Command):
+class VersionsThenCommand(Command):
     """``gvw try V1 V2 -- go test ./...``: what follows ``--`` is the command, taken
     before click parses (so its options are never read as gvw's)."""
 
@@ -60,10 +61,12 @@ def try_(
     quiet: bool,
     as_json: bool,
 ) -> None:
-    """Run COMMAND (default in a Go module: go build ./..., go vet ./... and go test
-    -count=1 ./...) with the current Go and with each VERSION, and compare exit codes, median
-    wall times, peak memory, the programs' sizes and the module lists; say which known
-    vulnerabilities each version fixes.
+    """Build and test this project with other Go versions.
+
+    Runs COMMAND (default in a Go module: go build ./..., go vet ./... and go test
+    -count=1 ./...) with the current Go and with each VERSION, and compares exit codes,
+    median wall times, peak memory, the programs' sizes and the module lists; says
+    which known vulnerabilities each version fixes.
 
     Changes nothing: no snapshot, no pin, nothing in the store (only --install
     installs, as gvw install does). Each run has GVW_GO_VERSION and GOTOOLCHAIN=local

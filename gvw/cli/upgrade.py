@@ -9,6 +9,7 @@ import click
 
 from gvw.base.errors import ExitCode
 from gvw.cli.app import App
+from gvw.cli.command import Command
 from gvw.cli.runs import (
     advisory_line,
     judgement_options,
@@ -29,7 +30,7 @@ if TYPE_CHECKING:
     from gvw.workflows.upgrade import AfterSwitch, Checks, Pin, UpgradePlan, UpgradeResult
 
 
-@click.command()
+@click.command(cls=Command)
 @click.argument("spec", required=False, metavar="[SPEC]")
 @click.option("--check", is_flag=True, help="Only say whether an upgrade is available (exit 19).")
 @click.option("--global", "use_global", is_flag=True, help="Upgrade the global version.")
@@ -61,20 +62,20 @@ def upgrade(
     quiet: bool,
     as_json: bool,
 ) -> int:
-    """Upgrade the Go pinned here (nearest .go-version, else the global file) to SPEC
-    (1.26, latest, 1.25.5), by default the newest patch release of its family.
+    """Upgrade the pinned Go once the project's checks pass.
 
-    Installs the target, verifies it, runs the checks (default in a Go module: go build
-    ./..., go vet ./... and go test -count=1 ./...) under the current version and the
-    target, and only when all pass under the target (and, with --max-slowdown, none is
-    slower by more than PERCENT) changes the version word of the pin. Any failure
-    leaves the pin as it was (exit 17 verification, 20 checks). gvw rollback puts the
-    old pin back. --check (exit 19 when an upgrade is available) and the summary name
-    the known vulnerabilities the target fixes.
-
-    Examples:
+    The pin is the nearest .go-version, else the global file (--global: the global
+    file); SPEC (1.26, latest, 1.25.5) is the target, by default the newest patch
+    release of its family. Installs the target, verifies it, runs the checks (default
+    in a Go module: go build ./..., go vet ./... and go test -count=1 ./...) under the
+    current version and the target, and only when all pass under the target (and, with
+    --max-slowdown, none is slower by more than PERCENT) changes the version word of
+    the pin. Any failure leaves the pin as it was (exit 17 verification, 20 checks).
+    gvw rollback puts the old pin back. --check (exit 19 when an upgrade is available)
+    and the summary name the known vulnerabilities the target fixes.
 
     \b
+    Examples:
       gvw upgrade --check
       gvw upgrade
       gvw upgrade 1.26 --repeat 5 --max-slowdown 10

@@ -12,13 +12,14 @@ from gvw.base.errors import NotInstalledError
 from gvw.base.reporting import Reporter
 from gvw.base.versions import GoVersion, newest_matching, parse_spec
 from gvw.cli.app import App
+from gvw.cli.command import Command
 from gvw.cli.output import say
 from gvw.cli.terminal import TerminalReporter
 from gvw.selection.resolver import find_selection, resolve
 from gvw.workflows.verify import VersionReport, require_ok, verify_version
 
 
-@click.command()
+@click.command(cls=Command)
 @click.argument("specs", nargs=-1, metavar="[VERSION]...")
 @click.option("--all", "all_", is_flag=True, help="Verify every installed version.")
 @click.option("--clean-cache", is_flag=True, help="Build with a temporary GOCACHE.")
@@ -27,12 +28,18 @@ from gvw.workflows.verify import VersionReport, require_ok, verify_version
 def verify(
     *, specs: tuple[str, ...], all_: bool, clean_cache: bool, as_json: bool, quiet: bool
 ) -> None:
-    """Check installed Go versions (default: the one selected here).
+    """Check that installed Go versions are intact and work.
 
-    Integrity: every file against the manifest recorded at install time (missing,
-    changed and extra files by path). Function: `go version`, `go env GOROOT` and a
-    hello-world build, with GOROOT, GOFLAGS and the go env file ignored and
-    GOTOOLCHAIN=local. Exit code 17 when any check fails.
+    Default: the version selected here. Integrity: every file against the manifest
+    recorded at install time (missing, changed and extra files by path). Function:
+    `go version`, `go env GOROOT` and a hello-world build, with GOROOT, GOFLAGS and the
+    go env file ignored and GOTOOLCHAIN=local. Exit code 17 when any check fails.
+
+    \b
+    Examples:
+      gvw verify
+      gvw verify 1.22.10
+      gvw verify --all --json
     """
     if all_ and specs:
         raise click.UsageError("give either VERSION... or --all, not both")
@@ -40,7 +47,9 @@ def verify(
     if all_:  # every tree, in this store and the machine store
         trees = [(entry.version, entry.path) for entry in app.store.everywhere()]
         if not trees:
-            raise NotInstalledError("no Go version is installed", hint="gvw install 1.22")
+            raise NotInstalledError(
+                "no Go version is installed", hint="install one with: gvw install latest"
+            )
     else:
         trees = [(v, _located(app, v)) for v in _chosen(app, specs)]
     reporter = TerminalReporter(quiet=quiet or as_json)

@@ -15,7 +15,8 @@ changed (what did get installed before a failure gets its shims), old trash is p
 by the retention rule, and one audit-log entry is written (:mod:`gvw.history.audit`) when
 anything was snapshotted or changed, or the command failed. A successful command that
 turned out to change nothing (an install of an installed version) leaves neither a
-snapshot nor a log entry.
+snapshot nor a log entry; nor does a command refused for its command line (a usage
+error, a version that is none) before it changed anything.
 
 The scope (the kinds of state a command may change, :data:`gvw.history.snapshots.model.SCOPES`)
 is given here, once per command; ``gvw rollback`` of its snapshot puts back only those.
@@ -222,8 +223,9 @@ class Changes:
             self.reporter.warn(f"could not empty old trash: {exc.message}")
 
     def _log(self, change: Change, error: BaseException | None) -> None:
-        if error is None and change.snapshot_id is None and not change.changes:
-            return  # nothing happened: nothing to audit
+        untouched = change.snapshot_id is None and not change.changes
+        if untouched and (error is None or _refused_command_line(error)):
+            return  # nothing happened, or a command that never ran: nothing to audit
         entry: dict[str, Any] = {"time": utc_now(), **self.invocation.describe()}
         entry.update(command=change.command, outcome=_outcome(error))
         entry.update(snapshot=change.snapshot_id, changes=change.changes)
@@ -231,6 +233,13 @@ class Changes:
             self.audit.append(entry)
         except GvwError as exc:  # the change itself stands; say the record is missing
             self.reporter.warn(f"the audit log was not written: {exc.message}")
+
+
+def _refused_command_line(error: BaseException) -> bool:
+    """A usage error (gvw's or click's, exit 2) or a version on the command line that is
+    none: the command never ran, so the log (of changes and attempts) is no place for it."""
+    code = getattr(error, "exit_code", None)
+    return code in (ExitCode.USAGE, ExitCode.INVALID_VERSION)
 
 
 def _outcome(error: BaseException | None) -> Mapping[str, Any]:

@@ -33,6 +33,7 @@ from gvw.install.goproxy.source import ProxySource, list_releases, proxy_source
 from gvw.install.goproxy.toolchain_module import ToolchainModule
 from gvw.install.local_file import LocalArchive
 from gvw.install.mirror import Mirror, load_store_index, notice_plain_http
+from gvw.install.nearest import nearest_releases
 from gvw.install.release_archive import ReleaseArchive
 from gvw.install.release_index import Release, ReleaseFile, ReleaseIndex
 from gvw.install.sources import Source, remove_abandoned_downloads
@@ -122,10 +123,14 @@ class Installer:
                 r.version == spec.version for r in releases
             )
             platform = f" for {self.platform}" if exists else ""
+            nearest = nearest_releases(spec, installable)
             raise NoSuchReleaseError(
                 f"no Go release matches {spelled}{platform} on {self.mirror.url} "
-                f"(mirror set by {self.mirror.origin})",
-                hint=f"see what exists with: gvw list-remote{_family_arg(spec)} --all",
+                f"(mirror set by {self.mirror.origin}); {nearest.text}",
+                hint=f"install it with: gvw install {nearest.spec}{self.mirror.option}"
+                if nearest.spec
+                else "check the mirror URL (gvw install --mirror URL) and the platform "
+                "(GVW_PLATFORM)",
             )
         archive = chosen.archive_for(self.platform)
         assert archive is not None
@@ -247,10 +252,3 @@ class Installer:
         removed += remove_abandoned_downloads(self.store.paths.downloads, download_name)
         if removed:
             self.reporter.info(f"removed leftovers of an interrupted install of {version.name}")
-
-
-def _family_arg(spec: Spec) -> str:
-    if isinstance(spec, ExactSpec):
-        return f" {spec.version.major}.{spec.version.minor}"
-    text = str(spec)
-    return "" if text == "latest" else f" {text}"

@@ -64,6 +64,12 @@ class Mirror:
         return cls(url=url, origin=origin)
 
     @property
+    def option(self) -> str:
+        """`` --mirror URL`` when the URL came from the command line, else "": a hint's
+        command must reach the mirror the failed one did."""
+        return f" --mirror {self.url}" if self.origin == "--mirror" else ""
+
+    @property
     def is_goproxy(self) -> bool:
         return self.url == GOPROXY or self.url.startswith(GOPROXY + "+")
 
@@ -154,10 +160,8 @@ def cached_index(mirror: Mirror, *, cache_dir: Path) -> ReleaseIndex | None:
 
 def notice_plain_http(mirror: Mirror, reporter: Reporter) -> None:
     """Said on every use of a plain-http mirror (``--quiet`` silences it)."""
-    reporter.notice(
-        f"mirror {mirror.url} uses plain http: downloads can be tampered with "
-        "in transit; use https:// if the mirror supports it"
-    )
+    # one line on a terminal: short words, the URL the only long part
+    reporter.notice(f"mirror {mirror.url} is plain http: downloads can be altered; prefer https")
 
 
 def _fetch(

@@ -34,6 +34,9 @@ ENV_ORIGIN = f"{ENV_VAR} environment variable"
 MAX_VERSION_FILE_BYTES = 4096
 EXPECTED_HINT = "expected a version such as 1.22.10, 1.22, latest or system"
 BROKEN_HINT = "it is not a readable regular file: fix or remove it"
+# works in every state where it is shown: the version it installs becomes the global one
+# while nothing is selected (gvw.workflows.pins.select_if_unselected)
+NO_VERSION_HINT = "install one with: gvw install latest"
 _BOM = b"\xef\xbb\xbf"
 
 
@@ -173,7 +176,7 @@ def resolve(
         if selection is None:
             raise NoVersionSelectedError(
                 "no Go version selected and no other go on PATH",
-                hint="select one with: gvw global <version> or gvw local <version>",
+                hint=NO_VERSION_HINT,
             )
         raise NotInstalledError(
             f"no system Go found on PATH (set by {selection.origin})",

@@ -542,7 +542,7 @@ case $_gvw_todo in
         _gvw_system
         [ -n "$_gvw_bin" ] || _gvw_die 5 \
             "no Go version selected and no other go on PATH" \
-            "select one with: gvw global <version> or gvw local <version>"
+            "install one with: gvw install latest"
         ;;
     noword)
         _gvw_where

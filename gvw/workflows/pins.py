@@ -29,12 +29,14 @@ from gvw.base.fsutil import (
     remove_abandoned_temporaries,
     store_error,
 )
+from gvw.base.versions import GoVersion
 from gvw.history.changes import Change
 from gvw.selection.resolver import (
     EXPECTED_HINT,
     MAX_VERSION_FILE_BYTES,
     Selection,
     check_choice,
+    find_selection,
     read_version_file,
 )
 from gvw.store.version_store import Store
@@ -53,13 +55,18 @@ class PinWrite:
     changed: bool
 
 
-def read_pin(path: Path) -> Selection:
-    """The pin in ``path``; a name that is there but no readable regular file (a
-    directory too) is a broken pin, reported as the shims report it."""
+def read_pin(path: Path, *, store: Store, command: str) -> Selection:
+    """The pin in ``path`` (shown by ``gvw global`` or ``gvw local``, the ``command``);
+    a name that is there but no readable regular file (a directory too) is a broken
+    pin, reported as the shims report it."""
     if not os.path.lexists(path):
-        raise NoVersionSelectedError(
-            f"no version is set in {path}", hint="set one with: gvw global <version>"
+        installed = store.installed()
+        hint = (
+            f"set one with: gvw {command} {installed[0]}"
+            if installed
+            else "install one with: gvw install latest"
         )
+        raise NoVersionSelectedError(f"no version is set in {path}", hint=hint)
     return read_version_file(path)
 
 
@@ -77,6 +84,50 @@ def write_pin(
     atomic_write_text(path, new_text)
     change.note("pin", path=str(path), old=previous, new=spec)
     return PinWrite(path, spec, selects, previous, changed=True)
+
+
+def nothing_selected(cwd: Path | None, env: Mapping[str, str], store: Store) -> bool:
+    """Whether no GVW_GO_VERSION, no .go-version and no global file applies in ``cwd``
+    (a broken one counts as a selection: it is the user's to fix)."""
+    try:
+        return find_selection(cwd, env, store.paths) is None
+    except GvwError:
+        return False
+
+
+def select_if_unselected(
+    version: GoVersion, *, cwd: Path | None, env: Mapping[str, str], store: Store, change: Change
+) -> PinWrite | None:
+    """Make ``version`` the global version when nothing is selected in ``cwd``: a first
+    install then works at once, as rustup's first toolchain becomes the default. The
+    exact version is written, so later installs never change what it selects. Decided
+    under the store's state lock (``gvw global`` writes under it too): of concurrent
+    first installs, one is selected and the others find a selection. None when
+    something was selected."""
+    with change.exclusive():
+        if not nothing_selected(cwd, env, store):
+            return None
+        return write_pin(store.paths.global_file, version.name, store=store, env=env, change=change)
+
+
+def broad_pin(path: Path, env: Mapping[str, str]) -> str | None:
+    """Whether a ``.go-version`` covers a whole home ("home") or filesystem ("root"):
+    every directory below without one of its own, a global version in disguise that
+    ``gvw global`` does not show. None for any other directory."""
+    directory = path.parent
+    if directory.parent == directory:  # /, C:\, \\server\share\
+        return "root"
+    home = env.get("USERPROFILE" if os.name == "nt" else "HOME", "")
+    if home and _same_directory(directory, Path(home)):
+        return "home"
+    return None
+
+
+def _same_directory(one: Path, other: Path) -> bool:
+    try:
+        return os.path.samefile(one, other)
+    except OSError:
+        return False
 
 
 def go_mod_pin(

@@ -130,7 +130,7 @@ def project_needs(cwd: Path, env: Mapping[str, str], store: Store) -> ProjectNee
         raise UsageError(
             f"nothing to install here: no version given, no {VERSION_FILE} in {cwd} or "
             f"above, no global version file {store.paths.global_file}, no go.mod or go.work",
-            hint="name a version (gvw install 1.22) or pin one (gvw local 1.22)",
+            hint="install the newest Go (it becomes the global version) with: gvw install latest",
         )
     if selection is None or isinstance(selection.spec, SystemSpec):
         return ProjectNeeds(None, system_go_version(env, store), requirement)

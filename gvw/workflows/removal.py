@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import contextlib
 from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
 from pathlib import Path
 
 from gvw.base.errors import GvwError, InUseError, NotInstalledError, UsageError
@@ -49,26 +50,60 @@ def uninstall_targets(texts: Sequence[str], store: Store) -> list[GoVersion]:
     return targets
 
 
-def refuse_in_use(
+@dataclass(frozen=True)
+class InUse:
+    """A version that a selection resolves to: the global one, or the one selected here."""
+
+    version: GoVersion
+    role: str  # "the global version" or "selected here"
+    origin: str  # where that selection was set
+
+    @property
+    def is_global(self) -> bool:
+        return self.role == GLOBAL_ROLE
+
+
+GLOBAL_ROLE = "the global version"
+
+
+def in_use(
     targets: Sequence[GoVersion], store: Store, *, cwd: Path | None, env: Mapping[str, str]
-) -> None:
-    """Raise InUseError when a target is the global version or selected in ``cwd``."""
+) -> list[InUse]:
+    """Which ``targets`` are the global version or selected in ``cwd`` (once each:
+    selected here by the global file counts as the global version)."""
     selections: list[tuple[Selection | None, str]] = []
     with contextlib.suppress(GvwError, OSError):  # a broken pin is not our business here
         if store.paths.global_file.is_file():
-            selections.append((read_version_file(store.paths.global_file), "the global version"))
+            selections.append((read_version_file(store.paths.global_file), GLOBAL_ROLE))
     with contextlib.suppress(GvwError, OSError):
         selections.append((find_selection(cwd, env, store.paths), "selected here"))
+    found: dict[tuple[GoVersion, str], InUse] = {}
     for selection, role in selections:
         version = None
         with contextlib.suppress(GvwError):  # selects nothing installed: nothing in use
             version = resolve(selection, store, env).version if selection else None
-        if selection is not None and version in targets:
-            raise InUseError(
-                f"refusing to uninstall Go {version}: it is {role} (set by {selection.origin})",
-                hint="select another version first (gvw global VERSION / gvw local "
-                "VERSION), or use --force",
+        if selection is not None and version is not None and version in targets:
+            found.setdefault((version, selection.origin), InUse(version, role, selection.origin))
+    return list(found.values())
+
+
+def refuse_in_use(
+    targets: Sequence[GoVersion], store: Store, *, cwd: Path | None, env: Mapping[str, str]
+) -> None:
+    """Raise InUseError when a target is the global version or selected in ``cwd``."""
+    for used in in_use(targets, store, cwd=cwd, env=env):
+        others = [v for v in store.installed() if v not in targets]
+        if others:  # a command that works: select what stays, then uninstall
+            pin = "global" if used.is_global else "local"
+            hint = f"select another version first: gvw {pin} {others[0]}"
+        else:
+            hint = "remove it all the same with: gvw uninstall --force " + " ".join(
+                v.name for v in targets
             )
+        raise InUseError(
+            f"refusing to uninstall Go {used.version}: it is {used.role} (set by {used.origin})",
+            hint=hint,
+        )
 
 
 def uninstall(targets: Sequence[GoVersion], store: Store, *, change: Change) -> list[Path]:

@@ -175,13 +175,13 @@ def rebuild_tools(
     *,
     env: Mapping[str, str],
     directory: Path,
-    change: Change,
+    change: Change | None,
     dry_run: bool = False,
 ) -> list[Rebuilt]:
-    """Rebuild ``tools`` with ``target``; the guard's ``change`` (scope ``tools``) is
-    snapshotted before the first program is replaced. A program that cannot be
-    rebuilt, or whose rebuild fails, is left as it is. Also used by ``gvw upgrade
-    --rebuild-tools``."""
+    """Rebuild ``tools`` with ``target``; the guard's ``change`` (scope ``tools``; None
+    for a dry run, which changes nothing) is snapshotted before the first program is
+    replaced. A program that cannot be rebuilt, or whose rebuild fails, is left as it
+    is. Also used by ``gvw upgrade --rebuild-tools``."""
     if not dry_run:  # what killed rebuilds and restores left in GOPATH/bin
         remove_abandoned(
             directory,
@@ -198,6 +198,7 @@ def rebuild_tools(
         elif dry_run:
             results.append(Rebuilt(tool, "would-rebuild", _command(tool)))
         else:
+            assert change is not None, "a rebuild runs in the change guard"
             results.append(_rebuild_one(tool, target, env=env, directory=directory, change=change))
     return results
 
@@ -291,9 +292,12 @@ def target_toolchain(
     if resolved.system_go is not None:
         version = system_go_version(env, store)
         if version is None:
+            installed = store.installed()
             raise NotInstalledError(
                 f"cannot tell which Go {resolved.system_go} is",
-                hint="select an installed version: gvw tools rebuild --with 1.22",
+                hint=f"name an installed version: gvw tools rebuild --with {installed[0]}"
+                if installed
+                else "install one with: gvw install latest",
             )
         return Toolchain(resolved.system_go, None, f"go{version.name}")
     assert resolved.version is not None and resolved.goroot is not None

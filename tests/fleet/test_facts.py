@@ -64,7 +64,8 @@ def test_facts_with_a_manifest_say_how_the_host_differs_as_apply_check_would(
     assert [a["action"] for a in found["drift"]["actions"]] == ["install", "global"]
     assert gvw.store_listing() == listing  # facts change nothing
     text = run_ok(gvw, "facts", "--manifest", str(manifest), env=env).stdout.splitlines()
-    assert text[-1] == f"compared with {manifest}: install 1.22.10; global (unset) -> 1.22.10"
+    # the install above selected 1.21.13 (the first install becomes the global version)
+    assert text[-1] == f"compared with {manifest}: install 1.22.10; global 1.21.13 -> 1.22.10"
     bad = gvw.run("facts", "--manifest", str(tmp_path / "missing.toml"), env=env)
     assert bad.returncode == 13 and "cannot read the manifest" in bad.stderr
     assert gvw.run("facts", "--locked").returncode == 2

@@ -230,7 +230,7 @@ def test_the_vulnerability_database_is_copied_for_machines_without_internet(
     copy = {"GOVULNDB": (offline / "vulndb").as_uri(), "GVW_PLATFORM": "linux-amd64"}
     run_ok(machine, "install", "--mirror", offline.as_uri(), "1.25.4", env=copy)
     assert run_ok(machine, "list", env=copy).stdout.splitlines() == [
-        "  1.25.4  2 known vulnerabilities (fixed in 1.25.5)"
+        "* 1.25.4  2 known vulnerabilities (fixed in 1.25.5)"  # the first install: selected
     ]
 
 

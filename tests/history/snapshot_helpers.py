@@ -13,7 +13,7 @@ from typing import Any, Callable
 
 import tomli_w
 
-from tests.support.gvw_env import GvwEnv, run_ok
+from tests.support.gvw_env import GvwEnv, install_unselected, run_ok
 from tests.support.mirror_server import MirrorServer
 
 if sys.version_info >= (3, 11):
@@ -42,7 +42,7 @@ def user_env(gvw: GvwEnv, base: Path) -> None:
 
 def real_store(gvw: GvwEnv, tmp_path: Path, server: MirrorServer) -> GvwEnv:
     user_env(gvw, tmp_path)
-    run_ok(gvw, "install", "--mirror", server.url, "1.21.13", "1.22.10")
+    install_unselected(gvw, "--mirror", server.url, "1.21.13", "1.22.10")
     return gvw
 
 

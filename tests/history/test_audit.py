@@ -11,7 +11,7 @@ from pathlib import Path
 from gvw.base.redaction import redact
 from gvw.history.audit import AuditLog
 from tests.support.disks import MountTmpfs, fill
-from tests.support.gvw_env import GvwEnv, run_ok
+from tests.support.gvw_env import GvwEnv, install_unselected, run_ok
 from tests.support.mirror_fixtures import write_synthetic_mirror
 from tests.support.processes import peak_memory
 
@@ -44,12 +44,14 @@ def test_every_state_changing_command_appends_one_entry_with_its_outcome(
     ]
     assert entries[5]["command"].startswith("rollback to ")
     install, global_, local, refused, uninstall, rollback = entries
-    assert install["changes"] == [
+    global_file = str(gvw.root / "version")
+    assert install["changes"] == [  # the first install became the global version
         {"kind": "installed", "version": "1.21.13"},
         {"kind": "installed", "version": "1.22.10"},
+        {"kind": "pin", "path": global_file, "old": None, "new": "1.21.13"},
     ]
     assert global_["changes"] == [
-        {"kind": "pin", "path": str(gvw.root / "version"), "old": None, "new": "1.22.10"}
+        {"kind": "pin", "path": global_file, "old": "1.21.13", "new": "1.22.10"}
     ]
     assert local["changes"][0]["path"] == str(project / ".go-version")
     assert local["cwd"] == str(project)
@@ -71,11 +73,28 @@ def test_a_command_that_changes_nothing_leaves_no_entry(
     gvw: GvwEnv, mirror_factory, tmp_path: Path
 ) -> None:
     url = mirror_url(mirror_factory, tmp_path)
-    run_ok(gvw, "install", "--mirror", url, "1.22.10")
+    run_ok(gvw, "install", "--mirror", url, "1.22.10")  # and the global version
     run_ok(gvw, "install", "--mirror", url, "1.22.10")  # already installed
-    run_ok(gvw, "global", "1.22.10")
     run_ok(gvw, "global", "1.22.10")  # the same pin
-    assert [e["command"] for e in gvw.audit_entries()] == ["install 1.22.10", "global 1.22.10"]
+    assert [e["command"] for e in gvw.audit_entries()] == ["install 1.22.10"]
+
+
+def test_a_command_refused_for_its_command_line_leaves_no_entry(
+    gvw: GvwEnv, mirror_factory, tmp_path: Path
+) -> None:
+    url = mirror_url(mirror_factory, tmp_path)
+    run_ok(gvw, "install", "--mirror", url, "1.22.10")
+    refused = [
+        ("instal", "1.22.10"),  # no such command
+        ("install", "--mirrorr", url),  # no such option
+        ("install", "1.22x"),  # no version (exit 3)
+        ("uninstall", "1.22"),  # gvw's usage error, raised inside the change guard
+        ("global", "1.22/x"),
+        ("local", "--install"),
+    ]
+    for args in refused:
+        assert gvw.run(*args).returncode in (2, 3), args
+    assert [e["command"] for e in gvw.audit_entries()] == ["install 1.22.10"]
 
 
 def test_gvw_log_shows_newest_first_with_count_and_since(
@@ -83,20 +102,21 @@ def test_gvw_log_shows_newest_first_with_count_and_since(
 ) -> None:
     url = mirror_url(mirror_factory, tmp_path)
     run_ok(gvw, "install", "--mirror", url, "1.21.13", "1.22.10")
-    run_ok(gvw, "global", "1.21.13")
     run_ok(gvw, "global", "1.22.10")
+    run_ok(gvw, "global", "1.21.13")
     shown = json.loads(run_ok(gvw, "log", "--json").stdout)
     assert [e["command"] for e in shown] == [
-        "global 1.22.10",
         "global 1.21.13",
+        "global 1.22.10",
         "install 1.21.13 1.22.10",
     ]
     assert [e["command"] for e in json.loads(run_ok(gvw, "log", "--json", "-n", "1").stdout)] == [
-        "global 1.22.10"
+        "global 1.21.13"
     ]
     assert json.loads(run_ok(gvw, "log", "--json", "--since", "2999-01-01").stdout) == []
     text = run_ok(gvw, "log").stdout.splitlines()
-    assert len(text) == 3 and "gvw global 1.22.10  ok snapshot " in text[0]
+    assert len(text) == 3
+    assert text[0].endswith("gvw global 1.21.13: changed the global version 1.22.10 -> 1.21.13")
     bad = gvw.run("log", "--since", "yesterday")
     assert bad.returncode == 2 and "'yesterday' is not a date" in bad.stderr
 
@@ -172,7 +192,7 @@ def test_on_a_full_disk_a_cut_entry_is_taken_back_with_a_warning_and_the_next_is
     url = mirror_url(mirror_factory, tmp_path)
     disk = tmpfs("disk", "2m")
     gvw.extra_env["GVW_ROOT"] = str(disk / "root")
-    run_ok(gvw, "install", "--mirror", url, "1.21.13", "1.22.10")
+    install_unselected(gvw, "--mirror", url, "1.21.13", "1.22.10")  # global 1.21.13 is a change
     log = disk / "root" / "log" / "audit.jsonl"
     # leave 200 bytes of the log's last page free: an entry is longer than that
     slack = 200
@@ -202,7 +222,7 @@ def test_a_line_a_kill_cut_short_stays_apart_from_the_next_entry(
     gvw: GvwEnv, mirror_factory, tmp_path: Path
 ) -> None:
     url = mirror_url(mirror_factory, tmp_path)
-    run_ok(gvw, "install", "--mirror", url, "1.22.10")
+    install_unselected(gvw, "--mirror", url, "1.22.10")  # global 1.22.10 is a change
     log = gvw.root / "log" / "audit.jsonl"
     with open(log, "ab") as out:
         out.write(b'{"time": "2026-01-01T00:00:00Z", "comm')  # where the writer died

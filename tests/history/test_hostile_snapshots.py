@@ -299,7 +299,7 @@ def test_restore_says_which_version_is_missing_and_changes_nothing(
     assert result.error_lines == [
         f"gvw: snapshot {target} needs Go 1.21.13, which is not installed, not in the trash, "
         f"and not available: no Go release matches 1.21.13 on {server.url} (mirror set by "
-        "--mirror); nothing was changed",
+        "--mirror); the newest release is 1.22.10; nearest families: 1.22; nothing was changed",
         "gvw: install it with: gvw install 1.21.13 (--mirror URL for another mirror), then "
         f"run: gvw restore {target}",
     ]

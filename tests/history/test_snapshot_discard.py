@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.support.gvw_env import GvwEnv, run_ok
+from tests.support.gvw_env import GvwEnv, install_unselected, run_ok
 from tests.support.mirror_fixtures import write_synthetic_mirror
 
 LATER = "29991231-235959-999"  # newer than every snapshot a test run takes
@@ -23,7 +23,7 @@ def store(gvw: GvwEnv, tmp_path: Path) -> GvwEnv:
     mirror = tmp_path / "mirror"
     write_synthetic_mirror(mirror, ["1.21.13", "1.22.10"], ["linux-amd64"])
     gvw.extra_env.update(GVW_MIRROR=mirror.as_uri(), PATH=f"{tmp_path / 'none'}:/usr/bin:/bin")
-    run_ok(gvw, "install", "1.21.13", "1.22.10")
+    install_unselected(gvw, "1.21.13", "1.22.10")
     run_ok(gvw, "global", "1.21.13")
     run_ok(gvw, "global", "1.22.10")
     return gvw

@@ -10,7 +10,7 @@ import time
 from datetime import datetime
 from pathlib import Path
 
-from tests.support.gvw_env import GvwEnv, run_ok
+from tests.support.gvw_env import GvwEnv, install_unselected, run_ok
 from tests.support.mirror_fixtures import write_synthetic_mirror
 
 if sys.version_info >= (3, 11):
@@ -85,7 +85,7 @@ def test_snapshots_older_than_the_age_limit_are_pruned(store: GvwEnv) -> None:
 
 def test_trash_keeps_only_what_the_retention_rule_allows(store: GvwEnv, tmp_path: Path) -> None:
     write_synthetic_mirror(tmp_path / "mirror", ["1.23.4"], ["linux-amd64"])
-    run_ok(store, "install", "1.23.4")
+    install_unselected(store, "1.23.4")
     store.config.write_text("trash_keep = 2\ntrash_max_age_days = 30\n")
     run_ok(store, "uninstall", "1.21.13")
     run_ok(store, "uninstall", "1.22.10")

@@ -43,7 +43,11 @@ def test_an_adopted_tree_is_a_version_that_verifies_and_runs(
     before = _tree_digest(system_go)
     done = run_ok(gvw, "install", "--adopt", str(system_go))
     version_dir = gvw.root / "versions" / "1.22.10"
-    assert done.stdout == f"Installed Go 1.22.10 in {version_dir}\n"
+    assert done.stdout.splitlines() == [
+        f"Installed Go 1.22.10 in {version_dir}",
+        "Go 1.22.10 is now the global version (none was selected); "
+        "change it with: gvw global <version>",  # the first install, as any
+    ]
     assert _tree_digest(system_go) == before  # the original is left as it was
     metadata = (version_dir / "gvw-install.toml").read_text("utf-8")
     assert f'source = "adopted from {system_go}"' in metadata

@@ -89,9 +89,10 @@ def test_unknown_version(gvw: GvwEnv, mirror_factory, tmp_path: Path) -> None:
     server = synthetic_server(mirror_factory, tmp_path)
     result = gvw.run("install", "--mirror", server.url, "1.99.1")
     assert result.returncode == 7
-    assert result.error_lines == [
-        f"gvw: no Go release matches 1.99.1 on {server.url} (mirror set by --mirror)",
-        "gvw: see what exists with: gvw list-remote 1.99 --all",
+    assert result.error_lines == [  # what exists instead, and the command that installs it
+        f"gvw: no Go release matches 1.99.1 on {server.url} (mirror set by --mirror); "
+        "the newest release is 1.22.10; nearest families: 1.22, 1.21",
+        f"gvw: install it with: gvw install latest --mirror {server.url}",
     ]
 
 
@@ -103,10 +104,11 @@ def test_version_without_an_archive_for_this_platform(
     server = mirror_factory(directory)
     result = gvw.run("install", "--mirror", server.url, "1.22.10")
     assert result.returncode == 7
-    assert result.error_lines[0] == (
+    assert result.error_lines == [
         f"gvw: no Go release matches 1.22.10 for linux-amd64 on {server.url} "
-        "(mirror set by --mirror)"
-    )
+        "(mirror set by --mirror); the mirror has no release for this platform",
+        "gvw: check the mirror URL (gvw install --mirror URL) and the platform (GVW_PLATFORM)",
+    ]
 
 
 def test_unreachable_mirror(gvw: GvwEnv) -> None:

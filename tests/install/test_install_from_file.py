@@ -36,7 +36,7 @@ def test_from_file_with_sha256_needs_no_network(gvw: GvwEnv, tmp_path: Path) -> 
         env={"GVW_MIRROR": "http://127.0.0.1:9/unreachable/"},
     )
     assert result.returncode == 0, result.stderr
-    assert run_ok(gvw, "list").stdout.split() == ["1.22.10"]
+    assert run_ok(gvw, "list").stdout.split() == ["*", "1.22.10"]  # the first: selected
 
 
 def test_from_file_with_wrong_sha256_installs_nothing(gvw: GvwEnv, tmp_path: Path) -> None:

@@ -54,7 +54,7 @@ def test_a_killed_download_leaves_nothing_installed_and_the_next_run_resumes_it(
     assert ranges == [None, "bytes=300-"]
     assert server.sent(ARCHIVE) == size  # not a byte twice
     assert partial_downloads(gvw.cache) == []
-    assert run_ok(gvw, "list").stdout.split() == ["1.22.10"]
+    assert run_ok(gvw, "list").stdout.split() == ["*", "1.22.10"]  # the first: selected
 
 
 @pytest.mark.slow

@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 
 from tests.install.install_helpers import ARCHIVE, build_and_run, synthetic_server
-from tests.support.gvw_env import GvwEnv, go_bin, run_ok
+from tests.support.gvw_env import GvwEnv, go_bin, install_unselected, run_ok
 from tests.support.mirror_server import MirrorServer
 
 # --- real toolchains -------------------------------------------------------------------
@@ -82,8 +82,10 @@ def test_install_several_specs_with_go_prefix_rc_and_latest(
         f"Installed Go 1.21.13 in {gvw.root / 'versions' / '1.21.13'}",
         f"Installed Go 1.22rc1 in {gvw.root / 'versions' / '1.22rc1'}",
         f"Installed Go 1.22.10 in {gvw.root / 'versions' / '1.22.10'}",
+        "Go 1.21.13 is now the global version (none was selected); "
+        "change it with: gvw global <version>",
     ]
-    assert run_ok(gvw, "list").stdout.split() == ["1.22.10", "1.22rc1", "1.21.13"]
+    assert run_ok(gvw, "list").stdout.split() == ["1.22.10", "1.22rc1", "*", "1.21.13"]
 
 
 def test_family_spec_never_picks_a_release_candidate(
@@ -93,8 +95,9 @@ def test_family_spec_never_picks_a_release_candidate(
     result = gvw.run("install", "--mirror", server.url, "1.23")
     assert result.returncode == 7
     assert result.error_lines == [
-        f"gvw: no Go release matches 1.23 on {server.url} (mirror set by --mirror)",
-        "gvw: see what exists with: gvw list-remote 1.23 --all",
+        f"gvw: no Go release matches 1.23 on {server.url} (mirror set by --mirror); "
+        "1.23 has pre-releases only, the newest 1.23rc1",
+        f"gvw: install it with: gvw install 1.23rc1 --mirror {server.url}",
     ]
 
 
@@ -103,7 +106,9 @@ def test_install_json_output_for_scripts(gvw: GvwEnv, mirror_factory, tmp_path: 
     first = json.loads(run_ok(gvw, "install", "--json", "--mirror", server.url, "1.22").stdout)
     again = json.loads(run_ok(gvw, "install", "--json", "--mirror", server.url, "1.22").stdout)
     path = str(gvw.root / "versions" / "1.22.10")
-    assert first == [{"version": "1.22.10", "path": path, "status": "installed"}]
+    assert first == [
+        {"version": "1.22.10", "path": path, "status": "installed", "selected": "global"}
+    ]
     assert again == [{"version": "1.22.10", "path": path, "status": "already-installed"}]
 
 
@@ -141,7 +146,7 @@ def test_list_marks_the_selected_version(gvw: GvwEnv, mirror_factory, tmp_path: 
 
 def test_uninstall_removes_the_version(gvw: GvwEnv, mirror_factory, tmp_path: Path) -> None:
     server = synthetic_server(mirror_factory, tmp_path)
-    run_ok(gvw, "install", "--mirror", server.url, "1.21.13", "1.22.10")
+    install_unselected(gvw, "--mirror", server.url, "1.21.13", "1.22.10")
     assert run_ok(gvw, "uninstall", "1.21.13").stdout == "Uninstalled Go 1.21.13\n"
     assert run_ok(gvw, "list").stdout.split() == ["1.22.10"]
     missing = gvw.run("uninstall", "1.21.13")

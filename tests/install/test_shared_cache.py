@@ -34,8 +34,8 @@ def test_an_install_leaves_another_stores_download_in_progress_alone(
     out, err = slow.communicate(timeout=120)
     assert slow.returncode == 0, err
     assert out.startswith("Installed Go 1.22.10")
-    for store in (first, second):
-        assert run_ok(store, "list").stdout.split() == ["1.22.10"]
+    for store in (first, second):  # each store's first install: its global version
+        assert run_ok(store, "list").stdout.split() == ["*", "1.22.10"]
     assert partial_downloads(cache) == []
 
 

@@ -23,7 +23,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.selection_cases import CASES, Case
+from tests.selection_cases import Case, native_params
 from tests.support.posix_world import (
     Shell,
     World,
@@ -155,7 +155,7 @@ def test_each_build_is_a_small_program_for_its_platform(name: str) -> None:
 # --------------------------------------------------------------------- the table
 
 
-@pytest.mark.parametrize("case", CASES, ids=[c.name for c in CASES])
+@pytest.mark.parametrize("case", native_params())
 def test_selection_case(tmp_path: Path, build: tuple[Path, Shell], case: Case) -> None:
     program, runner = build
     world = build_case_world(tmp_path / "world", case, program)

@@ -22,7 +22,15 @@ from pathlib import Path
 
 import pytest
 
-from tests.selection_cases import CASES, MACHINE, USER_DATA, Case, lay_out, shims_on_path
+from tests.selection_cases import (
+    CASES,
+    MACHINE,
+    USER_DATA,
+    Case,
+    lay_out,
+    native_params,
+    shims_on_path,
+)
 from tests.support.gvw_env import GvwEnv
 from tests.support.replacing import call_many, start_replacer
 from tests.support.wine import (
@@ -214,14 +222,14 @@ def check_case(case: Case, run: CaseRun) -> None:
 
 @pytest.mark.wine
 @pytest.mark.timeout(600)
-@pytest.mark.parametrize("case", CASES, ids=[c.name for c in CASES])
+@pytest.mark.parametrize("case", native_params())
 def test_selection_case(table: TableRuns, case: Case) -> None:
     check_case(case, table.get("plain", case))
 
 
 @pytest.mark.wine
 @pytest.mark.timeout(600)
-@pytest.mark.parametrize("case", CASES, ids=[c.name for c in CASES])
+@pytest.mark.parametrize("case", native_params())
 def test_selection_case_under_a_path_with_spaces_and_non_ascii(
     table: TableRuns, case: Case
 ) -> None:

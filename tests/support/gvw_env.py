@@ -154,10 +154,17 @@ def installed_gvw(
     tmp_path_factory: pytest.TempPathFactory, real_mirror: object
 ) -> Iterator[GvwEnv]:
     """A store with the real Go 1.21.13 and 1.22.10 installed through the real CLI from
-    the local mirror (shared by the tests that only use them)."""
+    the local mirror, and nothing selected (shared by the tests that only use them)."""
     env = GvwEnv(tmp_path_factory.mktemp("installed"))
-    run_ok(env, "install", "--mirror", real_mirror.url, "1.21", "go1.22.10")  # type: ignore[attr-defined]
+    install_unselected(env, "--mirror", real_mirror.url, "1.21", "go1.22.10")  # type: ignore[attr-defined]
     yield env
+
+
+def install_unselected(gvw: GvwEnv, *args: str) -> Result:
+    """``gvw install ARGS`` in a shell where ``gvw shell`` has selected a version, so the
+    first install does not become the global version: for tests of a store with
+    versions installed and nothing selected."""
+    return run_ok(gvw, "install", *args, env={"GVW_GO_VERSION": "1.0"})
 
 
 def go_bin(env: GvwEnv, version: str, tool: str = "go") -> Path:
@@ -171,4 +178,11 @@ def write_files(base: Path, files: Mapping[str, bytes]) -> None:
         path.write_bytes(data)
 
 
-__all__: Sequence[str] = ["GvwEnv", "Result", "go_bin", "run_ok", "write_files"]
+__all__: Sequence[str] = [
+    "GvwEnv",
+    "Result",
+    "go_bin",
+    "install_unselected",
+    "run_ok",
+    "write_files",
+]

@@ -19,7 +19,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.support.gvw_env import GvwEnv, run_ok
+from tests.support.gvw_env import GvwEnv, install_unselected
 from tests.support.mirror_fixtures import load_build_mirror
 from tests.support.mirror_server import MirrorServer
 
@@ -50,7 +50,7 @@ def patch_store(
 ) -> GvwEnv:
     env = GvwEnv(tmp_path_factory.mktemp("patch-store"), {"GOCACHE": str(go_cache)})
     env.extra_env["GVW_MIRROR"] = patch_mirror.url
-    result = run_ok(env, "install", "--verify", "--json", OLD)
+    result = install_unselected(env, "--verify", "--json", OLD)  # nothing selected
     rows = json.loads(result.stdout)
     assert [(r["version"], r["status"], r["verify"]["ok"]) for r in rows] == [
         (OLD, "installed", True)

@@ -1,5 +1,5 @@
-"""Running gvw with its stderr on a real pseudo-terminal (what a user in a terminal
-sees: progress bars, spinners), stdout piped."""
+"""Running gvw with one of its streams on a real pseudo-terminal (what a user in a
+terminal sees: progress bars, spinners, colour), the other one in a file."""
 
 from __future__ import annotations
 
@@ -17,8 +17,9 @@ from tests.support.gvw_env import GvwEnv
 @dataclass
 class TerminalRun:
     returncode: int
-    stdout: str
-    terminal: str  # everything written to the terminal (stderr), escapes included
+    stdout: str  # "" when stdout was the terminal
+    terminal: str  # everything written to the terminal, escapes included
+    stderr: str = ""  # "" when stderr was the terminal
 
 
 def run_on_terminal(
@@ -27,17 +28,22 @@ def run_on_terminal(
     cwd: Path,
     env: Mapping[str, str] | None = None,
     timeout: float = 600,
+    stream: str = "stderr",
 ) -> TerminalRun:
+    """``gvw ARGS`` with ``stream`` (stderr or stdout) on a pseudo-terminal."""
     primary, secondary = pty.openpty()
-    # stdout to a file, not a pipe: a full pipe would stall gvw while we read the terminal
-    with tempfile.TemporaryFile() as out:
+    # the other stream to a file, not a pipe: a full pipe would stall gvw while we read
+    # the terminal
+    with tempfile.TemporaryFile() as other:
+        streams = {"stdout": other, "stderr": secondary}
+        if stream == "stdout":
+            streams = {"stdout": secondary, "stderr": other}
         process = subprocess.Popen(
             gvw.command(*args),
             env=gvw.env({"TERM": "xterm", **(env or {})}),
-            stdout=out,
-            stderr=secondary,
             stdin=subprocess.DEVNULL,
             cwd=cwd,
+            **streams,  # type: ignore[arg-type]
         )
         os.close(secondary)
         seen = b""
@@ -51,6 +57,9 @@ def run_on_terminal(
             seen += chunk
         process.wait(timeout=timeout)
         os.close(primary)
-        out.seek(0)
-        stdout = out.read().decode()
-    return TerminalRun(process.returncode, stdout, seen.decode("utf-8", "replace"))
+        other.seek(0)
+        piped = other.read().decode()
+    terminal = seen.decode("utf-8", "replace")
+    if stream == "stdout":
+        return TerminalRun(process.returncode, "", terminal, stderr=piped)
+    return TerminalRun(process.returncode, piped, terminal)

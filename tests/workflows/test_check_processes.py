@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 
 from gvw.base.errors import ExitCode
-from tests.support.gvw_env import GvwEnv, write_files
+from tests.support.gvw_env import GvwEnv, install_unselected, write_files
 from tests.support.patch_mirror import NEW, copy_store
 
 # the test binary (a grandchild of gvw) starts a process of its own, then hangs
@@ -56,7 +56,7 @@ def project(tmp_path: Path) -> Path:
 @pytest.fixture(scope="module")
 def both(patch_store: GvwEnv, tmp_path_factory: pytest.TempPathFactory) -> GvwEnv:
     gvw = copy_store(patch_store, tmp_path_factory.mktemp("processes"))
-    assert gvw.run("install", NEW).returncode == 0
+    install_unselected(gvw, NEW)
     return gvw
 
 

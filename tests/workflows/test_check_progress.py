@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.support.gvw_env import GvwEnv, run_ok, write_files
+from tests.support.gvw_env import GvwEnv, install_unselected, write_files
 from tests.support.patch_mirror import NEW, OLD, copy_store
 from tests.support.terminal import run_on_terminal
 
@@ -27,7 +27,7 @@ func TestSlow(t *testing.T) { time.Sleep(700 * time.Millisecond) }
 @pytest.fixture(scope="module")
 def both(patch_store: GvwEnv, tmp_path_factory: pytest.TempPathFactory) -> GvwEnv:
     gvw = copy_store(patch_store, tmp_path_factory.mktemp("progress"))
-    run_ok(gvw, "install", NEW)
+    install_unselected(gvw, NEW)
     return gvw
 
 

@@ -297,7 +297,7 @@ def test_nothing_installed_or_selected(gvw: GvwEnv, tmp_path: Path) -> None:
     assert result.returncode == 16
     found = dict(problems(result))
     assert found["no Go version selected and no other go on PATH"] == (
-        "select one with: gvw global <version> or gvw local <version>"
+        "install one with: gvw install latest"
     )
     assert found[f"shims missing, outdated or left over in {gvw.root / 'shims'}: go, gofmt"] == (
         "gvw rehash"

@@ -8,25 +8,27 @@ import pytest
 
 from gvw.base.platforms import host_platform
 from gvw.store.shims import shim_for
-from tests.support.gvw_env import GvwEnv, run_ok
+from gvw.workflows.pins import broad_pin
+from tests.support.gvw_env import GvwEnv, install_unselected, run_ok
 from tests.support.mirror_fixtures import write_synthetic_mirror
 
 
 @pytest.fixture
 def store(gvw: GvwEnv, tmp_path: Path) -> GvwEnv:
-    """A store with synthetic 1.21.13 and 1.22.10 installed from a file mirror."""
+    """A store with synthetic 1.21.13 and 1.22.10 installed from a file mirror, and
+    nothing selected."""
     mirror = tmp_path / "mirror"
     write_synthetic_mirror(mirror, ["1.21.13", "1.22.10"], ["linux-amd64"])
     gvw.extra_env["GVW_MIRROR"] = mirror.as_uri()
     gvw.extra_env["PATH"] = str(tmp_path / "no-system-go")
-    run_ok(gvw, "install", "1.21.13", "1.22.10")
+    install_unselected(gvw, "1.21.13", "1.22.10")
     return gvw
 
 
 def test_global_sets_shows_and_unsets(store: GvwEnv) -> None:
     global_file = store.root / "version"
     assert run_ok(store, "global", "go1.21").stdout == (
-        f"Global Go version: 1.21 (1.21.13), written to {global_file}\n"
+        f"Global Go version: 1.21 (now 1.21.13), written to {global_file}\n"
     )
     assert global_file.read_text() == "1.21\n"
     assert run_ok(store, "global").stdout == f"1.21 (set by {global_file})\n"
@@ -39,9 +41,10 @@ def test_global_refuses_a_version_that_is_not_installed(store: GvwEnv) -> None:
     run_ok(store, "global", "1.22.10")
     result = store.run("global", "1.23")
     assert result.returncode == 4
-    assert result.stderr_lines == [
-        "gvw: Go 1.23 is not installed (set by the command line)",
-        "gvw: install it with: gvw install 1.23",
+    assert result.stderr_lines == [  # the mirror has no 1.23 either: what it has is named
+        "gvw: Go 1.23 is not installed (set by the command line), and no Go release matches "
+        "it: the newest release is 1.22.10; nearest families: 1.22, 1.21",
+        "gvw: install that with: gvw install latest",
     ]
     assert (store.root / "version").read_text() == "1.22.10\n"
 
@@ -50,7 +53,7 @@ def test_local_writes_the_version_file_of_this_directory(store: GvwEnv, tmp_path
     project = tmp_path / "my project"
     (project / "cmd").mkdir(parents=True)
     assert run_ok(store, "local", "1.22", cwd=project).stdout == (
-        f"Wrote 1.22 (1.22.10) to {project / '.go-version'}\n"
+        f"Pinned 1.22 (now 1.22.10) in {project / '.go-version'}\n"
     )
     assert (project / ".go-version").read_text() == "1.22\n"
     assert run_ok(store, "current", cwd=project / "cmd").stdout == (
@@ -76,7 +79,7 @@ def test_local_refuses_bad_versions_and_writes_nothing(
 ) -> None:
     result = store.run("local", spec, cwd=tmp_path)
     assert result.returncode == code
-    assert result.stderr_lines[0] == first_line
+    assert result.stderr_lines[0].startswith(first_line)
     assert not (tmp_path / ".go-version").exists()
 
 
@@ -224,3 +227,42 @@ def test_a_global_version_file_that_is_a_directory_is_named_as_the_problem(
         f"gvw: cannot read version file {store.root / 'version'}",
         "gvw: it is not a readable regular file: fix or remove it",
     ]
+
+
+# --- pins and removals that reach further than they look -----------------------------------
+
+
+def test_local_in_the_home_directory_warns_what_it_covers(store: GvwEnv, tmp_path: Path) -> None:
+    home = Path(store.env()["HOME"])
+    (home / "src").mkdir(parents=True)
+    result = run_ok(store, "local", "1.22.10", cwd=home)
+    assert result.stderr_lines == [
+        "gvw: warning: ~/.go-version covers every directory in your home without its own; "
+        "gvw global sets a default"
+    ]
+    assert run_ok(store, "local", "1.22.10", cwd=home / "src").stderr == ""  # a project
+    linked = tmp_path / "home-link"
+    linked.symlink_to(home)  # HOME spelled through a link is the same directory
+    again = run_ok(store, "local", "1.21.13", cwd=home, env={"HOME": str(linked)})
+    assert again.stderr_lines[0].startswith("gvw: warning: ~/.go-version covers every")
+
+
+def test_a_pin_at_a_filesystem_root_covers_every_directory_on_it() -> None:
+    # (not written for real: a /.go-version would select Go for the whole machine)
+    assert broad_pin(Path("/.go-version"), {"HOME": "/home/me"}) == "root"
+    assert broad_pin(Path("/home/me/.go-version"), {"HOME": "/nonexistent"}) is None
+
+
+def test_forced_uninstall_of_the_global_version_says_what_breaks_and_the_undo(
+    store: GvwEnv,
+) -> None:
+    run_ok(store, "global", "1.22.10")
+    result = run_ok(store, "uninstall", "--force", "1.22.10")
+    assert result.stderr_lines == [
+        f"gvw: warning: Go 1.22.10 was the global version ({store.root / 'version'}): "
+        "go now fails where no .go-version applies",
+        "gvw: moved to the trash; undo with: gvw rollback",
+    ]
+    assert store.run("current").returncode == 4  # as said
+    run_ok(store, "rollback")
+    assert run_ok(store, "current").stdout == f"1.22.10 (set by {store.root / 'version'})\n"

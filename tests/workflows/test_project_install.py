@@ -157,7 +157,7 @@ def test_outside_any_project_with_nothing_selected_it_is_a_usage_error_naming_th
     assert result.error_lines == [
         f"gvw: nothing to install here: no version given, no .go-version in {empty} or above, "
         f"no global version file {synthetic.root / 'version'}, no go.mod or go.work",
-        "gvw: name a version (gvw install 1.22) or pin one (gvw local 1.22)",
+        "gvw: install the newest Go (it becomes the global version) with: gvw install latest",
     ]
     assert synthetic.store_listing() == before
 
@@ -173,7 +173,12 @@ def test_a_bad_pin_is_named_and_nothing_is_installed(synthetic: GvwEnv, tmp_path
 def test_with_only_a_go_mod_its_go_is_installed(synthetic: GvwEnv, tmp_path: Path) -> None:
     app = project(tmp_path / "app", {"go.mod": "module m\n\ngo 1.22.10 // comment\n"})
     result = run_ok(synthetic, "install", cwd=app, env={"PATH": str(tmp_path / "nothing")})
-    assert result.stdout.endswith(f"(go 1.22.10 in {app / 'go.mod'})\n")
+    assert result.stdout.splitlines() == [  # nothing was selected: it becomes the global one
+        f"Installed Go 1.22.10 in {synthetic.root / 'versions' / '1.22.10'} "
+        f"(go 1.22.10 in {app / 'go.mod'})",
+        "Go 1.22.10 is now the global version (none was selected); "
+        "change it with: gvw global <version>",
+    ]
     assert installed(synthetic) == ["1.22.10"]
     assert os.path.isfile(synthetic.root / "shims" / "go1.22.10")
 
@@ -200,7 +205,7 @@ def test_local_from_go_mod_pins_the_go_that_go_mod_asks_for_installing_it_with_i
     assert result.stdout.splitlines() == [
         f"Installed Go 1.22.10 in {synthetic.root / 'versions' / '1.22.10'} "
         f"(toolchain go1.22.10 in {app / 'go.mod'})",
-        f"Wrote 1.22.10 (1.22.10) to {pin} (toolchain go1.22.10 in {app / 'go.mod'})",
+        f"Pinned 1.22.10 in {pin} (toolchain go1.22.10 in {app / 'go.mod'})",
     ]
     assert pin.read_text() == "1.22.10\n"
     assert installed(synthetic) == ["1.22.10"]

@@ -7,11 +7,13 @@ from __future__ import annotations
 
 import hashlib
 import json
+import re
 import subprocess
 from pathlib import Path
 
 import pytest
 
+from gvw.cli.terminal import human_size
 from tests.support.goproxy_dir import greeting_tool
 from tests.support.gvw_env import GvwEnv, go_bin, run_ok
 from tests.support.mirror_server import MirrorServer
@@ -85,6 +87,24 @@ def test_a_tool_is_listed_rebuilt_with_the_selected_go_run_and_rolled_back(user:
     )
     assert (rows["greet"]["rebuildable"], rows["local"]["rebuildable"]) == (True, False)
     assert rows["local"]["reason"] == "built from a local checkout ((devel) version)"
+    text = run_ok(user, "tools").stdout.splitlines()  # a table: headers, human sizes
+    assert text[0] == f"{bin_dir}, the Go selected here: go1.22.10"
+    assert [re.split(r"\s{2,}", line) for line in text[1:4]] == [
+        ["NAME", "SIZE", "BUILT WITH", "MODULE"],
+        [
+            "greet",
+            human_size(greet.stat().st_size),
+            "go1.21.13 (differs)",
+            "example.com/greet/cmd/greet@v1.0.0",
+        ],
+        [
+            "local",
+            human_size(local.stat().st_size),
+            "go1.21.13 (differs)",
+            "example.com/local/cmd/local@(devel)",
+        ],
+    ]
+    assert text[4:] == ["local cannot be rebuilt: built from a local checkout ((devel) version)"]
 
     dry = user.run("tools", "rebuild", "--dry-run")
     assert dry.returncode == 22

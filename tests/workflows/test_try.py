@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 
 from gvw.base.errors import ExitCode
-from tests.support.gvw_env import GvwEnv, run_ok, write_files
+from tests.support.gvw_env import GvwEnv, install_unselected, run_ok, write_files
 from tests.support.patch_mirror import NEW, OLD, copy_store
 from tests.support.vulndb_fixture import VulnDBServer
 from tests.workflows.test_upgrade import FAILING_UNDER_NEW, GO_MOD, PASSING_TEST
@@ -54,7 +54,7 @@ MAIN = b'package main\n\nimport "fmt"\n\nfunc main() { fmt.Println("hello") }\n'
 def both(patch_store: GvwEnv, tmp_path_factory: pytest.TempPathFactory) -> GvwEnv:
     """Go 1.25.4 and 1.25.5 installed; the tests only try, which must change nothing."""
     gvw = copy_store(patch_store, tmp_path_factory.mktemp("try"))
-    run_ok(gvw, "install", NEW)
+    install_unselected(gvw, NEW)
     return gvw
 
 
@@ -197,7 +197,7 @@ def test_a_test_slower_only_under_the_candidate_is_a_slowdown_beyond_max_slowdow
 @pytest.fixture(scope="module")
 def three(both: GvwEnv, real_mirror: object) -> GvwEnv:
     """1.22.10 as well (a project whose go line all three accept)."""
-    run_ok(both, "install", "--mirror", real_mirror.url, "1.22.10")  # type: ignore[attr-defined]
+    install_unselected(both, "--mirror", real_mirror.url, "1.22.10")  # type: ignore[attr-defined]
     return both
 
 

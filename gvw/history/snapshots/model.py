@@ -10,7 +10,8 @@ The file form (TOML, its checksum line, the checks on the way in) is
 puts back everything the snapshot recorded. The kinds, by command:
 
 ========================  ====================================================
-install, uninstall        ``installed`` (the shims follow the installed versions)
+install, uninstall        ``installed`` (the shims follow the installed versions);
+                          an install while nothing is selected also ``global``
 global                    ``global``
 local                     ``version_files`` (the one ``.go-version`` it writes)
 setup, setup --undo       ``profile_files``, ``user_path``
