@@ -209,7 +209,9 @@ class _Extractor:
 
     def extract_tar(self, raw: Readable) -> None:
         self.packed = 0
-        gunzip = GunzipReader(_Counted(raw, self._read_packed))
+        # counted as the inflater reads (not by wrapping ``raw``: its interrupt() must stay
+        # reachable, so that a signal ends a blocked read of a download at once)
+        gunzip = GunzipReader(raw, self._read_packed)
         try:
             # one sequential pass, no seeking, constant memory
             tar = TarStream(gunzip.read1)
