@@ -66,12 +66,19 @@ EXIT_CODE_MEANINGS: dict[ExitCode, str] = {
     "retries; the next run resumes it), TLS certificate not trusted",
     ExitCode.CHECKSUM: "archive does not match its published sha256 or size (or a module zip its "
     "`h1:` hash)",
-    ExitCode.BAD_ARCHIVE: "corrupt archive or an entry that escapes the target",
+    ExitCode.BAD_ARCHIVE: (
+        "corrupt, malformed or hostile archive: an entry that escapes the target, clashes "
+        "with another or has a name no filesystem takes; a decompression bomb; a module "
+        "zip Go would refuse"
+    ),
     ExitCode.BAD_INDEX: "index JSON that cannot be understood (the download index, or the "
     "vulnerability database's)",
     ExitCode.STORE: "the store cannot be changed (permissions, disk full, read-only), or another "
     "gvw held a lock past the time-out",
-    ExitCode.CONFIG: "invalid configuration",
+    ExitCode.CONFIG: (
+        "invalid configuration: the config file, a fleet manifest or lock file, "
+        "go.mod/go.work lines Go refuses; too large, too deeply nested, or not a regular file"
+    ),
     ExitCode.IN_USE: "refusing to remove a selected version",
     ExitCode.SNAPSHOT: "a snapshot that cannot be read or applied",
     ExitCode.PROBLEMS_FOUND: "`gvw doctor` found problems",

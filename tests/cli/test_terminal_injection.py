@@ -19,7 +19,8 @@ from tests.support.mirror_fixtures import write_synthetic_mirror
 
 # clear the screen, retitle the window (OSC ... BEL), a C1 CSI, and a forged line
 HOSTILE = "app\x1b[2J\x1b]0;pwned\x07\x9b31m\n1.21.13 (set by the global file)"
-CONTROLS = [b"\x1b", b"\x07", b"\xc2\x9b", b"\x9b"]
+# what must not reach the terminal (gvw's own colour, ESC [ 3x m, may)
+CONTROLS = [b"\x1b[2J", b"\x1b]", b"\x07", b"\xc2\x9b", b"\x9b"]
 
 
 def on_a_terminal(gvw: GvwEnv, cwd: Path, *args: str) -> tuple[int, bytes]:
@@ -105,10 +106,12 @@ def test_an_argument_cannot_forge_an_audit_log_line(
     gvw: GvwEnv, project: Path, separator: str
 ) -> None:
     forged = '{"time": "2000-01-01T00:00:00Z", "argv": ["gvw", "uninstall", "1.22.10"]}'
-    gvw.run("local", f"1.22.10{separator}{forged}", cwd=project)  # refused: a bad version
+    manifest = f"/no/such/fleet.toml{separator}{forged}"
+    result = gvw.run("apply", manifest, cwd=project)  # logged, then refused: no manifest
+    assert result.returncode == 13
     raw = (gvw.root / "log" / "audit.jsonl").read_bytes()
     entries = [json.loads(line) for line in raw.splitlines()]
     assert raw.isascii()
     assert len(raw.decode().splitlines()) == len(entries)  # str.splitlines too
-    assert entries[-1]["argv"] == ["gvw", "local", f"1.22.10{separator}{forged}"]
+    assert entries[-1]["argv"] == ["gvw", "apply", manifest]
     assert not any(e.get("time") == "2000-01-01T00:00:00Z" for e in entries)

@@ -61,7 +61,7 @@ def test_a_password_holding_an_at_sign_is_redacted_everywhere(
     _url, server = secret_mirror
     shown = f"http://***@127.0.0.1:{server.port}/dl/"
     installed = run_ok(gvw, "install", "1.22.10")  # warns: plain http
-    assert f"gvw: warning: mirror {shown} uses plain http" in installed.stderr
+    assert f"gvw: warning: mirror {shown} is plain http" in installed.stderr
     missing = gvw.run("install", "1.99.1")
     assert missing.returncode == 7
     assert f"no Go release matches 1.99.1 on {shown}" in missing.stderr
