@@ -7,7 +7,6 @@ import contextlib
 import errno
 import os
 import re
-import shutil
 import stat
 import sys
 import time
@@ -262,6 +261,8 @@ def remove_tree(path: Path) -> None:
     if path.is_symlink() or path.is_file():
         path.unlink()
     elif path.exists():
+        import shutil  # only here: the start-up of read-only commands does without it
+
         if sys.version_info >= (3, 12):
             shutil.rmtree(path, onexc=make_writable_and_retry)
         else:

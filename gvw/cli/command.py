@@ -8,7 +8,6 @@ which :mod:`gvw.cli.helptext` turns into a "did you mean".
 
 from __future__ import annotations
 
-import textwrap
 from collections.abc import Sequence
 from typing import Any
 
@@ -39,6 +38,8 @@ def _split_examples(text: str) -> tuple[str, str]:
             continue
         start = number - 1 if number and lines[number - 1].strip() == "\b" else number
         body = "\n".join(rest for rest in lines[number + 1 :] if rest.strip() != "\b")
+        import textwrap  # only when help is shown
+
         examples = textwrap.indent(textwrap.dedent(body).strip(), "  ")
         return "\n".join(lines[:start]).rstrip(), "\b\nExamples:\n" + examples
     return text, ""

@@ -15,7 +15,6 @@ starts, and nothing more.
 from __future__ import annotations
 
 import os
-import shutil
 import sys
 import threading
 import time
@@ -189,6 +188,8 @@ class Spinner:
         self.started = time.monotonic()
         encoding = (getattr(stream, "encoding", None) or "").lower().replace("-", "")
         self.frames = self.FRAMES if encoding == "utf8" else self.ASCII_FRAMES
+        import shutil  # here, not at start-up: read-only commands never draw a bar
+
         width = shutil.get_terminal_size().columns
         self.shown = label if len(label) <= width - 14 else label[: max(0, width - 17)] + "..."
         self._stop = threading.Event()

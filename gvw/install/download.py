@@ -32,6 +32,7 @@ from __future__ import annotations
 import contextlib
 import hashlib
 import json
+import sys
 import threading
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
@@ -39,7 +40,7 @@ from pathlib import Path
 from typing import IO, Any
 
 from gvw.base import http
-from gvw.base.errors import ChecksumError, GvwError, NetworkError, StoreError
+from gvw.base.errors import ChecksumError, GvwError, NetworkError
 from gvw.base.fsutil import atomic_write_bytes, store_error, unlink_quietly
 from gvw.base.reporting import Progress, Reporter
 
@@ -99,28 +100,15 @@ class PartialFile:
     def owned(self, reporter: Reporter) -> Iterator[PartialFile]:
         """Hold the file's lock for the block; another process downloading the same
         file (from another store sharing this cache) is waited for."""
-        from filelock import FileLock, Timeout
+        from gvw.base.locks import held
 
-        try:
-            self.lock_path.parent.mkdir(parents=True, exist_ok=True)
-            lock = FileLock(str(self.lock_path))
-            try:
-                lock.acquire(timeout=0)
-            except Timeout:
-                reporter.info(f"waiting for another gvw that is downloading {self.name}")
-                lock.acquire(timeout=LOCK_TIMEOUT_SECONDS)
-        except Timeout:
-            raise StoreError(
-                f"another gvw has been downloading {self.name} for "
-                f"{LOCK_TIMEOUT_SECONDS // 60} minutes ({self.lock_path})",
-                hint="wait for it to finish, or stop it; the download resumes afterwards",
-            ) from None
-        except OSError as exc:
-            raise store_error(exc, "lock", self.lock_path) from exc
-        try:
+        with held(
+            self.lock_path,
+            command=" ".join(["gvw", *sys.argv[1:]]),  # the command that downloads it
+            timeout=LOCK_TIMEOUT_SECONDS,
+            waiting=reporter,
+        ):
             yield self
-        finally:
-            lock.release()
 
     def size(self) -> int:
         try:

@@ -161,7 +161,11 @@ def test_another_store_sharing_the_cache_waits_for_the_same_download(
     assert wait_for(lambda: server.count(ARCHIVE) == 1, 30)
     second = other.run("install", "--mirror", server.url, "1.22.10")
     assert second.returncode == 0, second.stderr
-    assert f"gvw: waiting for another gvw that is downloading {ARCHIVE}" in second.stderr_lines
+    # the waiting line names the command that holds the download and the lock it waits on
+    waiting = [line for line in second.stderr_lines if line.startswith("gvw: waiting for")]
+    assert len(waiting) == 1, second.stderr
+    assert waiting[0].startswith(f"gvw: waiting for gvw install --mirror {server.url} 1.22.10 (")
+    assert f"{ARCHIVE}.lock; will wait up to 30 min" in waiting[0]
     assert first.wait(60) == 0
     assert installed(gvw) and installed(other)
 
