@@ -25,7 +25,7 @@ from pathlib import Path
 from typing import Any
 
 from gvw.base import http
-from gvw.base.bounded import parse_json, read_regular_file
+from gvw.base.bounded import InputRefused, open_regular_file, parse_json, read_regular_file
 from gvw.base.errors import ChecksumError, StoreError
 from gvw.base.fsutil import (
     atomic_write_bytes,
@@ -200,9 +200,15 @@ def _read_source(
 ) -> None:
     """Copy a ``file://`` source's archive into ``sink`` (which raises no OSError)."""
     try:
-        with open(location, "rb") as handle:
+        # a FIFO would hang the copy and a device never end: regular files only
+        with open_regular_file(location) as handle:
             for block in iter(lambda: handle.read(1 << 20), b""):
                 sink(block)
+    except InputRefused as refused:
+        raise StoreError(
+            f"cannot copy {location} into the mirror: it {refused.reason}",
+            hint=f"check the source mirror {source.url} (set by {source.origin})",
+        ) from None
     except OSError as exc:
         raise _source_error(source, location, partial, exc) from exc
 

@@ -633,28 +633,20 @@ class LocalFile:
 def _open_regular(path: Path) -> IO[bytes]:
     """``path`` opened for reading, if it is a regular file: a FIFO would hang the read
     and a device (``/dev/zero``) never ends, so both are refused before reading."""
-    import os
-    import stat
-
+    from gvw.base.bounded import InputRefused, open_regular_file
     from gvw.base.errors import ArchiveError
 
     try:
-        fd = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_BINARY", 0))
+        return open_regular_file(path)
     except FileNotFoundError:
         raise ArchiveError(f"{path} does not exist") from None
+    except InputRefused as refused:
+        raise ArchiveError(
+            f"{path} {refused.reason}: refusing to read it as an archive",
+            hint="point gvw at the archive file itself",
+        ) from None
     except OSError as exc:
         raise store_error(exc, "read", path) from exc
-    kind = os.fstat(fd).st_mode
-    if not stat.S_ISREG(kind):
-        os.close(fd)
-        what = "a directory" if stat.S_ISDIR(kind) else "a device, FIFO or socket"
-        raise ArchiveError(
-            f"{path} is {what}, not an archive file; refusing to read it",
-            hint="point gvw at the archive file itself",
-        )
-    if hasattr(os, "set_blocking"):
-        os.set_blocking(fd, True)
-    return os.fdopen(fd, "rb")
 
 
 def _file_size(path: Path) -> int | None:

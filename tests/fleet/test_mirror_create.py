@@ -260,3 +260,29 @@ def test_a_source_that_never_ends_is_stopped_at_the_promised_size(
     ) in result.stderr_lines
     assert not (offline / "index.json").exists()
     assert not (offline / name).exists()
+
+
+@pytest.mark.parametrize("kind", ["fifo", "/dev/zero"])
+def test_a_file_source_archive_that_is_a_fifo_or_device_is_refused_without_reading(
+    gvw: GvwEnv, tmp_path: Path, kind: str
+) -> None:
+    source = tmp_path / "src"
+    write_synthetic_mirror(source, ("1.22.10",), ["linux-amd64"])
+    name = "go1.22.10.linux-amd64.tar.gz"
+    (source / name).unlink()
+    if kind == "fifo":
+        os.mkfifo(source / name)  # nothing ever writes: reading would hang
+    else:
+        (source / name).symlink_to(kind)  # never ends
+    offline = tmp_path / "offline"
+    result = gvw.run(
+        "mirror", "create", str(offline), "1.22.10", "--mirror", source.as_uri(),
+        "--platform", "linux-amd64", timeout=60,
+    )  # fmt: skip
+    assert result.returncode == 12, result.stderr
+    what = "a FIFO" if kind == "fifo" else "a character device"
+    assert (
+        f"gvw: cannot copy {source / name} into the mirror: it is {what}, not a regular file"
+    ) in result.stderr_lines
+    assert not (offline / "index.json").exists()
+    assert not (offline / name).exists()

@@ -225,9 +225,10 @@ def test_a_file_mirror_archive_that_is_a_device_or_fifo_is_refused_without_readi
         (directory / ARCHIVE).symlink_to(kind)
     result = gvw.run("install", "--mirror", directory.as_uri(), "1.22.10", timeout=60)
     assert result.returncode == 10, result.stderr
+    what = "a FIFO" if kind == "fifo" else "a character device"
     assert result.error_lines[-2] == (
-        f"gvw: {directory / ARCHIVE} is a device, FIFO or socket, not an archive file; "
-        "refusing to read it"
+        f"gvw: {directory / ARCHIVE} is {what}, not a regular file: "
+        "refusing to read it as an archive"
     )
     assert gvw.store_listing() in ([], [".staging"])
 
