@@ -13,6 +13,9 @@ the config, download indexes, snapshots, caches, go env files) is read through
 - **A cap on arrays and tables.** More than :data:`MAX_CONTAINERS` is refused before
   parsing (counted in C): each costs about a hundred bytes once parsed, so a few MiB
   of ``{},`` would take hundreds of MB.
+- **A cap on TOML's dotted keys.** ``a.a.a… = 1`` and ``[a.a.a…]`` nest a table per
+  dot, and tomllib's work grows with the square of their number (40 KB of one key took
+  1.5 GB): a key of more than :data:`MAX_DEPTH` parts is refused before parsing.
 
 Each refusal is an :class:`InputRefused` naming why; the caller turns it into its own
 error (and exit code) and says which file it was. An HTTP body has the same limits
@@ -22,6 +25,7 @@ error (and exit code) and says which file it was. An HTTP body has the same limi
 from __future__ import annotations
 
 import os
+import re
 import stat
 import sys
 from pathlib import Path
@@ -118,8 +122,29 @@ def parse_toml(text: str) -> dict[str, Any]:
     else:  # pragma: no cover
         import tomli as tomllib
 
+    _check_dotted_keys(text)
     document: dict[str, Any] = _parse(tomllib.loads, text, MAX_DEPTH)
     return document
+
+
+# TOML strings (multi-line first) and comments: what may hold dots that are not a key's
+_TOML_STRINGS_AND_COMMENTS = re.compile(
+    r'"""[\s\S]*?"""|\'\'\'[\s\S]*?\'\'\'|"(?:[^"\\\n]|\\.)*"|\'[^\'\n]*\'|#[^\n]*'
+)
+# what separates one run of a key's parts (bare names, dots, blanks) from the next
+_NOT_IN_A_KEY = re.compile(r"[^A-Za-z0-9_\-. \t]+")
+
+
+def _check_dotted_keys(text: str) -> None:
+    # Strings become one bare part (a quoted part of a key is still a part), comments go;
+    # then a key is a run of names, dots and blanks, and its dots count its parts.
+    # Linear: both patterns match without backtracking over what they passed.
+    bare = _TOML_STRINGS_AND_COMMENTS.sub(lambda m: "" if m[0][0] == "#" else "s", text)
+    if bare.count(".") < MAX_DEPTH:
+        return
+    for run in _NOT_IN_A_KEY.split(bare):
+        if run.count(".") >= MAX_DEPTH:  # a part per level: as deep as check_depth allows
+            raise InputRefused(f"has a key of more than {MAX_DEPTH} dotted parts")
 
 
 def _parse(parser: Callable[[str], Any], text: str, max_depth: int) -> Any:

@@ -17,6 +17,7 @@ from gvw.base.reporting import Activity, Progress
 from gvw.base.versions import parse_installed_name
 from gvw.cli.app import App
 from gvw.cli.command import Command
+from gvw.cli.output import say
 from gvw.cli.runs import split_commands
 from gvw.cli.terminal import TerminalReporter
 from gvw.workflows.health import DEFAULT_TIMEOUT_SECONDS
@@ -370,10 +371,10 @@ def _show(
             _diff(plan.before, plan.after)
     _show_checks(run)
     if error is None and run.snapshot_id:
-        click.echo("undo with: gvw rollback")
+        say("undo with: gvw rollback")
     if run.put_back is not None:
         for line in run.put_back.changes:
-            click.echo(f"put back: {line}")
+            say(f"put back: {line}")
 
 
 def _show_checks(run: ApplyRun) -> None:
@@ -382,18 +383,18 @@ def _show_checks(run: ApplyRun) -> None:
     if run.verified and not all(r.ok for r in run.verified):
         show(run.verified, as_json=False)
     elif run.verified:
-        click.echo("verified: " + ", ".join(f"Go {r.version}" for r in run.verified))
+        say("verified: " + ", ".join(f"Go {r.version}" for r in run.verified))
     for check in run.health or []:
         command = shlex.join(check.command)
         if check.ok:
-            click.echo(f"health check ok: {command} ({check.seconds:.2f}s)")
+            say(f"health check ok: {command} ({check.seconds:.2f}s)")
             continue
-        click.echo(
+        say(
             f"health check FAILED: {command} ({check.describe()}); last lines "
             f"(full log: {check.log}):"
         )
         for text in check.tail:
-            click.echo(f"    {text}")
+            say(f"    {text}")
 
 
 class RecordingReporter:
@@ -425,7 +426,7 @@ class RecordingReporter:
 
 def _describe(actions: list[dict[str, Any]], *, check: bool, manifest: Path) -> None:
     if not actions:
-        click.echo(f"in line with {manifest}: nothing to do")
+        say(f"in line with {manifest}: nothing to do")
         return
     for action in actions:
         kind = action["action"]
@@ -434,15 +435,15 @@ def _describe(actions: list[dict[str, Any]], *, check: bool, manifest: Path) -> 
         elif kind == "global":
             line = f"set the global version to {action['new']} (was {action['old'] or 'unset'})"
         elif kind == "refuse":  # nothing is done while there is one
-            click.echo(f"refused by the policy: Go {action['version']}: {action['reason']}")
+            say(f"refused by the policy: Go {action['version']}: {action['reason']}")
             continue
         elif kind == "remove":
             line = f"remove Go {action['version']} (to the trash): {action['reason']}"
         else:
             line = f"prune Go {action['version']} (to the trash)"
-        click.echo(("would " if check else "done: ") + line)
+        say(("would " if check else "done: ") + line)
     if check:
-        click.echo(f"{len(actions)} change(s) needed to bring this machine in line with {manifest}")
+        say(f"{len(actions)} change(s) needed to bring this machine in line with {manifest}")
 
 
 def _diff(before: dict[str, Any], after: dict[str, Any]) -> None:
@@ -450,9 +451,9 @@ def _diff(before: dict[str, Any], after: dict[str, Any]) -> None:
     old, new = set(before["installed"]), set(after["installed"])
     for name in sorted(old | new, key=parse_installed_name):  # type: ignore[arg-type]
         mark = " " if name in old and name in new else "-" if name in old else "+"
-        click.echo(f"{mark}installed {name}")
+        say(f"{mark}installed {name}")
     if before["global"] == after["global"]:
-        click.echo(f" global {before['global'] or '(unset)'}")
+        say(f" global {before['global'] or '(unset)'}")
     else:
-        click.echo(f"-global {before['global'] or '(unset)'}")
-        click.echo(f"+global {after['global']}")
+        say(f"-global {before['global'] or '(unset)'}")
+        say(f"+global {after['global']}")

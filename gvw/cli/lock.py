@@ -9,6 +9,7 @@ import click
 
 from gvw.cli.app import App
 from gvw.cli.command import Command
+from gvw.cli.output import say
 from gvw.cli.terminal import TerminalReporter
 
 
@@ -76,5 +77,5 @@ def lock(
         click.echo(json.dumps({"path": str(path), "specs": result.specs, "archives": archives}))
         return
     for spec, version in result.specs.items():
-        click.echo(f"{spec} -> {version}")
-    click.echo(f"Wrote {path} ({', '.join(str(p) for p in chosen)})")
+        say(f"{spec} -> {version}")
+    say(f"Wrote {path} ({', '.join(str(p) for p in chosen)})")

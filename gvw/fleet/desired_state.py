@@ -102,7 +102,7 @@ def parse_manifest(document: dict[str, Any], *, path: Path) -> Manifest:
             raise ConfigError(exc.message, hint=_fix(where)) from None
     lock = None
     if "lock" in go:
-        lock = path.parent / _lock_path(where, _text(where, "go.lock", go["lock"]))
+        lock = _lock_path(where, path.parent, _text(where, "go.lock", go["lock"]))
     return Manifest(path, specs, global_spec, prune, mirror, lock, _refuse(where, go))
 
 
@@ -120,14 +120,27 @@ def _refuse(where: str, go: dict[str, Any]) -> tuple[Rule, ...]:
     return tuple(dict.fromkeys(rules))
 
 
-def _lock_path(where: str, text: str) -> str:
-    """The lock file is relative to the manifest and stays in its directory: an
-    absolute path, a drive or ``..`` would let a manifest make ``gvw lock`` overwrite any
-    file its user can write."""
+_IN_ITS_DIRECTORY = "a file name relative to the manifest, in its directory or below it"
+
+
+def _lock_path(where: str, directory: Path, text: str) -> Path:
+    """The lock file is relative to the manifest and stays in its directory (or below
+    it): an absolute path, a drive, ``..`` or a link that leads out would let a manifest
+    make ``gvw lock`` overwrite any file its user can write. Control characters are
+    refused too: the name is printed."""
     pure = PureWindowsPath(text)  # splits at / and \ alike, knows drives and UNC shares
     if PurePosixPath(text).is_absolute() or pure.anchor or ".." in pure.parts:
-        raise _bad(where, "go.lock", text, "a file name relative to the manifest, in its directory")
-    return text
+        raise _bad(where, "go.lock", text, _IN_ITS_DIRECTORY)
+    if any(ord(char) < 0x20 or ord(char) == 0x7F for char in text):
+        raise _bad(where, "go.lock", text, "a file name without control characters")
+    lock = directory / text
+    try:  # links followed, as writing the lock would follow them
+        inside = lock.resolve().is_relative_to(directory.resolve())
+    except (OSError, RuntimeError):  # a link loop
+        inside = False
+    if not inside:
+        raise _bad(where, "go.lock", text, f"{_IN_ITS_DIRECTORY} (a link leads elsewhere)")
+    return lock
 
 
 def _listed(wanted: Spec, specs: list[Spec]) -> bool:

@@ -181,6 +181,14 @@ def _download(
                 http.stream(location, sink, timeout=timeout)
     finally:
         progress.close()
+    written = part.stat().st_size
+    if written != size:  # shorter than promised, though the sha256 may match
+        part.unlink()
+        raise ChecksumError(
+            f"{location} is {written:,} bytes, not the {size:,} bytes the lock promises; "
+            "it was not added to the mirror",
+            hint="the source serves another file under this name, or the lock is wrong",
+        )
     actual = digest.hexdigest()
     if actual != expected:
         part.unlink()

@@ -37,17 +37,29 @@ def expected_for_file(archive: Path, sha256: str | None) -> str:
             )
         return sha256.strip().lower()
     sidecar = archive.with_name(archive.name + ".sha256")
-    try:
-        text = read_regular_file(sidecar, MAX_SIDECAR_BYTES).decode("utf-8", "replace")
-        digest = text.split()[:1]
-    except (OSError, InputRefused):  # a FIFO or /dev/zero beside the archive: none
-        digest = []
-    if digest and is_sha256(digest[0]):
-        return digest[0].lower()
+    digest = published_digest(read_sidecar(sidecar))
+    if digest is not None:
+        return digest
     raise ChecksumError(
         f"no checksum for {archive}: give one with --sha256 HEX (or put it in {sidecar.name})",
         hint="the checksums are listed at https://go.dev/dl/; --skip-checksum installs without one",
     )
+
+
+def read_sidecar(path: Path) -> str | None:
+    """The text of the ``<archive>.sha256`` file ``path``; None when there is none to
+    read: missing, unreadable, not a regular file (a FIFO would hang, ``/dev/zero``
+    never end) or longer than :data:`MAX_SIDECAR_BYTES`."""
+    try:
+        return read_regular_file(path, MAX_SIDECAR_BYTES).decode("utf-8", "replace")
+    except (OSError, InputRefused):
+        return None
+
+
+def published_digest(text: str | None) -> str | None:
+    """The sha256 a ``.sha256`` file's text starts with (``<hex>  <file name>``), if any."""
+    digest = (text or "").split()[:1]
+    return digest[0].lower() if digest and is_sha256(digest[0]) else None
 
 
 def hash_file(path: Path) -> str:

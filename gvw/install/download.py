@@ -593,6 +593,14 @@ class LocalFile:
             raise store_error(exc, "read", self.path) from exc
         if self.offset + len(data) > self.max_bytes:
             raise _too_large(self.path, self.promise, self.cap)
+        if not data and size != 0 and self.promise.size not in (None, self.offset):
+            # shorter than promised: the sha256 may still match (a lock's size is wrong)
+            raise ChecksumError(
+                f"{self.path} is {self.offset:,} bytes, not the {self.promise.size:,} bytes "
+                "the index or lock promises; nothing was installed",
+                hint="the mirror holds another file under this name, or the lock is wrong: "
+                "check it, or make the lock again with gvw lock",
+            )
         if data and self._copy is not None:
             try:
                 self._copy.write(data)

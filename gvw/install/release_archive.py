@@ -15,10 +15,10 @@ from gvw.base.config import Config
 from gvw.base.errors import ChecksumError, NoSuchReleaseError
 from gvw.base.reporting import Reporter
 from gvw.install.archive import is_tar_gz
-from gvw.install.checksums import mismatch_error
+from gvw.install.checksums import mismatch_error, published_digest, read_sidecar
 from gvw.install.download import Download, LocalFile, PartialFile, Promise, archive_cap
 from gvw.install.mirror import Mirror
-from gvw.install.release_index import ReleaseFile, is_sha256
+from gvw.install.release_index import ReleaseFile
 from gvw.install.sources import Provenance, temporary_download
 from gvw.install.tree_manifest import Collector
 from gvw.install.unpack import unpack_verified
@@ -115,11 +115,8 @@ class ReleaseArchive:
     def _published_checksum(self, filename: str) -> str:
         """The ``<file>.sha256`` beside the archive, for index entries without one."""
         location = self.mirror.file_location(filename) + ".sha256"
-        if self.mirror.is_local:
-            try:
-                text: str | None = Path(location).read_text("utf-8", "replace")
-            except OSError:
-                text = None
+        if self.mirror.is_local:  # read as over http: a regular file, 64 KiB at most
+            text = read_sidecar(Path(location))
         else:
             text = http.fetch_optional_text(
                 location,
@@ -127,12 +124,13 @@ class ReleaseArchive:
                 retries=self.config.retries,
                 notify=self.reporter.warn,
             )
-        digest = (text or "").split()[:1]
-        if not digest or not is_sha256(digest[0]):
+        digest = published_digest(text)
+        if digest is None:
+            missing = "is missing or not a regular file" if self.mirror.is_local else "is missing"
             raise ChecksumError(
                 f"no checksum for {filename}: the index has none and {location} "
-                f"{'is missing' if text is None else 'holds no sha256'}",
+                f"{missing if text is None else 'holds no sha256'}",
                 hint=f"download it yourself, check it, and run: gvw install --from-file "
                 f"{filename} --sha256 HEX",
             )
-        return digest[0].lower()
+        return digest

@@ -33,6 +33,33 @@ def test_deep_nesting_is_refused_never_a_recursion_error(depth: int) -> None:
     assert parse_json(b"[" * 32 + b"]" * 32) is not None
 
 
+@pytest.mark.parametrize(
+    "text",
+    [
+        "a" + ".a" * 60_000 + " = 1",  # 120 KB: 1.5 GB in tomllib before the check
+        "[" + "a." * 40 + "b]",
+        "x = {" + "a." * 40 + "b = 1}",
+        '"a".' * 40 + '"b" = 1',
+    ],
+    ids=["dotted-key", "table-header", "inline-table", "quoted-parts"],
+)
+def test_a_toml_key_of_many_dotted_parts_is_refused_before_parsing(text: str) -> None:
+    with pytest.raises(InputRefused, match="has a key of more than 32 dotted parts"):
+        parse_toml(text)
+
+
+def test_dots_in_strings_comments_and_values_are_no_key_parts() -> None:
+    text = (
+        'cmd = """go test ' + "./... " * 40 + '"""\n'
+        "# " + "." * 100 + "\n"
+        "x = '" + "." * 100 + "'\n"
+        'a.b.c = "x.y.z"\nv = 1.5\n'
+    )
+    parsed = parse_toml(text)
+    assert parsed["a"] == {"b": {"c": "x.y.z"}} and parsed["v"] == 1.5
+    assert parse_toml("a" + ".a" * 31 + " = 1") is not None  # 32 parts: the limit
+
+
 def test_a_smaller_depth_and_a_size_can_be_asked_for() -> None:
     with pytest.raises(InputRefused, match="is nested more than 2 levels deep"):
         parse_json(b"[[[]]]", max_depth=2)

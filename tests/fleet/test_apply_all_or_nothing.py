@@ -171,3 +171,13 @@ def test_without_verify_or_health_checks_a_failed_apply_keeps_what_it_did(
     result, report = apply(host, "--health-check", "go version")
     assert result.returncode == 7 and report == {}  # nothing changed: nothing to put back
     assert state(host)["versions"] == [OLD]
+
+
+def test_a_health_checks_output_reaches_the_terminal_sanitized(host: GvwEnv) -> None:
+    # its last lines are shown: a command's output is text from outside (issue 19 item 11)
+    failing = "sh -c 'printf \"\\033[2J\\033]0;pwned\\007boom\\n\"; exit 3'"
+    result = host.run("apply", str(host.base / "fleet.toml"), "--health-check", failing)
+    assert result.returncode == 24, result.stderr
+    assert "    ?[2J?]0;pwned?boom" in result.stdout.splitlines(), result.stdout
+    assert "\x1b" not in result.stdout + result.stderr
+    assert "\x07" not in result.stdout + result.stderr

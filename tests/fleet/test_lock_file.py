@@ -2,8 +2,9 @@
 7): unknown keys, specs and releases not spelled as gvw spells them (``../../etc``,
 ``"1.22.10\\n"``, ``go01.022.010``) and a lock made for another manifest are refused,
 exit 13, before anything changes; the lock path a manifest names stays in the
-manifest's directory. (A locked size that does not match the download is refused by
-the download itself: tests/fleet/test_lock.py.) Real gvw processes, a file mirror."""
+manifest's directory; a locked size that does not match the archive is refused even
+where the sha256 matches (a larger download: tests/fleet/test_lock.py). Real gvw
+processes, a file mirror and an http one."""
 
 from __future__ import annotations
 
@@ -13,6 +14,7 @@ import pytest
 
 from tests.support.gvw_env import GvwEnv, run_ok
 from tests.support.mirror_fixtures import write_synthetic_mirror
+from tests.support.mirror_server import MirrorServer
 
 
 @pytest.fixture
@@ -114,11 +116,53 @@ def test_a_manifest_cannot_point_its_lock_outside_its_directory(
         assert result.returncode == 13, result.stderr
         assert result.error_lines[0] == (
             f"gvw: {manifest}: go.lock = {named!r}: a file name relative to the manifest, "
-            "in its directory"
+            "in its directory or below it"
         )
     assert not Path("/tmp/gvw-elsewhere.toml").exists()
     assert not (tmp_path.parent / "outside.lock.toml").exists()
     assert not (tmp_path.parent / "outside.toml").exists()
+
+
+@pytest.mark.parametrize("link", ["directory", "file"])
+def test_a_link_beside_the_manifest_cannot_lead_its_lock_outside(
+    gvw: GvwEnv, locked: tuple[Path, Path], tmp_path: Path, link: str
+) -> None:
+    # a cloned repository ships evil -> ~/.ssh and lock = "evil/authorized_keys"
+    manifest, _ = locked
+    outside = tmp_path.parent / f"{tmp_path.name}-outside"
+    outside.mkdir()
+    (outside / "target").write_text("precious\n")
+    if link == "directory":
+        (tmp_path / "evil").symlink_to(outside)
+        named = "evil/target"
+    else:
+        (tmp_path / "evil.toml").symlink_to(outside / "target")
+        named = "evil.toml"
+    manifest.write_text(f'[go]\nversions = ["1.22"]\nlock = "{named}"\n')
+    for args in (["lock", str(manifest)], ["apply", str(manifest), "--check"]):
+        result = gvw.run(*args)
+        assert result.returncode == 13, result.stderr
+        assert result.error_lines[0] == (
+            f"gvw: {manifest}: go.lock = {named!r}: a file name relative to the manifest, "
+            "in its directory or below it (a link leads elsewhere)"
+        )
+    assert (outside / "target").read_text() == "precious\n"
+
+
+def test_a_lock_name_with_control_characters_is_refused(
+    gvw: GvwEnv, locked: tuple[Path, Path], tmp_path: Path
+) -> None:
+    # printed by gvw lock: an escape sequence in it would reach the terminal
+    manifest, _ = locked
+    manifest.write_text('[go]\nversions = ["1.22"]\nlock = "x\\u001b]0;pwned\\u0007.toml"\n')
+    result = gvw.run("lock", str(manifest))
+    assert result.returncode == 13, result.stderr
+    assert result.error_lines[0] == (
+        f"gvw: {manifest}: go.lock = 'x\\x1b]0;pwned\\x07.toml': "
+        "a file name without control characters"
+    )
+    assert "\x1b" not in result.stderr and "\x1b" not in result.stdout
+    assert [p.name for p in tmp_path.iterdir() if p.name.startswith("x")] == []
 
 
 def test_a_lock_in_a_directory_below_the_manifest_is_fine(
@@ -129,3 +173,28 @@ def test_a_lock_in_a_directory_below_the_manifest_is_fine(
     manifest.write_text('[go]\nversions = ["1.22"]\nlock = "locks/fleet.lock.toml"\n')
     run_ok(gvw, "lock", str(manifest))
     assert (tmp_path / "locks" / "fleet.lock.toml").is_file()
+
+
+@pytest.mark.parametrize("served", ["file", "http"])
+def test_a_locked_size_larger_than_the_archive_is_refused_though_its_sha256_matches(
+    gvw: GvwEnv, locked: tuple[Path, Path], tmp_path: Path, mirror_factory, served: str
+) -> None:
+    manifest, lock = locked
+    archive = tmp_path / "mirror" / "go1.22.10.linux-amd64.tar.gz"
+    real = archive.stat().st_size
+    text = lock.read_text()
+    assert f"size = {real}\n" in text
+    lock.write_text(text.replace(f"size = {real}\n", f"size = {real + 1000}\n"))
+    if served == "http":
+        server: MirrorServer = mirror_factory(tmp_path / "mirror")
+        gvw.extra_env["GVW_MIRROR"] = server.url
+        where = f"{server.url}{archive.name}"
+    else:
+        where = str(archive)
+    result = gvw.run("apply", "--locked", str(manifest))
+    assert result.returncode == 9, result.stderr
+    assert result.error_lines[0] == (
+        f"gvw: {where} is {real:,} bytes, not the {real + 1000:,} bytes the index or lock "
+        "promises; nothing was installed"
+    )
+    assert not (gvw.root / "versions" / "1.22.10").exists()

@@ -286,3 +286,25 @@ def test_a_file_source_archive_that_is_a_fifo_or_device_is_refused_without_readi
     ) in result.stderr_lines
     assert not (offline / "index.json").exists()
     assert not (offline / name).exists()
+
+
+def test_a_locked_size_larger_than_the_source_file_is_refused_though_its_sha256_matches(
+    gvw: GvwEnv, tmp_path: Path
+) -> None:
+    write_synthetic_mirror(tmp_path / "src", ("1.22.10",), ["linux-amd64"])
+    source = (tmp_path / "src").as_uri()
+    manifest = tmp_path / "fleet.toml"
+    manifest.write_text('[go]\nversions = ["1.22"]\n', encoding="utf-8")
+    run_ok(gvw, "lock", str(manifest), "--mirror", source, "--platform", "linux-amd64")
+    name = "go1.22.10.linux-amd64.tar.gz"
+    real = (tmp_path / "src" / name).stat().st_size
+    lock = tmp_path / "fleet.lock.toml"
+    lock.write_text(lock.read_text().replace(f"size = {real}\n", f"size = {real + 10}\n"))
+    offline = tmp_path / "offline"
+    result = gvw.run("mirror", "create", str(offline), "--from-lock", str(lock), "--mirror", source)
+    assert result.returncode == 9, result.stderr
+    assert (
+        f"gvw: {tmp_path / 'src' / name} is {real:,} bytes, not the {real + 10:,} bytes the lock "
+        "promises; it was not added to the mirror"
+    ) in result.stderr_lines
+    assert not (offline / name).exists() and not (offline / "index.json").exists()

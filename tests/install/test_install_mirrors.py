@@ -3,8 +3,11 @@ from the index or the .sha256 file beside the archive."""
 
 from __future__ import annotations
 
+import os
 import subprocess
 from pathlib import Path
+
+import pytest
 
 from tests.install.install_helpers import ARCHIVE, LINUX, synthetic_server
 from tests.support.gvw_env import GvwEnv, go_bin, run_ok
@@ -93,5 +96,35 @@ def test_no_checksum_anywhere_installs_nothing(gvw: GvwEnv, mirror_factory, tmp_
     assert result.error_lines[0] == (
         f"gvw: no checksum for {ARCHIVE}: the index has none and "
         f"{server.url}{ARCHIVE}.sha256 is missing"
+    )
+    assert not (gvw.root / "versions" / "1.22.10").exists()
+
+
+@pytest.mark.parametrize("kind", ["fifo", "/dev/zero"])
+def test_a_file_mirror_sidecar_that_is_a_fifo_or_device_is_no_checksum(
+    gvw: GvwEnv, tmp_path: Path, kind: str
+) -> None:
+    # read as over http: a regular file of at most 64 KiB, so it neither hangs nor fills
+    # memory (issue 19 item 5)
+    directory = tmp_path / "mirror"
+    add_archive(
+        directory,
+        "1.22.10",
+        LINUX,
+        synthetic_archive("1.22.10", LINUX),
+        index_sha256="",
+        sidecar=False,
+    )
+    sidecar = directory / f"{ARCHIVE}.sha256"
+    if kind == "fifo":
+        os.mkfifo(sidecar)  # nothing ever writes: reading would hang
+    else:
+        sidecar.symlink_to(kind)  # never ends
+    result = gvw.run("install", "--mirror", directory.as_uri(), "1.22.10", timeout=60)
+    assert result.returncode == 9, result.stderr
+    assert "Traceback" not in result.stderr
+    assert result.error_lines[0] == (
+        f"gvw: no checksum for {ARCHIVE}: the index has none and "
+        f"{directory / ARCHIVE}.sha256 is missing or not a regular file"
     )
     assert not (gvw.root / "versions" / "1.22.10").exists()
