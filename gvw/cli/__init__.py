@@ -1,4 +1,6 @@
-"""The command line: a click group whose commands are imported only when run.
+"""The command line: :func:`main`, the console script's entry point, answers the hot
+read-only commands itself (:mod:`gvw.cli.hot`) and runs everything else through the
+click group (:mod:`gvw.cli.group`), whose commands are imported only when run.
 
 This is the one place where gvw's errors become messages and exit codes. Each command
 is a short file that parses options, calls the layers below (``gvw.fleet``,
@@ -10,85 +12,25 @@ May import: every other package of gvw; nothing imports it (but ``gvw.__main__``
 from __future__ import annotations
 
 import contextlib
-import importlib
 import signal
 import sys
 import threading
 from collections.abc import Iterator, Sequence
 from types import FrameType
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import click
-
-from gvw import __version__
 from gvw.base.errors import ExitCode, GvwError
-from gvw.cli.command import Group
 
-# command name -> "module:attribute"; imported on first use so start-up stays fast
-COMMANDS = {
-    "install": "gvw.cli.install:install",
-    "uninstall": "gvw.cli.uninstall:uninstall",
-    "list": "gvw.cli.listing:list_installed",
-    "list-remote": "gvw.cli.listing:list_remote",
-    "current": "gvw.cli.current:current",
-    "which": "gvw.cli.current:which",
-    "global": "gvw.cli.pin:global_",
-    "local": "gvw.cli.pin:local",
-    "exec": "gvw.cli.run:exec_",
-    "rehash": "gvw.cli.run:rehash",
-    "init": "gvw.cli.shell:init",
-    "shell": "gvw.cli.shell:shell",
-    "setup": "gvw.cli.setup:setup",
-    "doctor": "gvw.cli.doctor:doctor",
-    "snapshots": "gvw.cli.snapshots:snapshots",
-    "rollback": "gvw.cli.snapshots:rollback",
-    "restore": "gvw.cli.snapshots:restore",
-    "log": "gvw.cli.log:log",
-    "tools": "gvw.cli.tools:tools",
-    "apply": "gvw.cli.apply:apply",
-    "lock": "gvw.cli.lock:lock",
-    "facts": "gvw.cli.facts:facts",
-    "drift": "gvw.cli.drift:drift",
-    "mirror": "gvw.cli.mirror:mirror",
-    "verify": "gvw.cli.verify:verify",
-    "try": "gvw.cli.try_:try_",
-    "upgrade": "gvw.cli.upgrade:upgrade",
-    "help": "gvw.cli.helptext:help_",
-}
-
-
-class LazyGroup(Group):
-    def list_commands(self, ctx: click.Context) -> list[str]:
-        return sorted(COMMANDS)
-
-    def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
-        target = COMMANDS.get(cmd_name)
-        if target is None:
-            return None
-        module_name, attribute = target.split(":")
-        command: click.Command = getattr(importlib.import_module(module_name), attribute)
-        return command
-
-    def format_commands(self, ctx: click.Context, formatter: click.HelpFormatter) -> None:
-        from gvw.cli.helptext import format_groups
-
-        format_groups(self, ctx, formatter)
-
-    def format_epilog(self, ctx: click.Context, formatter: click.HelpFormatter) -> None:
-        from gvw.cli.helptext import FOOTER
-
-        formatter.write_paragraph()
-        formatter.write_text(FOOTER)
-
-
-@click.group(cls=LazyGroup, context_settings={"help_option_names": ["-h", "--help"]})
-@click.version_option(__version__, prog_name="gvw")
-def cli() -> None:
-    """gvw installs Go toolchains side by side and picks one per directory."""
+if TYPE_CHECKING:
+    import click
 
 
 def main(argv: Sequence[str] | None = None) -> None:
-    sys.exit(run(argv))
+    args = list(sys.argv[1:] if argv is None else argv)
+    from gvw.cli.hot import run_hot  # the hot read-only commands, without click
+
+    code = run_hot(args)
+    sys.exit(run(args) if code is None else code)
 
 
 class Signalled(BaseException):
@@ -144,6 +86,10 @@ def _signals_raise() -> Iterator[None]:
 
 def run(argv: Sequence[str] | None = None) -> int:
     """Run the CLI and return the exit code (errors already printed)."""
+    import click
+
+    from gvw.cli.group import cli
+
     try:
         with _signals_raise():
             result: Any = cli.main(
@@ -199,6 +145,8 @@ def report_error(error: GvwError) -> None:
 
 def report_usage_error(error: click.UsageError) -> None:
     """``gvw: <what is wrong>`` and a command that helps; ``gvw`` alone shows the help."""
+    import click
+
     if type(error).__name__ == "NoArgsIsHelpError":  # click >= 8.2: the help is the message
         click.echo(error.format_message(), err=True)
         return

@@ -15,8 +15,6 @@ from functools import cached_property
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-import click
-
 from gvw.base.errors import StoreError
 from gvw.base.paths import Paths
 
@@ -43,6 +41,8 @@ MACHINE_HELP = (
 
 def machine_option(command: Callable[..., Any]) -> Callable[..., Any]:
     """``--machine``: the command works on the machine store instead of the user's."""
+    import click  # here: the hot commands (gvw.cli.hot) build an App without click
+
     return click.option("--machine", is_flag=True, help=MACHINE_HELP)(command)
 
 

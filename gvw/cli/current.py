@@ -1,7 +1,8 @@
 """gvw current and gvw which: what the shims would run here, and why.
 
 Hot commands (prompts and scripts call them): only what they need is imported, and
-json only for --json (scripts/bench_startup.py)."""
+json only for --json (scripts/bench_startup.py); typed without options they are answered
+without click (gvw.cli.hot), with the same lines."""
 
 from __future__ import annotations
 
@@ -11,6 +12,7 @@ import click
 
 from gvw.cli.app import App
 from gvw.cli.command import Command
+from gvw.cli.hot import describe_current
 from gvw.cli.output import say
 from gvw.selection.resolver import find_selection, launcher_version, resolve, resolve_tool
 
@@ -57,10 +59,7 @@ def current(*, as_json: bool) -> None:
             )
         )
         return
-    if selection is None:
-        say(f"system ({resolved.system_go}; no version selected)")
-    else:
-        say(f"{name} (set by {selection.origin})")
+    say(describe_current(selection, resolved))
 
 
 @click.command(cls=Command)

@@ -4,8 +4,6 @@ through :func:`shown`. Small, for the hot commands (``gvw current``) that import
 
 from __future__ import annotations
 
-import click
-
 from gvw.base.redaction import redact
 from gvw.base.sanitize import printable
 
@@ -20,4 +18,6 @@ def shown(text: str) -> str:
 def say(line: str, *, err: bool = False) -> None:
     """Print one result line through :func:`shown` (JSON output needs no such care:
     json.dumps escapes every control character)."""
+    import click  # here: the hot commands (gvw.cli.hot) print without click
+
     click.echo(shown(line), err=err)

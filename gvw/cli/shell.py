@@ -91,7 +91,7 @@ def _completion_source(shell_name: str) -> str:
         return ""
     from click.shell_completion import get_completion_class
 
-    from gvw.cli import cli
+    from gvw.cli.group import cli
 
     completion_class = get_completion_class(shell_name)
     assert completion_class is not None

@@ -14,7 +14,7 @@ import click
 import pytest
 
 from gvw.base.errors import EXIT_CODE_MEANINGS, ExitCode
-from gvw.cli import COMMANDS, cli
+from gvw.cli.group import COMMANDS, cli
 from gvw.cli.helptext import GROUPS
 from tests.support.gvw_env import REPO, GvwEnv, run_ok
 
