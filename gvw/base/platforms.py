@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import platform
 import sys
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -61,6 +60,8 @@ def host_platform(env: Mapping[str, str]) -> Platform:
                 hint="use Go's names, e.g. GVW_PLATFORM=windows-amd64",
             )
         return Platform(goos, goarch)
+    import platform  # here: gvw current and which never ask (2 ms at start-up)
+
     goos = host_goos()
     machine = platform.machine().lower()
     return Platform(goos, _GOARCH.get(machine, machine))

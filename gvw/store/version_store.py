@@ -17,7 +17,6 @@ from __future__ import annotations
 
 import os
 import time
-import uuid
 from collections.abc import Iterator
 from contextlib import AbstractContextManager, contextmanager
 from dataclasses import dataclass
@@ -176,6 +175,8 @@ class Store:
     # --- staging
 
     def new_staging_dir(self, version: GoVersion) -> Path:
+        import uuid  # here: read-only commands never make a name
+
         path = self.paths.staging / f"{version.name}.{os.getpid()}.{uuid.uuid4().hex[:8]}"
         try:
             path.mkdir(parents=True)
@@ -237,6 +238,8 @@ class Store:
         """Move ``version`` out of ``versions/`` into the trash (one rename, so it is
         never seen half-deleted); returns the trash entry."""
         source = self.require(version)
+        import uuid
+
         entry = self.paths.trash / f"{version.name}.{int(time.time())}.{uuid.uuid4().hex[:6]}"
         try:
             self.paths.trash.mkdir(parents=True, exist_ok=True)
