@@ -302,3 +302,24 @@ def test_a_go_mod_or_go_work(gvw: GvwEnv, tmp_path: Path, name: str, kind: str) 
     no_traceback(doctor)
     assert doctor.returncode == 16, doctor.stdout
     assert why in doctor.stdout and str(path) in doctor.stdout, doctor.stdout
+
+
+@pytest.mark.parametrize("kind", KINDS)
+def test_the_record_of_a_partial_download(
+    store: GvwEnv, tmp_path: Path, mirror_factory: Callable[[Path], MirrorServer], kind: str
+) -> None:
+    """``<name>.part.json`` is read through gvw.base.bounded: nested brackets were an
+    uncaught RecursionError and a FIFO hung the install. A record that cannot be read
+    says nothing: the partial file is not resumed, the download starts afresh."""
+    archive = "go1.22.10.linux-amd64.tar.gz"
+    downloads = store.cache / "downloads"
+    downloads.mkdir(parents=True)
+    (downloads / f"{archive}.part").write_bytes(b"\x1f\x8b not the beginning of it")
+    valid = '{"sha256": "", "size": null, "etag": "", "last_modified": ""}'
+    place(downloads / f"{archive}.part.json", kind, lambda k: json_text(k, valid, 64 << 10))
+    server = mirror_factory(tmp_path / "mirror")
+    done = store.run("install", "1.22.10", "--mirror", server.url, timeout=120)
+    no_traceback(done)
+    assert done.returncode == 0, done.stderr
+    assert "resuming" not in done.stderr
+    assert (store.root / "versions" / "1.22.10" / "bin" / "go").exists()
