@@ -140,8 +140,21 @@ def atomic_write_bytes(
     mode: int | None = None,
     before_replace: Callable[[], None] | None = None,
 ) -> None:
-    """Write ``data`` to ``path`` so that readers see the old or the new file, never
-    a mix: write a temporary sibling, flush it to disk, rename it over.
+    """Write ``data`` to ``path`` atomically: :func:`atomic_write`."""
+    atomic_write(path, lambda fd: write_all(fd, data), mode=mode, before_replace=before_replace)
+
+
+def atomic_write(
+    path: Path,
+    write: Callable[[int], None],
+    *,
+    mode: int | None = None,
+    before_replace: Callable[[], None] | None = None,
+) -> None:
+    """Write ``path`` so that readers see the old or the new file, never a mix: ``write``
+    fills a temporary sibling (given its descriptor; called again from the start if
+    another gvw's clean-up took the temporary), which is flushed to disk and renamed
+    over. A stream is copied through ``write`` without holding it in memory.
 
     The new file gets ``mode``, else the permissions of the file it replaces (a
     user's 0600 profile stays 0600), set before the rename so no reader sees it
@@ -165,7 +178,7 @@ def atomic_write_bytes(
         try:
             fd = create_held(tmp, 0o666 if mode is None else mode)
             try:
-                write_all(fd, data)
+                write(fd)
                 os.fsync(fd)
             finally:
                 os.close(fd)  # (Windows renames no open file)

@@ -59,6 +59,7 @@ from gvw.history.snapshots.model import (
     restorable_registry_name,
 )
 from gvw.history.snapshots.putback import put_back, put_tool, write_file
+from gvw.history.snapshots.repository import copy_blob
 from gvw.history.snapshots.steps import Kind, LazyInstaller, Machine, Step, Where
 from gvw.host.goenv import PROCESS_VARS, parse_go_env
 from gvw.host.shells.profiles import profile_key
@@ -326,17 +327,17 @@ def tools(before: State, after: State, where: Where | None) -> Iterator[Step]:
 
 def _tool_step(where: Where, path: Path, sha256: str, change: Change) -> Step:
     def check(repo: SnapshotRepository, installer: LazyInstaller) -> None:
-        data = repo.read_blob(sha256)
-        if data is None:
+        blob = repo.blob_path(sha256)
+        if blob is None or not copy_blob(blob, sha256):  # hashed as a stream, not kept
             raise SnapshotError(
                 f"snapshot {where.target_id} cannot be restored: the kept copy of "
                 f"GOPATH/bin/{shown(path.name)} (sha256 {sha256[:12]}) is missing "
                 "or damaged; nothing was changed",
                 hint="restore another snapshot (see: gvw snapshots)",
             )
-        where.blobs[sha256] = data
+        where.blobs[sha256] = blob
 
-    return Step("tools", (change,), lambda m: put_tool(path, where.blobs[sha256]), check)
+    return Step("tools", (change,), lambda m: put_tool(path, where.blobs[sha256], sha256), check)
 
 
 def registry(before: State, after: State, where: Where | None) -> Iterator[Step]:
