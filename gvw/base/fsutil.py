@@ -28,10 +28,11 @@ PRIVATE_DIR_MODE = 0o700
 PRIVATE_FILE_MODE = 0o600
 
 
-def private_directory(path: Path) -> None:
+def private_directory(path: Path) -> bool:
     """Make ``path`` a directory only its owner can enter: created 0700 (its parents as
-    usual), an existing one with group or other permissions tightened. On Windows the
-    mode bits mean nothing; the store's place in the user profile keeps it private."""
+    usual), an existing one with group or other permissions tightened; whether it was
+    tightened. On Windows the mode bits mean nothing; the store's place in the user
+    profile keeps it private."""
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
         try:
@@ -39,8 +40,24 @@ def private_directory(path: Path) -> None:
         except FileExistsError:
             if not IS_WINDOWS and stat.S_IMODE(os.stat(path).st_mode) & 0o077:
                 os.chmod(path, PRIVATE_DIR_MODE)
+                return True
+        return False
     except OSError as exc:
         raise store_error(exc, "create", path) from exc
+
+
+def make_tree_private(top: Path) -> None:
+    """Every directory under ``top`` 0700 and every file 0600 (links are left alone:
+    what they lead to is not the tree's). For a tree an older gvw made readable."""
+    for directory, subdirectories, files in os.walk(top):
+        for name in subdirectories + files:
+            path = os.path.join(directory, name)
+            with errors_as_store_error("make private", path):
+                mode = os.lstat(path).st_mode
+                if stat.S_ISDIR(mode) and stat.S_IMODE(mode) & 0o077:
+                    os.chmod(path, PRIVATE_DIR_MODE)
+                elif stat.S_ISREG(mode) and stat.S_IMODE(mode) & 0o077:
+                    os.chmod(path, PRIVATE_FILE_MODE)
 
 
 def temp_sibling(path: Path) -> Path:

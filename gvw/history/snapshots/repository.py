@@ -11,8 +11,9 @@ removes.
 
 Snapshots keep values a restore must put back, credentials included (a GOPROXY with
 ``user:token``, the go env file), so the directory is private to its user: 0700, its
-files 0600, each created that way; a directory of an older gvw is tightened on the next
-write (:meth:`SnapshotRepository.make_private`). Displays redact (``display``).
+files 0600, each created that way; a directory of an older gvw, and every file in it,
+is tightened on the next write (:meth:`SnapshotRepository.make_private`). Displays
+redact (``display``).
 """
 
 from __future__ import annotations
@@ -29,6 +30,7 @@ from gvw.base.errors import SnapshotError
 from gvw.base.fsutil import (
     PRIVATE_FILE_MODE,
     atomic_write_bytes,
+    make_tree_private,
     private_directory,
     remove_file,
     rename,
@@ -79,9 +81,11 @@ class SnapshotRepository:
 
     def make_private(self) -> None:
         """The directory and its blobs only the user can enter (before anything is
-        written into them)."""
-        private_directory(self.directory)
-        private_directory(self.blobs)
+        written into them). A directory found open is an older gvw's, whose files are
+        0644: they are made 0600 then, once (not a walk of the store on every run)."""
+        tightened = private_directory(self.directory)
+        if private_directory(self.blobs) or tightened:
+            make_tree_private(self.directory)
 
     def path_of(self, snapshot_id: str) -> Path:
         return self.directory / f"{snapshot_id}{SUFFIX}"
