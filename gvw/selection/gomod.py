@@ -27,7 +27,7 @@ from pathlib import Path
 
 from gvw.base.bounded import InputRefused, read_regular_file
 from gvw.base.errors import ConfigError
-from gvw.base.sanitize import printable
+from gvw.base.sanitize import quoted_excerpt
 from gvw.base.versions import GoVersion, parse_release_name
 from gvw.selection.pathsearch import walk_up
 
@@ -118,15 +118,15 @@ def read_go_lines(path: Path) -> GoLines:
             if go is not None:
                 raise _refused(path, number, "repeated go statement")
             if not GO_VERSION_RE.match(value):
-                why = f"invalid go version {_shown(value)}: must match format 1.23.0"
+                why = f"invalid go version {quoted_excerpt(value, 40)}: must match format 1.23.0"
                 raise _refused(path, number, why)
             go = _release(path, number, value, verb)
         else:
             if toolchain is not None:
                 raise _refused(path, number, "repeated toolchain statement")
             if not TOOLCHAIN_RE.match(value):
-                why = f"invalid toolchain version {_shown(value)}: must match format go1.23.0"
-                raise _refused(path, number, why + " or default")
+                why = f"invalid toolchain version {quoted_excerpt(value, 40)}: must match"
+                raise _refused(path, number, why + " format go1.23.0 or default")
             toolchain = value if value == "default" else _release(path, number, value, verb)
     return GoLines(path, go, None if toolchain == "default" else toolchain)
 
@@ -200,13 +200,9 @@ def _release(path: Path, number: int, value: str, verb: str) -> str:
     """``value`` when it names a version a Go release can have (gvw's grammar: numbers
     of at most 9 digits); Go's own syntax allows any length."""
     if parse_release_name(value) is None:
-        why = f"{verb} {_shown(value)} names no Go release there can be"
+        why = f"{verb} {quoted_excerpt(value, 40)} names no Go release there can be"
         raise _refused(path, number, why + " (Go would try to download it, and fail)", "")
     return value
-
-
-def _shown(value: str) -> str:
-    return repr(printable(value, 40))
 
 
 def _refused(
