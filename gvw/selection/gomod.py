@@ -18,9 +18,7 @@ Never silently ignored: "asks for no particular Go" would then be a lie.
 
 from __future__ import annotations
 
-import os
 import re
-import stat
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
@@ -29,7 +27,7 @@ from gvw.base.bounded import InputRefused, read_regular_file
 from gvw.base.errors import ConfigError
 from gvw.base.sanitize import quoted_excerpt
 from gvw.base.versions import GoVersion, parse_release_name
-from gvw.selection.pathsearch import walk_up
+from gvw.selection.pathsearch import exists_not_directory, find_up
 
 # Real go.mod and go.work files are kilobytes (tens for the largest projects, a line per
 # requirement); 4 MiB leaves room for any of them and keeps what a hostile one costs
@@ -73,25 +71,10 @@ def governing_file(cwd: Path, env: Mapping[str, str]) -> Path | None:
     :func:`read_go_lines` refuses it, rather than gvw saying there is no file)."""
     gowork = env.get("GOWORK", "")
     if gowork != "off":
-        work = Path(gowork) if gowork else _find_up(cwd, "go.work")
-        if work is not None and _exists_not_directory(work):
+        work = Path(gowork) if gowork else find_up(cwd, "go.work")
+        if work is not None and exists_not_directory(work):
             return work
-    return _find_up(cwd, "go.mod")
-
-
-def _find_up(start: Path, name: str) -> Path | None:
-    for directory in walk_up(start):
-        if _exists_not_directory(directory / name):
-            return directory / name
-    return None
-
-
-def _exists_not_directory(path: Path) -> bool:
-    # os.stat, not Path.is_file: never raises for EACCES and the like, and a FIFO counts
-    try:
-        return not stat.S_ISDIR(os.stat(path).st_mode)
-    except (OSError, ValueError):
-        return False
+    return find_up(cwd, "go.mod")
 
 
 def read_go_lines(path: Path) -> GoLines:
