@@ -28,10 +28,11 @@ PRIVATE_DIR_MODE = 0o700
 PRIVATE_FILE_MODE = 0o600
 
 
-def private_directory(path: Path) -> None:
+def private_directory(path: Path) -> bool:
     """Make ``path`` a directory only its owner can enter: created 0700 (its parents as
-    usual), an existing one with group or other permissions tightened. On Windows the
-    mode bits mean nothing; the store's place in the user profile keeps it private."""
+    usual), an existing one with group or other permissions tightened; whether it was
+    tightened. On Windows the mode bits mean nothing; the store's place in the user
+    profile keeps it private."""
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
         try:
@@ -39,8 +40,24 @@ def private_directory(path: Path) -> None:
         except FileExistsError:
             if not IS_WINDOWS and stat.S_IMODE(os.stat(path).st_mode) & 0o077:
                 os.chmod(path, PRIVATE_DIR_MODE)
+                return True
+        return False
     except OSError as exc:
         raise store_error(exc, "create", path) from exc
+
+
+def make_tree_private(top: Path) -> None:
+    """Every directory under ``top`` 0700 and every file 0600 (links are left alone:
+    what they lead to is not the tree's). For a tree an older gvw made readable."""
+    for directory, subdirectories, files in os.walk(top):
+        for name in subdirectories + files:
+            path = os.path.join(directory, name)
+            with errors_as_store_error("make private", path):
+                mode = os.lstat(path).st_mode
+                if stat.S_ISDIR(mode) and stat.S_IMODE(mode) & 0o077:
+                    os.chmod(path, PRIVATE_DIR_MODE)
+                elif stat.S_ISREG(mode) and stat.S_IMODE(mode) & 0o077:
+                    os.chmod(path, PRIVATE_FILE_MODE)
 
 
 def temp_sibling(path: Path) -> Path:
@@ -140,8 +157,21 @@ def atomic_write_bytes(
     mode: int | None = None,
     before_replace: Callable[[], None] | None = None,
 ) -> None:
-    """Write ``data`` to ``path`` so that readers see the old or the new file, never
-    a mix: write a temporary sibling, flush it to disk, rename it over.
+    """Write ``data`` to ``path`` atomically: :func:`atomic_write`."""
+    atomic_write(path, lambda fd: write_all(fd, data), mode=mode, before_replace=before_replace)
+
+
+def atomic_write(
+    path: Path,
+    write: Callable[[int], None],
+    *,
+    mode: int | None = None,
+    before_replace: Callable[[], None] | None = None,
+) -> None:
+    """Write ``path`` so that readers see the old or the new file, never a mix: ``write``
+    fills a temporary sibling (given its descriptor; called again from the start if
+    another gvw's clean-up took the temporary), which is flushed to disk and renamed
+    over. A stream is copied through ``write`` without holding it in memory.
 
     The new file gets ``mode``, else the permissions of the file it replaces (a
     user's 0600 profile stays 0600), set before the rename so no reader sees it
@@ -165,7 +195,7 @@ def atomic_write_bytes(
         try:
             fd = create_held(tmp, 0o666 if mode is None else mode)
             try:
-                write_all(fd, data)
+                write(fd)
                 os.fsync(fd)
             finally:
                 os.close(fd)  # (Windows renames no open file)

@@ -26,6 +26,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
+from gvw.base.bounded import parse_json, read_regular_file
 from gvw.base.errors import StoreError, store_error
 from gvw.base.reporting import Reporter
 
@@ -62,9 +63,10 @@ class Holder:
 def read_holder(path: Path) -> Holder | None:
     """The holder recorded in the lock file ``path``; None when it names none (nobody
     holds it, or the holder has not written its record yet)."""
+    # through the bounded reader: a FIFO there would block the open, and a record of
+    # nested brackets ended in RecursionError (InputRefused is a ValueError)
     try:
-        with open(path, "rb") as handle:
-            data = json.loads(handle.read(_MAX_RECORD_BYTES))
+        data = parse_json(read_regular_file(path, _MAX_RECORD_BYTES))
         return Holder(
             str(data["command"]), int(data["pid"]), str(data["host"]), float(data["since"])
         )

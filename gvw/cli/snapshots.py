@@ -19,7 +19,7 @@ from gvw.cli.completion import complete_snapshot_ids
 from gvw.cli.terminal import TerminalReporter
 from gvw.history.snapshots.apply import Plan
 from gvw.history.snapshots.diff import diff
-from gvw.history.snapshots.display import Change, describe, local_time, shown, summary
+from gvw.history.snapshots.display import Change, describe, excerpt, local_time, summary
 from gvw.history.snapshots.fileformat import as_dict
 from gvw.history.snapshots.model import Snapshot
 from gvw.history.snapshots.service import RestoreOptions, RestoreResult
@@ -66,7 +66,7 @@ def snapshots(ctx: click.Context, *, as_json: bool, machine: bool) -> None:
     if not found:
         click.echo("no snapshots yet: gvw takes one before every change")
         return
-    commands = [shown(s.command, 40) for s in found]
+    commands = [excerpt(s.command, 40) for s in found]
     width = max(len("COMMAND"), *(len(c) for c in commands))
     click.echo(f"{'ID':<19}  {'TIME':<19}  {'COMMAND':<{width}}  SUMMARY")
     for snapshot, command in zip(found, commands):
@@ -247,7 +247,7 @@ class _Printer:
         target = plan.target
         verb = "Would restore" if self.dry_run else "Restoring"
         click.echo(
-            f"{verb} snapshot {target.id} ({local_time(target)}, before: {shown(target.command)})"
+            f"{verb} snapshot {target.id} ({local_time(target)}, before: {excerpt(target.command)})"
         )
 
     def saved(self, snapshot: Snapshot) -> None:

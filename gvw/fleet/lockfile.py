@@ -30,7 +30,7 @@ from gvw.base.bounded import InputRefused, parse_toml, read_regular_file
 from gvw.base.errors import ConfigError, GvwError, NoSuchReleaseError
 from gvw.base.fsutil import atomic_write_text
 from gvw.base.platforms import Platform
-from gvw.base.sanitize import printable
+from gvw.base.sanitize import quoted_excerpt
 from gvw.base.versions import (
     ExactSpec,
     GoVersion,
@@ -165,7 +165,7 @@ def load_lock(path: Path, *, manifest: Path | None) -> Lock:
         raise _bad(where, f"is not valid TOML ({exc})", fix) from None
     unknown = sorted(set(document) - _KEYS)
     if unknown:
-        raise _bad(where, f"{_shown(unknown[0])} is not a key of a lock file", fix)
+        raise _bad(where, f"{quoted_excerpt(unknown[0])} is not a key of a lock file", fix)
     if document.get("lock_version") != LOCK_VERSION:
         found = document.get("lock_version")
         raise _bad(where, f"lock_version = {found!r} (expected {LOCK_VERSION})", fix)
@@ -173,9 +173,8 @@ def load_lock(path: Path, *, manifest: Path | None) -> Lock:
     if not isinstance(written_for, str) or not written_for:
         raise _bad(where, "has no manifest = NAME", fix)
     if manifest is not None and written_for != manifest.name:
-        raise _bad(
-            where, f"was written for the manifest {_shown(written_for)}, not {manifest.name}", fix
-        )
+        why = f"was written for the manifest {quoted_excerpt(written_for)}, not {manifest.name}"
+        raise _bad(where, why, fix)
     specs = document.get("specs")
     if not isinstance(specs, dict):
         raise _bad(where, "has no [specs] table", fix)
@@ -187,7 +186,7 @@ def load_lock(path: Path, *, manifest: Path | None) -> Lock:
     archives: dict[str, dict[str, LockedArchive]] = {}
     for version, per in raw.items():
         if parse_installed_name(version) is None:
-            raise _bad(where, f"archives.{_shown(version)} is not a Go release", fix)
+            raise _bad(where, f"archives.{quoted_excerpt(version)} is not a Go release", fix)
         if not isinstance(per, dict):
             raise _bad(where, f"archives.{version} is not a table", fix)
         for platform, entry in per.items():
@@ -201,7 +200,7 @@ def _check_spec(where: str, spec: object, version: object, fix: str) -> None:
     """``"1.22" = "1.22.10"``: a spec as gvw writes it (what the manifest's spec prints
     as) to a release named canonically: nothing a hand could slip in (``../..``, a
     newline, ``go01.022.010``) gets through."""
-    key = f"specs.{_shown(spec)}"
+    key = f"specs.{quoted_excerpt(spec)}"
     try:
         parsed = parse_spec(str(spec), origin=f"{key} in the lock file {where}")
     except GvwError:
@@ -209,24 +208,22 @@ def _check_spec(where: str, spec: object, version: object, fix: str) -> None:
     if parsed is None or str(parsed) != spec or isinstance(parsed, (LatestSpec, SystemSpec)):
         raise _bad(where, f"{key} is not a version spec as gvw writes one (e.g. 1.22)", fix)
     if not isinstance(version, str) or parse_installed_name(version) is None:
-        raise _bad(where, f"{key} = {_shown(version)} is not a Go release such as 1.22.10", fix)
-
-
-def _shown(value: object) -> str:
-    """A value from the file, quoted, printable, short."""
-    return repr(printable(value if isinstance(value, str) else repr(value), 64))
+        why = f"{key} = {quoted_excerpt(version)} is not a Go release such as 1.22.10"
+        raise _bad(where, why, fix)
 
 
 def _archive(where: str, version: str, platform: str, entry: object, fix: str) -> LockedArchive:
-    key = f"archives.{version}.{_shown(platform)}"
+    key = f"archives.{version}.{quoted_excerpt(platform)}"
     if not isinstance(entry, dict):
         raise _bad(where, f"{key} is not a table", fix)
     goos, _, goarch = platform.partition("-")
     if not (goos.isalnum() and goarch.isalnum() and platform.isascii()):
-        raise _bad(where, f"{key}: {_shown(platform)} is not a platform such as linux-amd64", fix)
+        why = f"{key}: {quoted_excerpt(platform)} is not a platform such as linux-amd64"
+        raise _bad(where, why, fix)
     unknown = sorted(set(entry) - _ARCHIVE_KEYS)
     if unknown:
-        raise _bad(where, f"{key}.{_shown(unknown[0])} is not a key of a locked archive", fix)
+        why = f"{key}.{quoted_excerpt(unknown[0])} is not a key of a locked archive"
+        raise _bad(where, why, fix)
     filename, size, sha256 = entry.get("filename"), entry.get("size"), entry.get("sha256")
     if not isinstance(filename, str) or not filename.startswith(f"go{version}."):
         raise _bad(where, f"{key}.filename = {filename!r} is not an archive of Go {version}", fix)

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from pathlib import Path
+from typing import BinaryIO
 
 MAGIC = b"\xff Go buildinf:"
 _HEADER_SIZE = 32
@@ -33,38 +34,65 @@ _CHUNK = 1 << 20
 # how much of a file after a hit is decoded: the header, the version and the module
 # information (a line per dependency; a few KB for most programs, tens for the largest)
 _WINDOW = 1 << 20
+# what decides whether a hit is a blob: the header, the version's length and the version
+_HEAD = _HEADER_SIZE + 2 + _MAX_VERSION
 
 
 def read_build_info_file(path: Path | str) -> BuildInfo | None:
     """:func:`read_build_info` of a file, read in pieces: memory stays at a few MB
     whatever the file's size (a 900 MB program, sparse or not). Raises OSError."""
-    unaligned: BuildInfo | None = None
     with open(path, "rb") as handle:
-        offset = 0  # of ``buffer`` in the file
-        buffer = b""
+        return read_build_info_from(handle)
+
+
+def read_build_info_from(handle: BinaryIO) -> BuildInfo | None:
+    """:func:`read_build_info` of an open, seekable file, read in pieces.
+
+    Each hit's header and version are checked in the piece already read; only a hit
+    that passes is decoded from a window read after it, and only while that can change
+    the answer (the first aligned blob, else the first unaligned one). So a file
+    holding the magic a million times is read once, not a million windows of it."""
+    unaligned: BuildInfo | None = None
+    offset = 0  # of ``buffer`` in the file
+    buffer = b""
+    while True:
+        chunk = handle.read(_CHUNK)
+        buffer += chunk
+        start = 0
         while True:
-            chunk = handle.read(_CHUNK)
-            buffer += chunk
-            start = 0
-            while True:
-                at = buffer.find(MAGIC, start)
-                if at < 0:
-                    break
-                position = handle.tell()
-                handle.seek(offset + at)
-                info = _decode(handle.read(_WINDOW), 0)
-                handle.seek(position)
-                if info is not None:
-                    if (offset + at) % _ALIGN == 0:
-                        return info
-                    unaligned = unaligned or info
-                start = at + 1
-            if not chunk:
-                return unaligned
-            # the last bytes again with the next piece: a magic cut in two is found whole
-            keep = min(len(MAGIC) - 1, len(buffer))
-            offset += len(buffer) - keep
-            buffer = buffer[len(buffer) - keep :]
+            at = buffer.find(MAGIC, start)
+            if at < 0:
+                break
+            start = at + 1
+            aligned = (offset + at) % _ALIGN == 0
+            if unaligned is not None and not aligned:
+                continue  # an unaligned blob is already found: only an aligned one wins
+            head = buffer[at : at + _HEAD]
+            if len(head) < _HEAD and chunk:  # cut by the end of the piece, not of the file
+                head = _read_at(handle, offset + at, _HEAD)
+            if _version_at(head, 0) is None:
+                continue
+            info = _decode(_read_at(handle, offset + at, _WINDOW), 0)
+            if info is not None:
+                if aligned:
+                    return info
+                unaligned = info
+        if not chunk:
+            return unaligned
+        # the last bytes again with the next piece: a magic cut in two is found whole
+        keep = min(len(MAGIC) - 1, len(buffer))
+        offset += len(buffer) - keep
+        buffer = buffer[len(buffer) - keep :]
+
+
+def _read_at(handle: BinaryIO, at: int, size: int) -> bytes:
+    """``size`` bytes from ``at``, the file's position left where it was."""
+    position = handle.tell()
+    handle.seek(at)
+    try:
+        return handle.read(size)
+    finally:
+        handle.seek(position)
 
 
 def read_build_info(data: bytes) -> BuildInfo | None:
@@ -80,23 +108,35 @@ def read_build_info(data: bytes) -> BuildInfo | None:
         at = data.find(MAGIC, start)
         if at < 0:
             return unaligned
+        start = at + 1
+        if unaligned is not None and at % _ALIGN:
+            continue  # as in read_build_info_from: the first unaligned blob is kept
         info = _decode(data, at)
         if info is not None:
             if at % _ALIGN == 0:
                 return info
-            unaligned = unaligned or info
-        start = at + 1
+            unaligned = info
 
 
 def _decode(data: bytes, at: int) -> BuildInfo | None:
+    found = _version_at(data, at)
+    if found is None:
+        return None
+    version, after = found
+    modinfo, _ = _uvarint_string(data, after)
+    return _parse_modinfo(_text(version), _unframe(modinfo or b""))
+
+
+def _version_at(data: bytes, at: int) -> tuple[bytes, int] | None:
+    """The Go version of a valid header at ``at`` and where the module info starts;
+    None when the header or the version is not one the linker writes."""
     header = data[at : at + _HEADER_SIZE]
     if len(header) < _HEADER_SIZE or header[14] not in (4, 8) or not header[15] & _FLAG_INLINE:
         return None
     version, after = _uvarint_string(data, at + _HEADER_SIZE)
     if version is None or not _looks_like_go_version(version):
         return None
-    modinfo, _ = _uvarint_string(data, after)
-    return _parse_modinfo(_text(version), _unframe(modinfo or b""))
+    return version, after
 
 
 def _uvarint_string(data: bytes, at: int) -> tuple[bytes | None, int]:

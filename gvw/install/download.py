@@ -40,6 +40,7 @@ from pathlib import Path
 from typing import IO, Any
 
 from gvw.base import http
+from gvw.base.bounded import parse_json, read_regular_file
 from gvw.base.errors import ChecksumError, GvwError, NetworkError
 from gvw.base.fsutil import atomic_write_bytes, store_error, unlink_quietly
 from gvw.base.reporting import Progress, Reporter
@@ -53,6 +54,7 @@ _PROGRESS_BYTES = 1 << 20  # an attempt that brought this much does not count as
 # archives are 60-110 MB, and Go caps a toolchain module zip at 500 MB too.
 MAX_ARCHIVE_BYTES = 500 << 20
 _LOCAL_READ = 1 << 20
+_MAX_META_BYTES = 64 << 10  # a .part.json holds a sha256, a size and two validators
 
 
 @dataclass(frozen=True)
@@ -119,8 +121,10 @@ class PartialFile:
             raise store_error(exc, "read", self.path) from exc
 
     def meta(self) -> dict[str, Any]:
+        # through the bounded reader, as every store file: a FIFO there hung the read,
+        # nested brackets were a RecursionError (InputRefused is a ValueError)
         try:
-            data = json.loads(self.meta_path.read_bytes())
+            data = parse_json(read_regular_file(self.meta_path, _MAX_META_BYTES))
         except (OSError, ValueError):
             return {}
         return data if isinstance(data, dict) else {}

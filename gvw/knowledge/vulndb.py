@@ -128,14 +128,15 @@ def sync(db: VulnDB, target: Path, *, timeout: float) -> SyncResult:
 def read_directory(directory: Path, *, source: str) -> Database:
     """The toolchain advisories of a database directory (a copy or ``file://``)."""
     where = f"{source} ({directory})" if source != str(directory) else source
-    modified = _modified(_parse(_read_file(directory / DB_JSON, MAX_DB_JSON), where, MAX_DB_JSON))
-    raw = _read_file(directory / MODULES_JSON, MAX_MODULES_JSON)
+    raw = _read_file(directory / DB_JSON, MAX_DB_JSON, where)
+    modified = _modified(_parse(raw, where, MAX_DB_JSON))
+    raw = _read_file(directory / MODULES_JSON, MAX_MODULES_JSON, where)
     modules = _toolchain_modules(_parse(raw, where, MAX_MODULES_JSON))
     advisories: list[Advisory] = []
     problems: list[str] = []
     for entry_id in _entry_times(modules, where):
         try:
-            data = _read_file(directory / "ID" / f"{entry_id}.json", MAX_ENTRY)
+            data = _read_file(directory / "ID" / f"{entry_id}.json", MAX_ENTRY, where)
             advisory = parse_entry(_load(data, MAX_ENTRY), expected_id=entry_id)
         except (OSError, BadEntry, ValueError, BadIndexError) as exc:
             problems.append(f"{entry_id}: {_reason(exc)}")
@@ -152,7 +153,7 @@ def _fetch(db: VulnDB, relative: str, max_bytes: int, timeout: float) -> bytes:
     if db.is_local:
         path = db.directory / relative
         try:
-            return _read_file(path, max_bytes)
+            return _read_file(path, max_bytes, f"{db.url} (set by {db.origin})")
         except OSError as exc:
             raise NetworkError(
                 f"cannot read {path} of the vulnerability database {db.url} (set by "
@@ -199,13 +200,14 @@ def _fetch_entries(db: VulnDB, ids: list[str], target: Path, timeout: float) -> 
 # --- reading -----------------------------------------------------------------------
 
 
-def _read_file(path: Path, max_bytes: int) -> bytes:
-    """A regular file's bytes, refused (as an OSError) when larger than ``max_bytes`` or
-    not a regular file: a FIFO could block, a device never end (gvw.base.bounded)."""
+def _read_file(path: Path, max_bytes: int, where: str) -> bytes:
+    """A regular file's bytes, at most ``max_bytes`` (gvw.base.bounded: a FIFO could
+    block, a device never end). Raises OSError when it cannot be read, and BadIndexError
+    naming the file and ``where`` the database is when it is refused."""
     try:
         return read_regular_file(path, max_bytes)
     except InputRefused as refused:
-        raise OSError(0, refused.reason, str(path)) from None
+        raise _bad(where, f"{path} {refused.reason}") from None
 
 
 def _load(data: bytes, max_bytes: int) -> Any:
@@ -255,7 +257,7 @@ def _entry_times(modules: Iterable[Mapping[str, Any]], where: str) -> dict[str, 
 def _copied_times(target: Path) -> dict[str, str]:
     """What the copy in ``target`` holds: id -> modified (empty when there is none)."""
     try:
-        data = _read_file(target / MODULES_JSON, MAX_MODULES_JSON)
+        data = _read_file(target / MODULES_JSON, MAX_MODULES_JSON, str(target))
         return _entry_times(_toolchain_modules(_load(data, MAX_MODULES_JSON)), str(target))
     except (OSError, ValueError, BadIndexError):
         return {}
@@ -263,7 +265,8 @@ def _copied_times(target: Path) -> dict[str, str]:
 
 def _copied_modified(target: Path) -> str | None:
     try:
-        return _modified(_load(_read_file(target / DB_JSON, MAX_DB_JSON), MAX_DB_JSON))
+        data = _read_file(target / DB_JSON, MAX_DB_JSON, str(target))
+        return _modified(_load(data, MAX_DB_JSON))
     except (OSError, ValueError, BadIndexError):
         return None
 

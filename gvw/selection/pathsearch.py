@@ -23,6 +23,7 @@ entry: it is simply not a match.
 from __future__ import annotations
 
 import os
+import stat
 from collections.abc import Iterator
 from dataclasses import dataclass
 from functools import cached_property
@@ -42,12 +43,23 @@ def walk_up(start: Path) -> Iterator[Path]:
 
 
 def find_up(start: Path, name: str) -> Path | None:
-    """The nearest file (not a directory) called ``name`` in ``start`` or above it."""
+    """The nearest file (not a directory) called ``name`` in ``start`` or above it. As
+    in Go, anything that exists and is not a directory counts: a FIFO or a device under
+    that name is found, for its reader to refuse, not taken for no file at all."""
     for directory in walk_up(start):
         candidate = directory / name
-        if os.path.isfile(candidate):  # unlike Path.is_file, never raises (EACCES, ...)
+        if exists_not_directory(candidate):
             return candidate
     return None
+
+
+def exists_not_directory(path: Path) -> bool:
+    """Whether ``path`` (followed if a link) exists and is not a directory; never raises
+    (EACCES and the like are "no"), unlike Path.is_file."""
+    try:
+        return not stat.S_ISDIR(os.stat(path).st_mode)
+    except (OSError, ValueError):
+        return False
 
 
 @dataclass(frozen=True)

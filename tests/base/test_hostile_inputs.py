@@ -276,3 +276,54 @@ def test_a_long_module_list_is_refused_over_file_urls_as_over_http(
         assert result.error_lines[0] == (
             f"gvw: {url}/golang.org/toolchain/@v/list sent more than 1 MiB; refusing it"
         )
+
+
+@pytest.mark.parametrize("kind", ["size", "NUL", "FIFO", "/dev/zero"])
+@pytest.mark.parametrize("name", ["go.mod", "go.work"])
+def test_a_go_mod_or_go_work(gvw: GvwEnv, tmp_path: Path, name: str, kind: str) -> None:
+    """A FIFO or a link to /dev/zero counts as the file, as in Go (a name that exists
+    and is not a directory): refused, not taken for "no go.mod here"."""
+    app = tmp_path / "app"
+    app.mkdir()
+    if name == "go.work":
+        (app / "go.mod").write_text("module example.com/app\n\ngo 1.21\n")
+    valid = "module example.com/app\n\ngo 1.22\n" if name == "go.mod" else "go 1.22\nuse .\n"
+    path = app / name
+    place(path, kind, lambda k: toml_text(k, valid, 4 << 20))
+    why = {
+        "size": "is larger than 4 MiB",
+        "NUL": "unexpected input character '\\x00'",
+        "FIFO": "is a FIFO, not a regular file",
+        "/dev/zero": "is a character device, not a regular file",
+    }[kind]
+    pinned = gvw.run("local", "--from-go-mod", cwd=app, timeout=60)
+    no_traceback(pinned)
+    assert pinned.returncode == 13, pinned.stderr
+    assert pinned.error_lines[0].startswith(f"gvw: {path}"), pinned.stderr
+    assert why in pinned.error_lines[0], pinned.stderr
+    assert not (app / ".go-version").exists()
+    doctor = gvw.run("doctor", cwd=app, timeout=60)
+    no_traceback(doctor)
+    assert doctor.returncode == 16, doctor.stdout
+    assert why in doctor.stdout and str(path) in doctor.stdout, doctor.stdout
+
+
+@pytest.mark.parametrize("kind", KINDS)
+def test_the_record_of_a_partial_download(
+    store: GvwEnv, tmp_path: Path, mirror_factory: Callable[[Path], MirrorServer], kind: str
+) -> None:
+    """``<name>.part.json`` is read through gvw.base.bounded: nested brackets were an
+    uncaught RecursionError and a FIFO hung the install. A record that cannot be read
+    says nothing: the partial file is not resumed, the download starts afresh."""
+    archive = "go1.22.10.linux-amd64.tar.gz"
+    downloads = store.cache / "downloads"
+    downloads.mkdir(parents=True)
+    (downloads / f"{archive}.part").write_bytes(b"\x1f\x8b not the beginning of it")
+    valid = '{"sha256": "", "size": null, "etag": "", "last_modified": ""}'
+    place(downloads / f"{archive}.part.json", kind, lambda k: json_text(k, valid, 64 << 10))
+    server = mirror_factory(tmp_path / "mirror")
+    done = store.run("install", "1.22.10", "--mirror", server.url, timeout=120)
+    no_traceback(done)
+    assert done.returncode == 0, done.stderr
+    assert "resuming" not in done.stderr
+    assert (store.root / "versions" / "1.22.10" / "bin" / "go").exists()

@@ -17,8 +17,8 @@ import pytest
 from gvw.base.errors import StoreError
 from gvw.base.locks import GRACE_SECONDS, held, read_holder, try_hold
 from gvw.base.reporting import SilentReporter
-from tests.support.gvw_env import REPO
-from tests.support.processes import read_line
+from tests.support.gvw_env import REPO, GvwEnv
+from tests.support.processes import LockHolder, read_line
 
 _HOLDER = """
 import sys
@@ -127,3 +127,29 @@ def test_a_lock_file_deleted_by_its_holder_is_never_held_twice(tmp_path: Path) -
     assert read_holder(path).command == "gvw mirror create B"  # type: ignore[union-attr]
     let_go(second)
     assert not path.exists()
+
+
+@pytest.mark.parametrize("record", ["nested brackets", "FIFO"])
+def test_a_hostile_lock_record_is_a_holder_that_does_not_say_which(
+    gvw: GvwEnv, record: str
+) -> None:
+    """The record is read through gvw.base.bounded: 4,000 ``[`` were an uncaught
+    RecursionError in the waiting gvw, and a FIFO under the lock's name hung it."""
+    lock = gvw.root / ".locks" / "state.lock"
+    lock.parent.mkdir(parents=True, exist_ok=True)
+    if record == "FIFO":
+        os.mkfifo(lock)
+    else:
+        lock.write_text("[" * 4000)
+    with LockHolder(lock):
+        waiting = gvw.popen("global", "1.22.10")
+        try:
+            assert waiting.stderr is not None
+            assert read_line(waiting.stderr, 30) == (
+                "gvw: waiting for another process (it does not say which) to release "
+                f"{lock}; will wait up to 30 minutes\n"
+            )
+            assert waiting.poll() is None  # still waiting, as for any holder
+        finally:
+            waiting.kill()
+            waiting.wait(timeout=30)

@@ -3,6 +3,7 @@ writes where a snapshot should not lead it; versions that are gone."""
 
 from __future__ import annotations
 
+import os
 import sys
 from pathlib import Path
 from typing import Any, Callable
@@ -265,6 +266,53 @@ def test_a_missing_kept_program_stops_the_restore_before_any_change(
     ]
     assert store.store_listing() == before
     assert (bin_dir / "tool").read_bytes() == b"v2"
+
+
+def test_a_fifo_for_a_kept_program_stops_the_restore_without_hanging(
+    store: GvwEnv, tmp_path: Path
+) -> None:
+    """Blobs are read through the regular-file opener: a FIFO under a blob's name hung
+    the restore's check."""
+    bin_dir = tmp_path / "gopath" / "bin"
+    bin_dir.mkdir(parents=True)
+    (bin_dir / "tool").write_bytes(b"v1")
+    run_ok(store, "global", "1.21")
+    target = snapshot_ids(store)[-1]
+    (bin_dir / "tool").write_bytes(b"v2")
+    run_ok(store, "global", "1.22")
+    blob = store.root / "snapshots" / "blobs" / digest(b"v1")
+    blob.unlink()
+    os.mkfifo(blob)
+    result = store.run("restore", target, timeout=60)
+    assert result.returncode == 15, result.stderr
+    assert "is missing or damaged; nothing was changed" in result.stderr_lines[0]
+    assert (bin_dir / "tool").read_bytes() == b"v2"
+
+
+def test_a_large_kept_program_is_restored_as_a_stream(store: GvwEnv, tmp_path: Path) -> None:
+    """A restore hashes and copies a kept program in pieces (issue 19 item 12): it read
+    the whole blob, up to 256 MiB, into memory, twice over with the check."""
+    from tests.support.processes import peak_memory
+
+    size = 160 << 20
+    bin_dir = tmp_path / "gopath" / "bin"
+    bin_dir.mkdir(parents=True)
+    program = bin_dir / "big"
+    with program.open("wb") as handle:  # a hole, then a marker: zeros when read
+        handle.truncate(size - 8)
+        handle.seek(size - 8)
+        handle.write(b"the end!")
+    run_ok(store, "global", "1.21")  # keeps it
+    target = snapshot_ids(store)[-1]
+    program.write_bytes(b"replaced")
+    run_ok(store, "global", "1.22")
+    code, _, peak = peak_memory(store.command("restore", target), store.env())
+    assert code == 0
+    assert program.stat().st_size == size
+    with program.open("rb") as handle:
+        handle.seek(size - 8)
+        assert handle.read() == b"the end!"
+    assert peak < 100 << 10, f"{peak >> 10} MiB for a program of {size >> 20} MiB"
 
 
 # --- versions that are gone -----------------------------------------------------------------

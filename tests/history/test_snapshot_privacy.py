@@ -107,11 +107,15 @@ def test_an_older_world_readable_store_is_tightened_on_the_next_write(
     snapshots = gvw.root / "snapshots"
     for path in [snapshots, *snapshots.rglob("*")]:  # as gvw left it before: 0755/0644
         path.chmod(0o755 if path.is_dir() else 0o644)
+    older = {name for name in modes(snapshots) if (snapshots / name).is_file()}
+    assert older and {m for n, m in modes(snapshots).items() if n in older} == {0o644}
     run_ok(gvw, "global", "1.22.10")
-    assert stat.S_IMODE(snapshots.stat().st_mode) == 0o700
-    assert stat.S_IMODE((snapshots / "blobs").stat().st_mode) == 0o700
+    # every directory and every file, those the older gvw wrote included
+    found = modes(snapshots)
+    assert {m for name, m in found.items() if (snapshots / name).is_dir()} == {0o700}
+    assert {m for name, m in found.items() if (snapshots / name).is_file()} == {0o600}
+    assert older < set(found)
     newest = max(snapshots.glob("*.toml"))
-    assert stat.S_IMODE(newest.stat().st_mode) == 0o600
     shown = json.loads(run_ok(gvw, "snapshots", "show", newest.stem, "--json").stdout)
     assert shown["process_env"]["GOPROXY"] == "https://***@proxy.corp.example/go"
 

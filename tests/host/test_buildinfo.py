@@ -4,13 +4,14 @@ are not Go programs."""
 
 from __future__ import annotations
 
+import io
 import os
 import subprocess
 from pathlib import Path
 
 import pytest
 
-from gvw.host.buildinfo import MAGIC, BuildInfo, read_build_info
+from gvw.host.buildinfo import MAGIC, BuildInfo, read_build_info, read_build_info_from
 from tests.support.buildinfo_blobs import FRAME, aligned_blob
 from tests.support.gvw_env import GvwEnv, go_bin
 
@@ -137,3 +138,49 @@ def test_the_toolchains_own_programs(installed_gvw: GvwEnv, tool: str) -> None:
 )
 def test_files_that_are_not_readable_go_programs(data: bytes, expected: BuildInfo | None) -> None:
     assert read_build_info(data) == expected
+
+
+class CountingReader(io.BufferedReader):
+    """A file that counts the bytes read from it and refuses to give more than
+    ``budget`` (so a reader that would read gigabytes fails at once, not after minutes)."""
+
+    def __init__(self, path: Path, budget: int) -> None:
+        super().__init__(io.FileIO(path, "rb"))
+        self.budget = budget
+        self.bytes_read = 0
+
+    def read(self, size: int | None = -1) -> bytes:
+        data = super().read(size)
+        self.bytes_read += len(data)
+        assert self.bytes_read <= self.budget, f"read {self.bytes_read:,} bytes and more"
+        return data
+
+
+def test_a_program_holding_the_magic_200000_times_is_read_about_once(tmp_path: Path) -> None:
+    """Each hit used to cost a 1 MiB window read before its header was looked at: the
+    magic a million times made `gvw tools` take ~50 s. Now a hit's header is checked in
+    the piece already read, and the file is read about once, whatever it holds."""
+    program = tmp_path / "many-magics"
+    # back to back (each hit's header is the next magic), then a real blob at the end
+    blob = aligned_blob(b"go1.22.10", FRAME + b"path\tx.org/a/cmd/b\nmod\tx.org/a\tv1\t\n" + FRAME)
+    body = MAGIC * 200_000
+    body += b"\0" * (-len(body) % 16)
+    program.write_bytes(body + blob + b"\0" * 64)
+    size = program.stat().st_size
+    with CountingReader(program, budget=size + (4 << 20)) as handle:
+        info = read_build_info_from(handle)
+        read = handle.bytes_read
+    assert info == BuildInfo("go1.22.10", "x.org/a/cmd/b", "x.org/a", "v1")
+    assert read <= size + (2 << 20)  # the file once, and the one window the real blob needs
+
+
+def test_valid_headers_repeated_unaligned_cost_one_window(tmp_path: Path) -> None:
+    """Hits that pass the header check are decoded only while that can change the
+    answer: the first unaligned blob is kept, the rest are skipped unread."""
+    program = tmp_path / "many-blobs"
+    one = b"\0" + aligned_blob(b"go1.22.10", b"")  # 1 byte off the 16-byte boundary
+    program.write_bytes(one * 50_000)
+    size = program.stat().st_size
+    with CountingReader(program, budget=size + (4 << 20)) as handle:
+        assert read_build_info_from(handle) == BuildInfo("go1.22.10")
+        assert handle.bytes_read <= size + (2 << 20)

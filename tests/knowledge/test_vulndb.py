@@ -118,11 +118,16 @@ def test_a_file_url_database_is_read_where_it_is(vulndb: VulnDBServer, tmp_path:
     old = parse_release_name("1.25.4")
     assert old is not None
     assert [a.id for a in known.vulnerabilities(old) or []] == list(AFFECTING_OLD)
-    os.mkfifo(vulndb.directory / "index" / "fifo")
-    with pytest.raises(OSError, match="not a regular file"):
-        from gvw.knowledge.vulndb import _read_file
-
-        _read_file(vulndb.directory / "index" / "fifo", 100)
+    # a file refused by gvw.base.bounded is the database's fault, named as such (it was
+    # an OSError of errno 0)
+    (vulndb.directory / "index" / "db.json").unlink()
+    os.mkfifo(vulndb.directory / "index" / "db.json")
+    with pytest.raises(BadIndexError) as refused:
+        read_directory(vulndb.directory, source=db.url)
+    assert refused.value.message == (
+        f"the vulnerability database {db.url} ({vulndb.directory}) cannot be used: "
+        f"{vulndb.directory / 'index' / 'db.json'} is a FIFO, not a regular file"
+    )
 
 
 def test_unreachable_database_falls_back_to_the_kept_knowledge_with_a_warning(

@@ -38,8 +38,10 @@ class Change:
         return f"{self.label}: {self.old} -> {self.new}{note}"
 
 
-def shown(text: str, limit: int = MAX_SHOWN) -> str:
-    """Safe to show: credentials redacted, control characters ``?``, long text cut."""
+def excerpt(text: str, limit: int = MAX_SHOWN) -> str:
+    """A value from a snapshot as a part of a line: credentials redacted, anything not
+    printable ``?`` (as gvw.cli.output.shown does to whole lines), and cut to ``limit``
+    characters (a recorded go env file or path may be long)."""
     return printable(redact_text(text), limit)
 
 
@@ -54,7 +56,7 @@ def file_text(state: FileState) -> str:
     if not lines:
         return "(no version)"
     more = f" (+{len(lines) - 1} lines)" if len(lines) > 1 else ""
-    return shown(lines[0]) + more
+    return excerpt(lines[0]) + more
 
 
 def profile_text(profile: ProfileFile) -> str:
@@ -74,7 +76,7 @@ def profile_text(profile: ProfileFile) -> str:
 
 
 def profile_label(profile: ProfileFile) -> str:
-    return f"profile {shown(profile.path)}"
+    return f"profile {excerpt(profile.path)}"
 
 
 def tool_text(tool: Tool | None) -> str:
@@ -85,17 +87,17 @@ def tool_text(tool: Tool | None) -> str:
     if not module and tool.path:
         module = f" {tool.path}"
     kept = "" if tool.kept else " (not kept: too large)"
-    return shown(f"{built}{module}, sha256 {tool.sha256[:12]}{kept}")
+    return excerpt(f"{built}{module}, sha256 {tool.sha256[:12]}{kept}")
 
 
 def env_text(value: str | None) -> str:
-    return UNSET_TEXT if value is None else shown(value) if value else '""'
+    return UNSET_TEXT if value is None else excerpt(value) if value else '""'
 
 
 def registry_text(value: RegistryValue | None) -> str:
     if value is None:
         return UNSET_TEXT
-    return shown(value.value) + (" (REG_EXPAND_SZ)" if value.expand else "")
+    return excerpt(value.value) + (" (REG_EXPAND_SZ)" if value.expand else "")
 
 
 def sorted_versions(names: set[str]) -> list[str]:
@@ -127,36 +129,36 @@ def describe(snapshot: Snapshot) -> list[str]:
     state = snapshot.state
     lines = [
         f"Snapshot {snapshot.id}",
-        f"taken:        {local_time(snapshot)} (before: gvw {shown(snapshot.command)})",
+        f"taken:        {local_time(snapshot)} (before: gvw {excerpt(snapshot.command)})",
         f"global:       {file_text(state.global_file)}",
         f"installed:    {', '.join(state.installed) or '(none)'}",
     ]
     for version_file in state.version_files:
-        lines.append(f".go-version:  {shown(version_file.path)}: {file_text(version_file)}")
+        lines.append(f".go-version:  {excerpt(version_file.path)}: {file_text(version_file)}")
     for profile in state.profile_files:
-        lines.append(f"profile:      {shown(profile.path)}: {profile_text(profile)}")
+        lines.append(f"profile:      {excerpt(profile.path)}: {profile_text(profile)}")
     if state.go_env_file is not None:
-        lines.append(f"go env file:  {shown(state.go_env_file.path)} ({state.go_env_file.state})")
-        lines += [f"  {shown(line)}" for line in state.go_env_file.content.splitlines() if line]
-    lines.append(f"GOPATH/bin:   {shown(state.tools_dir) or '(none)'}")
-    width = max((len(shown(t.name)) for t in state.tools), default=0)
+        lines.append(f"go env file:  {excerpt(state.go_env_file.path)} ({state.go_env_file.state})")
+        lines += [f"  {excerpt(line)}" for line in state.go_env_file.content.splitlines() if line]
+    lines.append(f"GOPATH/bin:   {excerpt(state.tools_dir) or '(none)'}")
+    width = max((len(excerpt(t.name)) for t in state.tools), default=0)
     for tool in state.tools:
-        lines.append(f"  {shown(tool.name):<{width}}  {tool.size:>10} bytes  {tool_text(tool)}")
+        lines.append(f"  {excerpt(tool.name):<{width}}  {tool.size:>10} bytes  {tool_text(tool)}")
     if state.registry is not None:
         lines.append("registry:     HKCU\\Environment")
         for name, value in state.registry.items():
-            lines.append(f"  {shown(name)} = {shown(value.value)} ({value.kind})")
+            lines.append(f"  {excerpt(name)} = {excerpt(value.value)} ({value.kind})")
     lines.append("environment:")
     for name, text in state.process_env.items():
-        lines.append(f"  {name}={shown(text)}")
+        lines.append(f"  {name}={excerpt(text)}")
     record = snapshot.module_list
     if record is not None:
         count = len(record.modules)
         lines.append(
-            f"modules:      {shown(record.directory)} under Go {record.go_version} "
+            f"modules:      {excerpt(record.directory)} under Go {record.go_version} "
             f"(go list -m all, {count} module{'' if count == 1 else 's'})"
         )
-        lines += [f"  {shown(module)}" for module in record.modules]
+        lines += [f"  {excerpt(module)}" for module in record.modules]
     lines.append(f"scope:        {scope_text(snapshot)}")
     return lines
 

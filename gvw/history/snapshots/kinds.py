@@ -41,11 +41,11 @@ from gvw.history.snapshots.display import (
     UNSET_TEXT,
     Change,
     env_text,
+    excerpt,
     file_text,
     profile_label,
     profile_text,
     registry_text,
-    shown,
     sorted_versions,
     tool_text,
 )
@@ -59,6 +59,7 @@ from gvw.history.snapshots.model import (
     restorable_registry_name,
 )
 from gvw.history.snapshots.putback import put_back, put_tool, write_file
+from gvw.history.snapshots.repository import copy_blob
 from gvw.history.snapshots.steps import Kind, LazyInstaller, Machine, Step, Where
 from gvw.host.goenv import PROCESS_VARS, parse_go_env
 from gvw.host.shells.profiles import profile_key
@@ -86,7 +87,7 @@ def _file_change(label: str, before: FileState, after: FileState) -> Change:
 
 
 def _left(what: str, why: str) -> str:
-    return f"left {shown(what)} alone: {why}"
+    return f"left {excerpt(what)} alone: {why}"
 
 
 # --- the kinds, in the order a restore carries them out ---------------------------------
@@ -159,7 +160,7 @@ def version_files(before: State, after: State, where: Where | None) -> Iterator[
             continue
         if not _differs(wanted, current):
             continue
-        change = _file_change(shown(wanted.path), current, wanted)
+        change = _file_change(excerpt(wanted.path), current, wanted)
         if current.state is Recorded.UNRECORDED:
             why = "it is not a regular file gvw can replace"
             yield Step("version_files", (change,), left_alone=_left(wanted.path, why))
@@ -267,8 +268,8 @@ def go_env_file(before: State, after: State, where: Where | None) -> Iterator[St
     changes = tuple(go_env_changes(current, wanted))
     if current.path != wanted.path:
         why = (
-            f"go env file not restored: it is {shown(current.path)} now, "
-            f"the snapshot has {shown(wanted.path)}"
+            f"go env file not restored: it is {excerpt(current.path)} now, "
+            f"the snapshot has {excerpt(wanted.path)}"
         )
         yield Step("go_env_file", changes, left_alone=why)
     elif current.state is Recorded.UNRECORDED:
@@ -289,15 +290,15 @@ def go_env_changes(old: FileState, new: FileState) -> list[Change]:
     for key in sorted(set(before) | set(after)):
         a, b = before.get(key), after.get(key)
         if a != b:
-            changes.append(Change(f"go env {shown(key)}", env_text(a), env_text(b)))
+            changes.append(Change(f"go env {excerpt(key)}", env_text(a), env_text(b)))
     if not changes and _differs(old, new):
-        changes.append(Change(f"go env file {shown(new.path)}", "(as it was)", "(edited)"))
+        changes.append(Change(f"go env file {excerpt(new.path)}", "(as it was)", "(edited)"))
     return changes
 
 
 def tools(before: State, after: State, where: Where | None) -> Iterator[Step]:
     if before.tools_dir != after.tools_dir:
-        old, new = shown(before.tools_dir or UNSET_TEXT), shown(after.tools_dir or UNSET_TEXT)
+        old, new = excerpt(before.tools_dir or UNSET_TEXT), excerpt(after.tools_dir or UNSET_TEXT)
         why = f"GOPATH/bin programs not restored: GOPATH/bin is {old} now, the snapshot has {new}"
         yield Step("tools", (Change("GOPATH/bin", old, new),), left_alone=why)
         return
@@ -307,7 +308,7 @@ def tools(before: State, after: State, where: Where | None) -> Iterator[Step]:
         a, b = current.get(name), wanted.get(name)
         if a is not None and b is not None and a.sha256 == b.sha256:
             continue
-        label = f"GOPATH/bin/{shown(name)}"
+        label = f"GOPATH/bin/{excerpt(name)}"
         change = Change(label, tool_text(a), tool_text(b))
         if b is None:
             why = "the snapshot does not list it (a restore never deletes programs)"
@@ -326,17 +327,17 @@ def tools(before: State, after: State, where: Where | None) -> Iterator[Step]:
 
 def _tool_step(where: Where, path: Path, sha256: str, change: Change) -> Step:
     def check(repo: SnapshotRepository, installer: LazyInstaller) -> None:
-        data = repo.read_blob(sha256)
-        if data is None:
+        blob = repo.blob_path(sha256)
+        if blob is None or not copy_blob(blob, sha256):  # hashed as a stream, not kept
             raise SnapshotError(
                 f"snapshot {where.target_id} cannot be restored: the kept copy of "
-                f"GOPATH/bin/{shown(path.name)} (sha256 {sha256[:12]}) is missing "
+                f"GOPATH/bin/{excerpt(path.name)} (sha256 {sha256[:12]}) is missing "
                 "or damaged; nothing was changed",
                 hint="restore another snapshot (see: gvw snapshots)",
             )
-        where.blobs[sha256] = data
+        where.blobs[sha256] = blob
 
-    return Step("tools", (change,), lambda m: put_tool(path, where.blobs[sha256]), check)
+    return Step("tools", (change,), lambda m: put_tool(path, where.blobs[sha256], sha256), check)
 
 
 def registry(before: State, after: State, where: Where | None) -> Iterator[Step]:
@@ -359,7 +360,7 @@ def registry(before: State, after: State, where: Where | None) -> Iterator[Step]
             continue
         if key not in now:
             name = then[key][0]  # a value to create: with the recorded spelling
-        change = Change(f"registry {shown(key)}", registry_text(old), registry_text(new))
+        change = Change(f"registry {excerpt(key)}", registry_text(old), registry_text(new))
         kind: ScopeKind = "user_path" if key == "PATH" else "registry"
         yield Step(kind, (change,), writes={} if where is None else {name: new})
 

@@ -6,8 +6,9 @@ from __future__ import annotations
 from pathlib import Path
 
 from gvw.base.errors import SnapshotError
-from gvw.base.fsutil import atomic_write_bytes, remove_file
+from gvw.base.fsutil import atomic_write, atomic_write_bytes, remove_file
 from gvw.history.snapshots.model import FileState, Recorded
+from gvw.history.snapshots.repository import copy_blob
 
 
 def write_file(path: Path, state: FileState, *, make_parents: bool = False) -> None:
@@ -30,6 +31,16 @@ def put_back(path: Path, data: bytes | None, *, make_parents: bool = False) -> N
     atomic_write_bytes(path, data)
 
 
-def put_tool(path: Path, data: bytes) -> None:
+def put_tool(path: Path, blob: Path, sha256: str) -> None:
+    """Copy the kept program ``blob`` to ``path`` as a stream, checking its hash on the
+    way (it was checked before the restore began; a blob changed since is not put back)."""
+
+    def copy(fd: int) -> None:
+        if not copy_blob(blob, sha256, fd):
+            raise SnapshotError(
+                f"cannot restore {path}: its kept copy changed during the restore",
+                hint="restore the snapshot again",
+            )
+
     # executable from the moment it appears (the mode is set before the rename)
-    atomic_write_bytes(path, data, mode=0o755)
+    atomic_write(path, copy, mode=0o755)

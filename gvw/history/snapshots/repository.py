@@ -11,8 +11,9 @@ removes.
 
 Snapshots keep values a restore must put back, credentials included (a GOPROXY with
 ``user:token``, the go env file), so the directory is private to its user: 0700, its
-files 0600, each created that way; a directory of an older gvw is tightened on the next
-write (:meth:`SnapshotRepository.make_private`). Displays redact (``display``).
+files 0600, each created that way; a directory of an older gvw, and every file in it,
+is tightened on the next write (:meth:`SnapshotRepository.make_private`). Displays
+redact (``display``).
 """
 
 from __future__ import annotations
@@ -24,16 +25,18 @@ from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
 from gvw import __version__
-from gvw.base.bounded import InputRefused, TooLarge, read_regular_file
+from gvw.base.bounded import InputRefused, TooLarge, open_regular_file, read_regular_file
 from gvw.base.errors import SnapshotError
 from gvw.base.fsutil import (
     PRIVATE_FILE_MODE,
     atomic_write_bytes,
+    make_tree_private,
     private_directory,
     remove_file,
     rename,
     store_error,
     temp_sibling,
+    write_all,
 )
 from gvw.history.snapshots.fileformat import ID_RE, MAX_FILE_BYTES, Invalid, parse, to_toml
 from gvw.history.snapshots.model import SHA256_RE, ModuleRecord, ScopeKind, Snapshot, State
@@ -41,6 +44,7 @@ from gvw.history.snapshots.model import SHA256_RE, ModuleRecord, ScopeKind, Snap
 SUFFIX = ".toml"
 DAMAGED_DIR = "damaged"  # snapshots set aside by `gvw snapshots discard`
 ID_FORMAT = "%Y%m%d-%H%M%S-%f"
+_BLOB_CHUNK = 1 << 20
 
 
 def id_for(moment: datetime) -> str:
@@ -77,9 +81,11 @@ class SnapshotRepository:
 
     def make_private(self) -> None:
         """The directory and its blobs only the user can enter (before anything is
-        written into them)."""
-        private_directory(self.directory)
-        private_directory(self.blobs)
+        written into them). A directory found open is an older gvw's, whose files are
+        0644: they are made 0600 then, once (not a walk of the store on every run)."""
+        tightened = private_directory(self.directory)
+        if private_directory(self.blobs) or tightened:
+            make_tree_private(self.directory)
 
     def path_of(self, snapshot_id: str) -> Path:
         return self.directory / f"{snapshot_id}{SUFFIX}"
@@ -250,15 +256,32 @@ class SnapshotRepository:
 
     # --- blobs
 
-    def read_blob(self, sha256: str) -> bytes | None:
-        """A kept program, or None when it is missing or does not match its hash."""
-        if not SHA256_RE.match(sha256):
-            return None
-        try:
-            data = (self.blobs / sha256).read_bytes()
-        except OSError:
-            return None
-        return data if hashlib.sha256(data).hexdigest() == sha256 else None
+    def blob_path(self, sha256: str) -> Path | None:
+        """Where the program of ``sha256`` is kept (None for what is not a sha256)."""
+        return self.blobs / sha256 if SHA256_RE.match(sha256) else None
+
+
+def copy_blob(blob: Path, sha256: str, fd: int | None = None) -> bool:
+    """Hash the kept program ``blob`` as a stream, copying it to the open file ``fd``
+    when given; whether it is a regular file whose content has that ``sha256``. Memory
+    stays small whatever its size (a kept program may be 256 MiB), and a FIFO or a
+    device under its name is refused, never read."""
+    digest = hashlib.sha256()
+    try:
+        handle = open_regular_file(blob)
+    except (OSError, InputRefused):
+        return False
+    with handle:
+        while True:
+            try:
+                block = handle.read(_BLOB_CHUNK)
+            except OSError:
+                return False
+            if not block:
+                return digest.hexdigest() == sha256
+            digest.update(block)
+            if fd is not None:
+                write_all(fd, block)  # a failure here is the destination's: raised
 
 
 def _is_snapshot_name(name: str) -> bool:

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Collection, Iterator, Mapping
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import TYPE_CHECKING
 
 from gvw.history.snapshots.display import Change
@@ -54,7 +55,7 @@ class Where:
     target_id: str
     windows: bool
     managed: Collection[str] = ()  # profile_key of the profiles gvw manages now
-    blobs: dict[str, bytes] = field(default_factory=dict)  # filled by the checks
+    blobs: dict[str, Path] = field(default_factory=dict)  # checked kept programs, by sha256
 
 
 Kind = Callable[[State, State, "Where | None"], Iterator[Step]]
