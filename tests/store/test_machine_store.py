@@ -192,9 +192,9 @@ def test_a_root_owned_machine_store_serves_users_who_cannot_change_it(
 
     # each user's global selection is their own, written into their own store
     chose = ana.gvw("global", "1.21.13")
-    assert chose.stdout == (
-        f"Global Go version: 1.21.13, written to {ana.store / 'version'}\n"
-    ), chose.stderr
+    assert chose.stdout == (f"Global Go version: 1.21.13, written to {ana.store / 'version'}\n"), (
+        chose.stderr
+    )
     assert run_ok_as(ben, "global", "1.22.10").stdout.endswith(f"{ben.store / 'version'}\n")
     assert ana.run("go", "version").stdout.startswith("go version go1.21.13 ")
     assert ben.run("go", "version").stdout.startswith("go version go1.22.10 ")
