@@ -94,7 +94,8 @@ class App:
 
         self._claimed = True
         try:
-            with claim(self.paths, command=shown_command(["gvw", *self.argv])):
+            command = shown_command(["gvw", *self.argv])
+            with claim(self.paths, command=command, waiting=self.store.waiting):
                 yield
         finally:
             self._claimed = False

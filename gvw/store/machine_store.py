@@ -21,6 +21,7 @@ from gvw.base.errors import NeedsAdminError
 from gvw.base.fsutil import store_error, temp_sibling
 from gvw.base.locks import held
 from gvw.base.paths import Paths
+from gvw.base.reporting import Reporter
 
 LOCK_NAME = "machine.lock"
 LOCK_TIMEOUT_SECONDS = 30 * 60  # another administrator's install may be downloading
@@ -29,18 +30,24 @@ _READABLE_BY_ALL = 0o055  # the umask bits that would hide new files from other 
 
 
 @contextlib.contextmanager
-def claim(paths: Paths, *, command: str) -> Iterator[None]:
+def claim(paths: Paths, *, command: str, waiting: Reporter | None = None) -> Iterator[None]:
     """Hold the machine store ``paths.root`` for one command that changes it.
 
     ``command`` is the command line to run again with the right (``gvw install
-    --machine 1.22``), for the message."""
+    --machine 1.22``), for the message; ``waiting`` hears, once, who holds the store
+    when the wait is longer than a moment (as the user store's locks say it)."""
     root = paths.root
     old_umask = os.umask(0)
     os.umask(old_umask & ~_READABLE_BY_ALL)
     try:
         if not may_change(root):
             raise denied(root, command)
-        with held(paths.locks / LOCK_NAME, command=command, timeout=LOCK_TIMEOUT_SECONDS):
+        with held(
+            paths.locks / LOCK_NAME,
+            command=command,
+            timeout=LOCK_TIMEOUT_SECONDS,
+            waiting=waiting,
+        ):
             _keep_private(paths)
             yield
     finally:

@@ -30,6 +30,7 @@ from gvw.base.platforms import host_platform
 from gvw.store.shims import shim_for
 from tests.support.gvw_env import REPO, GvwEnv, Result, run_ok
 from tests.support.mirror_fixtures import write_synthetic_mirror
+from tests.support.processes import LockHolder, read_line
 
 SYSTEM_PYTHON = Path("/usr/bin/python3")
 # the test venv's packages (click, httpx, ...): the same Python minor version
@@ -377,3 +378,25 @@ def test_doctor_takes_the_machine_stores_shims_for_a_user_without_a_store(
     kind = shim_for(str(host_platform({}))).description
     assert current == [("shims-current", True, f"the shims in {shims} are {kind}, up to date")]
     assert not (gvw.root / "shims").exists()  # nothing of the user's own was needed
+
+
+def test_a_wait_for_the_machine_store_says_what_it_waits_for(
+    gvw: GvwEnv, mirror_factory: Any, tmp_path: Path
+) -> None:
+    """A second administrator's command waits for the first, and says so once."""
+    write_synthetic_mirror(tmp_path / "mirror", ["1.21.13"])
+    server = mirror_factory(tmp_path / "mirror")
+    run_ok(gvw, "install", "--machine", "--mirror", str(server.url), "1.21.13")
+    lock = gvw.machine / ".locks" / "machine.lock"
+    with LockHolder(lock) as other:
+        waiting = gvw.popen("global", "--machine", "1.21.13")
+        assert waiting.stderr is not None
+        told = read_line(waiting.stderr, 20)  # after the second of grace
+        other.release()
+    _, rest = waiting.communicate(timeout=60)
+    assert waiting.returncode == 0, told + rest
+    assert told.startswith(
+        f"gvw: waiting for another process (it does not say which) to release {lock}; "
+        "will wait up to "
+    ), told
+    assert (gvw.machine / "version").read_text() == "1.21.13\n"
