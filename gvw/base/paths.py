@@ -107,6 +107,11 @@ class Paths:
     def index_cache(self) -> Path:
         return self.cache / "index"
 
+    @property
+    def cache_locks(self) -> Path:
+        """Locks on what the cache holds: several stores may share one cache."""
+        return self.cache / ".locks"
+
     def version_dir(self, name: str) -> Path:
         return self.versions / name
 

@@ -60,7 +60,7 @@ def facts(
     from gvw.cli.doctor import machine_of
     from gvw.cli.terminal import TerminalReporter
     from gvw.fleet.facts import gather
-    from gvw.install.mirror import cached_index, load_index
+    from gvw.install.mirror import cached_index, load_store_index
     from gvw.workflows import doctor
 
     if locked and manifest_file is None:
@@ -70,14 +70,7 @@ def facts(
     releases: list[Release] | None
     if refresh:
         reporter = TerminalReporter()
-        releases = load_index(
-            source,
-            cache_dir=app.paths.index_cache,
-            max_age_seconds=0,
-            timeout=app.config.timeout_seconds,
-            reporter=reporter,
-            refresh=True,
-        ).releases
+        releases = load_store_index(source, app.store, app.config, reporter, refresh=True).releases
         knowledge = app.knowledge(reporter, releases=[r.version for r in releases], force=True)
     else:
         cached = cached_index(source, cache_dir=app.paths.index_cache)

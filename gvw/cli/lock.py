@@ -49,7 +49,7 @@ def lock(
     from gvw.base.platforms import host_platform
     from gvw.fleet.desired_state import load_manifest
     from gvw.fleet.lockfile import resolve_lock, write_lock
-    from gvw.install.mirror import load_index
+    from gvw.install.mirror import load_store_index
 
     app = App()
     manifest = load_manifest(manifest_file)
@@ -57,13 +57,8 @@ def lock(
         app.platform
     ]
     source = app.mirror(mirror) if mirror else manifest.mirror or app.mirror(None)
-    releases = load_index(
-        source,
-        cache_dir=app.paths.index_cache,
-        max_age_seconds=app.config.index_cache_seconds,
-        timeout=app.config.timeout_seconds,
-        reporter=TerminalReporter(),
-        refresh=refresh,
+    releases = load_store_index(
+        source, app.store, app.config, TerminalReporter(), refresh=refresh
     ).releases
     path = output or manifest.default_lock()
     result = resolve_lock(

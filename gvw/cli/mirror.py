@@ -116,7 +116,7 @@ def _archives(
     from gvw.base.versions import parse_spec
     from gvw.fleet.lockfile import load_lock, resolve_lock
     from gvw.fleet.mirror_create import create_mirror
-    from gvw.install.mirror import load_index
+    from gvw.install.mirror import load_store_index
 
     source = app.mirror(source_url)
     if from_lock is not None:
@@ -124,13 +124,8 @@ def _archives(
     else:
         parsed = [(s.strip(), parse_spec(s, origin="the command line")) for s in specs]
         chosen = [host_platform({"GVW_PLATFORM": p}) for p in dict.fromkeys(platforms)]
-        releases = load_index(
-            source,
-            cache_dir=app.paths.index_cache,
-            max_age_seconds=app.config.index_cache_seconds,
-            timeout=app.config.timeout_seconds,
-            reporter=reporter,
-            refresh=refresh,
+        releases = load_store_index(
+            source, app.store, app.config, reporter, refresh=refresh
         ).releases
         lock = resolve_lock(
             parsed, releases, chosen or [app.platform], path=directory, origin="the command line"

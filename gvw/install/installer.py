@@ -184,7 +184,7 @@ class Installer:
                 reporter=self.reporter,
                 downloads=paths.downloads,
                 sumdb_cache=paths.cache / "sumdb",
-                sumdb_lock=lambda: self.store.lock("sumdb"),
+                sumdb_lock=lambda: self.store.cache_lock("sumdb"),
                 skip_checksum=self.skip_checksum,
                 retries=self.config.retries,
             )

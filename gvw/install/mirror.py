@@ -142,7 +142,8 @@ def load_store_index(
         timeout=config.timeout_seconds,
         reporter=reporter,
         refresh=refresh,
-        lock=store.lock,  # concurrent installs fetch the index once
+        # concurrent installs fetch the index once, whichever store sharing the cache
+        lock=store.cache_lock,
         retries=config.retries,
     )
 

@@ -139,11 +139,20 @@ class Store:
     def lock(self, name: str) -> Iterator[None]:
         """Hold the cross-process lock ``name`` (a file under ``.locks/`` that names its
         holder); a wait longer than a moment is told to ``waiting`` once."""
+        with self._held(self.paths.locks / f"{name}.lock"):
+            yield
+
+    @contextmanager
+    def cache_lock(self, name: str) -> Iterator[None]:
+        """Hold the lock ``name`` of the cache (the download index, the checksum
+        database), which other stores may share (GVW_CACHE_DIR): one lock for all."""
+        with self._held(self.paths.cache_locks / f"{name}.lock"):
+            yield
+
+    def _held(self, path: Path) -> AbstractContextManager[None]:
         from gvw.base.locks import held
 
-        path = self.paths.locks / f"{name}.lock"
-        with held(path, command=self.command, timeout=LOCK_TIMEOUT_SECONDS, waiting=self.waiting):
-            yield
+        return held(path, command=self.command, timeout=LOCK_TIMEOUT_SECONDS, waiting=self.waiting)
 
     def install_lock(self, version: GoVersion) -> AbstractContextManager[None]:
         """The lock that installing, removing or restoring ``version`` holds."""

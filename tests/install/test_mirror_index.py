@@ -176,6 +176,26 @@ def test_sixteen_concurrent_installs_fetch_the_index_once(
     assert sum("Installed Go 1.22.10" in out for out, _ in outputs) == 1
 
 
+def test_stores_sharing_a_cache_fetch_the_index_once(
+    gvw: GvwEnv, mirror_factory, tmp_path: Path
+) -> None:
+    # the index lock lives in the cache with the index, not in each store
+    server = mirror_factory(mirror_dir(tmp_path))
+    server.delay("/dl/", 1.0)  # the first fetch is still running when the others ask
+    stores = [gvw]
+    for name in ("second", "third", "fourth"):
+        (tmp_path / name).mkdir()
+        stores.append(GvwEnv(tmp_path / name, extra_env={"GVW_CACHE_DIR": str(gvw.cache)}))
+    processes = [store.popen("list-remote", "--mirror", server.url) for store in stores]
+    outputs = [p.communicate(timeout=300) for p in processes]
+    assert [p.returncode for p in processes] == [0] * 4, outputs
+    assert {out for out, _ in outputs} == {"1.22.10\n1.21.13\n"}
+    assert index_requests(server) == 1
+    assert (gvw.cache / ".locks").is_dir()
+    assert not any((store.root / ".locks").glob("index-*")
+                   for store in stores if (store.root / ".locks").exists())  # fmt: skip
+
+
 def test_a_refresh_waiting_for_another_fetch_uses_what_it_fetched(
     gvw: GvwEnv, mirror_factory, tmp_path: Path
 ) -> None:
