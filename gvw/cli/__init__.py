@@ -26,11 +26,11 @@ if TYPE_CHECKING:
 
 
 def main(argv: Sequence[str] | None = None) -> None:
-    args = list(sys.argv[1:] if argv is None else argv)
     from gvw.cli.hot import run_hot  # the hot read-only commands, without click
 
-    code = run_hot(args)
-    sys.exit(run(args) if code is None else code)
+    code = run_hot(list(sys.argv[1:] if argv is None else argv))
+    # None, not sys.argv: click expands ~, %VAR% and globs on Windows only then
+    sys.exit(run(argv) if code is None else code)
 
 
 class Signalled(BaseException):
@@ -57,7 +57,7 @@ _SIGNALS = {
 
 
 @contextlib.contextmanager
-def _signals_raise() -> Iterator[None]:
+def signals_raise() -> Iterator[None]:
     """Turn the signals above into Signalled for the duration of a command."""
     if threading.current_thread() is not threading.main_thread():
         yield  # signal handlers can only be set from the main thread
@@ -91,7 +91,7 @@ def run(argv: Sequence[str] | None = None) -> int:
     from gvw.cli.group import cli
 
     try:
-        with _signals_raise():
+        with signals_raise():
             result: Any = cli.main(
                 args=list(argv) if argv is not None else None,
                 prog_name="gvw",

@@ -257,7 +257,7 @@ class App:
             max_age=self.config.index_cache_seconds,
             timeout=self.config.timeout_seconds,
             reporter=reporter,
-            lock=self.store.lock,
+            lock=self.store.cache_lock,  # the database is in the cache, maybe shared
             force=force,
             required=required,
         )

@@ -3,7 +3,8 @@
 
 Prompts, editors and scripts call them many times; importing click is a third of their
 time (scripts/bench_startup.py, docs/dev/benchmarks.md). Anything else (an option,
-``--help``, another tool) and every error goes through the click command line, which
+``--help``, another tool, shell completion, a stdout that is missing or ASCII-only,
+which click handles its own way) and every error goes through the click command line, which
 does the same work and prints the same lines: an error found here is reported by
 running the command there (read-only, so running it twice changes nothing).
 tests/cli/test_hot_commands.py checks that both paths print the same.
@@ -31,22 +32,39 @@ def run_hot(argv: list[str]) -> int | None:
     """Answer ``argv`` if it is a hot command: its exit code; None to run it through
     the click command line instead (not a hot command, or an error to report)."""
     words = tuple(argv)
-    if words not in HOT:
-        return None
-    try:
-        if words == ("--version",):
-            line = version_line()
-        else:
-            from gvw.cli.app import App
+    if words not in HOT or not _plain_stdout() or "_GVW_COMPLETE" in os.environ:
+        return None  # (shell completion asks click through that variable)
+    from gvw.cli import Signalled, signals_raise
 
-            app = App(argv=argv)
-            line = _current(app) if words[0] == "current" else _which(app, (*words, "go")[1])
-        return _print(shown(line))
+    try:
+        with signals_raise():  # SIGTERM, SIGHUP and Ctrl+C end it as they end any command
+            if words == ("--version",):
+                line = version_line()
+            else:
+                from gvw.cli.app import App
+
+                app = App(argv=argv)
+                line = _current(app) if words[0] == "current" else _which(app, (*words, "go")[1])
+            return _print(shown(line))
     except (GvwError, OSError, UnicodeError):  # reported by the click command line
         return None
-    except KeyboardInterrupt:
-        sys.stderr.write("gvw: interrupted\n")
-        return int(ExitCode.INTERRUPTED)
+    except Signalled as stop:
+        _stderr(f"gvw: {stop.message}")
+        return int(stop.exit_code)
+
+
+def _plain_stdout() -> bool:
+    """Whether stdout is a stream this module writes as click would: click swaps an
+    ASCII-only one for UTF-8, and prints nothing where there is none (pythonw, ``>&-``)."""
+    stream = sys.stdout
+    if stream is None:
+        return False
+    import codecs
+
+    try:
+        return codecs.lookup(stream.encoding or "ascii").name != "ascii"
+    except LookupError:
+        return False
 
 
 def version_line() -> str:
@@ -88,8 +106,17 @@ def _print(line: str) -> int:
     try:
         sys.stdout.write(line + "\n")
         sys.stdout.flush()
-    except BrokenPipeError:  # `gvw current | head -0`: the reader has gone
-        # what is still buffered must not fail again at exit
+    except OSError as error:  # `gvw current | head -0`: the reader has gone
+        # what is still buffered must not be written again, by click or at exit
         os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        _stderr(f"gvw: {error.strerror or error}")  # as the click command line says it
         return int(ExitCode.ERROR)
     return int(ExitCode.OK)
+
+
+def _stderr(line: str) -> None:
+    try:
+        sys.stderr.write(line + "\n")
+        sys.stderr.flush()
+    except (OSError, AttributeError):  # no stderr left to tell
+        pass

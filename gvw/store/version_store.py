@@ -15,6 +15,8 @@ sets no age limit).
 
 from __future__ import annotations
 
+import contextlib
+import errno
 import os
 import time
 from collections.abc import Iterator
@@ -24,7 +26,7 @@ from functools import cached_property
 from pathlib import Path
 
 from gvw.base.bounded import parse_toml, read_regular_file
-from gvw.base.errors import NotInstalledError
+from gvw.base.errors import NotInstalledError, StoreError
 from gvw.base.fsutil import atomic_write_bytes, remove_tree, rename, store_error
 from gvw.base.paths import Paths
 from gvw.base.reporting import Reporter
@@ -145,8 +147,16 @@ class Store:
     @contextmanager
     def cache_lock(self, name: str) -> Iterator[None]:
         """Hold the lock ``name`` of the cache (the download index, the checksum
-        database), which other stores may share (GVW_CACHE_DIR): one lock for all."""
-        with self._held(self.paths.cache_locks / f"{name}.lock"):
+        database, the vulnerability database), which other stores may share
+        (GVW_CACHE_DIR): one lock for all. In a cache this user cannot write (another
+        user's, a read-only one) nothing it guards is written either: the block runs
+        without it, as it did when each store had its own."""
+        with contextlib.ExitStack() as stack:
+            try:
+                stack.enter_context(self._held(self.paths.cache_locks / f"{name}.lock"))
+            except StoreError as error:
+                if not _unwritable(error.__cause__):
+                    raise
             yield
 
     def _held(self, path: Path) -> AbstractContextManager[None]:
@@ -323,3 +333,7 @@ def _trash_time(entry: Path) -> int:
         return int(entry.name.rsplit(".", 2)[1])
     except (IndexError, ValueError):
         return 0
+
+
+def _unwritable(cause: BaseException | None) -> bool:
+    return isinstance(cause, OSError) and cause.errno in (errno.EACCES, errno.EPERM, errno.EROFS)

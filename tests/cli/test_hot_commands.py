@@ -9,6 +9,7 @@ agree on stdout, stderr and the exit code, whichever answered."""
 from __future__ import annotations
 
 import os
+import signal
 import subprocess
 import sys
 from pathlib import Path
@@ -123,3 +124,79 @@ def test_a_deleted_current_directory(machine: GvwEnv, tmp_path: Path) -> None:
         gone.mkdir()
     assert results[0] == results[1]
     assert results[0][0] == 0
+
+
+def test_no_stdout_at_all(machine: GvwEnv, tmp_path: Path) -> None:
+    # pythonw, a detached process, `>&-`: click prints nothing and succeeds; so does this
+    run_ok(machine, "global", "1.22.10")
+    for args in (["current"], ["--version"]):
+        outcomes = []
+        for probe in (AS_USERS_RUN_IT, THROUGH_CLICK):
+            done = subprocess.run(
+                [sys.executable, "-c", probe, *args],
+                cwd=tmp_path,
+                env=machine.env(),
+                stdout=subprocess.DEVNULL,
+                stderr=subprocess.PIPE,
+                text=True,
+                timeout=60,
+                preexec_fn=lambda: os.close(1),
+            )
+            outcomes.append((done.returncode, done.stderr.rsplit("CLICK=", 1)[0]))
+        assert outcomes[0] == outcomes[1] == (0, ""), outcomes
+
+
+def test_an_ascii_only_stdout_is_left_to_click(machine: GvwEnv, tmp_path: Path) -> None:
+    # click writes UTF-8 where Python was told ASCII; the hot path leaves such a stream to it
+    project = tmp_path / "café" / "日本"
+    project.mkdir(parents=True)
+    (project / ".go-version").write_text("1.22.10\n")
+    for encoding in ("ascii:backslashreplace", "ascii:replace"):
+        hot, through_click = both(machine, project, ["current"], {"PYTHONIOENCODING": encoding})
+        assert hot[:3] == through_click[:3]
+        assert "café/日本" in hot[1]
+
+
+def test_shell_completion_is_left_to_click(machine: GvwEnv, tmp_path: Path) -> None:
+    run_ok(machine, "global", "1.22.10")  # `gvw which` alone would answer
+    completing = {"_GVW_COMPLETE": "bash_complete", "COMP_WORDS": "gvw which g", "COMP_CWORD": "2"}
+    hot, through_click = both(machine, tmp_path, ["which"], completing)
+    assert hot == through_click and hot[3]
+    assert "plain,gofmt" in hot[1].splitlines()
+
+
+SLOW_SELECTION = (
+    "import time, gvw.selection.resolver as resolver\n"
+    "found = resolver.find_selection\n"
+    "def slow(*args):\n"
+    "    print('looking', flush=True)\n"
+    "    time.sleep(30)\n"
+    "    return found(*args)\n"
+    "resolver.find_selection = slow\n"
+)
+
+
+@pytest.mark.parametrize(("signum", "code", "said"), [
+    (signal.SIGTERM, 143, "gvw: terminated (SIGTERM)\n"),
+    (signal.SIGHUP, 129, "gvw: hung up (SIGHUP)\n"),
+    (signal.SIGINT, 130, "gvw: interrupted\n"),
+])  # fmt: skip
+def test_a_signal_ends_it_as_it_ends_any_command(
+    machine: GvwEnv, tmp_path: Path, signum: int, code: int, said: str
+) -> None:
+    run_ok(machine, "global", "1.22.10")
+    outcomes = []
+    for probe in (AS_USERS_RUN_IT, THROUGH_CLICK):
+        process = subprocess.Popen(
+            [sys.executable, "-c", SLOW_SELECTION + probe, "current"],
+            cwd=tmp_path,
+            env=machine.env(),
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+        )
+        assert process.stdout is not None and process.stdout.readline() == "looking\n"
+        process.send_signal(signum)
+        out, err = process.communicate(timeout=60)
+        outcomes.append((process.returncode, out, err.rsplit("CLICK=", 1)[0]))
+    assert outcomes[0] == outcomes[1] == (code, "", said), outcomes

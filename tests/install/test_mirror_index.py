@@ -6,10 +6,12 @@ concurrent installs fetch the index once."""
 from __future__ import annotations
 
 import json
+import subprocess
 from pathlib import Path
 
 import pytest
 
+from tests.support.disks import MountTmpfs
 from tests.support.gvw_env import GvwEnv, run_ok
 from tests.support.mirror_fixtures import write_synthetic_mirror
 from tests.support.mirror_server import MirrorServer
@@ -194,6 +196,21 @@ def test_stores_sharing_a_cache_fetch_the_index_once(
     assert (gvw.cache / ".locks").is_dir()
     assert not any((store.root / ".locks").glob("index-*")
                    for store in stores if (store.root / ".locks").exists())  # fmt: skip
+
+
+def test_a_cache_this_user_cannot_write_still_serves_the_index(
+    gvw: GvwEnv, mirror_factory, tmp_path: Path, tmpfs: MountTmpfs
+) -> None:
+    # (another user's or a read-only cache): nothing is cached, so no lock is needed
+    server = mirror_factory(mirror_dir(tmp_path))
+    cache = tmpfs("cache", "1m")
+    subprocess.run(["mount", "-o", "remount,ro", str(cache)], check=True)
+    for args in (["list-remote"], ["facts", "--refresh", "--json"]):
+        done = gvw.run(*args, "--mirror", server.url, env={"GVW_CACHE_DIR": str(cache)})
+        assert done.returncode == 0, done.stderr
+        assert "gvw: warning: could not cache the index" in done.stderr
+    assert done.stdout.startswith("{")
+    assert list(cache.iterdir()) == []
 
 
 def test_a_refresh_waiting_for_another_fetch_uses_what_it_fetched(
