@@ -34,7 +34,7 @@ def run_hot(argv: list[str]) -> int | None:
     words = tuple(argv)
     if words not in HOT or not _plain_stdout() or "_GVW_COMPLETE" in os.environ:
         return None  # (shell completion asks click through that variable)
-    from gvw.cli import Signalled, signals_raise
+    from gvw.cli.signals import Signalled, signals_raise
 
     try:
         with signals_raise():  # SIGTERM, SIGHUP and Ctrl+C end it as they end any command
