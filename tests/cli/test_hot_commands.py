@@ -194,9 +194,6 @@ def test_a_signal_ends_it_as_it_ends_any_command(
             stdout=subprocess.PIPE,
             stderr=subprocess.PIPE,
             text=True,
-            # a test run started in the background inherits SIGINT ignored, which gvw
-            # rightly keeps (docs/exit-codes.md): a user's terminal has it
-            preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL),
         )
         assert process.stdout is not None and process.stdout.readline() == "looking\n"
         process.send_signal(signum)
