@@ -244,9 +244,9 @@ def test_restore_never_replaces_a_version_file_that_became_a_symbolic_link(
     assert (project / ".go-version").is_symlink()
 
 
-def test_a_missing_kept_program_stops_the_restore_before_any_change(
-    store: GvwEnv, tmp_path: Path
-) -> None:
+def kept_program_then_changed(store: GvwEnv, tmp_path: Path) -> tuple[str, Path]:
+    """GOPATH/bin/tool was b"v1" in the snapshot returned (kept as a blob) and is b"v2"
+    now: (that snapshot's id, the program)."""
     bin_dir = tmp_path / "gopath" / "bin"
     bin_dir.mkdir(parents=True)
     (bin_dir / "tool").write_bytes(b"v1")
@@ -254,6 +254,13 @@ def test_a_missing_kept_program_stops_the_restore_before_any_change(
     target = snapshot_ids(store)[-1]
     (bin_dir / "tool").write_bytes(b"v2")
     run_ok(store, "global", "1.22")
+    return target, bin_dir / "tool"
+
+
+def test_a_missing_kept_program_stops_the_restore_before_any_change(
+    store: GvwEnv, tmp_path: Path
+) -> None:
+    target, tool = kept_program_then_changed(store, tmp_path)
     v1 = digest(b"v1")
     (store.root / "snapshots" / "blobs" / v1).write_bytes(b"tampered")
     before = store.store_listing()
@@ -265,7 +272,7 @@ def test_a_missing_kept_program_stops_the_restore_before_any_change(
         "gvw: restore another snapshot (see: gvw snapshots)",
     ]
     assert store.store_listing() == before
-    assert (bin_dir / "tool").read_bytes() == b"v2"
+    assert tool.read_bytes() == b"v2"
 
 
 def test_a_fifo_for_a_kept_program_stops_the_restore_without_hanging(
@@ -273,20 +280,14 @@ def test_a_fifo_for_a_kept_program_stops_the_restore_without_hanging(
 ) -> None:
     """Blobs are read through the regular-file opener: a FIFO under a blob's name hung
     the restore's check."""
-    bin_dir = tmp_path / "gopath" / "bin"
-    bin_dir.mkdir(parents=True)
-    (bin_dir / "tool").write_bytes(b"v1")
-    run_ok(store, "global", "1.21")
-    target = snapshot_ids(store)[-1]
-    (bin_dir / "tool").write_bytes(b"v2")
-    run_ok(store, "global", "1.22")
+    target, tool = kept_program_then_changed(store, tmp_path)
     blob = store.root / "snapshots" / "blobs" / digest(b"v1")
     blob.unlink()
     os.mkfifo(blob)
     result = store.run("restore", target, timeout=60)
     assert result.returncode == 15, result.stderr
     assert "is missing or damaged; nothing was changed" in result.stderr_lines[0]
-    assert (bin_dir / "tool").read_bytes() == b"v2"
+    assert tool.read_bytes() == b"v2"
 
 
 def test_a_large_kept_program_is_restored_as_a_stream(store: GvwEnv, tmp_path: Path) -> None:

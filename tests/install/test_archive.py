@@ -555,18 +555,7 @@ def test_a_zip_installs_the_same_tree_as_it_holds_on_several_threads(
 def test_an_entry_name_that_is_not_utf8_is_refused(gvw: GvwEnv, tmp_path: Path) -> None:
     # tar names are bytes; one that is not UTF-8 has no name on Windows
     members = go_tree(Member("go/src/caf\udce9.go", b"package x\n"))
-    raw = io.BytesIO()
-    gz = gzip.GzipFile(filename="", mode="wb", fileobj=raw, mtime=0)
-    with gz, tarfile.open(fileobj=gz, mode="w", format=tarfile.GNU_FORMAT) as tar:
-        for m in members:
-            info = tarfile.TarInfo(m.name)
-            info.mode = m.mode
-            if m.kind == "dir":
-                info.type = tarfile.DIRTYPE
-                tar.addfile(info)
-            else:
-                info.size = len(m.data)
-                tar.addfile(info, io.BytesIO(m.data))
-    result = install_bytes(gvw, tmp_path, LINUX_TAR, raw.getvalue())
+    archive = tar_gz_bytes(members, tar_format=tarfile.GNU_FORMAT)
+    result = install_bytes(gvw, tmp_path, LINUX_TAR, archive)
     assert_refused(result, "go/src/caf\udce9.go", "has an absolute or non-portable path")
     assert_store_untouched(gvw)

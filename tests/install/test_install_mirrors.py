@@ -80,8 +80,9 @@ def test_checksum_from_sha256_file_when_the_index_has_none(
     assert server.count(ARCHIVE + ".sha256") == 1
 
 
-def test_no_checksum_anywhere_installs_nothing(gvw: GvwEnv, mirror_factory, tmp_path: Path) -> None:
-    directory = tmp_path / "mirror"
+def mirror_without_checksums(directory: Path) -> None:
+    """A mirror whose index gives no sha256 for the 1.22.10 archive, and no .sha256
+    file beside it."""
     add_archive(
         directory,
         "1.22.10",
@@ -90,6 +91,11 @@ def test_no_checksum_anywhere_installs_nothing(gvw: GvwEnv, mirror_factory, tmp_
         index_sha256="",
         sidecar=False,
     )
+
+
+def test_no_checksum_anywhere_installs_nothing(gvw: GvwEnv, mirror_factory, tmp_path: Path) -> None:
+    directory = tmp_path / "mirror"
+    mirror_without_checksums(directory)
     server = mirror_factory(directory)
     result = gvw.run("install", "--mirror", server.url, "1.22.10")
     assert result.returncode == 9
@@ -107,14 +113,7 @@ def test_a_file_mirror_sidecar_that_is_a_fifo_or_device_is_no_checksum(
     # read as over http: a regular file of at most 64 KiB, so it neither hangs nor fills
     # memory (issue 19 item 5)
     directory = tmp_path / "mirror"
-    add_archive(
-        directory,
-        "1.22.10",
-        LINUX,
-        synthetic_archive("1.22.10", LINUX),
-        index_sha256="",
-        sidecar=False,
-    )
+    mirror_without_checksums(directory)
     sidecar = directory / f"{ARCHIVE}.sha256"
     if kind == "fifo":
         os.mkfifo(sidecar)  # nothing ever writes: reading would hang

@@ -76,11 +76,12 @@ class Member:
     target: str = ""  # link target
 
 
-def tar_gz_bytes(members: Sequence[Member]) -> bytes:
-    """A deterministic tar.gz of exactly these members, in this order, unchecked."""
+def tar_gz_bytes(members: Sequence[Member], *, tar_format: int = tarfile.PAX_FORMAT) -> bytes:
+    """A deterministic tar.gz of exactly these members, in this order, unchecked
+    (``tar_format=tarfile.GNU_FORMAT`` for names PAX cannot carry: bytes not UTF-8)."""
     raw = io.BytesIO()
     gz = gzip.GzipFile(filename="", mode="wb", fileobj=raw, mtime=0)
-    with gz, tarfile.open(fileobj=gz, mode="w", format=tarfile.PAX_FORMAT) as tar:
+    with gz, tarfile.open(fileobj=gz, mode="w", format=tar_format) as tar:
         for m in members:
             info = tarfile.TarInfo(m.name)
             info.mtime = _MTIME
